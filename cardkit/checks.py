@@ -1,0 +1,49 @@
+"""The outcome of one check, shared by Passive Authentication, inspection and audit reports.
+
+DESIGN.md principle 8: every check is PASSED, FAILED, NOT_SUPPORTED or SKIPPED, with a
+reason a person can read. Reports are data; the CLI renders them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Status", "Check"]
+
+
+class Status(str, enum.Enum):
+    """What became of one check."""
+
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    NOT_SUPPORTED = "NOT_SUPPORTED"  # the document or chip does not offer it
+    SKIPPED = "SKIPPED"  # not run, because an earlier step failed or it was not asked for
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One named check with its status, a reason, and optional structured details (JSON-safe)."""
+
+    name: str
+    status: Status
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    @property
+    def failed(self) -> bool:
+        return self.status is Status.FAILED
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "status": self.status.value, "reason": self.reason}
+        if self.details:
+            d["details"] = self.details
+        return d

@@ -1,0 +1,100 @@
+"""The ``cardkit`` command line: a thin layer over the library.
+
+Each command lives in its own module (``cardkit/cli/<name>.py``) and is loaded only
+when it is run, so ``cardkit --help`` and a single command start fast. Errors are
+turned into one readable line and the exit code of DESIGN.md; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from ..errors import CardkitError
+
+__all__ = ["main", "app", "COMMANDS"]
+
+# command name -> (module, attribute, one-line help). Modules are imported lazily.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("cardkit.cli.demo", "demo", "Personalise a simulated Vietnamese card and verify it."),
+    "mrz": ("cardkit.cli.mrz", "mrz", "Make MRZ lines from a record, or check given lines."),
+    "lds": ("cardkit.cli.lds", "lds", "Decode LDS files."),
+    "pki": ("cardkit.cli.pki", "pki", "CSCA, Document Signer, CRL and master list tools."),
+    "personalise": ("cardkit.cli.personalise", "personalise", "Personalise a batch of cards from citizen records."),
+    "ledger": ("cardkit.cli.ledger", "ledger", "Issuance ledger reports."),
+    "read": ("cardkit.cli.read", "read", "Read a chip into a dump directory."),
+    "verify": ("cardkit.cli.verify", "verify", "Verify a chip, a simulator image or a dump."),
+    "audit": ("cardkit.cli.audit", "audit", "Verify SODs and dumps offline, in bulk."),
+    "sim": ("cardkit.cli.sim", "sim", "The software chip: serve it in pcscd's virtual reader."),
+    "readers": ("cardkit.cli.readers", "readers", "List PC/SC readers and the cards in them."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as e:
+            if e.name == module:
+                return None
+            raise
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cardkit")
+def app() -> None:
+    """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map CardkitError to one line on stderr and its exit code."""
+    try:
+        app.main(args=argv, prog_name="cardkit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("cardkit: aborted", err=True)
+        return 2
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except CardkitError as e:
+        click.echo(f"cardkit: {e}", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("cardkit: interrupted", err=True)
+        return 130
+    except Exception as e:  # a bug: say so in one line, never a traceback unless asked
+        import os
+
+        if os.environ.get("CARDKIT_DEBUG"):
+            raise
+        click.echo(f"cardkit: internal error: {type(e).__name__}: {e} (set CARDKIT_DEBUG=1 for the traceback)", err=True)
+        return 4
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def _entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
