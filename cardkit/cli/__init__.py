@@ -66,7 +66,8 @@ def app() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map CardkitError to one line on stderr and its exit code."""
     try:
-        app.main(args=argv, prog_name="cardkit", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(n)'s code instead of raising: keep it.
+        rv = app.main(args=argv, prog_name="cardkit", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("cardkit: aborted", err=True)
         return 2
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         click.echo(f"cardkit: internal error: {type(e).__name__}: {e} (set CARDKIT_DEBUG=1 for the traceback)", err=True)
         return 4
-    return 0
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
 
 
 if __name__ == "__main__":

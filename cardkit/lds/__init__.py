@@ -1,0 +1,120 @@
+"""ICAO Doc 9303-10 LDS files as objects: parse (keeping the raw bytes), build, and name them.
+
+Every file class is a frozen dataclass with ``raw``, ``from_bytes(data)`` (raises only
+``ParseError``), ``to_bytes()`` (``raw`` untouched) and a ``build(...)`` classmethod.
+``decode_file(name, data)`` picks the class from the file name used in dumps.
+``Sod`` (EF.SOD) lives in ``cardkit.lds.sod`` and is loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ParseError
+from ._base import DataGroup
+from .card_access import CardAccess
+from .com import Com
+from .dg1 import Dg1
+from .dg2 import BiometricHeader, BiometricTemplate, Dg2, FaceImage, FeaturePoint
+from .dg11 import Dg11
+from .dg12 import Dg12
+from .dg13_vn import Dg13Vn
+from .dg14 import Dg14
+from .dg15 import Dg15
+from .files import FILE_NAMES, MRTD_AID, LdsFileId, by_dg, by_fid, by_name, by_tag
+from .security_infos import (
+    ActiveAuthenticationInfo,
+    ChipAuthenticationInfo,
+    ChipAuthenticationPublicKeyInfo,
+    PaceDomainParameterInfo,
+    PaceInfo,
+    SecurityInfo,
+    SecurityInfos,
+    TerminalAuthenticationInfo,
+    UnknownSecurityInfo,
+    oid_name,
+)
+
+__all__ = [
+    "Com", "Dg1", "Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Dg11", "Dg12",
+    "Dg13Vn", "Dg14", "Dg15", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
+    "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
+    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "oid_name", "Sod",
+    "decode_file", "normalise_name", "guess_name", "CLASSES",
+    "LdsFileId", "FILE_NAMES", "MRTD_AID", "by_name", "by_tag", "by_fid", "by_dg",
+]
+
+# file name -> class; DGs not listed decode as DataGroup. DG13 is national: cardkit knows Vietnam's.
+CLASSES: dict[str, Any] = {
+    "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG11": Dg11, "DG12": Dg12, "DG13": Dg13Vn, "DG14": Dg14,
+    "DG15": Dg15, "EF.CardAccess": CardAccess,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Sod":  # owner "pki" writes sod.py; a missing one must not break the rest of lds
+        from .sod import Sod
+
+        return Sod
+    raise AttributeError(f"module 'cardkit.lds' has no attribute {name!r}")
+
+
+def normalise_name(name: str) -> str | None:
+    """The canonical file name ("dg1", "DG01", "COM", "ef.sod", "CardAccess" ...) or None if unknown."""
+    n = name.strip().upper().replace("_", ".")
+    if n.startswith("EF."):
+        n = n[3:]
+    if n.startswith("DG") and n[2:].isdigit():
+        num = int(n[2:])
+        return f"DG{num}" if 1 <= num <= 16 else None
+    return {"COM": "EF.COM", "SOD": "EF.SOD", "CARDACCESS": "EF.CardAccess",
+            "CARDSECURITY": "EF.CardSecurity"}.get(n)
+
+
+def guess_name(data: bytes, filename: str | None = None) -> str | None:
+    """The file's name from a dump file name ("DG2", "EF.SOD.bin"), else from its first tag."""
+    if filename:
+        base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+        for candidate in (base, base.rsplit(".", 1)[0] if "." in base else base):
+            found = normalise_name(candidate)
+            if found:
+                return found
+    if not data:
+        return None
+    if data[0] == 0x31:
+        return "EF.CardAccess"
+    try:
+        from ..tlv import decode_header
+
+        tag = decode_header(data)[0]
+    except ParseError:
+        return None
+    info = by_tag(tag)
+    return info.name if info else None
+
+
+def decode_file(name: str, data: bytes) -> Any:
+    """Decode an LDS file by its name ("EF.COM", "DG1".."DG16", "EF.SOD", "EF.CardAccess").
+
+    Raises:
+        ParseError: unknown name, or bytes that are not that file (names the file).
+    """
+    canonical = normalise_name(name)
+    if canonical is None:
+        raise ParseError(f"unknown LDS file name {name!r}", what="LDS file")
+    try:
+        if canonical == "EF.SOD":
+            from .sod import Sod
+
+            return Sod.from_bytes(data)
+        cls = CLASSES.get(canonical)
+        if cls is not None:
+            return cls.from_bytes(data)
+        if canonical.startswith("DG"):
+            dg = DataGroup.from_bytes(data)
+            if f"DG{dg.dg}" != canonical:
+                raise ParseError(f"outer tag is that of DG{dg.dg}", what=canonical, offset=0)
+            return dg
+    except ParseError as e:
+        raise e.within(source=canonical)
+    raise ParseError(f"cardkit does not decode {canonical}", what=canonical)

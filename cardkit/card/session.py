@@ -1,0 +1,390 @@
+"""The terminal session: access control, secure messaging and file reading over one transport.
+
+Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3, 9303-11):
+- It is the only caller of ``transport.transmit``. Protocols (``cardkit.crypto``) are pure
+  state machines: the session sends what they build and hands back what the chip answers.
+- Every command goes through ``transmit``: wrapped by secure messaging when a session is
+  active, counted in ``apdu_count``, recorded in the optional trace (redacted unless asked).
+- It never selects the master file: real cards (Vietnam's CCCD among them) refuse it.
+  EF.CardAccess is selected by its FID from the card's current DF, like every other file.
+- ``read_file`` selects the EF by FID, reads the first 4 bytes, learns the total length from
+  the TLV header, then reads the rest in ``block_size`` pieces: the order of the ICAO D.4
+  worked example. ``sfi=True`` reads the first piece with a short FID instead of SELECT.
+  Offsets past 32 767 use odd-INS READ BINARY (B1, offset in DO54, data in DO53).
+- Block size: short APDUs carry at most 256 bytes back; under SM the cryptogram, DO99 and
+  DO8E must fit too, so a short block is capped at 0xDF (AES) / 0xE7 (3DES). A block above
+  256 uses extended length when allowed: ``extended_length=True/False`` forces it; None reads
+  the ATR's card capabilities (ISO 7816-4 §12.1.1) and falls back to short when it is silent.
+- Status words become ``StatusWordError`` (``check_sw``); a refused password or key
+  becomes ``AuthenticationError``. No secret is ever put into a message.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from .. import tlv
+from ..errors import AuthenticationError, ParseError, ProtocolError, SecureMessagingError, TransportError
+from ..lds.files import MRTD_AID, by_name
+from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
+from .atr import extended_length_supported
+from .trace import ApduTrace
+from .transport import check_response_bytes
+from ._select import choose_pace_info, pick_ca_keys
+
+__all__ = ["Session", "MAX_FILE_SIZE"]
+
+MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chip can make us read
+MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
+
+# Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
+_SM_REFUSED = (0x6987, 0x6988)  # plain answers: SM data objects missing / incorrect
+_AUTH_REFUSED = {0x6300, 0x6982, 0x6983, 0x6984, 0x6A80, 0x6688}
+
+
+def _sm_short_cap(cipher: str) -> int:
+    """Largest plain READ BINARY block whose SM response fits 256 bytes: 0xE7 (3DES) or 0xDF (AES)."""
+    return 0xE7 if cipher == "3DES" else 0xDF
+
+
+class Session:
+    """A terminal's session with one chip (Doc 9303-11): BAC/PACE, CA, AA, and reading files."""
+
+    def __init__(
+        self,
+        transport: Any,
+        rng: Callable[[int], bytes] = os.urandom,
+        block_size: int = 0xDF,
+        trace: ApduTrace | None = None,
+        *,
+        extended_length: bool | None = None,
+    ) -> None:
+        """Open a session over ``transport`` (any object with ``transmit(bytes) -> bytes``).
+
+        Args:
+            rng: randomness for the protocols (injected for reproducible tests).
+            block_size: bytes per READ BINARY (1..65536); see the module header for caps.
+            trace: an ``ApduTrace`` to record every exchange into.
+            extended_length: force extended-length APDUs on/off; None: detect from the ATR.
+        """
+        if not 1 <= block_size <= 65536:
+            raise ValueError(f"block size {block_size} outside 1..65536")
+        self.transport = transport
+        self.rng = rng
+        self.block_size = block_size
+        self.trace = trace
+        self.apdu_count = 0
+        self.access: str | None = None
+        self.secure_messaging: Any = None
+        self.pace_result: Any = None
+        self._extended = extended_length
+        self._sm_ended = False
+        self._sensitive = False  # while an access-control exchange runs (trace redaction)
+
+    # --- the link ----------------------------------------------------------------
+
+    @property
+    def extended_length(self) -> bool:
+        """Whether extended-length APDUs are used for blocks above 256 bytes."""
+        if self._extended is None:
+            self._extended = bool(extended_length_supported(getattr(self.transport, "atr", None)))
+        return self._extended
+
+    def transmit(self, cmd: CommandApdu, *, step: str | None = None) -> ResponseApdu:
+        """Send one command (wrapped by SM when active) and return the plain response.
+
+        Raises:
+            TransportError / CardRemovedError / ReaderError: from the link.
+            SecureMessagingError: the response's MAC or structure is wrong (the session is over).
+        """
+        sm = self.secure_messaging
+        if self._sm_ended:
+            raise SecureMessagingError("the chip ended secure messaging earlier; start a new session", step=step)
+        wire_cmd = sm.wrap(cmd) if sm is not None else cmd
+        raw_cmd = wire_cmd.to_bytes()
+        self.apdu_count += 1
+        try:
+            raw = check_response_bytes(self.transport.transmit(raw_cmd), type(self.transport).__name__)
+        except TransportError:
+            self._record(raw_cmd, None, cmd, None, step)
+            raise
+        wire_resp = ResponseApdu.from_bytes(raw)
+        resp = sm.unwrap(wire_resp) if sm is not None else wire_resp
+        self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step)
+        if sm is not None and not wire_resp.data and wire_resp.sw in _SM_REFUSED:
+            # The chip could not verify our MAC (or keys, after a failed CA) and has dropped
+            # the session keys (Doc 9303-11 §9.8): nothing more can be said under this SM.
+            self._sm_ended = True
+            raise SecureMessagingError(f"chip refused secure messaging ({wire_resp.sw:04X}, "
+                                       f"{sw_meaning(wire_resp.sw)}); the session is over", step=step)
+        return resp
+
+    def _record(self, raw_cmd: bytes, raw_resp: bytes | None, plain_cmd, plain_resp, step) -> None:
+        if self.trace is None:
+            return
+        self.trace.record(
+            raw_cmd,
+            raw_resp,
+            plain_command=plain_cmd.to_bytes() if plain_cmd is not None else None,
+            plain_response=plain_resp.to_bytes() if plain_resp is not None else None,
+            sensitive=self.secure_messaging is not None or self._sensitive,
+            step=step,
+        )
+
+    def _run(self, proto: Any, name: str, *, warn_ok: tuple[int, ...] = ()) -> Any:
+        """Drive a sans-I/O protocol to its end; map refusals to AuthenticationError."""
+        self._sensitive = True
+        try:
+            cmd = proto.start()
+            n = 0
+            while cmd is not None:
+                n += 1
+                step = f"{name} step {n}"
+                resp = self.transmit(cmd, step=step)
+                if resp.sw != SW_OK and resp.sw not in warn_ok:
+                    if resp.sw in _AUTH_REFUSED or resp.sw >> 4 == 0x63C:
+                        raise AuthenticationError(f"chip refused ({resp.sw:04X}, {sw_meaning(resp.sw)})", step=step)
+                    check_sw(resp, step)
+                cmd = proto.receive(resp)
+            if not proto.done:
+                raise ProtocolError("protocol stopped before it was done", step=name)
+            return proto.result
+        finally:
+            self._sensitive = False
+
+    # --- access control ------------------------------------------------------------
+
+    def _plain(self) -> None:
+        # Access control always starts in plain APDUs; a new run ends any earlier SM session.
+        self.secure_messaging = None
+        self._sm_ended = False
+        self.access = None
+
+    def select_application(self, aid: bytes = MRTD_AID) -> None:
+        """SELECT the eMRTD application by AID (00 A4 04 0C 07 A0000002471001; Doc 9303-10 §3.6.1).
+
+        Under SM the SELECT is protected (after PACE, as Doc 9303-11 §4.4 asks); once the chip has
+        ended SM it is sent plain, to start again with BAC or PACE.
+        """
+        if self._sm_ended:
+            self._plain()
+        check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid), step="SELECT application"),
+                 "SELECT application")
+
+    def bac(self, mrz_information: str) -> None:
+        """Basic Access Control (Doc 9303-11 §4.3); secure messaging starts with the BAC keys.
+
+        Raises:
+            AuthenticationError: the chip refused the key (wrong MRZ data) or its cryptogram is wrong.
+        """
+        from ..crypto.bac import Bac
+        from ..crypto.sm import SecureMessaging
+
+        self._plain()
+        keys = self._run(Bac(mrz_information, rng=self.rng), "BAC")
+        self.secure_messaging = SecureMessaging(keys)
+        self._sm_ended = False
+        self.access = "BAC"
+
+    def pace(self, password: Any, pace_info: Any = None) -> None:
+        """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
+
+        Args:
+            pace_info: the PACEInfo to use; None reads EF.CardAccess and picks the best one
+                (see ``cardkit.card._select.choose_pace_info`` for the order).
+
+        Raises:
+            StatusWordError: EF.CardAccess missing (6A82) when pace_info is None.
+            ProtocolError: EF.CardAccess offers no PACEInfo cardkit supports.
+            AuthenticationError: the chip refused the password or a token is wrong.
+        """
+        from ..crypto.pace import Pace
+        from ..crypto.sm import SecureMessaging
+
+        self._plain()
+        if pace_info is None:
+            CardAccess = _lds("CardAccess", "card_access")
+            infos = CardAccess.from_bytes(self.read_file("EF.CardAccess")).pace_infos
+            pace_info = choose_pace_info(infos)
+        # 63Cx on MSE:Set AT is a warning (tries left), not a refusal (TR-03110-3 B.11.1).
+        result = self._run(Pace(password, pace_info, rng=self.rng), "PACE",
+                           warn_ok=tuple(range(0x63C1, 0x63D0)))
+        self.pace_result = result
+        self.secure_messaging = SecureMessaging(result.keys)
+        self._sm_ended = False
+        self.access = "PACE"
+
+    def chip_authentication(self, dg14: Any) -> None:
+        """Chip Authentication v1 (Doc 9303-11 §6.2) with the key in DG14; SM restarts with the new keys.
+
+        Args:
+            dg14: DG14 bytes or a parsed ``cardkit.lds.Dg14``.
+
+        Raises:
+            ProtocolError: no secure messaging yet, or DG14 has no usable CA key.
+            StatusWordError: the chip refused a CA command.
+        Success is proved by the chip answering the next SM command under the new keys.
+        """
+        if self.secure_messaging is None:
+            raise ProtocolError("chip authentication needs secure messaging (BAC or PACE) first", step="CA")
+        from ..crypto.ca import ChipAuthentication
+        from ..crypto.sm import SecureMessaging
+
+        info, key = pick_ca_keys(_dg14(dg14))
+        ca = ChipAuthentication(info, key, self.secure_messaging.cipher, rng=self.rng)
+        keys = self._run(ca, "CA")
+        self.secure_messaging = SecureMessaging(keys)
+
+    def active_authentication(self, dg15: Any, dg14: Any = None) -> bool:
+        """Active Authentication (Doc 9303-11 §6.1): True when the chip's signature verifies.
+
+        Args:
+            dg15: DG15 bytes or a parsed ``cardkit.lds.Dg15`` (the AA public key).
+            dg14: DG14 (bytes or parsed), needed for ECDSA keys: its ActiveAuthenticationInfo
+                names the signature hash.
+
+        Returns:
+            False when the signature does not verify (a clone); it raises only on protocol failure.
+        """
+        from ..crypto.aa import ActiveAuthentication
+        Dg15 = _lds("Dg15", "dg15")
+        d15 = Dg15.from_bytes(dg15) if isinstance(dg15, (bytes, bytearray)) else dg15
+        aa_info = _dg14(dg14).aa_info if dg14 is not None else None
+        result = self._run(ActiveAuthentication(d15.public_key_info, aa_info, rng=self.rng), "AA")
+        return bool(result.verified)
+
+    # --- reading files ---------------------------------------------------------------
+
+    def select_file(self, fid: int, step: str | None = None) -> None:
+        """SELECT an EF by FID under the current DF (00 A4 02 0C 02 FID; never the MF)."""
+        step = step or f"SELECT {fid:04X}"
+        check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")), step=step), step)
+
+    def _short_cap(self) -> int:
+        sm = self.secure_messaging
+        return _sm_short_cap(sm.cipher) if sm is not None else 256
+
+    def effective_block_size(self) -> int:
+        """The READ BINARY block actually used, after the short-length / SM caps."""
+        if self.block_size > 256 and self.extended_length:
+            return self.block_size
+        return min(self.block_size, self._short_cap())
+
+    def _read_binary(self, offset: int, n: int, what: str, sfi: int | None = None) -> bytes:
+        """One READ BINARY of up to ``n`` bytes at ``offset`` (B0, B0 with SFI, or B1 past 32767)."""
+        step = f"READ BINARY {what} offset {offset}"
+        if offset > MAX_SHORT_OFFSET:
+            return self._read_binary_odd(offset, n, what)
+        if sfi is not None:
+            p1, p2 = 0x80 | sfi, offset
+        else:
+            p1, p2 = offset >> 8, offset & 0xFF
+        resp = self.transmit(CommandApdu(0x00, 0xB0, p1, p2, le=n), step=step)
+        check_sw(resp, step, accept=(SW_OK, SW_END_OF_FILE))
+        if len(resp.data) > n:
+            raise ProtocolError(f"chip returned {len(resp.data)} bytes for Le {n}", step=step)
+        return resp.data
+
+    def _read_binary_odd(self, offset: int, want: int, what: str) -> bytes:
+        # Odd INS: the data comes wrapped in DO53; Le covers the DO53 header and the data.
+        step = f"READ BINARY (B1) {what} offset {offset}"
+        le = want + _do53_overhead(want)
+        off = offset.to_bytes(max(1, (offset.bit_length() + 7) // 8), "big")
+        resp = self.transmit(CommandApdu(0x00, 0xB1, 0x00, 0x00, tlv.encode(0x54, off), le=le), step=step)
+        check_sw(resp, step, accept=(SW_OK, SW_END_OF_FILE))
+        try:
+            do53 = tlv.decode(resp.data)
+        except ParseError as e:
+            raise ProtocolError(f"response is not a DO53 ({e})", step=step) from None
+        if do53.tag != 0x53:
+            raise ProtocolError(f"response tag {do53.tag:X}, expected 53", step=step)
+        if do53.length > want:
+            raise ProtocolError(f"chip returned {do53.length} bytes for {want} asked", step=step)
+        return do53.value
+
+    def read_file(self, name: str, sfi: bool = False) -> bytes:
+        """Read a whole LDS file: SELECT (or short FID), 4-byte header, then blocks (Doc 9303-10 §3.6).
+
+        Args:
+            name: "EF.CardAccess", "EF.COM", "DG1".."DG16", "EF.SOD".
+            sfi: read the first block with a short FID (P1 = 80|SFI), saving the SELECT.
+
+        Raises:
+            KeyError: unknown file name.
+            StatusWordError: e.g. 6A82 (not on the chip) or 6982 (protected: report NOT_SUPPORTED).
+            ProtocolError: a header the chip cannot back up, a short read, an oversized answer.
+        """
+        f = by_name(name)
+        if sfi:
+            first = self._read_binary(0, 4, name, sfi=f.sfi)
+        else:
+            self.select_file(f.fid, step=f"SELECT {name}")
+            first = self._read_binary(0, 4, name)
+        buf = bytearray(first)
+        try:
+            header = _header(buf)
+            if header is None and len(buf) == 4:
+                buf += self._read_binary(4, 4, name)  # long-form length of 3-4 bytes (> 64 KiB)
+                header = _header(buf)
+            if header is None:
+                raise ParseError("file header is truncated", what=name, offset=0)
+            tag, start, length = header
+        except ParseError as e:
+            raise e.within(source=name) from None
+        if f.tag is not None and tag != f.tag:
+            raise ParseError(f"file starts with tag {tag:X}, expected {f.tag:X}", what=name, offset=0)
+        total = start + length
+        if total > MAX_FILE_SIZE:
+            raise ParseError(f"file claims {total} bytes (limit {MAX_FILE_SIZE})", what=name, offset=0)
+        del buf[total:]
+        block = self.effective_block_size()
+        while len(buf) < total:
+            n = block if len(buf) <= MAX_SHORT_OFFSET else block_data_odd(block)
+            n = min(n, total - len(buf))
+            chunk = self._read_binary(len(buf), n, name)
+            if not chunk:
+                raise ProtocolError(f"chip returned no data at offset {len(buf)} of {total}",
+                                    step=f"READ BINARY {name}")
+            buf += chunk
+        return bytes(buf)
+
+
+def _do53_overhead(n: int) -> int:
+    """Bytes DO53's tag and length add around ``n`` data bytes."""
+    return 1 + len(tlv.encode_length(n))
+
+
+def block_data_odd(block: int) -> int:
+    """Data bytes one odd-INS READ BINARY returns when the whole DO53 must fit in ``block``."""
+    n = block - _do53_overhead(block)
+    while n + _do53_overhead(n) < block:
+        n += 1
+    while n + _do53_overhead(n) > block:
+        n -= 1
+    return max(1, n)
+
+
+def _header(buf: bytes | bytearray) -> tuple[int, int, int] | None:
+    """decode_header, or None when the bytes stop inside the header (more must be read)."""
+    try:
+        return tlv.decode_header(bytes(buf))
+    except ParseError as e:
+        if "past the end" in e.message or "no length" in e.message:
+            return None
+        raise
+
+
+def _lds(name: str, module: str) -> Any:
+    """A class of ``cardkit.lds`` (imported late: only the protocols that need it pay for it)."""
+    import importlib
+
+    lds = importlib.import_module("cardkit.lds")
+    if hasattr(lds, name):
+        return getattr(lds, name)
+    return getattr(importlib.import_module(f"cardkit.lds.{module}"), name)
+
+
+def _dg14(dg14: Any) -> Any:
+    Dg14 = _lds("Dg14", "dg14")
+    return Dg14.from_bytes(bytes(dg14)) if isinstance(dg14, (bytes, bytearray)) else dg14

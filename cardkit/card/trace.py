@@ -1,0 +1,132 @@
+"""An APDU trace: what went over the link, with the plain APDU beside each secure-messaging one.
+
+Rules (DESIGN.md principle 9, STYLE.md §2):
+- Opt-in. A session writes a trace only when given one.
+- Redacted by default. Under secure messaging the wire payload (cryptograms, MACs) and
+  the plain payload (personal data) are replaced by their length; so is the data of the
+  access-control exchanges (BAC, PACE, CA, AA), because a recorded BAC or PACE transcript
+  lets an attacker test MRZ/CAN guesses offline. Headers and status words stay visible.
+  Redaction happens when the entry is recorded, so the trace never holds what it hides.
+- Keys never reach a trace: the session hands it APDUs only.
+- ``ApduTrace(redact=False)`` keeps every byte; its ``to_replay()`` feeds a ``ReplayTransport``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ApduTrace", "TraceEntry"]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One APDU as seen on the link.
+
+    Attributes:
+        direction: "C" (terminal to chip) or "R" (chip to terminal).
+        data: the full bytes, or None when redacted.
+        text: hex of the bytes, with the payload replaced by "[n bytes redacted]" when redacted.
+        plain: for an SM APDU, the plain APDU it carries (itself possibly redacted).
+        step: what the session was doing ("SELECT DG1", "BAC", ...).
+    """
+
+    direction: str
+    data: bytes | None
+    text: str
+    plain: "TraceEntry | None" = None
+    step: str | None = None
+
+    @property
+    def redacted(self) -> bool:
+        return self.data is None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"dir": self.direction, "apdu": self.text}
+        if self.step:
+            d["step"] = self.step
+        if self.plain is not None:
+            d["plain"] = self.plain.to_dict()
+        return d
+
+
+def _command_text(apdu: bytes, redact: bool) -> tuple[bytes | None, str]:
+    if not redact or len(apdu) <= 5:
+        # header (+ Le) only: nothing secret in it
+        return bytes(apdu), apdu.hex().upper()
+    return None, f"{apdu[:4].hex().upper()} [{len(apdu) - 4} bytes redacted]"
+
+
+def _response_text(resp: bytes, redact: bool) -> tuple[bytes | None, str]:
+    if not redact or len(resp) <= 2:
+        return bytes(resp), resp.hex().upper()
+    return None, f"[{len(resp) - 2} bytes redacted] {resp[-2:].hex().upper()}"
+
+
+class ApduTrace:
+    """A list of traced APDUs; redacts secure-messaging and authentication payloads unless ``redact=False``."""
+
+    def __init__(self, *, redact: bool = True) -> None:
+        self.redact = redact
+        self.entries: list[TraceEntry] = []
+
+    def record(
+        self,
+        command: bytes,
+        response: bytes | None,
+        *,
+        plain_command: bytes | None = None,
+        plain_response: bytes | None = None,
+        sensitive: bool = False,
+        step: str | None = None,
+    ) -> None:
+        """Add one exchange. ``sensitive``: the payload is SM or access-control data (redacted unless asked).
+
+        ``response`` is None when the link failed before an answer came.
+        """
+        hide = self.redact and sensitive
+        pc = None
+        if plain_command is not None:
+            d, t = _command_text(plain_command, hide)
+            pc = TraceEntry("C", d, t)
+        d, t = _command_text(command, hide)
+        self.entries.append(TraceEntry("C", d, t, pc, step))
+        if response is None:
+            return
+        pr = None
+        if plain_response is not None:
+            d, t = _response_text(plain_response, hide)
+            pr = TraceEntry("R", d, t)
+        d, t = _response_text(response, hide)
+        self.entries.append(TraceEntry("R", d, t, pr, step))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The trace as JSON: {"redacted": bool, "entries": [{"dir", "apdu", "step"?, "plain"?}]}."""
+        return json.dumps({"redacted": self.redact, "entries": [e.to_dict() for e in self.entries]}, indent=indent)
+
+    def write(self, path: str | Path) -> None:
+        """Write the JSON trace to ``path`` (mode 0600 when unredacted: it holds personal data)."""
+        p = Path(path)
+        p.write_text(self.to_json() + "\n", encoding="utf-8")
+        if not self.redact:
+            p.chmod(0o600)
+
+    def to_replay(self) -> list[tuple[bytes, bytes]]:
+        """(command, response) pairs of the wire APDUs, for ``ReplayTransport``.
+
+        Raises:
+            ValueError: the trace is redacted or holds a command without an answer.
+        """
+        out: list[tuple[bytes, bytes]] = []
+        it = iter(self.entries)
+        for c in it:
+            r = next(it, None)
+            if c.data is None or r is None or r.data is None:
+                raise ValueError("a redacted or incomplete trace cannot be replayed")
+            out.append((c.data, r.data))
+        return out

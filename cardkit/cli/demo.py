@@ -1,0 +1,111 @@
+"""``cardkit demo``: personalise a simulated Vietnamese card and verify it, in seconds, with no hardware.
+
+What it does (DESIGN.md "CLI"):
+1. makes a TEST PKI in ``keys/demo/`` if absent (CSCA + Document Signer for VN, subjects say TEST;
+   keys encrypted with ``CARDKIT_PASSPHRASE`` or, when unset, the published demo passphrase
+   ``cardkit-demo``: these keys must never sign a real document);
+2. takes the first valid record of ``examples/vn-citizens.csv`` (a made-up citizen, full Vietnamese
+   text, a small drawn face) and personalises a simulated chip with the ``vn-cccd`` profile:
+   build, sign, write, lock, read back;
+3. saves the chip as ``DIR/card.image``, loads it again from disk and inspects it as a border
+   terminal would (PACE with the CAN, PA, CA, AA), writing ``DIR/dump/`` and ``DIR/report.json``;
+4. prints the inspection report; exits 0 when the card is GENUINE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError
+
+__all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
+
+DEMO_PASSPHRASE = b"cardkit-demo"  # published on purpose: the demo PKI is TEST material only
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd") -> tuple[Any, dict[str, float]]:
+    """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
+    from simulators.emrtd import EmrtdChip
+
+    from ..card import SimulatorTransport
+    from ..inspect import inspect
+    from ..personalise import build_card, personalise_card
+    from ..pki.demo import ensure_demo_pki
+    from ..pki.signers import KeyFileSigner
+    from ..pki.trust import TrustStore
+    from ..production.records import load_records
+    from ..profiles import load_profile
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    passphrase = os.environ.get("CARDKIT_PASSPHRASE", "").encode() or DEMO_PASSPHRASE
+    pki = ensure_demo_pki(keys, passphrase)
+    signer = KeyFileSigner.load(pki.ds_key_path, pki.ds_cert_path, passphrase)
+    trust = TrustStore.load([pki.csca_cert_path])
+    timings["pki"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    record = next((r.record for r in load_records(records) if r.record is not None), None)
+    if record is None:
+        raise InputError(f"{records}: no valid record to personalise")
+    profile = load_profile(profile_name)
+    chip = EmrtdChip()
+    build = build_card(record, profile, signer)
+    personalise_card(lambda: SimulatorTransport(chip), build, profile, trust)
+    out.mkdir(parents=True, exist_ok=True)
+    image = out / "card.image"
+    chip.save(image)
+    timings["personalise"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    card = EmrtdChip.load(image)  # verify what is on disk, not the object in memory
+    report = inspect(SimulatorTransport(card), can=record.can, trust=trust, out_dir=out / "dump")
+    _write_private(out / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    timings["verify"] = time.perf_counter() - t
+    return report, timings
+
+
+def _write_private(path: Path, text: str) -> None:
+    """The report names the holder: created 0600, like the dump beside it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+@click.command("demo")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-out"), show_default=True,
+              help="Where card.image, dump/ and report.json go.")
+@click.option("--keys", type=click.Path(path_type=Path, file_okay=False), default=Path("keys/demo"),
+              show_default=True, help="The TEST PKI (made if absent).")
+@click.option("--records", type=click.Path(path_type=Path, dir_okay=False), default=EXAMPLES / "vn-citizens.csv",
+              show_default=False, help="Sample records (default: examples/vn-citizens.csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
+    """Personalise a simulated Vietnamese card (TEST keys) and verify it; print the report."""
+    if not records.is_file():
+        raise InputError(f"{records}: no such records file")
+    t0 = time.perf_counter()
+    report, timings = run_demo(out, keys, records)
+    total = time.perf_counter() - t0
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
+                              ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        from ..report import render
+
+        console = Console(soft_wrap=False)
+        render(report, console)
+        console.print(f"TEST PKI: {keys}/  card: {out / 'card.image'}  dump: {out / 'dump'}/  "
+                      f"report: {out / 'report.json'}  ({total:.2f} s: " +
+                      ", ".join(f"{k} {v:.2f}" for k, v in timings.items()) + ")", highlight=False)
+    click.get_current_context().exit(report.exit_code)

@@ -1,0 +1,115 @@
+"""``cardkit lds show FILE``: decode any LDS file and print it (rich text, or ``--json``).
+
+The file's kind comes from ``--name``, else from its file name as in a dump (``DG1``, ``EF.COM``,
+``EF.CardAccess``, ``EF.SOD`` ...; an extension is ignored), else from its first tag. Text is shown
+as stored (Vietnamese with its diacritics); a face image is summarised by type, size and
+dimensions, never dumped. A file that does not decode is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError, ParseError
+
+__all__ = ["lds", "describe"]
+
+
+@click.group("lds")
+def lds() -> None:
+    """Decode LDS files (EF.COM, DG1-DG16, EF.SOD, EF.CardAccess)."""
+
+
+@lds.command("show")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", "name", metavar="NAME", help="The file's name (DG1, EF.COM, EF.SOD ...); default: guessed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def show(file: Path, name: str | None, as_json: bool) -> None:
+    """Decode one LDS file and print its contents."""
+    from ..lds import decode_file, guess_name, normalise_name
+
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise InputError(f"{file}: cannot read ({e.strerror or type(e).__name__})") from None
+    if name is not None and normalise_name(name) is None:
+        raise InputError(f"--name {name!r} is not an LDS file name (EF.COM, DG1..DG16, EF.SOD, EF.CardAccess)")
+    chosen = name or guess_name(data, file.name)
+    if chosen is None:
+        raise ParseError("cannot tell which LDS file this is; give --name", source=str(file))
+    try:
+        obj = decode_file(chosen, data)
+    except ParseError as e:
+        e.source = str(file)
+        raise
+    d = describe(obj)
+    if as_json:
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    _render(d)
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """A JSON-safe dict of a decoded LDS file (``to_dict`` where the class has one; EF.SOD by hand)."""
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()  # type: ignore[no-any-return]
+    d: dict[str, Any] = {"file": "EF.SOD"}
+    for attr in ("version", "hash_algorithm", "lds_version", "unicode_version", "econtent_type"):
+        v = getattr(obj, attr, None)
+        if v is not None:
+            d[attr] = v if isinstance(v, (int, str)) else str(v)
+    hashes = getattr(obj, "dg_hashes", None)
+    if hashes:
+        d["dg_hashes"] = {f"DG{n}": h.hex().upper() for n, h in sorted(hashes.items())}
+    try:
+        d["certificates"] = [c.subject.rfc4514_string() for c in obj.certificates]
+    except Exception:  # a certificate cryptography cannot read: still show the rest
+        d["certificates"] = "unreadable"
+    si = getattr(obj, "signer_info", None)
+    if si is not None:
+        for attr in ("digest_algorithm", "signature_algorithm"):
+            v = getattr(si, attr, None)
+            if v is not None:
+                d[f"signer_{attr}"] = str(v)
+    return d
+
+
+def _render(d: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(soft_wrap=False, highlight=False)
+    table = Table(title=str(d.get("file", "LDS file")), show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in _rows(d):
+        table.add_row(Text(key), Text(value))  # Text: brackets in card data are not markup
+    console.print(table)
+
+
+def _rows(d: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Flatten a dict/list into (dotted key, text) rows."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(d, dict):
+        for k, v in d.items():
+            if k == "file" and not prefix:
+                continue
+            key = f"{prefix}{k}"
+            if isinstance(v, (dict, list)) and v and any(isinstance(x, (dict, list)) for x in
+                                                         (v.values() if isinstance(v, dict) else v)):
+                rows += _rows(v, key + ".")
+            elif isinstance(v, dict):
+                rows.append((key, ", ".join(f"{a}={b}" for a, b in v.items())))
+            elif isinstance(v, list):
+                rows.append((key, "\n".join(str(x) for x in v) if key.endswith("lines") else ", ".join(map(str, v))))
+            else:
+                rows.append((key, str(v)))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            rows += _rows(v, f"{prefix}{i + 1}.") if isinstance(v, (dict, list)) else [(f"{prefix}{i + 1}", str(v))]
+    return rows

@@ -1,0 +1,73 @@
+"""``cardkit ledger``: reports over the issuance ledger (counts per day, station and outcome)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+
+__all__ = ["ledger"]
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """Issuance ledger reports."""
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
+    from ..production.ledger import Ledger
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such ledger")
+    return Ledger(path)
+
+
+@ledger.command("report")
+@click.option("--ledger", "path", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="DB")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def report(path: Path, as_json: bool) -> None:
+    """Cards issued and rejected per day and station, and the documents in each state now."""
+    with _open(path) as lg:
+        rows = lg.report()
+        counts = lg.counts()
+        problems = lg.check_integrity()
+    if as_json:
+        click.echo(json.dumps({"ledger": str(path), "states": counts, "problems": problems,
+                               "outcomes": [{"day": d, "station": s, "outcome": o, "count": n}
+                                            for d, s, o, n in rows]}, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"Issuance ledger {path.name}")
+        for col, just in (("day (UTC)", "left"), ("station", "left"), ("outcome", "left"), ("cards", "right")):
+            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for d, s, o, n in rows:
+            t.add_row(d, s or "-", o, str(n))
+        console = Console()
+        console.print(t)
+        console.print("now: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+        for p in problems:
+            console.print(f"[red]inconsistent:[/] {p}", highlight=False)
+    if problems:
+        from ..errors import LedgerError
+
+        raise LedgerError(f"{path}: {len(problems)} inconsistencies (see above)")
+
+
+@ledger.command("check")
+@click.option("--ledger", "path", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="DB")
+def check(path: Path) -> None:
+    """Check the ledger's consistency (SQLite integrity, state history, one issue per person)."""
+    from ..errors import LedgerError
+
+    with _open(path) as lg:
+        problems = lg.check_integrity()
+    for p in problems:
+        click.echo(p)
+    if problems:
+        raise LedgerError(f"{path}: {len(problems)} inconsistencies")
+    click.echo("ledger consistent")

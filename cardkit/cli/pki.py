@@ -1,0 +1,261 @@
+"""``cardkit pki``: make a CSCA, Document Signers, a Master List signer, link certificates, CRLs and
+master lists, and lint certificates against the 9303-12 profile.
+
+Keys go to an encrypted PKCS#8 file (passphrase from ``CARDKIT_PASSPHRASE`` or a prompt that
+does not echo) or into a PKCS#11 token (``--hsm-module/--hsm-token/--hsm-pin-env``; the PIN is
+read from the named environment variable and never stored). Each signer directory is laid out
+as ``cardkit.pki.keystore`` says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError, KeyStoreError
+
+__all__ = ["pki"]
+
+_KEY_TYPES = ["rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384", "ec-p521",
+              "ec-brainpoolp256r1", "ec-brainpoolp384r1", "ec-brainpoolp512r1"]
+
+
+def _ask_passphrase(confirm: bool = False) -> bytes:
+    value = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    return value.encode("utf-8")
+
+
+def _passphrase(confirm: bool) -> bytes:
+    from ..pki.signers import passphrase_from_env
+
+    return passphrase_from_env() or _ask_passphrase(confirm)
+
+
+def _hsm_options(f: Any) -> Any:
+    f = click.option("--hsm-pin-env", metavar="VAR", help="Environment variable holding the token PIN.")(f)
+    f = click.option("--hsm-token", metavar="LABEL", help="PKCS#11 token label.")(f)
+    f = click.option("--hsm-module", metavar="PATH", help="PKCS#11 module: put the key in this HSM.")(f)
+    return f
+
+
+def _signing_options(f: Any) -> Any:
+    f = click.option("--pss/--pkcs1", default=True, show_default=True, help="RSA keys: RSASSA-PSS or PKCS#1 v1.5.")(f)
+    f = click.option("--hash", "hash_algorithm", default="sha256", show_default=True,
+                     type=click.Choice(["sha256", "sha384", "sha512"]), help="Signature hash.")(f)
+    f = click.option("--key-type", default="ec-p256", show_default=True, type=click.Choice(_KEY_TYPES))(f)
+    return f
+
+
+def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool,
+             hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> tuple[Any, dict[str, Any]]:
+    """A signer over a new key (file or HSM) and the keyword arguments for ``save_signer``."""
+    import os
+
+    from ..pki.certs import generate_private_key
+    from ..pki.signers import KeyFileSigner
+
+    is_rsa = key_type.startswith("rsa")
+    if hsm_module:
+        if not (hsm_token and hsm_pin_env):
+            raise InputError("--hsm-module needs --hsm-token and --hsm-pin-env")
+        pin = os.environ.get(hsm_pin_env)
+        if not pin:
+            raise KeyStoreError(f"no PIN in the environment variable {hsm_pin_env}")
+        from ..pki.hsm import Pkcs11Signer, generate_key, open_session
+
+        label = f"cardkit-{role}-{out.resolve().name}"
+        session = open_session(hsm_module, hsm_token, pin, rw=True)
+        generate_key(session, key_type, label)
+        signer = Pkcs11Signer.for_new_key(session, label, hash_algorithm=hash_algorithm, pss=pss and is_rsa)
+        hsm = {"module": hsm_module, "token": hsm_token, "key_label": label, "pin_env": hsm_pin_env}
+        return signer, {"hsm": hsm, "hash_algorithm": hash_algorithm, "pss": pss and is_rsa}
+    key = generate_private_key(key_type)
+    passphrase = _passphrase(confirm=True)
+    return KeyFileSigner(key, None, hash_algorithm, pss and is_rsa), {
+        "private_key": key, "passphrase": passphrase, "hash_algorithm": hash_algorithm, "pss": pss and is_rsa}
+
+
+def _finish(out: Path, role: str, signer: Any, cert: Any, save_kwargs: dict[str, Any]) -> None:
+    from ..pki.keystore import save_signer
+
+    if "hsm" in save_kwargs:
+        from ..pki.hsm import store_certificate
+
+        store_certificate(signer.session, save_kwargs["hsm"]["key_label"], cert)
+        signer.close()
+    save_signer(out, role, cert, **save_kwargs)
+    click.echo(f"{role}: {cert.subject.rfc4514_string()} serial {cert.serial_number:X} -> {out}")
+
+
+def _check_out(out: Path, role: str) -> None:
+    for suffix in (".pem", ".key", ".json"):
+        if (out / f"{role}{suffix}").exists():
+            raise InputError(f"{out / (role + suffix)} exists; choose another --out")
+
+
+@click.group("pki")
+def pki() -> None:
+    """CSCA, Document Signer, CRL and master list tools (ICAO 9303-12)."""
+
+
+@pki.command("init-csca")
+@click.option("--country", required=True, help="ISO 3166 alpha-2 country code, e.g. VN.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Signer directory.")
+@click.option("--cn", "common_name", default=None, help="Common name (default: CSCA <country>).")
+@click.option("--org", "organization", default=None, help="Organization name.")
+@click.option("--validity-days", default=15 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
+@click.option("--key-usage-days", default=5 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
+@_signing_options
+@_hsm_options
+def init_csca(country: str, out: Path, common_name: str | None, organization: str | None, validity_days: int,
+              key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool, hsm_module: str | None,
+              hsm_token: str | None, hsm_pin_env: str | None) -> None:
+    """Create a self-signed CSCA key and certificate in OUT."""
+    from ..pki.certs import make_csca
+
+    _check_out(out, "csca")
+    signer, kw = _new_key(out, "csca", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
+    cert = make_csca(signer, country=country.upper(), common_name=common_name or f"CSCA {country.upper()}",
+                     organization=organization, validity_days=validity_days, key_usage_days=key_usage_days)
+    _finish(out, "csca", signer, cert, kw)
+
+
+def _load_csca(csca: Path) -> Any:
+    from ..pki.keystore import load_signer
+
+    return load_signer(csca, "csca", ask_passphrase=lambda: _ask_passphrase(False))
+
+
+@pki.command("issue-ds")
+@click.option("--csca", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--cn", "common_name", default=None, help="Common name (default: Document Signer <country>).")
+@click.option("--org", "organization", default=None)
+@click.option("--doc-type", "doc_types", multiple=True, default=("ID",), show_default=True,
+              help="documentTypeList entry (repeatable), e.g. ID, P.")
+@click.option("--validity-days", default=90 + 10 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
+@click.option("--key-usage-days", default=90, show_default=True, type=click.IntRange(1, 40 * 365))
+@_signing_options
+@_hsm_options
+def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str | None, doc_types: tuple[str, ...],
+             validity_days: int, key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool,
+             hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
+    """Issue a Document Signer key and certificate in OUT, signed by the CSCA in CSCA."""
+    from ..pki.certs import make_ds
+
+    _check_out(out, "ds")
+    ca = _load_csca(csca)
+    country = ca.certificate.subject.rfc4514_string().split("C=")[-1][:2]
+    signer, kw = _new_key(out, "ds", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
+    cert = make_ds(ca, signer.public_key(), common_name=common_name or f"Document Signer {country}",
+                   organization=organization, document_types=doc_types, validity_days=validity_days,
+                   key_usage_days=key_usage_days)
+    _finish(out, "ds", signer, cert, kw)
+
+
+@pki.command("issue-ml-signer")
+@click.option("--csca", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--cn", "common_name", default="Master List Signer")
+@_signing_options
+@_hsm_options
+def issue_ml_signer(csca: Path, out: Path, common_name: str, key_type: str, hash_algorithm: str, pss: bool,
+                    hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
+    """Issue a Master List signer key and certificate in OUT, signed by the CSCA in CSCA."""
+    from ..pki.certs import make_ml_signer
+
+    _check_out(out, "ml")
+    ca = _load_csca(csca)
+    signer, kw = _new_key(out, "ml", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
+    cert = make_ml_signer(ca, signer.public_key(), common_name=common_name)
+    _finish(out, "ml", signer, cert, kw)
+
+
+@pki.command("link")
+@click.option("--old", "old", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--new", "new", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def link(old: Path, new: Path, out: Path) -> None:
+    """Make a link certificate: the new CSCA's key, signed by the old CSCA's key."""
+    from cryptography.hazmat.primitives import serialization
+
+    from ..pki.certs import make_link
+    from ..pki.keystore import load_role_certificate
+
+    cert = make_link(load_role_certificate(new, "csca"), _load_csca(old))
+    out.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    click.echo(f"link: {cert.issuer.rfc4514_string()} -> {cert.subject.rfc4514_string()} -> {out}")
+
+
+@pki.command("crl")
+@click.option("--csca", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--revoke", "revoke", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Certificate to revoke (repeatable).")
+@click.option("--number", "crl_number", default=1, show_default=True, type=click.IntRange(0))
+@click.option("--next-update-days", default=90, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def crl(csca: Path, revoke: tuple[Path, ...], crl_number: int, next_update_days: int, out: Path) -> None:
+    """Issue a CRL from the CSCA listing the given certificates."""
+    from cryptography.hazmat.primitives import serialization
+
+    from ..pki.certs import make_crl
+    from ..pki.signers import load_certificate
+
+    ca = _load_csca(csca)
+    certs = [load_certificate(p) for p in revoke]
+    for c in certs:
+        if c.issuer != ca.certificate.subject:
+            raise InputError(f"{c.subject.rfc4514_string()} was not issued by this CSCA")
+    result = make_crl(ca, certs, crl_number=crl_number, next_update_days=next_update_days)
+    out.write_bytes(result.public_bytes(serialization.Encoding.DER))
+    click.echo(f"CRL #{crl_number}: {len(certs)} revoked -> {out}")
+
+
+@pki.command("master-list")
+@click.option("--signer", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Master List signer directory (from issue-ml-signer).")
+@click.option("--csca", "cscas", required=True, multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def master_list(signer: Path, cscas: tuple[Path, ...], out: Path) -> None:
+    """Build a CSCA Master List (CMS SignedData over CscaMasterList) signed by the ML signer."""
+    from ..pki.keystore import load_signer
+    from ..pki.masterlist import build_master_list
+    from ..pki.signers import load_certificate
+
+    ml = load_signer(signer, "ml", ask_passphrase=lambda: _ask_passphrase(False))
+    out.write_bytes(build_master_list([load_certificate(p) for p in cscas], ml))
+    click.echo(f"master list: {len(cscas)} CSCA certificates -> {out}")
+
+
+@pki.command("lint")
+@click.argument("cert", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--role", type=click.Choice(["csca", "link", "ds", "ml_signer"]), default=None,
+              help="Profile to check against (default: from the certificate).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def lint_cmd(cert: Path, role: str | None, as_json: bool) -> None:
+    """Check CERT against the 9303-12 certificate profile; exit 1 on any departure."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..pki.lint import lint
+    from ..pki.signers import load_certificate
+
+    checks = lint(load_certificate(cert), role)
+    failed = [c for c in checks if c.failed]
+    if as_json:
+        click.echo(json.dumps({"certificate": str(cert), "conforms": not failed,
+                               "checks": [c.to_dict() for c in checks]}, indent=2))
+    else:
+        table = Table(title=f"{cert}: 9303-12 profile")
+        for col in ("rule", "status", "detail"):
+            table.add_column(col)
+        for c in checks:
+            style = "red" if c.failed else "green"
+            table.add_row(c.name, f"[{style}]{c.status.value}[/{style}]", c.reason)
+        Console().print(table)
+        click.echo(f"{len(failed)} departure(s) from the profile" if failed else "conforms to the profile")
+    if failed:
+        raise click.exceptions.Exit(1)

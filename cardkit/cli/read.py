@@ -1,0 +1,82 @@
+"""``cardkit read``: open the chip (PACE, else BAC), read every file, write a dump (DESIGN.md "A dump").
+
+The dump holds the raw bytes as read (mode 0700 directory, 0600 files). No verification is done
+here: ``cardkit verify --dump`` does that offline. Exit 0 when every file was read, 3 when the read
+stopped (wrong key, card removed, reader gone: the files read so far are still written and the
+step that failed is named), 2 for bad options.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ._terminal import key_options, open_transport, resolve_key, source_options
+
+__all__ = ["read"]
+
+
+@click.command("read")
+@source_options(dump=False)
+@key_options
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), metavar="DUMP",
+              help="The dump directory to write.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON.")
+@click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the APDU trace (secure-messaging payloads redacted).")
+@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
+def read(reader: str | None, sim: Path | None, can: str | None, id_number: str | None, mrz_info: str | None,
+         doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool, trace: Path | None,
+         block_size: int | None) -> None:
+    """Read a chip into the dump directory DUMP."""
+    from ..checks import Status
+    from ..dump import write_dump
+    from ..inspect import inspect
+
+    key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a directory")
+    apdu_trace = None
+    if trace is not None:
+        from ..card import ApduTrace
+
+        apdu_trace = ApduTrace()
+    transport, close = open_transport(reader, sim)
+    try:
+        report = inspect(transport, trust=None, trace=apdu_trace, block_size=block_size, prove_chip=False, **key)
+    finally:
+        close()
+        if apdu_trace is not None:
+            apdu_trace.write(trace)
+    if report.files:
+        write_dump(out, report.files)
+    code = 0 if report.stopped_at is None else (report.exit_code if report.exit_code in (2, 3) else 3)
+    reads = [c for c in report.checks if c.name.startswith("read:") or c.name in ("card_access", "access_control")]
+    if as_json:
+        click.echo(json.dumps({
+            "dump": str(out), "access": report.access.to_dict(), "apdu_count": report.apdu_count,
+            "timings_ms": {k: round(v, 3) for k, v in report.timings.items()},
+            "stopped_at": report.stopped_at, "checks": [c.to_dict() for c in reads],
+        }, ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        styles = {Status.PASSED: "green", Status.FAILED: "bold red", Status.NOT_SUPPORTED: "yellow", Status.SKIPPED: "dim"}
+        table = Table(title=f"Read into {out}", title_justify="left")
+        table.add_column("step")
+        table.add_column("status")
+        table.add_column("detail")
+        for c in reads:
+            table.add_row(c.name, Text(c.status.value, style=styles[c.status]), Text(c.reason))
+        console = Console(soft_wrap=False)
+        console.print(table)
+        total = report.timings.get("total", 0.0)
+        console.print(Text(f"{len(report.files)} files, {report.apdu_count} APDUs, {total:.0f} ms"))
+    if code:
+        click.echo(f"cardkit: read stopped: {report.verdict_reason}", err=True)
+    click.get_current_context().exit(code)

@@ -1,0 +1,130 @@
+"""``cardkit verify``: read and judge a chip (reader or simulator image) or a dump; print the report.
+
+Exit codes (DESIGN.md; see cardkit.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHENTIC_CHIP_NOT_PROVEN
+(a chip that did not prove its key is not called genuine); 2 usage or input error (bad option, bad
+dump, bad trust file); 3 INCOMPLETE: card or reader error (wrong CAN/MRZ, card removed, reader
+gone); 4 a bug. An INCOMPLETE report is still printed, with the step that failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError
+from ._terminal import key_options, open_transport, resolve_key, source_options
+
+__all__ = ["verify"]
+
+
+def _at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
+    """The TrustStore of --trust/--crl (InputError when none is given)."""
+    if not trust:
+        raise InputError("give the trust anchors: --trust PATH (CSCA certificates, master lists, a directory)")
+    from ..pki.trust import TrustStore
+
+    for p in (*trust, *crl):
+        if not p.exists():
+            raise InputError(f"{p} does not exist")
+    return TrustStore.load(list(trust), crls=list(crl))
+
+
+@click.command("verify")
+@source_options(dump=True)
+@key_options
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="CSCA certificate, master list or directory of them (repeatable).")
+@click.option("--crl", "crl", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="A CRL (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--face-out", type=click.Path(path_type=Path), metavar="FILE", help="Write the face image here.")
+@click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the APDU trace (secure-messaging payloads redacted).")
+@click.option("--out", "out", type=click.Path(path_type=Path), metavar="DUMP",
+              help="Also save the files read and report.json as a dump (mode 0700).")
+@click.option("--at", "at", metavar="DATE", help="Check certificate validity as of this date (default: now).")
+@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
+def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | None, id_number: str | None,
+           mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, trust: tuple[Path, ...],
+           crl: tuple[Path, ...], as_json: bool, face_out: Path | None, trace: Path | None, out: Path | None,
+           at: str | None, block_size: int | None) -> None:
+    """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict."""
+    from ..inspect import inspect, inspect_dump
+
+    sources = [n for n, v in (("--reader", reader), ("--sim", sim), ("--dump", dump)) if v is not None]
+    if len(sources) != 1:
+        raise InputError("give exactly one of --reader R, --sim IMAGE, --dump DUMP")
+    when = _at(at)
+    store = load_trust(trust, crl)
+    if dump is not None:
+        if trace is not None or block_size is not None:
+            raise InputError("--trace and --block-size need a chip, not a dump")
+        key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe, required=False)
+        if key.get("can") or key.get("id_number"):
+            raise InputError("a dump is checked against --mrz-info or --doc/--dob/--doe, not a CAN")
+        report = inspect_dump(dump, store, mrz_information=key.get("mrz_information"), at=when)
+    else:
+        key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
+        apdu_trace = None
+        if trace is not None:
+            from ..card import ApduTrace
+
+            apdu_trace = ApduTrace()
+        transport, close = open_transport(reader, sim)
+        try:
+            report = inspect(transport, trust=store, at=when, trace=apdu_trace, block_size=block_size,
+                             out_dir=out, **key)
+        finally:
+            close()
+            if apdu_trace is not None:
+                apdu_trace.write(trace)
+    show(report, as_json=as_json, face_out=face_out)
+    click.get_current_context().exit(report.exit_code)
+
+
+def show(report: Any, *, as_json: bool, face_out: Path | None) -> None:
+    """Print the report (rich table or JSON) and write the face image when asked."""
+    face_path = None
+    if face_out is not None:
+        if report.holder.face is None:
+            click.echo("cardkit: no face image to write (DG2 not read)", err=True)
+        else:
+            _write_private(face_out, report.holder.face.image)
+            face_path = str(face_out)
+    if as_json:
+        d = report.to_dict()
+        if face_path:
+            d["face_image_path"] = face_path
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        from ..report import render
+
+        render(report, Console(soft_wrap=False), face_path=face_path)
+    if report.stopped_at and report.verdict.value == "INCOMPLETE":
+        click.echo(f"cardkit: {report.verdict_reason}", err=True)

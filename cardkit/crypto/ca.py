@@ -1,0 +1,248 @@
+"""Chip Authentication v1 (Doc 9303-11 §6.2; BSI TR-03110-1 §3.3.2): terminal machine and chip math.
+
+The terminal makes an ephemeral key pair on the domain parameters of the chip's static CA key (from
+DG14), sends the public key, and both sides derive K = ECDH x-coordinate / DH value; new KS_enc and
+KS_mac come from the KDF with the CA cipher and SM restarts with SSC 0.
+- 3DES (id-CA-*-3DES-CBC-CBC, and the default when DG14 has no ChipAuthenticationInfo):
+  MSE:Set KAT 00 22 41 A6 {91 ephemeral public key [84 keyId]};
+- AES: MSE:Set AT 00 22 41 A4 {80 OID [84 keyId]}, then GENERAL AUTHENTICATE 00 86 00 00 7C {80 key}.
+Sans-I/O like every protocol here; randomness: one draw, the ephemeral private key.
+CA proves the chip holds the private key only once the chip answers the next SM command under the
+new keys; that check belongs to the caller (the card Session), as does Passive Authentication of DG14.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from cryptography.hazmat.primitives.asymmetric import dh, ec
+
+from .. import tlv
+from ..errors import ParseError, ProtocolError, StatusWordError
+from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ._ec import Curve
+from ._pacemath import oid_der
+from .kdf import KDF_ENC, KDF_MAC, kdf
+from .keys import CURVES, DhGroup, DhPublicKey, EcPublicKey, dh_shared, ecdh, load_public_key, random_scalar
+from ._primitives import block_size
+from .sm import SessionKeys
+
+__all__ = ["CaAlgorithm", "ChipAuthentication", "CaState", "chip_ca_session_keys", "ca_session_keys"]
+
+Rng = Callable[[int], bytes]
+
+CA_PREFIX = "0.4.0.127.0.7.2.2.3"
+PK_PREFIX = "0.4.0.127.0.7.2.2.1"
+_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
+
+
+@dataclass(frozen=True)
+class CaAlgorithm:
+    """id-CA-{DH,ECDH}-<cipher> split into its parts (TR-03110-3 A.1.1.2)."""
+
+    oid: str
+    key_agreement: str  # "DH" | "ECDH"
+    cipher: str
+
+    @classmethod
+    def from_oid(cls, oid: str) -> "CaAlgorithm":
+        """Raises ParseError for an OID that is not id-CA-DH-* / id-CA-ECDH-*."""
+        parts = oid.split(".")
+        if ".".join(parts[:-2]) != CA_PREFIX or parts[-2] not in ("1", "2") or not parts[-1].isdigit() \
+                or int(parts[-1]) not in _CIPHERS:
+            raise ParseError(f"{oid} is not a Chip Authentication OID", what="ChipAuthenticationInfo protocol")
+        return cls(oid, "DH" if parts[-2] == "1" else "ECDH", _CIPHERS[int(parts[-1])])
+
+    @classmethod
+    def default_for(cls, key_agreement: str) -> "CaAlgorithm":
+        """3DES, the algorithm Doc 9303-11 §9.2.5 implies when ChipAuthenticationInfo is absent."""
+        return cls.from_oid(f"{CA_PREFIX}.{1 if key_agreement == 'DH' else 2}.1")
+
+
+class _CaInfoLike(Protocol):
+    protocol: str
+    key_id: int | None
+
+
+class _CaKeyInfoLike(Protocol):
+    protocol: str
+    public_key_info: bytes
+    key_id: int | None
+
+
+def ca_session_keys(shared: bytes, cipher: str) -> SessionKeys:
+    """KS_enc = KDF(K, 1), KS_mac = KDF(K, 2) with the CA cipher; SSC zero (Doc 9303-11 §6.2.3)."""
+    return SessionKeys(kdf(shared, KDF_ENC, cipher), kdf(shared, KDF_MAC, cipher), bytes(block_size(cipher)), cipher)
+
+
+def _key_id_bytes(key_id: int) -> bytes:
+    return key_id.to_bytes(max(1, (key_id.bit_length() + 7) // 8), "big")
+
+
+class CaState(enum.Enum):
+    NEW = "new"
+    MSE_SENT = "MSE sent"
+    GA_SENT = "GENERAL AUTHENTICATE sent"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ChipAuthentication:
+    """Terminal side of CA v1: ``cmd = ca.start(); while not ca.done: cmd = ca.receive(resp)``."""
+
+    def __init__(
+        self,
+        ca_info: _CaInfoLike | None,
+        public_key_info: _CaKeyInfoLike,
+        current_cipher: str | None = None,
+        rng: Rng = os.urandom,
+    ) -> None:
+        """Args: ca_info from DG14 (None: 3DES default); the chip's static key info from DG14;
+        current_cipher: the SM cipher in use (informational; the CA cipher comes from ca_info)."""
+        self.public_key = load_public_key(public_key_info.public_key_info)
+        if isinstance(self.public_key, EcPublicKey):
+            ka = "ECDH"
+        elif isinstance(self.public_key, DhPublicKey):
+            ka = "DH"
+        else:
+            raise ProtocolError("the CA public key is neither EC nor DH", step="CA")
+        self.algorithm = CaAlgorithm.from_oid(ca_info.protocol) if ca_info is not None else CaAlgorithm.default_for(ka)
+        if self.algorithm.key_agreement != ka:
+            raise ProtocolError(f"{self.algorithm.oid} does not match a {ka} key", step="CA")
+        self.key_id = public_key_info.key_id if public_key_info.key_id is not None else (
+            ca_info.key_id if ca_info is not None else None)
+        if ca_info is not None and ca_info.key_id is not None and public_key_info.key_id is not None \
+                and ca_info.key_id != public_key_info.key_id:
+            raise ProtocolError("ChipAuthenticationInfo and its public key name different key ids", step="CA")
+        self.current_cipher = current_cipher
+        self._rng = rng
+        self.state = CaState.NEW
+        self._result: SessionKeys | None = None
+        self.ephemeral_public_key: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"ChipAuthentication({self.algorithm.oid}, state={self.state.name})"
+
+    @property
+    def done(self) -> bool:
+        return self.state is CaState.DONE
+
+    @property
+    def result(self) -> SessionKeys:
+        """The new SM keys (SSC zero)."""
+        if self._result is None:
+            raise ProtocolError(f"no result in state {self.state.name}", step="CA")
+        return self._result
+
+    def _fail(self, message: str) -> ProtocolError:
+        prev = self.state
+        self.state = CaState.FAILED
+        return ProtocolError(f"{message} (state {prev.name})", step="CA")
+
+    def _agree(self) -> tuple[bytes, bytes]:
+        """Draw the ephemeral key; return (its public encoding, shared secret K)."""
+        key = self.public_key
+        if isinstance(key, EcPublicKey):
+            curve = key.curve
+            d = random_scalar(self._rng, curve.n)
+            pub = curve.encode_point(curve.mul_generator(d))
+            return pub, ecdh(curve, d, key.point)
+        group = key.group
+        if group.q is None:
+            raise ProtocolError("DH CA key without subgroup order q is not supported", step="CA")
+        x = random_scalar(self._rng, group.q)
+        return group.encode(pow(group.g, x, group.p)), dh_shared(group, x, key.y)
+
+    def start(self) -> CommandApdu:
+        """MSE:Set KAT (3DES) or MSE:Set AT (AES)."""
+        if self.state is not CaState.NEW:
+            raise self._fail("start() called twice")
+        kid = tlv.encode(0x84, _key_id_bytes(self.key_id)) if self.key_id is not None else b""
+        if self.algorithm.cipher == "3DES":
+            pub, shared = self._agree()
+            self.ephemeral_public_key = pub
+            self._pending = ca_session_keys(shared, "3DES")
+            self.state = CaState.MSE_SENT
+            return CommandApdu(0x00, 0x22, 0x41, 0xA6, tlv.encode(0x91, pub) + kid)
+        self.state = CaState.MSE_SENT
+        return CommandApdu(0x00, 0x22, 0x41, 0xA4, tlv.encode(0x80, oid_der(self.algorithm.oid)) + kid)
+
+    def receive(self, resp: ResponseApdu) -> CommandApdu | None:
+        """Consume the chip's answer; returns GENERAL AUTHENTICATE (AES) or None when done.
+
+        Raises:
+            StatusWordError: the chip refused the command. ProtocolError: wrong call or response data.
+        """
+        if self.state not in (CaState.MSE_SENT, CaState.GA_SENT):
+            raise self._fail("receive() without a pending command")
+        step = "CA MSE" if self.state is CaState.MSE_SENT else "CA GENERAL AUTHENTICATE"
+        if resp.sw != 0x9000:
+            self.state = CaState.FAILED
+            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
+        if self.state is CaState.MSE_SENT and self.algorithm.cipher != "3DES":
+            if resp.data:
+                raise self._fail("MSE:Set AT answered with data")
+            pub, shared = self._agree()
+            self.ephemeral_public_key = pub
+            self._pending = ca_session_keys(shared, self.algorithm.cipher)
+            self.state = CaState.GA_SENT
+            return CommandApdu(0x00, 0x86, 0x00, 0x00, tlv.encode(0x7C, tlv.encode(0x80, pub)), le=256)
+        if self.state is CaState.GA_SENT:
+            try:
+                outer = tlv.decode(resp.data) if resp.data else None
+            except ParseError:
+                outer = None
+                raise self._fail("malformed GENERAL AUTHENTICATE response") from None
+            if outer is not None and outer.tag != 0x7C:
+                raise self._fail("GENERAL AUTHENTICATE response is not 7C")
+        elif resp.data:
+            raise self._fail("MSE:Set KAT answered with data")
+        self._result = self._pending
+        self.state = CaState.DONE
+        return None
+
+
+def chip_ca_session_keys(
+    private_key: ec.EllipticCurvePrivateKey | dh.DHPrivateKey | tuple[Curve | DhGroup, int],
+    terminal_public: bytes,
+    cipher: str,
+) -> SessionKeys:
+    """Chip side: the new SM keys from the chip's static CA private key and the terminal's ephemeral key.
+
+    Args:
+        private_key: a ``cryptography`` EC or DH private key, or (Curve | DhGroup, private int) for
+            curves ``cryptography`` lacks.
+        terminal_public: DO91 / DO80 content (uncompressed point, or DH value).
+        cipher: the CA cipher ("3DES" for MSE:Set KAT).
+
+    Raises:
+        ProtocolError: the terminal's key is invalid (the chip answers 6A80).
+    """
+    try:
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            curve = _curve_of(private_key.curve)
+            d = private_key.private_numbers().private_value
+            return ca_session_keys(ecdh(curve, d, curve.decode_point(terminal_public, "terminal CA key")), cipher)
+        if isinstance(private_key, dh.DHPrivateKey):
+            pn = private_key.private_numbers()
+            params = pn.public_numbers.parameter_numbers
+            group = DhGroup("CA group", params.p, params.g, params.q)
+            return ca_session_keys(dh_shared(group, pn.x, group.decode_public(terminal_public, "terminal CA key")),
+                                   cipher)
+        params, secret = private_key
+        if isinstance(params, Curve):
+            return ca_session_keys(ecdh(params, secret, params.decode_point(terminal_public, "terminal CA key")), cipher)
+        return ca_session_keys(dh_shared(params, secret, params.decode_public(terminal_public, "terminal CA key")),
+                               cipher)
+    except ParseError as e:
+        raise ProtocolError(str(e), step="CA (chip)") from None
+
+
+def _curve_of(c: ec.EllipticCurve) -> Curve:
+    curve = CURVES.get(c.name)
+    if curve is None:
+        raise ProtocolError(f"unsupported CA curve {c.name}", step="CA (chip)")
+    return curve

@@ -1,0 +1,429 @@
+"""PACE v2 (Doc 9303-11 §4.4; BSI TR-03110-2/-3): terminal state machine and chip-side counterpart.
+
+Sans-I/O: ``Pace.start()`` returns MSE:Set AT, each ``receive(response)`` returns the next command
+(four GENERAL AUTHENTICATE steps, chained with CLA 10 except the last), and the result holds the
+new SM keys. The chip side, ``ChipPace``, answers those same GA data fields; the simulator uses it so
+both ends run one implementation of the mathematics (``_pacemath``).
+
+Randomness, in the order Doc 9303 gives: generic mapping draws the terminal's mapping key then its
+ephemeral key; integrated mapping draws the nonce t then the ephemeral key. Supported: DH and ECDH,
+generic (GM) and integrated (IM) mapping, 3DES and AES-128/192/256, standardized domain parameters
+0-2 and 8-18 (IM is undefined for secp224r1, whose p is not 3 mod 4), passwords MRZ and CAN.
+Chip Authentication Mapping (CAM) is recognised but refused (not implemented).
+A wrong password shows up at the token step and raises AuthenticationError without naming it.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from .. import tlv
+from ..errors import AuthenticationError, ParseError, ProtocolError, StatusWordError
+from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ._pacemath import (
+    Group,
+    auth_token,
+    decrypt_nonce,
+    encrypt_nonce,
+    group_for,
+    map_generic,
+    map_integrated,
+    nonce_length,
+    oid_der,
+    pace_session_keys,
+    password_key,
+)
+from ._primitives import mac_equal
+from .keys import pace_parameters
+from .sm import SessionKeys
+
+__all__ = [
+    "Password",
+    "PaceAlgorithm",
+    "Pace",
+    "PaceState",
+    "PaceResult",
+    "ChipPace",
+    "PACE_PREFIX",
+]
+
+Rng = Callable[[int], bytes]
+
+PACE_PREFIX = "0.4.0.127.0.7.2.2.4"
+_MAPPINGS = {1: ("DH", "GM"), 2: ("ECDH", "GM"), 3: ("DH", "IM"), 4: ("ECDH", "IM"), 6: ("ECDH", "CAM")}
+_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
+
+
+class Password:
+    """A PACE password: MRZ (reference 01) or CAN (02); the secret never appears in repr or errors."""
+
+    __slots__ = ("kind", "reference", "_secret")
+
+    def __init__(self, kind: str, reference: int, secret: bytes) -> None:
+        self.kind = kind
+        self.reference = reference
+        self._secret = secret
+
+    @classmethod
+    def mrz(cls, mrz_information: str) -> "Password":
+        """From MRZ_information (doc number+cd, DOB+cd, DOE+cd): pi = SHA-1(MRZ_information) (§9.7.3)."""
+        return cls("MRZ", 1, hashlib.sha1(mrz_information.encode("ascii")).digest())
+
+    @classmethod
+    def can(cls, can: str) -> "Password":
+        """From the card access number printed on the card: pi = the CAN digits in ASCII."""
+        if not can or not can.isascii() or not can.isdigit():
+            raise ValueError("a CAN is a non-empty string of digits")
+        return cls("CAN", 2, can.encode("ascii"))
+
+    def key(self, cipher: str) -> bytes:
+        """K_pi = KDF(pi, 3) for the given cipher."""
+        return password_key(self._secret, cipher)
+
+    def __repr__(self) -> str:
+        return f"Password({self.kind}, <redacted>)"
+
+
+@dataclass(frozen=True)
+class PaceAlgorithm:
+    """A PACE protocol OID split into key agreement, mapping and cipher (Doc 9303-11 §9.2.3)."""
+
+    oid: str
+    key_agreement: str  # "DH" | "ECDH"
+    mapping: str  # "GM" | "IM" | "CAM"
+    cipher: str  # "3DES" | "AES-128" | "AES-192" | "AES-256"
+
+    @classmethod
+    def from_oid(cls, oid: str) -> "PaceAlgorithm":
+        """Raises ParseError for an OID that is not id-PACE-{DH,ECDH}-{GM,IM,CAM}-<cipher>."""
+        head, _, tail = oid.rpartition(".")
+        base, _, m = head.rpartition(".")
+        try:
+            mi, ci = int(m), int(tail)
+        except ValueError:
+            mi = ci = -1
+        if base != PACE_PREFIX or mi not in _MAPPINGS or ci not in _CIPHERS or (mi == 6 and ci == 1):
+            raise ParseError(f"{oid} is not a PACE protocol OID", what="PACEInfo protocol")
+        ka, mp = _MAPPINGS[mi]
+        return cls(oid, ka, mp, _CIPHERS[ci])
+
+
+class _PaceInfoLike(Protocol):
+    protocol: str
+    parameter_id: int | None
+
+
+@dataclass(frozen=True)
+class PaceResult:
+    """Outcome of PACE: new SM keys, the chip's ephemeral public key, and what the chip added."""
+
+    keys: SessionKeys
+    chip_public_key: bytes
+    algorithm: PaceAlgorithm
+    parameter_id: int
+    car: tuple[bytes, ...] = ()  # CARs (DO87/DO88) for Terminal Authentication, if the chip sent them
+    chip_authentication_data: bytes | None = None  # CAM DO8A, encrypted, if sent
+
+
+class PaceState(enum.Enum):
+    NEW = "new"
+    SET_AT_SENT = "MSE:Set AT sent"
+    NONCE_ASKED = "GA 1 sent"
+    MAP_SENT = "GA 2 sent"
+    KEY_SENT = "GA 3 sent"
+    TOKEN_SENT = "GA 4 sent"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def _ga(data: bytes, last: bool) -> CommandApdu:
+    # CLA 10 = command chaining for steps 1-3 (ISO/IEC 7816-4 §5.1.1); Le 00 as Doc 9303 G.1 shows.
+    return CommandApdu(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv.encode(0x7C, data), le=256)
+
+
+def _dyn(data: bytes, step: str, allowed: tuple[int, ...]) -> dict[int, bytes]:
+    """Parse a 7C dynamic authentication data object; children must be among ``allowed``, once each."""
+    try:
+        outer = tlv.decode(data)
+        if outer.tag != 0x7C:
+            raise ParseError(f"expected tag 7C, found {outer.tag:X}", what="GA response")
+        out: dict[int, bytes] = {}
+        for child in outer.children():
+            if child.tag not in allowed or child.tag in out:
+                raise ParseError(f"unexpected tag {child.tag:X}", what="GA response", offset=child.start)
+            out[child.tag] = child.value
+        return out
+    except ParseError as e:
+        raise ProtocolError(f"malformed dynamic authentication data ({e})", step=step) from None
+
+
+class Pace:
+    """Terminal side of PACE: ``cmd = p.start(); while not p.done: cmd = p.receive(transport(cmd))``."""
+
+    _TRANSITIONS = {
+        PaceState.NEW: ("start", PaceState.SET_AT_SENT),
+        PaceState.SET_AT_SENT: ("receive", PaceState.NONCE_ASKED),
+        PaceState.NONCE_ASKED: ("receive", PaceState.MAP_SENT),
+        PaceState.MAP_SENT: ("receive", PaceState.KEY_SENT),
+        PaceState.KEY_SENT: ("receive", PaceState.TOKEN_SENT),
+        PaceState.TOKEN_SENT: ("receive", PaceState.DONE),
+    }
+
+    def __init__(self, password: Password, pace_info: _PaceInfoLike, rng: Rng = os.urandom) -> None:
+        self.algorithm = PaceAlgorithm.from_oid(pace_info.protocol)
+        if self.algorithm.mapping == "CAM":
+            raise ProtocolError("Chip Authentication Mapping is not supported", step="PACE")
+        if pace_info.parameter_id is None:
+            raise ProtocolError("PACEInfo without parameterId (proprietary domain parameters) is not supported",
+                                step="PACE")
+        self.parameter_id = pace_info.parameter_id
+        params = pace_parameters(self.parameter_id)
+        is_ec = not hasattr(params, "g")
+        if is_ec != (self.algorithm.key_agreement == "ECDH"):
+            raise ProtocolError(f"parameter id {self.parameter_id} does not fit {self.algorithm.key_agreement}",
+                                step="PACE")
+        self._group: Group = group_for(params)
+        self._password = password
+        self._rng = rng
+        self.state = PaceState.NEW
+        self._result: PaceResult | None = None
+
+    def __repr__(self) -> str:
+        return f"Pace({self.algorithm.oid}, state={self.state.name}, <redacted>)"
+
+    @property
+    def done(self) -> bool:
+        return self.state is PaceState.DONE
+
+    @property
+    def result(self) -> PaceResult:
+        if self._result is None:
+            raise ProtocolError(f"no result in state {self.state.name}", step="PACE")
+        return self._result
+
+    def _enter(self, method: str) -> PaceState:
+        allowed = self._TRANSITIONS.get(self.state)
+        if allowed is None or allowed[0] != method:
+            prev = self.state
+            self.state = PaceState.FAILED
+            raise ProtocolError(f"{method}() not allowed in state {prev.name}", step="PACE")
+        return allowed[1]
+
+    def start(self) -> CommandApdu:
+        """MSE:Set AT (00 22 C1 A4): 80 OID, 83 password reference, 84 parameter id (§4.4.4.1)."""
+        nxt = self._enter("start")
+        data = (tlv.encode(0x80, oid_der(self.algorithm.oid)) + tlv.encode(0x83, bytes([self._password.reference]))
+                + tlv.encode(0x84, bytes([self.parameter_id])))
+        self.state = nxt
+        return CommandApdu(0x00, 0x22, 0xC1, 0xA4, data)
+
+    def receive(self, resp: ResponseApdu) -> CommandApdu | None:
+        """Consume the chip's answer; returns the next command, or None when PACE is complete.
+
+        Raises:
+            StatusWordError: an unexpected status word. AuthenticationError: the chip refused the
+            terminal's token, or the chip's token does not verify (wrong password). ProtocolError:
+            malformed data, invalid public keys, a wrong call.
+        """
+        nxt = self._enter("receive")
+        handler = {
+            PaceState.SET_AT_SENT: self._on_set_at,
+            PaceState.NONCE_ASKED: self._on_nonce,
+            PaceState.MAP_SENT: self._on_map,
+            PaceState.KEY_SENT: self._on_key,
+            PaceState.TOKEN_SENT: self._on_token,
+        }[self.state]
+        where = f"PACE {self.state.value}"
+        try:
+            cmd = handler(resp)
+        except ParseError as e:
+            self._fail()
+            raise ProtocolError(str(e), step=where) from None
+        except Exception:
+            self._fail()
+            raise
+        self.state = nxt
+        return cmd
+
+    def _fail(self) -> None:
+        self.state = PaceState.FAILED
+        self.__dict__.pop("_k_pi", None)
+        for name in ("_s", "_sk", "_sk_map", "_ks"):
+            self.__dict__.pop(name, None)
+
+    @staticmethod
+    def _check_sw(resp: ResponseApdu, step: str) -> None:
+        if resp.sw != 0x9000:
+            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
+
+    def _on_set_at(self, resp: ResponseApdu) -> CommandApdu:
+        # 63Cx only reports a retry counter (PIN/CAN); the protocol goes on (TR-03110-3 B.11.1).
+        if resp.sw & 0xFFF0 != 0x63C0 or resp.sw == 0x63C0:
+            self._check_sw(resp, "PACE MSE:Set AT")
+        return _ga(b"", last=False)
+
+    def _on_nonce(self, resp: ResponseApdu) -> CommandApdu:
+        step = "PACE GA 1 (encrypted nonce)"
+        self._check_sw(resp, step)
+        dos = _dyn(resp.data, step, (0x80,))
+        if 0x80 not in dos:
+            raise ProtocolError("no encrypted nonce (80)", step=step)
+        cipher = self.algorithm.cipher
+        self._s = decrypt_nonce(self._password.key(cipher), dos[0x80], cipher)
+        if self.algorithm.mapping == "GM":
+            self._sk_map = self._group.random_private(self._rng)
+            return _ga(tlv.encode(0x81, self._group.public(self._sk_map)), last=False)
+        # IM: the terminal's nonce t, as long as s (l bits)
+        t = self._rng(len(self._s))
+        if len(t) != len(self._s):
+            raise ValueError("rng returned the wrong number of bytes")
+        self._t = bytes(t)
+        return _ga(tlv.encode(0x81, self._t), last=False)
+
+    def _on_map(self, resp: ResponseApdu) -> CommandApdu:
+        step = "PACE GA 2 (mapping)"
+        self._check_sw(resp, step)
+        dos = _dyn(resp.data, step, (0x82,))
+        if self.algorithm.mapping == "GM":
+            if 0x82 not in dos:
+                raise ProtocolError("no mapping public key (82)", step=step)
+            peer = self._group.decode_public(dos[0x82], "chip mapping public key")
+            if dos[0x82] == self._group.public(self._sk_map):
+                raise ProtocolError("chip echoed the terminal's mapping key", step=step)
+            self._mapped = map_generic(self._group, self._s, self._sk_map, peer)
+            del self._sk_map
+        else:
+            if dos.get(0x82, b""):
+                raise ProtocolError("unexpected data in the integrated mapping response", step=step)
+            self._mapped = map_integrated(self._group, self._s, self._t, self.algorithm.cipher)
+        del self._s
+        self._sk = self._mapped.random_private(self._rng)
+        self._pk = self._mapped.public(self._sk)
+        return _ga(tlv.encode(0x83, self._pk), last=False)
+
+    def _on_key(self, resp: ResponseApdu) -> CommandApdu:
+        step = "PACE GA 3 (key agreement)"
+        self._check_sw(resp, step)
+        dos = _dyn(resp.data, step, (0x84,))
+        if 0x84 not in dos:
+            raise ProtocolError("no chip ephemeral public key (84)", step=step)
+        chip_pk = dos[0x84]
+        peer = self._mapped.decode_public(chip_pk, "chip ephemeral public key")
+        # TR-03110-2 §3.2: the chip's ephemeral key must differ from the terminal's.
+        if self._mapped.decode_public(self._pk, "terminal key") == peer:
+            raise ProtocolError("chip ephemeral key equals the terminal's", step=step)
+        shared = self._mapped.shared_secret(self._sk, peer)
+        del self._sk
+        self._ks = pace_session_keys(shared, self.algorithm.cipher)
+        self._chip_pk = chip_pk
+        t_ifd = auth_token(self._ks.ks_mac, self.algorithm.oid, self._mapped.key_tag, chip_pk, self.algorithm.cipher)
+        return _ga(tlv.encode(0x85, t_ifd), last=True)
+
+    def _on_token(self, resp: ResponseApdu) -> None:
+        step = "PACE GA 4 (mutual authentication)"
+        if resp.sw in (0x6300, 0x6982) or resp.sw & 0xFFF0 == 0x63C0:
+            raise AuthenticationError(f"chip refused the terminal token ({resp.sw:04X}); wrong password?", step=step)
+        self._check_sw(resp, step)
+        dos = _dyn(resp.data, step, (0x86, 0x87, 0x88, 0x8A))
+        if 0x86 not in dos:
+            raise ProtocolError("no chip authentication token (86)", step=step)
+        expected = auth_token(self._ks.ks_mac, self.algorithm.oid, self._mapped.key_tag, self._pk,
+                              self.algorithm.cipher)
+        if not mac_equal(expected, dos[0x86]):
+            raise AuthenticationError("chip token does not verify; wrong password?", step="PACE")
+        car = tuple(dos[t] for t in (0x87, 0x88) if t in dos)
+        self._result = PaceResult(self._ks, self._chip_pk, self.algorithm, self.parameter_id, car, dos.get(0x8A))
+        return None
+
+
+class ChipPace:
+    """Chip side of PACE for the simulator: feed it each GA command's data, get the response data.
+
+    Usage: ``c = ChipPace(password, oid, parameter_id, rng)``; for each GENERAL AUTHENTICATE,
+    ``resp_data = c.general_authenticate(cmd.data)``; after the fourth, ``c.result`` holds the keys.
+    Draws, in order: the nonce s, then (GM) the mapping key, then the ephemeral key.
+
+    Raises (from ``general_authenticate``): AuthenticationError when the terminal's token is wrong
+    (the chip answers 6300), ProtocolError for malformed or out-of-order data (6A80 / 6985).
+    """
+
+    def __init__(self, password: Password, oid: str, parameter_id: int, rng: Rng = os.urandom) -> None:
+        self.algorithm = PaceAlgorithm.from_oid(oid)
+        if self.algorithm.mapping == "CAM":
+            raise ProtocolError("Chip Authentication Mapping is not supported", step="PACE (chip)")
+        params = pace_parameters(parameter_id)
+        if (not hasattr(params, "g")) != (self.algorithm.key_agreement == "ECDH"):
+            raise ProtocolError("parameter id does not fit the key agreement", step="PACE (chip)")
+        self.parameter_id = parameter_id
+        self._group = group_for(params)
+        self._password = password
+        self._rng = rng
+        self._step = 1
+        self.result: SessionKeys | None = None
+        self.terminal_public_key: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"ChipPace({self.algorithm.oid}, step={self._step}, <redacted>)"
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def general_authenticate(self, data: bytes) -> bytes:
+        """Answer one GA command data field (7C ...) with the response data field (7C ...)."""
+        step = f"PACE GA {self._step} (chip)"
+        if self._step > 4:
+            raise ProtocolError("PACE already finished", step=step)
+        try:
+            dos = _dyn(data, step, (0x81, 0x83, 0x85))
+            out = [self._ga1, self._ga2, self._ga3, self._ga4][self._step - 1](dos, step)
+        except Exception:
+            self._step = 99
+            raise
+        self._step += 1
+        return tlv.encode(0x7C, out)
+
+    def _ga1(self, dos: dict[int, bytes], step: str) -> bytes:
+        if dos:
+            raise ProtocolError("GA 1 must be empty", step=step)
+        cipher = self.algorithm.cipher
+        self._s = bytes(self._rng(nonce_length(cipher)))
+        return tlv.encode(0x80, encrypt_nonce(self._password.key(cipher), self._s, cipher))
+
+    def _ga2(self, dos: dict[int, bytes], step: str) -> bytes:
+        if 0x81 not in dos:
+            raise ProtocolError("no mapping data (81)", step=step)
+        if self.algorithm.mapping == "GM":
+            peer = self._group.decode_public(dos[0x81], "terminal mapping public key")
+            sk_map = self._group.random_private(self._rng)
+            own = self._group.public(sk_map)
+            self._mapped = map_generic(self._group, self._s, sk_map, peer)
+            return tlv.encode(0x82, own)
+        self._mapped = map_integrated(self._group, self._s, dos[0x81], self.algorithm.cipher)
+        return b""
+
+    def _ga3(self, dos: dict[int, bytes], step: str) -> bytes:
+        if 0x83 not in dos:
+            raise ProtocolError("no terminal ephemeral key (83)", step=step)
+        peer = self._mapped.decode_public(dos[0x83], "terminal ephemeral public key")
+        self._sk = self._mapped.random_private(self._rng)
+        self._pk = self._mapped.public(self._sk)
+        if self._pk == dos[0x83]:
+            raise ProtocolError("terminal ephemeral key equals the chip's", step=step)
+        self._ks = pace_session_keys(self._mapped.shared_secret(self._sk, peer), self.algorithm.cipher)
+        self._terminal_pk = dos[0x83]
+        return tlv.encode(0x84, self._pk)
+
+    def _ga4(self, dos: dict[int, bytes], step: str) -> bytes:
+        if 0x85 not in dos:
+            raise ProtocolError("no terminal token (85)", step=step)
+        oid, tag, cipher = self.algorithm.oid, self._mapped.key_tag, self.algorithm.cipher
+        if not mac_equal(auth_token(self._ks.ks_mac, oid, tag, self._pk, cipher), dos[0x85]):
+            raise AuthenticationError("terminal token does not verify", step=step)
+        self.result = self._ks
+        self.terminal_public_key = self._terminal_pk
+        return tlv.encode(0x86, auth_token(self._ks.ks_mac, oid, tag, self._terminal_pk, cipher))

@@ -1,0 +1,140 @@
+"""Dump directories: the LDS files of one chip as raw bytes (DESIGN.md "A dump").
+
+A dump is a directory with one file per LDS file, named exactly ``EF.CardAccess``, ``EF.COM``,
+``DG1`` ... ``DG16``, ``EF.SOD`` (the bytes as read from the chip, no extension), plus
+``report.json`` when written by ``cardkit verify``. It holds personal data, so the directory is
+made mode 0700 and each file 0600. Reading is strict and bounded: every LDS file must be one
+complete BER-TLV with the tag its name implies and nothing after it; a bad file is a
+``ParseError`` naming it. Other files in the directory (notes, a face image) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import tlv
+from .errors import InputError, ParseError
+from .lds.files import FILES
+
+__all__ = ["DUMP_FILE_NAMES", "MAX_FILE_SIZE", "write_dump", "read_dump", "read_report"]
+
+# EF.CardSecurity is not part of a dump (DESIGN.md names the others only).
+DUMP_FILE_NAMES: tuple[str, ...] = ("EF.CardAccess", "EF.COM", *(f"DG{n}" for n in range(1, 17)), "EF.SOD")
+# An LDS EF is at most 64 KiB with short offsets and a few hundred KiB with odd-INS reads;
+# 16 MiB is far above any real file and still stops a hostile dump from exhausting memory.
+MAX_FILE_SIZE = 16 * 1024 * 1024
+_SET_TAG = 0x31  # EF.CardAccess is a bare DER SET OF SecurityInfo (Doc 9303-11 §9.2)
+
+
+def _expected_tag(name: str) -> int:
+    return _SET_TAG if name == "EF.CardAccess" else FILES[name].tag  # type: ignore[return-value]
+
+
+def _check_file(name: str, data: bytes, source: str) -> None:
+    """Raise ParseError unless ``data`` is one complete TLV with the tag ``name`` implies."""
+    if not data:
+        raise ParseError("file is empty", what=name, source=source)
+    try:
+        t = tlv.decode(data)
+    except ParseError as e:
+        raise e.within(what=name, source=source)
+    if t.tag != _expected_tag(name):
+        raise ParseError(
+            f"tag {t.tag:X} is not the {name} tag {_expected_tag(name):X}", what=name, offset=0, source=source
+        )
+
+
+def write_dump(path: str | Path, files: dict[str, bytes], report: dict[str, Any] | None = None) -> Path:
+    """Write ``files`` (and ``report.json``) into the dump directory ``path``; mode 0700/0600.
+
+    Args:
+        path: the dump directory; made if missing (its parents too).
+        files: LDS file name -> raw bytes; names must be dump file names.
+        report: a JSON-safe report (``InspectionReport.to_dict()``), written as ``report.json``.
+
+    Returns:
+        The directory path.
+
+    Raises:
+        InputError: an unknown file name, or the directory cannot be written.
+    """
+    d = Path(path)
+    unknown = sorted(set(files) - set(DUMP_FILE_NAMES))
+    if unknown:
+        raise InputError(f"cannot write {', '.join(unknown)} into a dump: not an LDS file name")
+    try:
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(d, 0o700)
+        for name, data in files.items():
+            _write_private(d / name, bytes(data))
+        if report is not None:
+            text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+            _write_private(d / "report.json", text.encode("utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot write dump {d}: {e.strerror or e}") from None
+    return d
+
+
+def _write_private(p: Path, data: bytes) -> None:
+    """Write ``data`` to ``p`` created 0600 (never readable by others, not even for a moment)."""
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
+        with os.fdopen(fd, "wb") as f:
+            fd = -1
+            f.write(data)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def read_dump(path: str | Path) -> dict[str, bytes]:
+    """Read the LDS files of a dump directory.
+
+    Returns:
+        File name -> raw bytes, in DUMP_FILE_NAMES order, for the files present.
+
+    Raises:
+        InputError: ``path`` is not a directory or holds no LDS file.
+        ParseError: a file that is empty, too large, not one TLV, or has the wrong tag (names the file).
+    """
+    d = Path(path)
+    if not d.is_dir():
+        raise InputError(f"dump {d} is not a directory")
+    files: dict[str, bytes] = {}
+    for name in DUMP_FILE_NAMES:
+        p = d / name
+        if not p.exists():
+            continue
+        source = str(p)
+        if not p.is_file():
+            raise ParseError("not a regular file", what=name, source=source)
+        size = p.stat().st_size
+        if size > MAX_FILE_SIZE:
+            raise ParseError(f"file of {size} bytes is larger than {MAX_FILE_SIZE}", what=name, source=source)
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read {source}: {e.strerror or e}") from None
+        _check_file(name, data, source)
+        files[name] = data
+    if not files:
+        raise InputError(f"dump {d} holds no LDS file (expected EF.COM, DG1 ... EF.SOD)")
+    return files
+
+
+def read_report(path: str | Path) -> dict[str, Any] | None:
+    """The ``report.json`` of a dump, or None when there is none; ParseError when it is not JSON."""
+    p = Path(path) / "report.json"
+    if not p.exists():
+        return None
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ParseError(f"not a JSON report: {e}", what="report.json", source=str(p)) from None
+    if not isinstance(data, dict):
+        raise ParseError("not a JSON object", what="report.json", source=str(p))
+    return data

@@ -1,0 +1,378 @@
+"""DG2: encoded face (Doc 9303-10 §4.7.2, ISO/IEC 7816-11 BIT group, ISO/IEC 19794-5:2005 record).
+
+    75 L { 7F61 L {                         biometric information group template
+             02 01 n                        number of instances
+             7F60 L {                       biometric information template, n times
+               A1 L { 80 0101  81 02  [82 ..] [83 ..] [85 ..] [86 ..]  87 0101  88 0008 }
+               5F2E|7F2E L <face record>  }}}
+
+Face record (big-endian): "FAC\\0", "010\\0", record length (4, whole record), number of faces
+(2); per face: facial information (20 bytes: block length 4 (whole face block), feature point
+count 2, gender, eye colour, hair colour, feature mask 3, expression 2, pose angles 3, pose
+uncertainties 3), feature points (8 bytes each: type, major/minor code, x 2, y 2, reserved 2),
+image information (12 bytes: face image type, image data type 0 JPEG / 1 JPEG2000, width 2,
+height 2, colour space, source type, device type 2, quality 2), then the image bytes.
+
+Readers in the field abort on a malformed template, so parsing is strict: every length must
+match exactly, counts must agree, and nothing may trail. Validity period is tag 85 and the
+creator (PID) tag 86, as in ISO/IEC 7816-11 Table C.1.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .. import tlv
+from ..errors import ParseError
+from ._base import MAX_ITEMS, check_build, hex_or_text, parse_guard, unwrap, wrap
+
+__all__ = ["Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate"]
+
+TAG = 0x75
+_WHAT = "DG2"
+_BIT_GROUP, _BIT, _BHT, _COUNT = 0x7F61, 0x7F60, 0xA1, 0x02
+_BDB_TAGS = (0x5F2E, 0x7F2E)
+_FAC, _VERSION_010 = b"FAC\x00", b"010\x00"
+_IMAGE_TYPES = {0: "jpeg", 1: "jpeg2000"}
+_IMAGE_CODES = {v: k for k, v in _IMAGE_TYPES.items()}
+_FACE_HEADER = struct.Struct(">IHBBB3s2s3s3s")  # 20 bytes
+_FEATURE_POINT = struct.Struct(">BBHHH")  # 8 bytes
+_IMAGE_INFO = struct.Struct(">BBHHBBHH")  # 12 bytes
+
+
+@dataclass(frozen=True)
+class FeaturePoint:
+    """One facial feature point (ISO/IEC 19794-5 §5.6.6): ``code`` is major << 4 | minor."""
+
+    type: int
+    code: int
+    x: int
+    y: int
+    reserved: int = 0
+
+
+@dataclass(frozen=True)
+class FaceImage:
+    """One face from an ISO/IEC 19794-5 record with its image; ``image`` is the JPEG/JPEG2000 bytes."""
+
+    image: bytes = field(repr=False)
+    image_type: str  # "jpeg" | "jpeg2000"
+    width: int
+    height: int
+    gender: int = 0  # 0 unspecified, 1 male, 2 female, 0xFF unknown
+    eye_colour: int = 0
+    hair_colour: int = 0
+    feature_mask: int = 0  # 24 bits
+    expression: int = 0
+    pose_angle: tuple[int, int, int] = (0, 0, 0)  # yaw, pitch, roll as encoded (0 = unspecified)
+    pose_angle_uncertainty: tuple[int, int, int] = (0, 0, 0)
+    feature_points: tuple[FeaturePoint, ...] = ()
+    face_image_type: int = 1  # 0 basic, 1 full frontal, 2 token frontal
+    colour_space: int = 1  # 0 unspecified, 1 RGB24, 2 YUV422, 3 grey 8 bit, 4 other
+    source_type: int = 2  # 2 static photo, digital camera
+    device_type: int = 0
+    quality: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary: the image is described, never dumped."""
+        return {
+            "image_type": self.image_type, "width": self.width, "height": self.height,
+            "image_size": len(self.image), "gender": self.gender, "eye_colour": self.eye_colour,
+            "hair_colour": self.hair_colour, "feature_mask": self.feature_mask, "expression": self.expression,
+            "pose_angle": list(self.pose_angle), "pose_angle_uncertainty": list(self.pose_angle_uncertainty),
+            "feature_points": len(self.feature_points), "face_image_type": self.face_image_type,
+            "colour_space": self.colour_space, "source_type": self.source_type,
+            "device_type": self.device_type, "quality": self.quality,
+        }
+
+    def _encode(self) -> bytes:
+        fps = b"".join(_FEATURE_POINT.pack(p.type, p.code, p.x, p.y, p.reserved) for p in self.feature_points)
+        info = _IMAGE_INFO.pack(self.face_image_type, _IMAGE_CODES[self.image_type], self.width, self.height,
+                                self.colour_space, self.source_type, self.device_type, self.quality)
+        block_len = _FACE_HEADER.size + len(fps) + len(info) + len(self.image)
+        head = _FACE_HEADER.pack(block_len, len(self.feature_points), self.gender, self.eye_colour,
+                                 self.hair_colour, self.feature_mask.to_bytes(3, "big"),
+                                 self.expression.to_bytes(2, "big"), bytes(self.pose_angle),
+                                 bytes(self.pose_angle_uncertainty))
+        return head + fps + info + self.image
+
+
+@dataclass(frozen=True)
+class BiometricHeader:
+    """Biometric header template A1 (ISO/IEC 7816-11 Table C.1); ``elements`` keeps every (tag, value)."""
+
+    elements: tuple[tuple[int, bytes], ...]
+
+    def get(self, tag: int) -> bytes | None:
+        for t, v in self.elements:
+            if t == tag:
+                return v
+        return None
+
+    @property
+    def version(self) -> bytes | None:  # 80: patron header version, 0101
+        return self.get(0x80)
+
+    @property
+    def biometric_type(self) -> int | None:  # 81: 02 = facial features
+        v = self.get(0x81)
+        return int.from_bytes(v, "big") if v else None
+
+    @property
+    def biometric_subtype(self) -> int | None:
+        v = self.get(0x82)
+        return int.from_bytes(v, "big") if v else None
+
+    @property
+    def creation_date(self) -> bytes | None:  # 83: CCYYMMDDhhmmss, BCD (7 bytes)
+        return self.get(0x83)
+
+    @property
+    def validity_period(self) -> bytes | None:  # 85: from CCYYMMDD to CCYYMMDD, BCD (8 bytes)
+        return self.get(0x85)
+
+    @property
+    def creator(self) -> bytes | None:  # 86: PID of the product that created the data
+        return self.get(0x86)
+
+    @property
+    def format_owner(self) -> int | None:  # 87: 0101 = ISO/IEC JTC 1/SC 37
+        v = self.get(0x87)
+        return int.from_bytes(v, "big") if v else None
+
+    @property
+    def format_type(self) -> int | None:  # 88: 0008 = ISO/IEC 19794-5 face
+        v = self.get(0x88)
+        return int.from_bytes(v, "big") if v else None
+
+    def to_dict(self) -> dict[str, str]:
+        return {f"{t:02X}": v.hex().upper() for t, v in self.elements}
+
+
+@dataclass(frozen=True)
+class BiometricTemplate:
+    """One 7F60 template: its header, the faces of its record, the data-block tag, other children."""
+
+    header: BiometricHeader
+    faces: tuple[FaceImage, ...]
+    bdb_tag: int = 0x5F2E
+    other: tuple[tuple[int, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class Dg2:
+    """DG2 (Doc 9303-10 §4.7.2): face templates; ``faces`` flattens the faces of all templates."""
+
+    raw: bytes = field(repr=False)
+    templates: tuple[BiometricTemplate, ...]
+    other: tuple[tuple[int, bytes], ...] = ()  # children of 75 other than 7F61
+
+    @property
+    def faces(self) -> tuple[FaceImage, ...]:
+        return tuple(f for t in self.templates for f in t.faces)
+
+    @classmethod
+    @parse_guard(_WHAT)
+    def from_bytes(cls, data: bytes) -> "Dg2":
+        """Parse DG2 strictly; ParseError names the template, tag and byte offset of any fault."""
+        raw, outer = unwrap(data, TAG, _WHAT)
+        group = None
+        other = []
+        for c in outer.children():
+            if c.tag == _BIT_GROUP:
+                if group is not None:
+                    raise ParseError("tag 7F61 repeated", what=_WHAT, offset=c.start)
+                group = c
+            else:
+                other.append((c.tag, c.value))
+        if group is None:
+            raise ParseError("missing biometric information group 7F61", what=_WHAT, path=(TAG,))
+        children = group.children()
+        if not children or children[0].tag != _COUNT:
+            raise ParseError("7F61 must start with the instance count 02", what=_WHAT, offset=group.start)
+        count = _uint(children[0].value, "instance count", children[0].start)
+        bits = children[1:]
+        if any(c.tag != _BIT for c in bits):
+            bad = next(c for c in bits if c.tag != _BIT)
+            raise ParseError(f"unexpected tag {bad.tag:X} in 7F61", what=_WHAT, offset=bad.start)
+        if count != len(bits) or count == 0:
+            raise ParseError(f"instance count {count} but {len(bits)} templates 7F60", what=_WHAT,
+                             offset=children[0].start)
+        templates = tuple(_template(b, i) for i, b in enumerate(bits))
+        return cls(raw=raw, templates=templates, other=tuple(other))
+
+    @classmethod
+    def build(
+        cls,
+        image: bytes,
+        image_type: str,
+        width: int,
+        height: int,
+        *,
+        creation_date: bytes | None = None,
+        validity_period: bytes | None = None,
+        creator: bytes | None = None,
+        biometric_subtype: int | None = None,
+        format_type: int = 0x0008,
+        **face_fields: Any,
+    ) -> "Dg2":
+        """A new DG2 with one template holding one face (ICAO profile: 19794-5 full frontal).
+
+        Args:
+            image: the JPEG (starts FF D8) or JPEG2000 (JP2 box or J2K codestream) bytes.
+            face_fields: any other ``FaceImage`` field (gender, feature_points, quality ...).
+        Raises:
+            InputError: wrong image type or magic, dimensions or field values out of range.
+        """
+        check_build(image_type in _IMAGE_CODES, "image_type must be 'jpeg' or 'jpeg2000'", _WHAT)
+        image = bytes(image)
+        if image_type == "jpeg":
+            check_build(image[:2] == b"\xff\xd8", "image is not a JPEG (no FF D8 start)", _WHAT)
+        else:
+            check_build(image[:12] == bytes.fromhex("0000000C6A5020200D0A870A") or image[:4] == b"\xff\x4f\xff\x51",
+                        "image is not JPEG2000 (no JP2 signature or J2K codestream start)", _WHAT)
+        face = FaceImage(image=image, image_type=image_type, width=width, height=height, **face_fields)
+        _check_face(face)
+        elements: list[tuple[int, bytes]] = [(0x80, b"\x01\x01"), (0x81, b"\x02")]
+        if biometric_subtype is not None:
+            elements.append((0x82, bytes([biometric_subtype])))
+        for tag, val, n in ((0x83, creation_date, 7), (0x85, validity_period, 8), (0x86, creator, None)):
+            if val is not None:
+                check_build(n is None or len(val) == n, f"tag {tag:X} must be {n} bytes", _WHAT)
+                elements.append((tag, bytes(val)))
+        elements += [(0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))]
+        template = BiometricTemplate(BiometricHeader(tuple(elements)), (face,))
+        return cls(raw=wrap(TAG, _encode_group((template,))), templates=(template,))
+
+    def to_bytes(self) -> bytes:
+        return self.raw
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe view (images summarised by type and size)."""
+        d: dict[str, Any] = {"file": _WHAT, "templates": [
+            {"header": t.header.to_dict(), "faces": [f.to_dict() for f in t.faces],
+             "data_block_tag": f"{t.bdb_tag:X}"} for t in self.templates]}
+        if self.other:
+            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
+        return d
+
+
+def _uint(value: bytes, what: str, offset: int) -> int:
+    if not 1 <= len(value) <= 4:
+        raise ParseError(f"{what} of {len(value)} bytes", what=_WHAT, offset=offset)
+    return int.from_bytes(value, "big")
+
+
+def _template(bit: tlv.Tlv, index: int) -> BiometricTemplate:
+    header = None
+    bdb = None
+    bdb_tag = 0x5F2E
+    other = []
+    for c in bit.children():
+        if c.tag == _BHT and header is None:
+            kids = c.children()
+            if len(kids) > 64:
+                raise ParseError("too many elements in A1", what=_WHAT, offset=c.start)
+            header = BiometricHeader(tuple((k.tag, k.value) for k in kids))
+        elif c.tag in _BDB_TAGS and bdb is None:
+            bdb, bdb_tag = c, c.tag
+        elif c.tag == _BHT or c.tag in _BDB_TAGS:
+            raise ParseError(f"tag {c.tag:X} repeated in template {index + 1}", what=_WHAT, offset=c.start)
+        else:
+            other.append((c.tag, c.value))
+    if header is None:
+        raise ParseError(f"template {index + 1} has no biometric header A1", what=_WHAT, offset=bit.start)
+    if bdb is None:
+        raise ParseError(f"template {index + 1} has no biometric data block 5F2E/7F2E", what=_WHAT, offset=bit.start)
+    if header.biometric_type not in (None, 2):
+        raise ParseError(f"template {index + 1}: biometric type {header.biometric_type} is not face (2)",
+                         what=_WHAT, offset=bit.start)
+    faces = _parse_record(bdb.value, bdb.value_start)
+    return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=tuple(other))
+
+
+def _parse_record(rec: bytes, base: int) -> tuple[FaceImage, ...]:
+    """Decode an ISO/IEC 19794-5:2005 record; ``base`` is its offset in the file, for messages."""
+    def fail(msg: str, at: int) -> ParseError:
+        return ParseError(f"face record: {msg}", what=_WHAT, offset=base + at)
+
+    if len(rec) < 14:
+        raise fail(f"{len(rec)} bytes, shorter than the 14-byte header", 0)
+    if rec[:4] != _FAC:
+        raise fail(f"format identifier {rec[:4].hex().upper()} is not 'FAC\\0'", 0)
+    if rec[4:8] != _VERSION_010:
+        raise fail(f"version {rec[4:8].hex().upper()} is not '010\\0' (ISO/IEC 19794-5:2005)", 4)
+    length, count = struct.unpack_from(">IH", rec, 8)
+    if length != len(rec):
+        raise fail(f"record length field {length} but the data block holds {len(rec)} bytes", 8)
+    if not 1 <= count <= MAX_ITEMS:
+        raise fail(f"number of faces {count} (expected 1..{MAX_ITEMS})", 12)
+    pos = 14
+    faces = []
+    for i in range(count):
+        if pos + _FACE_HEADER.size > len(rec):
+            raise fail(f"face {i + 1}: facial information block truncated", pos)
+        (block_len, n_fp, gender, eye, hair, mask, expr, pose, unc) = _FACE_HEADER.unpack_from(rec, pos)
+        minimum = _FACE_HEADER.size + n_fp * _FEATURE_POINT.size + _IMAGE_INFO.size
+        if block_len < minimum or pos + block_len > len(rec):
+            raise fail(f"face {i + 1}: block length {block_len} does not fit ({minimum} needed, "
+                       f"{len(rec) - pos} left)", pos)
+        p = pos + _FACE_HEADER.size
+        points = []
+        for _ in range(n_fp):
+            points.append(FeaturePoint(*_FEATURE_POINT.unpack_from(rec, p)))
+            p += _FEATURE_POINT.size
+        ftype, dtype, width, height, cspace, source, device, quality = _IMAGE_INFO.unpack_from(rec, p)
+        if dtype not in _IMAGE_TYPES:
+            raise fail(f"face {i + 1}: image data type {dtype} (0 JPEG, 1 JPEG2000)", p + 1)
+        p += _IMAGE_INFO.size
+        image = rec[p : pos + block_len]
+        if not image:
+            raise fail(f"face {i + 1}: no image data", p)
+        faces.append(FaceImage(
+            image=image, image_type=_IMAGE_TYPES[dtype], width=width, height=height, gender=gender,
+            eye_colour=eye, hair_colour=hair, feature_mask=int.from_bytes(mask, "big"),
+            expression=int.from_bytes(expr, "big"), pose_angle=tuple(pose), pose_angle_uncertainty=tuple(unc),
+            feature_points=tuple(points), face_image_type=ftype, colour_space=cspace, source_type=source,
+            device_type=device, quality=quality,
+        ))
+        pos += block_len
+    if pos != len(rec):
+        raise fail(f"{len(rec) - pos} bytes after the last face", pos)
+    return tuple(faces)
+
+
+def _check_face(f: FaceImage) -> None:
+    def rng(v: Any, bits: int) -> bool:
+        return isinstance(v, int) and 0 <= v < (1 << bits)
+
+    for name, bits in (("width", 16), ("height", 16), ("gender", 8), ("eye_colour", 8), ("hair_colour", 8),
+                       ("feature_mask", 24), ("expression", 16), ("face_image_type", 8), ("colour_space", 8),
+                       ("source_type", 8), ("device_type", 16), ("quality", 16)):
+        check_build(rng(getattr(f, name), bits), f"{name} must fit in {bits} bits", _WHAT)
+    check_build(f.width > 0 and f.height > 0, "width and height must be positive", _WHAT)
+    for name in ("pose_angle", "pose_angle_uncertainty"):
+        v = getattr(f, name)
+        check_build(isinstance(v, tuple) and len(v) == 3 and all(rng(x, 8) for x in v), f"{name}: 3 bytes", _WHAT)
+    check_build(len(f.feature_points) <= MAX_ITEMS, "too many feature points", _WHAT)
+    for p in f.feature_points:
+        check_build(isinstance(p, FeaturePoint) and rng(p.type, 8) and rng(p.code, 8) and rng(p.x, 16)
+                    and rng(p.y, 16) and rng(p.reserved, 16), "bad feature point", _WHAT)
+    check_build(len(f.image) > 0, "empty image", _WHAT)
+
+
+def _encode_record(faces: Iterable[FaceImage]) -> bytes:
+    faces = tuple(faces)
+    body = b"".join(f._encode() for f in faces)
+    return _FAC + _VERSION_010 + struct.pack(">IH", 14 + len(body), len(faces)) + body
+
+
+def _encode_group(templates: tuple[BiometricTemplate, ...]) -> bytes:
+    bits = b""
+    for t in templates:
+        bht = tlv.encode(_BHT, b"".join(tlv.encode(tag, v) for tag, v in t.header.elements))
+        inner = bht + tlv.encode(t.bdb_tag, _encode_record(t.faces)) + b"".join(tlv.encode(a, b) for a, b in t.other)
+        bits += tlv.encode(_BIT, inner)
+    return tlv.encode(_BIT_GROUP, tlv.encode(_COUNT, bytes([len(templates)])) + bits)

@@ -1,0 +1,448 @@
+"""SecurityInfos: the DER SET OF SecurityInfo in EF.CardAccess and DG14 (Doc 9303-11 §9.2, BSI TR-03110-3 A.1).
+
+    SecurityInfo ::= SEQUENCE { protocol OBJECT IDENTIFIER, requiredData ANY, optionalData ANY OPTIONAL }
+
+The kind of each info is decided by its protocol OID, as TR-03110 does:
+    id-PACE 0.4.0.127.0.7.2.2.4.m.c  -> PaceInfo;  0.4.0.127.0.7.2.2.4.m -> PaceDomainParameterInfo
+    id-CA   0.4.0.127.0.7.2.2.3.k.c  -> ChipAuthenticationInfo
+    id-PK   0.4.0.127.0.7.2.2.1.k    -> ChipAuthenticationPublicKeyInfo
+    id-TA   0.4.0.127.0.7.2.2.2      -> TerminalAuthenticationInfo
+    id-AA   2.23.136.1.1.5           -> ActiveAuthenticationInfo
+Anything else (CA domain parameters, EF.DIR info, PACE-CAM public key, vendor infos) is an
+``UnknownSecurityInfo`` holding its DER verbatim. Every info keeps the bytes it was read from
+(``raw``, not compared); ``to_der`` re-encodes only when the fields were changed. The structures
+are declared with asn1crypto; extra elements in a declared SEQUENCE are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from asn1crypto import core
+
+from ..errors import ParseError
+
+__all__ = [
+    "PaceInfo",
+    "PaceDomainParameterInfo",
+    "ChipAuthenticationInfo",
+    "ChipAuthenticationPublicKeyInfo",
+    "TerminalAuthenticationInfo",
+    "ActiveAuthenticationInfo",
+    "UnknownSecurityInfo",
+    "SecurityInfo",
+    "SecurityInfos",
+    "InfosView",
+    "decode_infos",
+    "encode_infos",
+    "decode_info",
+    "oid_name",
+    "ID_PACE",
+    "ID_CA",
+    "ID_PK",
+    "ID_TA",
+    "ID_AA",
+]
+
+_BSI = "0.4.0.127.0.7.2.2"
+ID_PK, ID_TA, ID_CA, ID_PACE = f"{_BSI}.1", f"{_BSI}.2", f"{_BSI}.3", f"{_BSI}.4"
+ID_AA = "2.23.136.1.1.5"
+MAX_INFOS = 64
+_MAX_INT_BITS = 64
+
+# --- OID names (for display; TR-03110-3 A.1.1, Doc 9303-11 §9.2) -------------------------------
+_CIPHERS = {1: "3DES-CBC-CBC", 2: "AES-CBC-CMAC-128", 3: "AES-CBC-CMAC-192", 4: "AES-CBC-CMAC-256"}
+_PACE_MAPS = {1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CAM"}
+_NAMES: dict[str, str] = {ID_TA: "id-TA", ID_AA: "id-icao-mrtd-security-aaProtocolObject",
+                          f"{ID_PK}.1": "id-PK-DH", f"{ID_PK}.2": "id-PK-ECDH",
+                          f"{ID_CA}.1": "id-CA-DH", f"{ID_CA}.2": "id-CA-ECDH",
+                          "1.2.840.10045.4.1": "ecdsa-with-SHA1", "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
+                          "1.2.840.10045.4.3.2": "ecdsa-with-SHA256", "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
+                          "1.2.840.10045.4.3.4": "ecdsa-with-SHA512"}
+for _m, _mn in _PACE_MAPS.items():
+    _NAMES[f"{ID_PACE}.{_m}"] = f"id-PACE-{_mn}"
+    for _c, _cn in _CIPHERS.items():
+        _NAMES[f"{ID_PACE}.{_m}.{_c}"] = f"id-PACE-{_mn}-{_cn}"
+for _k, _kn in ((1, "DH"), (2, "ECDH")):
+    for _c, _cn in _CIPHERS.items():
+        _NAMES[f"{ID_CA}.{_k}.{_c}"] = f"id-CA-{_kn}-{_cn}"
+
+
+def oid_name(oid: str) -> str:
+    """The TR-03110 / Doc 9303 name of an OID, or the dotted OID when unknown."""
+    return _NAMES.get(oid, oid)
+
+
+# --- ASN.1 declarations -----------------------------------------------------------------------
+class _AlgorithmIdentifier(core.Sequence):
+    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
+
+
+class _SubjectPublicKeyInfo(core.Sequence):
+    _fields = [("algorithm", _AlgorithmIdentifier), ("subject_public_key", core.BitString)]
+
+
+class _AnyInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("required", core.Any),
+               ("optional", core.Any, {"optional": True})]
+
+
+class _PaceInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
+               ("parameter_id", core.Integer, {"optional": True})]
+
+
+class _PaceDomainParameterInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("domain_parameter", _AlgorithmIdentifier),
+               ("parameter_id", core.Integer, {"optional": True})]
+
+
+class _CaInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
+               ("key_id", core.Integer, {"optional": True})]
+
+
+class _CaPublicKeyInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("public_key", core.Any),
+               ("key_id", core.Integer, {"optional": True})]
+
+
+class _FileId(core.Sequence):
+    _fields = [("fid", core.OctetString), ("sfid", core.OctetString, {"optional": True})]
+
+
+class _TaInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
+               ("ef_cvca", _FileId, {"optional": True})]
+
+
+class _AaInfo(core.Sequence):
+    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
+               ("signature_algorithm", core.ObjectIdentifier)]
+
+
+class _Infos(core.SetOf):
+    _child_spec = core.Any
+
+
+def _load(spec: type[core.Sequence], der: bytes, what: str) -> dict[str, Any]:
+    """Load ``der`` as ``spec`` strictly: every field decoded, no extra element, integers bounded."""
+    obj = spec.load(der, strict=True)
+    native = obj.native  # forces the lazy parse of every field
+    if len(obj.children) > len(spec._fields) or set(native) - {f[0] for f in spec._fields}:
+        raise ParseError("unexpected extra element", what=what)
+    for k, v in native.items():
+        if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > _MAX_INT_BITS:
+            raise ParseError(f"{k} out of range", what=what)
+    return native  # type: ignore[no-any-return]
+
+
+def _check_spki(der: bytes, what: str) -> bytes:
+    """Check that ``der`` is one SubjectPublicKeyInfo (structure only; keys are cardkit.crypto's job)."""
+    spki = _SubjectPublicKeyInfo.load(der, strict=True)
+    spki["algorithm"]["algorithm"].dotted
+    spki["subject_public_key"].native
+    if len(spki.children) > 2:
+        raise ParseError("unexpected element in SubjectPublicKeyInfo", what=what)
+    return der
+
+
+# --- the info classes -------------------------------------------------------------------------
+class _Info:
+    """Shared behaviour: DER re-use when unchanged, display name."""
+
+    raw: bytes
+    protocol: str
+
+    @property
+    def name(self) -> str:
+        return oid_name(self.protocol)
+
+    def to_der(self) -> bytes:
+        """The DER of this info: the bytes it was read from when unchanged, else a fresh encoding."""
+        if self.raw:
+            try:
+                if decode_info(self.raw) == self:
+                    return self.raw
+            except ParseError:
+                pass
+        return self._encode()
+
+    def _encode(self) -> bytes:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PaceInfo(_Info):
+    """PACEInfo (TR-03110-3 A.1.1.1): protocol OID, version (2), parameterId (standardized domain parameters)."""
+
+    protocol: str
+    version: int = 2
+    parameter_id: int | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
+        if self.parameter_id is not None:
+            d["parameter_id"] = self.parameter_id
+        return _PaceInfo(d).dump()
+
+
+@dataclass(frozen=True)
+class PaceDomainParameterInfo(_Info):
+    """PACEDomainParameterInfo (TR-03110-3 A.1.1.1): explicit domain parameters as DER AlgorithmIdentifier."""
+
+    protocol: str
+    domain_parameter: bytes  # DER AlgorithmIdentifier
+    parameter_id: int | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        d: dict[str, Any] = {"protocol": self.protocol,
+                             "domain_parameter": _AlgorithmIdentifier.load(self.domain_parameter)}
+        if self.parameter_id is not None:
+            d["parameter_id"] = self.parameter_id
+        return _PaceDomainParameterInfo(d).dump()
+
+
+@dataclass(frozen=True)
+class ChipAuthenticationInfo(_Info):
+    """ChipAuthenticationInfo (Doc 9303-11 §9.2.5): protocol id-CA-*, version 1, keyId."""
+
+    protocol: str
+    version: int = 1
+    key_id: int | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
+        if self.key_id is not None:
+            d["key_id"] = self.key_id
+        return _CaInfo(d).dump()
+
+
+@dataclass(frozen=True)
+class ChipAuthenticationPublicKeyInfo(_Info):
+    """ChipAuthenticationPublicKeyInfo (Doc 9303-11 §9.2.6): the chip's static key as DER SubjectPublicKeyInfo."""
+
+    protocol: str
+    public_key_info: bytes = field(repr=False)  # DER SubjectPublicKeyInfo, exactly as stored
+    key_id: int | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        d: dict[str, Any] = {"protocol": self.protocol, "public_key": core.Any.load(self.public_key_info)}
+        if self.key_id is not None:
+            d["key_id"] = self.key_id
+        return _CaPublicKeyInfo(d).dump()
+
+
+@dataclass(frozen=True)
+class TerminalAuthenticationInfo(_Info):
+    """TerminalAuthenticationInfo (TR-03110-3 A.1.1.3): id-TA, version 1 (efCVCA, if any, as DER)."""
+
+    protocol: str = ID_TA
+    version: int = 1
+    ef_cvca: bytes | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
+        if self.ef_cvca is not None:
+            d["ef_cvca"] = _FileId.load(self.ef_cvca)
+        return _TaInfo(d).dump()
+
+
+@dataclass(frozen=True)
+class ActiveAuthenticationInfo(_Info):
+    """ActiveAuthenticationInfo (Doc 9303-11 §9.2.9): id-AA, version 1, the ECDSA signature algorithm OID."""
+
+    protocol: str = ID_AA
+    version: int = 1
+    signature_algorithm: str = "1.2.840.10045.4.3.2"
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        return _AaInfo({"protocol": self.protocol, "version": self.version,
+                        "signature_algorithm": self.signature_algorithm}).dump()
+
+
+@dataclass(frozen=True)
+class UnknownSecurityInfo(_Info):
+    """A SecurityInfo cardkit does not model, kept verbatim (its DER is compared)."""
+
+    protocol: str
+    raw: bytes = field(repr=False)
+
+    def to_der(self) -> bytes:
+        return self.raw
+
+    def _encode(self) -> bytes:
+        return self.raw
+
+
+SecurityInfo = Union[PaceInfo, PaceDomainParameterInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
+                     TerminalAuthenticationInfo, ActiveAuthenticationInfo, UnknownSecurityInfo]
+
+
+def _arcs_after(oid: str, prefix: str) -> int | None:
+    """Number of arcs after ``prefix`` when ``oid`` lies under it, else None."""
+    if oid == prefix:
+        return 0
+    if oid.startswith(prefix + "."):
+        return oid.count(".") - prefix.count(".")
+    return None
+
+
+def decode_info(der: bytes, what: str = "SecurityInfo") -> SecurityInfo:
+    """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
+    oid = _load(_AnyInfo, der, what)["protocol"]
+    pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
+    if pace == 2:
+        n = _load(_PaceInfo, der, "PACEInfo")
+        return PaceInfo(oid, n["version"], n["parameter_id"], raw=der)
+    if pace == 1:
+        obj = _PaceDomainParameterInfo.load(der, strict=True)
+        n = _load(_PaceDomainParameterInfo, der, "PACEDomainParameterInfo")
+        return PaceDomainParameterInfo(oid, obj["domain_parameter"].dump(), n["parameter_id"], raw=der)
+    if ca == 2:
+        n = _load(_CaInfo, der, "ChipAuthenticationInfo")
+        return ChipAuthenticationInfo(oid, n["version"], n["key_id"], raw=der)
+    if pk == 1:
+        obj = _CaPublicKeyInfo.load(der, strict=True)
+        n = _load(_CaPublicKeyInfo, der, "ChipAuthenticationPublicKeyInfo")
+        spki = _check_spki(obj["public_key"].dump(), "ChipAuthenticationPublicKeyInfo")
+        return ChipAuthenticationPublicKeyInfo(oid, spki, n["key_id"], raw=der)
+    if oid == ID_TA:
+        obj = _TaInfo.load(der, strict=True)
+        n = _load(_TaInfo, der, "TerminalAuthenticationInfo")
+        ef = obj["ef_cvca"].dump() if n["ef_cvca"] is not None else None
+        return TerminalAuthenticationInfo(oid, n["version"], ef, raw=der)
+    if oid == ID_AA:
+        n = _load(_AaInfo, der, "ActiveAuthenticationInfo")
+        return ActiveAuthenticationInfo(oid, n["version"], n["signature_algorithm"], raw=der)
+    return UnknownSecurityInfo(oid, raw=der)
+
+
+def decode_infos(der: bytes, what: str) -> tuple[SecurityInfo, ...]:
+    """Decode a DER SET OF SecurityInfo, in the order stored; ParseError names the info's index."""
+    infos = _Infos.load(der, strict=True)
+    if len(infos) > MAX_INFOS:
+        raise ParseError(f"more than {MAX_INFOS} SecurityInfos", what=what)
+    out = []
+    for i, item in enumerate(infos):
+        try:
+            out.append(decode_info(item.dump(), what))
+        except ParseError as e:
+            e.message = f"SecurityInfo {i + 1}: {e.message}"
+            e.args = (e.message,)
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+            raise ParseError(f"SecurityInfo {i + 1}: malformed ({type(e).__name__})", what=what) from None
+    return tuple(out)
+
+
+def encode_infos(infos: tuple[SecurityInfo, ...] | list[SecurityInfo]) -> bytes:
+    """DER SET OF the infos (asn1crypto sorts the elements as DER requires)."""
+    return _Infos([core.Any.load(i.to_der()) for i in infos]).dump(force=True)
+
+
+# --- the container shared by EF.CardAccess and DG14 ---------------------------------------------
+class InfosView:
+    """Accessors over ``self.infos`` (EF.CardAccess, DG14, bare SecurityInfos)."""
+
+    infos: tuple[SecurityInfo, ...]
+
+    def _of(self, kind: type) -> tuple[Any, ...]:
+        return tuple(i for i in self.infos if isinstance(i, kind))
+
+    @property
+    def pace_infos(self) -> tuple[PaceInfo, ...]:
+        return self._of(PaceInfo)
+
+    @property
+    def pace_domain_parameters(self) -> tuple[PaceDomainParameterInfo, ...]:
+        return self._of(PaceDomainParameterInfo)
+
+    @property
+    def ca_infos(self) -> tuple[ChipAuthenticationInfo, ...]:
+        return self._of(ChipAuthenticationInfo)
+
+    @property
+    def ca_public_keys(self) -> tuple[ChipAuthenticationPublicKeyInfo, ...]:
+        return self._of(ChipAuthenticationPublicKeyInfo)
+
+    @property
+    def ta_infos(self) -> tuple[TerminalAuthenticationInfo, ...]:
+        return self._of(TerminalAuthenticationInfo)
+
+    @property
+    def aa_info(self) -> ActiveAuthenticationInfo | None:
+        """The ActiveAuthenticationInfo (ECDSA AA), or None."""
+        found = self._of(ActiveAuthenticationInfo)
+        return found[0] if found else None
+
+    @property
+    def unknown(self) -> tuple[UnknownSecurityInfo, ...]:
+        return self._of(UnknownSecurityInfo)
+
+    def infos_to_dicts(self) -> list[dict[str, Any]]:
+        """JSON-safe list of the infos."""
+        out = []
+        for i in self.infos:
+            d: dict[str, Any] = {"type": type(i).__name__, "protocol": i.protocol, "name": i.name}
+            for k in ("version", "parameter_id", "key_id"):
+                v = getattr(i, k, None)
+                if v is not None:
+                    d[k] = v
+            if isinstance(i, ActiveAuthenticationInfo):
+                d["signature_algorithm"] = oid_name(i.signature_algorithm)
+            if isinstance(i, ChipAuthenticationPublicKeyInfo):
+                d["public_key_info"] = i.public_key_info.hex().upper()
+            if isinstance(i, PaceDomainParameterInfo):
+                d["domain_parameter"] = i.domain_parameter.hex().upper()
+            if isinstance(i, UnknownSecurityInfo):
+                d["der"] = i.raw.hex().upper()
+            out.append(d)
+        return out
+
+
+@dataclass(frozen=True)
+class SecurityInfos(InfosView):
+    """SecurityInfos ::= SET OF SecurityInfo (Doc 9303-11 §9.2), as a bare DER SET."""
+
+    raw: bytes = field(repr=False)
+    infos: tuple[SecurityInfo, ...]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "SecurityInfos":
+        """Parse a DER SET OF SecurityInfo; ParseError on anything else."""
+        return _from_set(cls, data, "SecurityInfos")
+
+    @classmethod
+    def build(cls, infos: "list[SecurityInfo] | tuple[SecurityInfo, ...]") -> "SecurityInfos":
+        """A new DER SET of ``infos`` (sorted as DER requires)."""
+        return cls.from_bytes(encode_infos(tuple(infos)))
+
+    def to_bytes(self) -> bytes:
+        return self.raw
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": "SecurityInfos", "infos": self.infos_to_dicts()}
+
+
+def _from_set(cls: Any, data: bytes, what: str) -> Any:
+    from ._base import _as_bytes, parse_guard
+
+    @parse_guard(what)
+    def parse() -> Any:
+        raw = _as_bytes(data, what)
+        if not raw or raw[0] != 0x31:
+            raise ParseError("not a DER SET (tag 31)", what=what, offset=0)
+        from .. import tlv
+
+        tlv.decode(raw)  # definite lengths, no trailing bytes (asn1crypto would accept BER)
+        return cls(raw=raw, infos=decode_infos(raw, what))
+
+    return parse()

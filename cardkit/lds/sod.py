@@ -1,0 +1,289 @@
+"""EF.SOD: the Document Security Object (Doc 9303-10 §4.6.2, 9303-12 §4.2 / App. B).
+
+EF.SOD is tag 77 around a CMS ContentInfo(SignedData) whose eContent is an
+LDSSecurityObject (v0, or v1 with ldsVersionInfo). This module is also the one place
+where the ICAO object identifiers live (``IcaoOid``): the PKI layer above imports them
+from here, because layering forbids the reverse.
+
+Rules: parsing is bounded (size), keeps the exact bytes (``raw``, ``econtent``,
+``signed_attrs``: the hash and the signature are checked over those, never over a
+re-encoding), and raises only ``ParseError``. The parser judges structure only; whether
+the content type, the attributes and the signature are right is Passive Authentication's
+job (``cardkit.pki.passive``), so that each fault becomes a specific finding there.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import algos, cms, core
+from cryptography import x509
+
+from ..errors import ParseError
+
+__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE"]
+
+MAX_SOD_SIZE = 1 << 20  # 1 MiB: a real SOD is a few kB (certificate included)
+_MAX_DG_HASHES = 16
+
+
+class IcaoOid:
+    """ICAO object identifiers (9303-10 §4.6.2, 9303-12 §4.5, §7.1.1.x)."""
+
+    LDS_SECURITY_OBJECT = "2.23.136.1.1.1"  # id-icao-mrtd-security-ldsSecurityObject
+    LDS_SECURITY_OBJECT_LEGACY = "1.3.27.1.1.1"  # used by some early issuers; accepted when verifying
+    CSCA_MASTER_LIST = "2.23.136.1.1.2"  # id-icao-cscaMasterList
+    CSCA_MASTER_LIST_SIGNING_KEY = "2.23.136.1.1.3"  # EKU of the Master List signer
+    AA_PROTOCOL = "2.23.136.1.1.5"  # id-icao-mrtd-security-aaProtocolObject
+    NAME_CHANGE = "2.23.136.1.1.6.1"  # id-icao-mrtd-security-extensions-nameChange
+    DOCUMENT_TYPE_LIST = "2.23.136.1.1.6.2"  # id-icao-mrtd-security-extensions-documentTypeList
+    DEVIATION_LIST = "2.23.136.1.1.7"  # id-icao-DeviationList
+
+
+LDS_SECURITY_OBJECT_OIDS = (IcaoOid.LDS_SECURITY_OBJECT, IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
+
+
+
+def register_oid(oid_class: type[core.ObjectIdentifier], dotted: str, name: str) -> None:
+    """Give asn1crypto a name for an ICAO OID (keeps its lazily built reverse map in step)."""
+    oid_class._map.setdefault(dotted, name)
+    if oid_class._reverse_map is not None:
+        oid_class._reverse_map.setdefault(name, dotted)
+
+
+register_oid(cms.ContentType, IcaoOid.LDS_SECURITY_OBJECT, "lds_security_object")
+register_oid(cms.ContentType, IcaoOid.LDS_SECURITY_OBJECT_LEGACY, "lds_security_object_legacy")
+register_oid(cms.ContentType, IcaoOid.CSCA_MASTER_LIST, "csca_master_list")
+
+
+class DataGroupHash(core.Sequence):
+    """DataGroupHash ::= SEQUENCE { dataGroupNumber, dataGroupHashValue } (9303-10 §4.6.2.2)."""
+
+    _fields = [("data_group_number", core.Integer), ("data_group_hash_value", core.OctetString)]
+
+
+class DataGroupHashValues(core.SequenceOf):
+    _child_spec = DataGroupHash
+
+
+class LdsVersionInfo(core.Sequence):
+    """LDSVersionInfo ::= SEQUENCE { ldsVersion PrintableString, unicodeVersion PrintableString }."""
+
+    _fields = [("lds_version", core.PrintableString), ("unicode_version", core.PrintableString)]
+
+
+class LdsSecurityObject(core.Sequence):
+    """LDSSecurityObject (9303-10 §4.6.2.2): version 0, or 1 with ldsVersionInfo."""
+
+    _fields = [
+        ("version", core.Integer),
+        ("hash_algorithm", algos.DigestAlgorithm),
+        ("data_group_hash_values", DataGroupHashValues),
+        ("lds_version_info", LdsVersionInfo, {"optional": True}),
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _load_certificate(der: bytes) -> x509.Certificate:
+    # Cached by DER bytes: a bulk audit sees the same DS certificate in thousands of SODs.
+    return x509.load_der_x509_certificate(der)
+
+
+@dataclass(frozen=True, slots=True)
+class SignerInfoData:
+    """The one SignerInfo of EF.SOD, with the exact bytes that were signed (RFC 5652 §5.3)."""
+
+    version: int
+    sid_kind: str  # "issuer_serial" (v1) or "ski" (v3)
+    issuer_der: bytes | None  # DER Name of the issuer, for sid_kind "issuer_serial"
+    serial_number: int | None
+    subject_key_identifier: bytes | None
+    digest_algorithm: str  # asn1crypto name ("sha256") or dotted OID when unknown
+    signed_attrs: bytes | None  # DER SET OF Attribute (tag 31): the bytes the signature covers
+    content_types: tuple[str, ...]  # every value of every contentType attribute (dotted)
+    message_digests: tuple[bytes, ...]  # every value of every messageDigest attribute
+    signing_time: datetime | None
+    signature_algorithm_der: bytes  # DER AlgorithmIdentifier, parameters included
+    signature_algorithm_oid: str
+    signature: bytes = field(repr=False)
+
+
+def _attr_values(attrs: cms.CMSAttributes, name: str) -> list[core.Asn1Value]:
+    out = []
+    for attr in attrs:
+        if attr["type"].native == name:
+            out.extend(attr["values"])
+    return out
+
+
+def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
+    """The fields of a CMS SignerInfo that verification needs, with the signed bytes kept."""
+    sid = si["sid"]
+    issuer_der = serial = ski = None
+    if sid.name == "issuer_and_serial_number":
+        kind = "issuer_serial"
+        issuer_der = sid.chosen["issuer"].dump()
+        serial = sid.chosen["serial_number"].native
+    else:
+        kind = "ski"
+        ski = sid.chosen.native
+    attrs = si["signed_attrs"]
+    signed = None
+    content_types: list[str] = []
+    digests: list[bytes] = []
+    signing_time = None
+    if not isinstance(attrs, core.Void) and len(attrs):
+        # [0] IMPLICIT on the wire; the signature covers the same bytes with the SET tag (RFC 5652 §5.4).
+        signed = b"\x31" + attrs.dump()[1:]
+        content_types = [v.dotted for v in _attr_values(attrs, "content_type")]
+        digests = [bytes(v.native) for v in _attr_values(attrs, "message_digest")]
+        times = _attr_values(attrs, "signing_time")
+        if times:
+            signing_time = times[0].chosen.native
+    alg = si["signature_algorithm"]
+    return SignerInfoData(
+        version=si["version"].native if isinstance(si["version"].native, int) else int(si["version"].native[1:]),
+        sid_kind=kind,
+        issuer_der=issuer_der,
+        serial_number=serial,
+        subject_key_identifier=ski,
+        digest_algorithm=si["digest_algorithm"]["algorithm"].native,
+        signed_attrs=signed,
+        content_types=tuple(content_types),
+        message_digests=tuple(digests),
+        signing_time=signing_time,
+        signature_algorithm_der=alg.dump(),
+        signature_algorithm_oid=alg["algorithm"].dotted,
+        signature=si["signature"].native,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sod:
+    """EF.SOD parsed (9303-10 §4.6.2): LDSSecurityObject inside CMS SignedData, raw bytes kept."""
+
+    raw: bytes = field(repr=False)
+    econtent_type: str  # dotted OID of eContentType
+    econtent: bytes = field(repr=False)  # the LDSSecurityObject DER, exactly as signed
+    version: int  # LDSSecurityObject version (0 or 1)
+    hash_algorithm: str  # "sha256" ...
+    dg_hashes: dict[int, bytes] = field(repr=False)
+    lds_version: str | None
+    unicode_version: str | None
+    signed_data_version: int
+    digest_algorithms: tuple[str, ...]
+    certificate_ders: tuple[bytes, ...] = field(repr=False)
+    signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
+
+    @property
+    def signer_info(self) -> SignerInfoData:
+        """The (first) SignerInfo; 9303 allows exactly one, which PA checks."""
+        return self.signer_infos[0]
+
+    @property
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The certificates carried in SignedData.certificates, as cryptography objects."""
+        return tuple(_load_certificate(d) for d in self.certificate_ders)
+
+    def to_bytes(self) -> bytes:
+        """The bytes this object was parsed from (or built as)."""
+        return self.raw
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str | None = None) -> Sod:
+        """Parse EF.SOD (tag 77, or a bare ContentInfo); raise ParseError naming what is wrong."""
+        try:
+            return cls._parse(bytes(data))
+        except ParseError as e:
+            raise e.within(what="EF.SOD", source=source)
+        except RecursionError:
+            raise ParseError("nesting too deep", what="EF.SOD", source=source) from None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
+            # asn1crypto and cryptography raise these for malformed DER; say where, not a traceback.
+            raise ParseError(f"malformed CMS structure: {e}", what="EF.SOD", source=source) from None
+
+    @classmethod
+    def _parse(cls, data: bytes) -> Sod:
+        if len(data) > MAX_SOD_SIZE:
+            raise ParseError(f"{len(data)} bytes, more than the {MAX_SOD_SIZE} allowed", offset=0)
+        if not data:
+            raise ParseError("empty", offset=0)
+        if data[0] == 0x77:
+            from ..tlv import decode  # the outer 77 TLV, strictly (no trailing bytes)
+
+            ci_bytes = bytes(decode(data).value)
+        elif data[0] == 0x30:
+            ci_bytes = data
+        else:
+            raise ParseError(f"starts with tag {data[0]:02X}, expected 77 (EF.SOD) or 30 (ContentInfo)", offset=0)
+        ci = cms.ContentInfo.load(ci_bytes, strict=True)
+        if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
+            raise ParseError(f"ContentInfo type {ci['content_type'].dotted} is not signedData")
+        sd = ci["content"]
+        if not isinstance(sd, cms.SignedData):
+            raise ParseError("ContentInfo content is not SignedData")
+        eci = sd["encap_content_info"]
+        econtent_type = eci["content_type"].dotted
+        content = eci["content"]
+        if isinstance(content, core.Void) or content.contents is None:
+            raise ParseError("SignedData has no eContent (detached signature)")
+        econtent = content.native
+        if not isinstance(econtent, bytes):
+            raise ParseError(f"eContent of type {econtent_type} is not an OCTET STRING")
+        try:
+            lso = LdsSecurityObject.load(econtent, strict=True)
+            version = lso["version"].native
+            hash_alg = lso["hash_algorithm"]["algorithm"].native
+            hashes: dict[int, bytes] = {}
+            for entry in lso["data_group_hash_values"]:
+                n = entry["data_group_number"].native
+                if not 1 <= n <= 16:
+                    raise ParseError(f"data group number {n} outside 1..16")
+                if n in hashes:
+                    raise ParseError(f"data group {n} hashed twice")
+                if len(hashes) >= _MAX_DG_HASHES:
+                    raise ParseError("more than 16 data group hashes")
+                hashes[n] = entry["data_group_hash_value"].native
+            info = lso["lds_version_info"]
+            lds_version = unicode_version = None
+            if not isinstance(info, core.Void):
+                lds_version = info["lds_version"].native
+                unicode_version = info["unicode_version"].native
+        except ParseError as e:
+            raise e.within(what=f"LDSSecurityObject (eContentType {econtent_type})")
+        except (ValueError, TypeError, KeyError) as e:
+            raise ParseError(f"eContent ({econtent_type}) is not an LDSSecurityObject: {e}") from None
+        if not isinstance(version, int) or version not in (0, 1):
+            raise ParseError(f"LDSSecurityObject version {version}, expected 0 or 1")
+        if version == 1 and lds_version is None:
+            raise ParseError("LDSSecurityObject v1 without ldsVersionInfo")
+        certs: list[bytes] = []
+        if not isinstance(sd["certificates"], core.Void):
+            for choice in sd["certificates"]:
+                if choice.name == "certificate":
+                    certs.append(choice.chosen.dump())
+        for der in certs:
+            try:
+                _load_certificate(der)
+            except ValueError as e:
+                raise ParseError(f"a certificate in SignedData cannot be read: {e}") from None
+        infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
+        if not infos:
+            raise ParseError("SignedData has no SignerInfo")
+        sd_version = sd["version"].native
+        return cls(
+            raw=data,
+            econtent_type=econtent_type,
+            econtent=econtent,
+            version=version,
+            hash_algorithm=hash_alg,
+            dg_hashes=hashes,
+            lds_version=lds_version,
+            unicode_version=unicode_version,
+            signed_data_version=int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
+            digest_algorithms=tuple(a["algorithm"].native for a in sd["digest_algorithms"]),
+            certificate_ders=tuple(certs),
+            signer_infos=infos,
+        )

@@ -1,0 +1,518 @@
+"""Personalisation: record + profile + Document Signer -> files -> perso commands -> lock -> read-back.
+
+How one card is made (DESIGN.md "personalise.py"; Doc 9303-10, 9303-11, simulators/PERSO.md):
+
+1. ``build_card``: the MRZ and data groups from the citizen record, fresh Active Authentication
+   and Chip Authentication key pairs for this chip, DG14/DG15/EF.CardAccess from the profile,
+   EF.COM, and EF.SOD signed by the DS (the only call to the signer).
+2. ``plan_perso``: the perso commands of the JMRTD passport applet as a pure list of
+   ``CommandApdu`` (sans-I/O, testable without a chip): SELECT the application, per file CREATE
+   FILE (which makes it current) and UPDATE BINARY in the largest blocks the profile's chip
+   allows, PUT DATA for the MRZ key seed, the CAN, the AA and CA private keys, then lock (DE AD).
+3. ``write_card``: send the plan through ``Session.transmit``; any status word but 9000 stops.
+4. ``personalise_card``: 1-3, then power the card again and read it as a border terminal would
+   (PACE or BAC, every file, PA, CA, AA) with ``cardkit.inspect.inspect``; only a GENUINE verdict
+   on files equal to those written makes the card issued.
+
+Secrets. The chip's private keys exist on the host only as cryptography key objects (until
+garbage-collected; OpenSSL clears private bignums when it frees them) and as their PKCS#8
+serialisation inside ``bytearray`` command buffers, which ``CardBuild.wipe`` overwrites with
+zeros once sent. Python cannot promise more: ``CommandApdu.to_bytes`` and the transport make
+immutable ``bytes`` copies that live until the allocator reuses them, and pyscard copies into a
+list of ints. Nothing secret is ever logged, written to disk (except into the chip itself, which
+for the simulator is its 0600 image), put in an exception or shown by ``repr``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from . import tlv
+from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
+from .iso7816 import CommandApdu
+from .lds.files import MRTD_AID, by_name
+from .profiles import Profile
+
+__all__ = [
+    "CardBuild",
+    "PersoResult",
+    "SignerFailure",
+    "build_card",
+    "plan_perso",
+    "minimum_apdus",
+    "write_card",
+    "read_back",
+    "personalise_card",
+    "check_signer",
+    "face_size",
+]
+
+_EC_CURVES: dict[str, Callable[[], ec.EllipticCurve]] = {
+    "secp192r1": ec.SECP192R1, "secp224r1": ec.SECP224R1, "secp256r1": ec.SECP256R1, "secp384r1": ec.SECP384R1,
+    "secp521r1": ec.SECP521R1, "brainpoolP256r1": ec.BrainpoolP256R1, "brainpoolP384r1": ec.BrainpoolP384R1,
+    "brainpoolP512r1": ec.BrainpoolP512R1,
+}
+_TA_OID = "0.4.0.127.0.7.2.2.2"
+_AA_OID = "2.23.136.1.1.5"
+_PACE_REF_CAN = 0x02
+# Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
+# half-way never holds a SOD for files it lacks.
+_ORDER = ("EF.CardAccess", "EF.COM")
+
+
+class SignerFailure(KeyStoreError):
+    """The Document Signer (key file or HSM) failed: the batch must stop, not reject the record."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersoResult:
+    """A personalised, locked and verified card (what the ledger records as issued)."""
+
+    document_number: str = field(repr=False)  # part of the MRZ key: kept out of reprs
+    sod: bytes = field(repr=False)
+    ds_certificate_der: bytes = field(repr=False)
+    ds_subject: str = field(repr=False)
+    apdus_written: int
+    apdus_read_back: int
+    verdict: str
+    report: Any = field(repr=False, default=None)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class CardBuild:
+    """Everything one chip receives. Holds secrets: ``repr`` is redacted; call ``wipe`` when done."""
+
+    def __init__(self, *, document_number: str, person_id: str, mrz: Any, files: dict[str, bytes],
+                 ds_certificate: Any, mrz_information: str, can: str | None, timings: dict[str, float]) -> None:
+        self.document_number = document_number
+        self.person_id = person_id
+        self.mrz = mrz
+        self.files = files  # name -> bytes, in writing order
+        self.ds_certificate = ds_certificate
+        self.timings = timings
+        self._mrz_information = mrz_information
+        self._can = can
+        self._secret_buffers: list[bytearray] = []  # PKCS#8 keys, CAN: overwritten by wipe()
+        self._keys: list[Any] = []  # cryptography private keys (dropped by wipe())
+
+    @property
+    def sod(self) -> bytes:
+        return self.files["EF.SOD"]
+
+    @property
+    def mrz_information(self) -> str:
+        return self._mrz_information
+
+    @property
+    def can(self) -> str | None:
+        return self._can
+
+    def secret_buffer(self, data: bytes) -> bytearray:
+        """A mutable copy of secret bytes that ``wipe`` will overwrite."""
+        buf = bytearray(data)
+        self._secret_buffers.append(buf)
+        return buf
+
+    def wipe(self) -> None:
+        """Overwrite every secret buffer with zeros and drop the private key objects."""
+        for buf in self._secret_buffers:
+            buf[:] = bytes(len(buf))
+        self._keys.clear()
+
+    @property
+    def wiped(self) -> bool:
+        return not self._keys and all(not any(b) for b in self._secret_buffers)
+
+    def __repr__(self) -> str:
+        return f"CardBuild(files={list(self.files)}, <secrets redacted>)"
+
+
+# --- 1. building the files ----------------------------------------------------------------
+
+
+def face_size(image: bytes) -> tuple[int, int]:
+    """(width, height) of a JPEG from its SOFn marker (ITU T.81 B.2.2), or of a JPEG2000 (ISO 15444-1 A.5.1).
+
+    Raises:
+        InputError: not a JPEG/JPEG2000, or no frame header found.
+    """
+    if image[:2] == b"\xff\xd8":
+        i = 2
+        while i + 4 <= len(image):
+            if image[i] != 0xFF:
+                raise InputError(f"face image: JPEG marker expected at offset {i}")
+            marker = image[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            seg = int.from_bytes(image[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                if i + 9 > len(image):
+                    break
+                return int.from_bytes(image[i + 7 : i + 9], "big"), int.from_bytes(image[i + 5 : i + 7], "big")
+            i += 2 + seg
+        raise InputError("face image: JPEG without a frame header (SOFn)")
+    j = image.find(b"\xff\x51")  # SIZ marker of a J2K codestream (also inside a JP2 box)
+    if j >= 0 and j + 14 <= len(image):
+        xs, ys = int.from_bytes(image[j + 6 : j + 10], "big"), int.from_bytes(image[j + 10 : j + 14], "big")
+        xo, yo = int.from_bytes(image[j + 14 : j + 18], "big"), int.from_bytes(image[j + 18 : j + 22], "big")
+        return xs - xo, ys - yo
+    raise InputError("face image is neither JPEG nor JPEG2000")
+
+
+def _face(record: Any) -> tuple[bytes, str]:
+    photo = getattr(record, "photo", None) or getattr(record, "photo_path", None)
+    if photo is None:
+        raise InputError("record has no face image")
+    if isinstance(photo, (bytes, bytearray)):
+        data = bytes(photo)
+    else:
+        try:
+            with open(photo, "rb") as f:
+                data = f.read(1 << 20)  # a DG2 face is tens of kilobytes; bound what we load
+        except OSError as e:
+            raise InputError(f"face image {photo}: {e.strerror}") from None
+    return data, ("jpeg" if data[:2] == b"\xff\xd8" else "jpeg2000")
+
+
+def _mrz_for(record: Any, profile: Profile) -> Any:
+    """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields)."""
+    from .mrz import Mrz
+
+    base = record.to_mrz()
+    if profile.mrz_format == base.format and profile.document_code in (base.document_code, base.document_code[:1]):
+        if profile.issuing_state == base.issuing_state:
+            return base
+    args = dict(document_number=base.document_number, date_of_birth=base.date_of_birth, sex=base.sex,
+                date_of_expiry=base.date_of_expiry, nationality=base.nationality,
+                primary_identifier=base.primary_identifier, secondary_identifier=base.secondary_identifier,
+                issuing_state=profile.issuing_state, document_code=profile.document_code)
+    if profile.mrz_format == "TD1":
+        return Mrz.td1(**args, optional_data=base.optional_data if base.format == "TD1" else "")
+    if profile.mrz_format == "TD2":
+        return Mrz.td2(**args)
+    return Mrz.td3(**args)
+
+
+def _new_keys(profile: Profile) -> tuple[Any, Any]:
+    """Fresh (AA, CA) private keys for one chip, as the profile asks; None where not used."""
+    aa = ca = None
+    spec = profile.active_authentication
+    if spec is not None:
+        if spec.key == "rsa":
+            aa = rsa.generate_private_key(public_exponent=65537, key_size=spec.rsa_bits)
+        else:
+            aa = ec.generate_private_key(_curve(spec.curve, "active_authentication.curve"))
+    cspec = profile.chip_authentication
+    if cspec is not None:
+        if cspec.key_agreement != "ECDH":
+            raise ProfileError(f"{profile.source}: chip_authentication.curve: DH chip keys are not supported by "
+                               "the personaliser yet; use an EC curve")
+        ca = ec.generate_private_key(_curve(cspec.curve, "chip_authentication.curve"))
+    return aa, ca
+
+
+def _curve(name: str | None, key: str) -> ec.EllipticCurve:
+    maker = _EC_CURVES.get(name or "") or getattr(ec, (name or "x")[:1].upper() + (name or "x")[1:], None)
+    if maker is None:
+        raise ProfileError(f"{key}: curve {name!r} is not available in this cryptography build")
+    return maker()
+
+
+def _spki(key: Any) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _pkcs8(key: Any) -> bytes:
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _security_infos(profile: Profile, ca_key: Any, aa_key: Any) -> tuple[list[Any], list[Any]]:
+    """(EF.CardAccess infos, DG14 infos) for the profile (Doc 9303-11 §9.2)."""
+    from .lds import ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, PaceInfo
+    from .lds import TerminalAuthenticationInfo
+
+    access: list[Any] = []
+    dg14: list[Any] = []
+    if profile.terminal_authentication:
+        access.append(TerminalAuthenticationInfo(protocol=_TA_OID, version=1))
+    cspec = profile.chip_authentication
+    if cspec is not None:
+        ca_info = ChipAuthenticationInfo(protocol=cspec.protocol_oid, version=1, key_id=cspec.key_id)
+        dg14 += [ChipAuthenticationPublicKeyInfo(protocol=cspec.public_key_oid, public_key_info=_spki(ca_key),
+                                                 key_id=cspec.key_id), ca_info]
+        if cspec.in_card_access:
+            access.append(ca_info)
+    if profile.pace is not None:
+        # one PACEInfo with its standardized parameterId; EF.CardAccess and DG14 both carry it
+        pace = PaceInfo(protocol=profile.pace.protocol_oid, version=profile.pace.version,
+                        parameter_id=profile.pace.parameter_id)
+        access.append(pace)
+        dg14.append(pace)
+    aspec = profile.active_authentication
+    if aspec is not None and aspec.signature_algorithm_oid is not None:
+        dg14.append(ActiveAuthenticationInfo(protocol=_AA_OID, version=1,
+                                             signature_algorithm=aspec.signature_algorithm_oid))
+    return access, dg14
+
+
+class _GuardedSigner:
+    """Wraps the DS signer so that any failure of it (HSM down, token removed) is a SignerFailure."""
+
+    def __init__(self, signer: Any) -> None:
+        self._signer = signer
+        self.certificate = signer.certificate
+        self.signature_algorithm = signer.signature_algorithm
+        self.seconds = 0.0
+
+    def sign(self, data: bytes) -> bytes:
+        t = time.perf_counter()
+        try:
+            return self._signer.sign(data)
+        except Exception as e:  # an HSM raises its own types; never let one pass for a record problem
+            raise SignerFailure(f"document signer failed: {type(e).__name__}: {e}") from None
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._signer, name)
+
+
+def check_signer(signer: Any, profile: Profile) -> None:
+    """Refuse a DS whose signature algorithm the profile does not accept.
+
+    Raises:
+        ProfileError: the signer's algorithm is not in ``sod.signature_algorithms``.
+    """
+    alg = getattr(signer, "signature_algorithm", None)
+    accepted = {a.lower() for a in profile.sod.signature_algorithms}
+    if alg is None or alg.lower() not in accepted:
+        raise ProfileError(f"{profile.source}: sod.signature_algorithms: the Document Signer signs with {alg}, "
+                           f"the profile accepts {', '.join(profile.sod.signature_algorithms)}")
+
+
+def build_card(record: Any, profile: Profile, signer: Any) -> CardBuild:
+    """Build every file of one chip and sign its EF.SOD (Doc 9303-10 §4).
+
+    Raises:
+        InputError: the record cannot make a valid card (bad face image, MRZ field ...).
+        SignerFailure: the Document Signer failed (the caller must stop the batch).
+    """
+    from .lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
+    from .pki.sod_builder import build_sod
+
+    t0 = time.perf_counter()
+    mrz = _mrz_for(record, profile)
+    dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes()}
+    image, image_type = _face(record)
+    width, height = face_size(image)
+    dgs[2] = Dg2.build(image, image_type, width, height).to_bytes()
+    if 13 in profile.data_groups:
+        dgs[13] = Dg13Vn.build(**record.dg13_fields()).to_bytes()
+    t_keys = time.perf_counter()
+    aa_key, ca_key = _new_keys(profile)
+    t_keys = time.perf_counter() - t_keys
+    access_infos, dg14_infos = _security_infos(profile, ca_key, aa_key)
+    if 14 in profile.data_groups:
+        dgs[14] = Dg14.build(dg14_infos).to_bytes()
+    if 15 in profile.data_groups:
+        dgs[15] = Dg15.build(_spki(aa_key)).to_bytes()
+    missing = [n for n in profile.data_groups if n not in dgs]
+    if missing:
+        raise ProfileError(f"{profile.source}: lds.data_groups: cardkit cannot build DG{missing[0]} from a record")
+    dgs = {n: dgs[n] for n in profile.data_groups}
+    files: dict[str, bytes] = {}
+    if access_infos:
+        files["EF.CardAccess"] = CardAccess.build(access_infos).to_bytes()
+    files["EF.COM"] = Com.build(profile.data_groups, profile.lds_version, profile.unicode_version).to_bytes()
+    files.update({f"DG{n}": v for n, v in dgs.items()})
+    t_build = time.perf_counter() - t0 - t_keys
+    guarded = _GuardedSigner(signer)
+    t1 = time.perf_counter()
+    files["EF.SOD"] = build_sod(
+        dgs, guarded, hash_algorithm=profile.sod.hash, version=profile.sod.version,
+        lds_version=profile.lds_version if profile.sod.version == 1 else None,
+        unicode_version=profile.unicode_version if profile.sod.version == 1 else None,
+        signer_id=profile.sod.signer_id)
+    t_sod = time.perf_counter() - t1
+    can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
+    build = CardBuild(document_number=mrz.document_number, person_id=str(getattr(record, "id_number", "")),
+                      mrz=mrz, files=files, ds_certificate=signer.certificate, mrz_information=mrz.mrz_information,
+                      can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds})
+    build._keys = [k for k in (aa_key, ca_key) if k is not None]
+    build._aa = aa_key  # type: ignore[attr-defined]
+    build._ca = ca_key  # type: ignore[attr-defined]
+    return build
+
+
+# --- 2. the perso commands ------------------------------------------------------------------
+
+
+def _update_binary(fid: int, data: bytes, block: int, extended: bool) -> Iterable[CommandApdu]:
+    """UPDATE BINARY in ``block``-byte pieces: D6 with the offset in P1-P2 up to 32 767, D7 beyond."""
+    off = 0
+    while off < len(data):
+        if off <= 0x7FFF:
+            chunk = data[off : off + block]
+            yield CommandApdu(0x00, 0xD6, off >> 8, off & 0xFF, chunk, extended=extended and len(chunk) > 255)
+        else:
+            # odd INS: 54 {offset} 53 {data}; the DO overhead comes out of the block
+            o = off.to_bytes(3, "big").lstrip(b"\x00") or b"\x00"
+            room = block - 2 - len(o) - 1 - len(tlv.encode_length(block))
+            chunk = data[off : off + room]
+            body = tlv.encode(0x54, o) + tlv.encode(0x53, chunk)
+            yield CommandApdu(0x00, 0xD7, 0x00, 0x00, body, extended=len(body) > 255)
+        off += len(chunk)
+
+
+def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
+    """The perso commands for one chip, in order (simulators/PERSO.md, the JMRTD applet set).
+
+    Secret-bearing commands (PUT DATA 62/65/68/6A) carry ``bytearray`` data owned by ``build``;
+    ``build.wipe()`` overwrites them.
+    """
+    if profile.chip.command_set != "jmrtd":  # the validator already refuses others; keep the guard local
+        raise ProfileError(f"{profile.source}: chip.command_set: {profile.chip.command_set!r} has no planner")
+    block = profile.chip.write_block_size
+    ext = profile.chip.extended_length
+    cmds = [CommandApdu(0x00, 0xA4, 0x04, 0x0C, MRTD_AID)]
+    for name, data in build.files.items():
+        fid = by_name(name).fid
+        if len(data) > 0xFFFF:
+            raise InputError(f"{name} is {len(data)} bytes; CREATE FILE allows at most 65535")
+        cmds.append(CommandApdu(0x00, 0xE0, 0x00, 0x00, b"\x63\x04" + len(data).to_bytes(2, "big")
+                                + fid.to_bytes(2, "big")))
+        cmds.extend(_update_binary(fid, data, block, ext))
+    m = build.mrz
+    mrz_do = tlv.encode(0x62, tlv.encode(0x04, m.document_number.encode("ascii"))
+                        + tlv.encode(0x04, m.date_of_birth.encode("ascii"))
+                        + tlv.encode(0x04, m.date_of_expiry.encode("ascii")))
+    cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x62, build.secret_buffer(mrz_do)))
+    if build.can is not None:
+        can_do = tlv.encode(0x65, tlv.encode(0x66, bytes([_PACE_REF_CAN]) + build.can.encode("ascii")))
+        cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x65, build.secret_buffer(can_do)))
+    aa = getattr(build, "_aa", None)
+    if aa is not None:
+        cmds.append(_secret_put(build, 0x68, tlv.encode(0x04, _pkcs8(aa)), ext))
+    ca = getattr(build, "_ca", None)
+    if ca is not None:
+        kid = profile.chip_authentication.key_id if profile.chip_authentication else None
+        body = (tlv.encode(0x02, _int_bytes(kid)) if kid is not None else b"") + tlv.encode(0x04, _pkcs8(ca))
+        cmds.append(_secret_put(build, 0x6A, body, ext))
+    cmds.append(CommandApdu(0x00, 0xDA, 0xDE, 0xAD))
+    return cmds
+
+
+def _int_bytes(n: int) -> bytes:
+    return n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big")
+
+
+def _secret_put(build: CardBuild, tag: int, inner: bytes, extended: bool) -> CommandApdu:
+    do = tlv.encode(tag, inner)
+    if len(do) > 255 and not extended:
+        raise ProfileError(f"PUT DATA {tag:02X} needs {len(do)} bytes: enable chip.extended_length for this key")
+    return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(do))
+
+
+def minimum_apdus(build: CardBuild, profile: Profile) -> int:
+    """The fewest perso commands any planner could use: one CREATE and ceil(size / 65535) writes per file,
+    the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
+    puts = 1 + (build.can is not None) + (getattr(build, "_aa", None) is not None) + (getattr(build, "_ca", None)
+                                                                                     is not None) + 1
+    return 1 + sum(1 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
+
+
+# --- 3 and 4. writing, locking, reading back ---------------------------------------------------
+
+
+def write_card(session: Any, commands: list[CommandApdu], *, on_first_write: Callable[[], None] | None = None) -> int:
+    """Send the perso commands; the first one is preceded by ``on_first_write`` (the ledger's commit).
+
+    Raises:
+        StatusWordError: the chip refused a command (named by its INS and file).
+        TransportError: the card left the reader (CardRemovedError) or the reader failed.
+    """
+    current = "application"
+    for i, cmd in enumerate(commands):
+        if i == 0 and on_first_write is not None:
+            on_first_write()
+        if cmd.ins == 0xE0:
+            current = f"file {cmd.data[4:6].hex().upper()}"
+        step = f"perso APDU {i + 1} ({_INS_NAMES.get(cmd.ins, f'INS {cmd.ins:02X}')} {current})"
+        resp = session.transmit(cmd, step=step) if _takes_step(session) else session.transmit(cmd)
+        if resp.sw != 0x9000:
+            raise StatusWordError(resp.sw, step=step)
+    return len(commands)
+
+
+_INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
+
+
+def _takes_step(session: Any) -> bool:
+    import inspect as _inspect
+
+    try:
+        return "step" in _inspect.signature(session.transmit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def read_back(transport: Any, build: CardBuild, profile: Profile, trust: Any) -> Any:
+    """Inspect the locked card as a terminal would; return the report if GENUINE and identical to what was written.
+
+    Raises:
+        VerificationError: any other verdict, or a file that differs from the one written.
+        ProtocolError / TransportError: the card could not be read.
+    """
+    from .inspect import inspect
+
+    report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
+                     block_size=profile.chip.read_block_size)
+    if report.verdict != "GENUINE":
+        failed = [c for c in report.checks if getattr(getattr(c, "status", None), "name", "") == "FAILED"]
+        why = "; ".join(f"{c.name}: {c.reason}" for c in failed[:3]) or "no failed check named"
+        raise VerificationError(f"read-back verdict {report.verdict} ({why})")
+    for name, data in build.files.items():
+        got = report.files.get(name)
+        if got is None or not hmac.compare_digest(got, data):
+            raise VerificationError(f"read-back: {name} differs from the file written")
+    return report
+
+
+def personalise_card(open_transport: Callable[[], Any], build: CardBuild, profile: Profile, trust: Any, *,
+                     on_first_write: Callable[[], None] | None = None) -> PersoResult:
+    """Write one built card, lock it, power it again and verify it (steps 2-4 of the module header).
+
+    ``open_transport`` is called twice: for writing, then for the read-back (a fresh power-on, as a
+    terminal would see the card). ``build`` is wiped whatever happens.
+    """
+    from .card import Session
+
+    t0 = time.perf_counter()
+    try:
+        commands = plan_perso(build, profile)
+        session = Session(open_transport(), block_size=profile.chip.read_block_size)
+        written = write_card(session, commands, on_first_write=on_first_write)
+    finally:
+        build.wipe()
+    t1 = time.perf_counter()
+    transport = open_transport()
+    report = read_back(transport, build, profile, trust)
+    t2 = time.perf_counter()
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    cert = build.ds_certificate
+    return PersoResult(
+        document_number=build.document_number, sod=build.sod, ds_certificate_der=cert.public_bytes(Encoding.DER),
+        ds_subject=cert.subject.rfc4514_string(), apdus_written=written,
+        apdus_read_back=int(getattr(report, "apdu_count", 0) or 0), verdict=report.verdict, report=report,
+        timings={**build.timings, "write": t1 - t0, "read_back": t2 - t1})
+

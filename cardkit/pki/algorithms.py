@@ -1,0 +1,200 @@
+"""Signature algorithms of eMRTD PKI objects: naming, AlgorithmIdentifiers, verification (9303-12 §4.4).
+
+Signing writes, and verification reads, exactly these algorithms:
+RSA PKCS#1 v1.5 (sha*WithRSAEncryption, and bare rsaEncryption with the SignerInfo digest,
+as some issuers write it), RSASSA-PSS with explicit parameters (RFC 4055: MGF1, salt, trailer 1),
+ECDSA (ecdsa-with-SHA*, and BSI TR-03111 plain r||s signatures). The algorithm always comes
+from the signed object, never from the certificate; PSS parameters are checked, not assumed.
+"""
+
+from __future__ import annotations
+
+from asn1crypto import algos, core
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from ..errors import InputError, VerificationError
+
+__all__ = [
+    "HASHES",
+    "hash_for",
+    "signature_algorithm_name",
+    "algorithm_identifier",
+    "verify_signature",
+    "describe_algorithm",
+    "verify_certificate",
+]
+
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+_HASH_OIDS = {
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.4": "sha224",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
+RSASSA_PSS = "1.2.840.113549.1.1.10"
+_RSA_PKCS1 = {
+    "1.2.840.113549.1.1.5": "sha1",
+    "1.2.840.113549.1.1.14": "sha224",
+    "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384",
+    "1.2.840.113549.1.1.13": "sha512",
+}
+_ECDSA = {
+    "1.2.840.10045.4.1": "sha1",
+    "1.2.840.10045.4.3.1": "sha224",
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+}
+# BSI TR-03111 ecdsa-plain-SHA*: the signature is r||s, not a DER SEQUENCE.
+_ECDSA_PLAIN = {f"0.4.0.127.0.7.1.1.4.1.{i}": h for i, h in enumerate(["sha1", "sha224", "sha256", "sha384", "sha512"], 1)}
+_NAMES = {
+    **{oid: f"{h}WithRSAEncryption" for oid, h in _RSA_PKCS1.items()},
+    **{oid: f"ecdsa-with-{h.upper()}" for oid, h in _ECDSA.items()},
+    **{oid: f"ecdsa-plain-{h.upper()}" for oid, h in _ECDSA_PLAIN.items()},
+    RSASSA_PSS: "RSASSA-PSS",
+    RSA_ENCRYPTION: "rsaEncryption",
+}
+
+
+def hash_for(name: str) -> hashes.HashAlgorithm:
+    """A cryptography hash object for "sha256" etc.; InputError for anything else."""
+    try:
+        return HASHES[name.lower().replace("-", "")]()
+    except KeyError:
+        raise InputError(f"unsupported hash algorithm {name!r}; use one of {', '.join(HASHES)}") from None
+
+
+def signature_algorithm_name(key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, hash_algorithm: str, pss: bool) -> str:
+    """The RFC name of the algorithm cardkit signs with: sha256WithRSAEncryption, RSASSA-PSS, ecdsa-with-SHA256."""
+    hash_for(hash_algorithm)
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSASSA-PSS" if pss else f"{hash_algorithm}WithRSAEncryption"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"ecdsa-with-{hash_algorithm.upper()}"
+    raise InputError(f"unsupported key type {type(key).__name__}: cardkit signs with RSA or ECDSA keys")
+
+
+def algorithm_identifier(name: str, hash_algorithm: str) -> algos.SignedDigestAlgorithm:
+    """The DER AlgorithmIdentifier for a signature algorithm name (PSS with explicit parameters)."""
+    h = hash_algorithm.lower()
+    if name == "RSASSA-PSS":
+        params = algos.RSASSAPSSParams(
+            {
+                "hash_algorithm": {"algorithm": h, "parameters": core.Null()},
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": h, "parameters": core.Null()}},
+                "salt_length": HASHES[h].digest_size,
+            }
+        )
+        return algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": params})
+    if name.endswith("WithRSAEncryption"):
+        return algos.SignedDigestAlgorithm({"algorithm": f"{h}_rsa", "parameters": core.Null()})
+    if name.startswith("ecdsa-with-"):
+        # RFC 5758 §3.2: the parameters field is absent for ecdsa-with-SHA2.
+        return algos.SignedDigestAlgorithm({"algorithm": f"{h}_ecdsa"})
+    raise InputError(f"unknown signature algorithm {name!r}")
+
+
+def describe_algorithm(alg: algos.SignedDigestAlgorithm, digest_algorithm: str | None = None) -> tuple[str, str]:
+    """(algorithm name, hash name) of a signature AlgorithmIdentifier; raises VerificationError if unknown."""
+    oid = alg["algorithm"].dotted
+    if oid in _RSA_PKCS1:
+        return _NAMES[oid], _RSA_PKCS1[oid]
+    if oid in _ECDSA:
+        return _NAMES[oid], _ECDSA[oid]
+    if oid in _ECDSA_PLAIN:
+        return _NAMES[oid], _ECDSA_PLAIN[oid]
+    if oid == RSA_ENCRYPTION:
+        if digest_algorithm not in HASHES:
+            raise VerificationError("rsaEncryption as signature algorithm needs a known digest algorithm")
+        return "rsaEncryption", digest_algorithm
+    if oid == RSASSA_PSS:
+        return "RSASSA-PSS", _pss_params(alg)[0]
+    raise VerificationError(f"unsupported signature algorithm {oid}")
+
+
+def _pss_params(alg: algos.SignedDigestAlgorithm) -> tuple[str, str, int]:
+    """(hash, mgf1 hash, salt length) from RSASSA-PSS-params, checked (RFC 4055 §3.1)."""
+    params = alg["parameters"]
+    if not isinstance(params, algos.RSASSAPSSParams):
+        raise VerificationError("RSASSA-PSS without parameters")
+    h = _HASH_OIDS.get(params["hash_algorithm"]["algorithm"].dotted)
+    if h is None:
+        raise VerificationError(f"RSASSA-PSS hash {params['hash_algorithm']['algorithm'].dotted} not supported")
+    mgf = params["mask_gen_algorithm"]
+    if mgf["algorithm"].dotted != "1.2.840.113549.1.1.8":
+        raise VerificationError(f"RSASSA-PSS mask generation {mgf['algorithm'].dotted} is not MGF1")
+    mgf_h = _HASH_OIDS.get(mgf["parameters"]["algorithm"].dotted)
+    if mgf_h is None:
+        raise VerificationError("RSASSA-PSS MGF1 hash not supported")
+    salt = params["salt_length"].native
+    if not isinstance(salt, int) or salt < 0 or salt > 1024:
+        raise VerificationError(f"RSASSA-PSS salt length {salt} out of range")
+    trailer = params["trailer_field"].native
+    if trailer not in ("trailer_field_bc", 1):
+        raise VerificationError(f"RSASSA-PSS trailer field {trailer} is not 1 (0xBC)")
+    return h, mgf_h, salt
+
+
+def verify_signature(
+    public_key: object,
+    alg: algos.SignedDigestAlgorithm,
+    signature: bytes,
+    data: bytes,
+    *,
+    digest_algorithm: str | None = None,
+) -> tuple[str, str]:
+    """Verify ``signature`` over ``data`` with the algorithm named by ``alg``; return (algorithm, hash).
+
+    Raises:
+        VerificationError: unknown or mismatched algorithm, wrong key type, or a bad signature.
+    """
+    name, h = describe_algorithm(alg, digest_algorithm)
+    digest = HASHES[h]()
+    try:
+        if name == "RSASSA-PSS":
+            if not isinstance(public_key, rsa.RSAPublicKey):
+                raise VerificationError("RSASSA-PSS signature but the certificate key is not RSA")
+            _, mgf_h, salt = _pss_params(alg)
+            public_key.verify(signature, data, padding.PSS(padding.MGF1(HASHES[mgf_h]()), salt), digest)
+        elif name.endswith("RSAEncryption") or name == "rsaEncryption":
+            if not isinstance(public_key, rsa.RSAPublicKey):
+                raise VerificationError(f"{name} signature but the certificate key is not RSA")
+            public_key.verify(signature, data, padding.PKCS1v15(), digest)
+        else:
+            if not isinstance(public_key, ec.EllipticCurvePublicKey):
+                raise VerificationError(f"{name} signature but the certificate key is not EC")
+            if name.startswith("ecdsa-plain"):
+                n = (public_key.curve.key_size + 7) // 8
+                if len(signature) != 2 * n:
+                    raise VerificationError(f"plain ECDSA signature of {len(signature)} bytes, expected {2 * n}")
+                signature = encode_dss_signature(
+                    int.from_bytes(signature[:n], "big"), int.from_bytes(signature[n:], "big")
+                )
+            public_key.verify(signature, data, ec.ECDSA(digest))
+    except InvalidSignature:
+        raise VerificationError(f"{name} signature does not verify") from None
+    return name, h
+
+
+def verify_certificate(cert: object, issuer: object) -> None:
+    """Check that ``issuer`` (a certificate) signed ``cert`` (names and signature); VerificationError if not."""
+    try:
+        cert.verify_directly_issued_by(issuer)  # type: ignore[attr-defined]
+    except InvalidSignature:
+        raise VerificationError("certificate signature does not verify with the issuer's key") from None
+    except ValueError as e:
+        raise VerificationError(f"certificate not issued by this issuer: {e}") from None
+    except TypeError as e:
+        raise VerificationError(f"unsupported certificate signature: {e}") from None

@@ -1,0 +1,154 @@
+"""CSCA Master Lists: CMS SignedData over CscaMasterList (9303-12 §8).
+
+A master list carries CSCA certificates (self-signed and link), is signed by a Master List
+signer whose certificate (EKU id-icao-cscaMasterListSigningKey, 2.23.136.1.1.3) is issued by
+the publishing state's CSCA. Building uses a ``Signer``; parsing keeps the raw bytes and raises
+only ParseError; ``verify_master_list`` checks the signature and the signer's certificate and
+returns the reason when it fails, so the trust store can refuse the list and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from asn1crypto import cms, core
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ..errors import ParseError, VerificationError
+from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, parse_signer_info
+from .algorithms import verify_certificate
+from .asn1 import CscaMasterList, IcaoOid
+from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
+from .signers import Signer, signer_algorithm_identifier
+
+__all__ = ["MasterList", "build_master_list", "parse_master_list", "verify_master_list", "MAX_MASTER_LIST_SIZE"]
+
+MAX_MASTER_LIST_SIZE = 64 * MAX_SOD_SIZE  # the ICAO master list is a few MB
+_ML_SIGNER_EKU = x509.ObjectIdentifier(IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY)
+
+
+@dataclass(frozen=True)
+class MasterList:
+    """A parsed master list: its CSCA certificates, signer certificates and the SignerInfo."""
+
+    raw: bytes = field(repr=False)
+    econtent_type: str
+    econtent: bytes = field(repr=False)
+    version: int
+    cscas: tuple[x509.Certificate, ...] = field(repr=False)
+    certificates: tuple[x509.Certificate, ...] = field(repr=False)  # SignedData.certificates (the ML signer)
+    signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
+
+
+def build_master_list(cscas: list[x509.Certificate], signer: Signer, *, extra_certificates: list[x509.Certificate] = ()) -> bytes:
+    """DER ContentInfo(SignedData) over CscaMasterList v0 with ``cscas``, signed by the ML signer."""
+    import hashlib
+
+    if signer.certificate is None:
+        raise VerificationError("the Master List signer has no certificate")
+
+    def a(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    econtent = CscaMasterList({"version": 0, "cert_list": [a(c) for c in cscas]}).dump()
+    h = signer.hash_algorithm
+    ml_cert = a(signer.certificate)
+    attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": [cms.ContentType(IcaoOid.CSCA_MASTER_LIST)]},
+            {"type": "message_digest", "values": [hashlib.new(h, econtent).digest()]},
+        ]
+    )
+    si = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                "issuer_and_serial_number", {"issuer": ml_cert.issuer, "serial_number": ml_cert.serial_number}
+            ),
+            "digest_algorithm": {"algorithm": h},
+            "signed_attrs": attrs,
+            "signature_algorithm": signer_algorithm_identifier(signer),
+            "signature": signer.sign(attrs.dump()),
+        }
+    )
+    sd = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": h}],
+            "encap_content_info": {"content_type": IcaoOid.CSCA_MASTER_LIST, "content": core.ParsableOctetString(econtent)},
+            "certificates": [ml_cert] + [a(c) for c in extra_certificates],
+            "signer_infos": [si],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+
+
+def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:
+    """Parse a master list (DER ContentInfo); ParseError naming what is wrong."""
+    try:
+        if len(data) > MAX_MASTER_LIST_SIZE:
+            raise ParseError(f"{len(data)} bytes, more than {MAX_MASTER_LIST_SIZE}")
+        ci = cms.ContentInfo.load(bytes(data), strict=True)
+        if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
+            raise ParseError("not a CMS SignedData")
+        sd = ci["content"]
+        eci = sd["encap_content_info"]
+        econtent_type = eci["content_type"].dotted
+        if econtent_type != IcaoOid.CSCA_MASTER_LIST:
+            raise ParseError(f"eContentType {econtent_type} is not id-icao-cscaMasterList")
+        econtent = eci["content"].native
+        if not isinstance(econtent, bytes):
+            raise ParseError("eContent is not an OCTET STRING")
+        ml = CscaMasterList.load(econtent, strict=True)
+        cscas = tuple(x509.load_der_x509_certificate(c.dump()) for c in ml["cert_list"])
+        certs = ()
+        if not isinstance(sd["certificates"], core.Void):
+            certs = tuple(
+                x509.load_der_x509_certificate(c.chosen.dump()) for c in sd["certificates"] if c.name == "certificate"
+            )
+        infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
+        if not infos:
+            raise ParseError("no SignerInfo")
+        return MasterList(bytes(data), econtent_type, econtent, ml["version"].native, cscas, certs, infos)
+    except ParseError as e:
+        raise e.within(what="master list", source=source)
+    except RecursionError:
+        raise ParseError("nesting too deep", what="master list", source=source) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+        raise ParseError(f"malformed: {e}", what="master list", source=source) from None
+
+
+def verify_master_list(ml: MasterList, anchors: list[x509.Certificate] = ()) -> x509.Certificate:
+    """Verify the master list's signature and its signer certificate; return the CSCA that issued the signer.
+
+    The signer's issuer is looked up among ``anchors`` first, then among the CSCAs of the list itself
+    (a state's master list carries its own CSCA).
+
+    Raises:
+        VerificationError: with the reason (no signer certificate, bad signature, wrong EKU, unknown issuer).
+    """
+    if len(ml.signer_infos) != 1:
+        raise VerificationError(f"{len(ml.signer_infos)} SignerInfos, expected 1")
+    si = ml.signer_infos[0]
+    signer_cert = find_signer_certificate(si, ml.certificates)
+    if signer_cert is None:
+        raise VerificationError("no certificate in the master list matches its SignerInfo")
+    check_signed_attributes(si, ml.econtent_type, ml.econtent)
+    verify_signer_info(si, signer_cert.public_key())
+    try:
+        eku = signer_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        if _ML_SIGNER_EKU not in eku:
+            raise VerificationError("the signer certificate lacks the Master List signer EKU (2.23.136.1.1.3)")
+    except x509.ExtensionNotFound:
+        raise VerificationError("the signer certificate has no extended key usage (2.23.136.1.1.3 required)") from None
+    for issuer in [*anchors, *ml.cscas]:
+        if issuer.subject != signer_cert.issuer:
+            continue
+        try:
+            verify_certificate(signer_cert, issuer)
+        except VerificationError:
+            continue
+        return issuer
+    raise VerificationError("no known CSCA issued the master list signer certificate")

@@ -1,0 +1,245 @@
+"""Passive Authentication (9303-11 §5.1, 9303-12 §5, RFC 5652 §5.6).
+
+Each step is a ``Check`` in the result, in this order:
+
+  SOD parse -> SOD structure (SignedData v3, one SignerInfo) -> eContent type (2.23.136.1.1.1
+  or 1.3.27.1.1.1) -> signed attributes (contentType, messageDigest, strict) -> DS certificate
+  (the one the SignerInfo names, carried in the SOD) -> SOD signature (algorithm from the
+  SignerInfo, PSS parameters checked) -> certificate path (to a trusted CSCA, through link
+  certificates) -> DS validity (at signing time when known, and at ``at``) -> CSCA validity
+  -> DS key usage -> revocation -> country (DS = CSCA = issuing state) -> one check per data
+  group (present and listed: hash compared; listed but not given: SKIPPED with the reason;
+  given but not listed: FAILED).
+
+A step that cannot run because an earlier one failed is SKIPPED with that reason. The result
+``passed`` is True only when no step FAILED and the signature, path and hashes all PASSED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from ..checks import Check, Status
+from ..errors import ParseError, VerificationError
+from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, Sod
+from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
+from .countries import alpha2
+from .trust import TrustStore
+
+__all__ = ["PassiveAuthResult", "passive_authentication", "REQUIRED_STEPS"]
+
+REQUIRED_STEPS = ("SOD signature", "certificate path")
+
+
+@dataclass(frozen=True)
+class PassiveAuthResult:
+    """The outcome of Passive Authentication: every step, and what was verified with what."""
+
+    checks: tuple[Check, ...]
+    ds_certificate: x509.Certificate | None = None
+    csca: x509.Certificate | None = None
+    hash_algorithm: str | None = None
+    signature_algorithm: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when no step failed, the signature and path verified and at least one DG hash matched."""
+        if any(c.status is Status.FAILED for c in self.checks):
+            return False
+        names = {c.name for c in self.checks if c.status is Status.PASSED}
+        return all(n in names for n in REQUIRED_STEPS) and any(
+            c.name.endswith(" hash") and c.status is Status.PASSED for c in self.checks
+        )
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status is Status.FAILED)
+
+    def to_dict(self) -> dict[str, object]:
+        ds = self.ds_certificate
+        return {
+            "passed": self.passed,
+            "hash_algorithm": self.hash_algorithm,
+            "signature_algorithm": self.signature_algorithm,
+            "ds_certificate": _cert_summary(ds) if ds is not None else None,
+            "csca": _cert_summary(self.csca) if self.csca is not None else None,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+def _cert_summary(cert: x509.Certificate) -> dict[str, object]:
+    return {"subject": cert.subject.rfc4514_string(), "serial": f"{cert.serial_number:X}",
+            "issuer": cert.issuer.rfc4514_string()}
+
+
+def _country(name: x509.Name) -> str | None:
+    attrs = name.get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    return str(attrs[0].value).upper() if attrs else None
+
+
+def _validity(cert: x509.Certificate, at: dt.datetime) -> str | None:
+    if at < cert.not_valid_before_utc:
+        return f"not yet valid at {at:%Y-%m-%d %H:%M}Z (from {cert.not_valid_before_utc:%Y-%m-%d})"
+    if at > cert.not_valid_after_utc:
+        return f"expired at {at:%Y-%m-%d %H:%M}Z (valid until {cert.not_valid_after_utc:%Y-%m-%d})"
+    return None
+
+
+def _skip_rest(checks: list[Check], names: tuple[str, ...], reason: str) -> None:
+    checks.extend(Check(n, Status.SKIPPED, reason) for n in names)
+
+
+_AFTER_SIGNATURE = ("certificate path", "DS validity", "CSCA validity", "DS key usage", "revocation", "country")
+
+
+def passive_authentication(
+    sod: Sod | bytes,
+    data_groups: dict[int, bytes],
+    trust: TrustStore,
+    *,
+    issuing_state: str | None = None,
+    at: dt.datetime | None = None,
+) -> PassiveAuthResult:
+    """Run Passive Authentication over EF.SOD and the data groups read (DG number -> file bytes).
+
+    Args:
+        sod: EF.SOD bytes or a parsed ``Sod``.
+        data_groups: the complete DG files as read; each is hashed and compared with EF.SOD.
+        trust: the CSCA certificates, master lists and CRLs to trust.
+        issuing_state: the document's issuing state (MRZ, alpha-3 or alpha-2) for the country check.
+        at: the time to check validity at (default: now, UTC).
+    Returns:
+        PassiveAuthResult; this function never raises for bad input, every fault is a FAILED check.
+    """
+    now = at or dt.datetime.now(dt.timezone.utc)
+    checks: list[Check] = []
+    if not isinstance(sod, Sod):
+        try:
+            sod = Sod.from_bytes(sod)
+        except ParseError as e:
+            checks.append(Check("SOD parse", Status.FAILED, f"EF.SOD cannot be parsed: {e}"))
+            _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "EF.SOD could not be parsed")
+            return PassiveAuthResult(tuple(checks))
+    checks.append(Check("SOD parse", Status.PASSED, f"LDSSecurityObject v{sod.version}, {sod.hash_algorithm}, "
+                        f"{len(sod.dg_hashes)} data groups"))
+    problems = []
+    if sod.signed_data_version != 3:
+        problems.append(f"SignedData version {sod.signed_data_version}, 9303 requires 3")
+    if len(sod.signer_infos) != 1:
+        problems.append(f"{len(sod.signer_infos)} SignerInfos, 9303 requires exactly 1")
+    checks.append(Check("SOD structure", Status.FAILED if problems else Status.PASSED,
+                        "; ".join(problems) or "SignedData v3, one SignerInfo"))
+    if sod.econtent_type in LDS_SECURITY_OBJECT_OIDS:
+        checks.append(Check("eContent type", Status.PASSED, sod.econtent_type))
+    else:
+        checks.append(Check("eContent type", Status.FAILED,
+                            f"eContentType {sod.econtent_type} is not id-icao-ldsSecurityObject (2.23.136.1.1.1)"))
+    si = sod.signer_info
+    try:
+        check_signed_attributes(si, sod.econtent_type, sod.econtent)
+        checks.append(Check("signed attributes", Status.PASSED, f"contentType and messageDigest ({si.digest_algorithm}) match"))
+    except VerificationError as e:
+        checks.append(Check("signed attributes", Status.FAILED, str(e)))
+
+    ds = find_signer_certificate(si, sod.certificates)
+    sig_name = None
+    csca = None
+    if ds is None:
+        why = ("EF.SOD carries no certificate" if not sod.certificate_ders else
+               "no certificate in EF.SOD is the one the SignerInfo names "
+               f"({'issuer and serial' if si.sid_kind == 'issuer_serial' else 'subject key identifier'})")
+        checks.append(Check("DS certificate", Status.FAILED, why))
+        _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "no DS certificate")
+    else:
+        checks.append(Check("DS certificate", Status.PASSED, ds.subject.rfc4514_string(),
+                            {"serial": f"{ds.serial_number:X}"}))
+        try:
+            sig_name, _ = verify_signer_info(si, ds.public_key())
+            checks.append(Check("SOD signature", Status.PASSED, f"{sig_name} with the DS key"))
+        except VerificationError as e:
+            checks.append(Check("SOD signature", Status.FAILED, str(e)))
+        csca = _certificate_checks(checks, ds, si.signing_time, trust, now, issuing_state)
+    _dg_checks(checks, sod, data_groups)
+    return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
+
+
+def _certificate_checks(
+    checks: list[Check], ds: x509.Certificate, signing_time: dt.datetime | None, trust: TrustStore,
+    now: dt.datetime, issuing_state: str | None,
+) -> x509.Certificate | None:
+    path = trust.path(ds)
+    if not path.ok:
+        checks.append(Check("certificate path", Status.FAILED, f"unknown CSCA: {path.reason}",
+                            {"issuer": ds.issuer.rfc4514_string()}))
+    else:
+        chain = " -> ".join(c.subject.rfc4514_string() for c in path.chain[1:])
+        checks.append(Check("certificate path", Status.PASSED, f"DS -> {chain}", {"length": len(path.chain)}))
+    problems = []
+    if signing_time is not None:
+        st = signing_time if signing_time.tzinfo else signing_time.replace(tzinfo=dt.timezone.utc)
+        bad = _validity(ds, st)
+        if bad:
+            problems.append(f"at signing time: {bad}")
+    bad = _validity(ds, now)
+    if bad:
+        problems.append(bad)
+    checks.append(Check("DS validity", Status.FAILED if problems else Status.PASSED,
+                        "; ".join(problems) or f"valid {ds.not_valid_before_utc:%Y-%m-%d} to {ds.not_valid_after_utc:%Y-%m-%d}"))
+    csca = path.issuer
+    if csca is None:
+        checks.append(Check("CSCA validity", Status.SKIPPED, "no CSCA"))
+    else:
+        bad = _validity(csca, now)
+        checks.append(Check("CSCA validity", Status.FAILED if bad else Status.PASSED, bad or
+                            f"valid until {csca.not_valid_after_utc:%Y-%m-%d}"))
+    try:
+        ku = ds.extensions.get_extension_for_class(x509.KeyUsage).value
+        ok = ku.digital_signature and not ku.key_cert_sign
+        checks.append(Check("DS key usage", Status.PASSED if ok else Status.FAILED,
+                            "digitalSignature" if ok else "the DS certificate's key usage does not allow signing documents"))
+    except x509.ExtensionNotFound:
+        checks.append(Check("DS key usage", Status.FAILED, "the DS certificate has no key usage extension"))
+    if path.ok:
+        rev = trust.revocation(ds, now)
+        checks.append(Check("revocation", rev.status, rev.reason))
+    else:
+        checks.append(Check("revocation", Status.SKIPPED, "no trusted CSCA"))
+    ds_c, ca_c = _country(ds.subject), _country(csca.subject) if csca is not None else None
+    doc_c = alpha2(issuing_state) if issuing_state else None
+    problems = []
+    if ds_c is None:
+        problems.append("the DS certificate names no country")
+    if csca is not None and ds_c != ca_c:
+        problems.append(f"DS country {ds_c} differs from CSCA country {ca_c}")
+    if issuing_state is not None and doc_c is None:
+        problems.append(f"issuing state {issuing_state!r} is not a known country code")
+    elif doc_c is not None and doc_c != ds_c:
+        problems.append(f"DS country {ds_c} differs from the document's issuing state {issuing_state}")
+    reason = "; ".join(problems) or f"{ds_c}" + (f" = {issuing_state}" if issuing_state else " (issuing state not given)")
+    checks.append(Check("country", Status.FAILED if problems else Status.PASSED, reason))
+    return csca
+
+
+def _dg_checks(checks: list[Check], sod: Sod, data_groups: dict[int, bytes]) -> None:
+    h = sod.hash_algorithm
+    try:
+        hashlib.new(h)
+    except (ValueError, TypeError):
+        checks.append(Check("data group hashes", Status.FAILED, f"unsupported hash algorithm {h}"))
+        return
+    for n in sorted(set(sod.dg_hashes) | set(data_groups)):
+        name = f"DG{n} hash"
+        if n not in sod.dg_hashes:
+            checks.append(Check(name, Status.FAILED, f"DG{n} is present but not listed in EF.SOD"))
+        elif n not in data_groups:
+            checks.append(Check(name, Status.SKIPPED, f"DG{n} is listed in EF.SOD but was not read"))
+        elif hmac.compare_digest(hashlib.new(h, data_groups[n]).digest(), sod.dg_hashes[n]):
+            checks.append(Check(name, Status.PASSED, f"{h} matches"))
+        else:
+            checks.append(Check(name, Status.FAILED, f"DG{n} does not match its {h} hash in EF.SOD (changed)"))

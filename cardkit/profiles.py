@@ -1,0 +1,393 @@
+"""Card profiles: which files a card carries and how it is protected, as data (profiles/*.toml).
+
+A profile is read with the standard library's ``tomllib`` and checked key by key. Every
+problem raises ``ProfileError`` naming the file and the dotted key, e.g.
+``profiles/x.toml: access.pace.curve: unknown curve 'foo'``. Unknown keys are refused too:
+a misspelt key must never silently fall back to a default on a production line.
+
+Sections (all keys listed in ``_SCHEMA`` below):
+
+- ``[profile]`` name, description, issuing_state, document_code
+- ``[mrz]`` format (TD1/TD2/TD3)
+- ``[lds]`` data_groups, version, unicode_version
+- ``[sod]`` hash, signature_algorithms (accepted DS signature algorithms), version, signer_id
+- ``[access]`` bac; ``[access.pace]`` enabled, mapping, cipher, curve, passwords, version;
+  ``[access]`` terminal_authentication (advertise TA v1 in EF.CardAccess, as the VN card does)
+- ``[chip_authentication]`` enabled, cipher, curve, key_id, in_card_access
+- ``[active_authentication]`` enabled, key (rsa/ec), rsa_bits, curve, hash
+- ``[chip]`` command_set, write_block_size, read_block_size, extended_length
+
+OIDs are those of Doc 9303-11 §9.2 and BSI TR-03110-3 A.1.1.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ProfileError
+
+__all__ = [
+    "Profile",
+    "PaceSpec",
+    "ChipAuthSpec",
+    "ActiveAuthSpec",
+    "SodSpec",
+    "ChipSpec",
+    "load_profile",
+    "parse_profile",
+    "list_profiles",
+    "PROFILES_DIR",
+    "CURVES",
+    "DH_GROUPS",
+]
+
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+
+# PACE standardized domain parameter ids (Doc 9303-11 §9.5.1, TR-03110-3 Table 4).
+CURVES: dict[str, int] = {
+    "secp192r1": 8, "brainpoolP192r1": 9, "secp224r1": 10, "brainpoolP224r1": 11,
+    "secp256r1": 12, "brainpoolP256r1": 13, "brainpoolP320r1": 14, "secp384r1": 15,
+    "brainpoolP384r1": 16, "brainpoolP512r1": 17, "secp521r1": 18,
+}
+DH_GROUPS: dict[str, int] = {"modp1024_160": 0, "modp2048_224": 1, "modp2048_256": 2}
+_CIPHERS = {"3DES": 1, "AES-128": 2, "AES-192": 3, "AES-256": 4}
+_MAPPINGS = {("DH", "GM"): 1, ("ECDH", "GM"): 2, ("DH", "IM"): 3, ("ECDH", "IM"): 4, ("ECDH", "CAM"): 6}
+_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
+_PACE_PASSWORDS = ("MRZ", "CAN")
+_COMMAND_SETS = ("jmrtd",)
+_KNOWN_DGS = set(range(1, 17))
+_BSI = "0.4.0.127.0.7.2.2"
+_ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
+               "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
+
+
+@dataclass(frozen=True, slots=True)
+class PaceSpec:
+    """PACE as the chip offers it in EF.CardAccess (Doc 9303-11 §4.4, §9.2.1)."""
+
+    mapping: str  # "GM" | "IM" | "CAM"
+    cipher: str  # "3DES" | "AES-128" | "AES-192" | "AES-256"
+    curve: str  # a CURVES or DH_GROUPS name
+    passwords: tuple[str, ...]  # ("CAN", "MRZ")
+    version: int = 2
+
+    @property
+    def key_agreement(self) -> str:
+        return "DH" if self.curve in DH_GROUPS else "ECDH"
+
+    @property
+    def parameter_id(self) -> int:
+        return DH_GROUPS[self.curve] if self.curve in DH_GROUPS else CURVES[self.curve]
+
+    @property
+    def protocol_oid(self) -> str:
+        """id-PACE-{DH,ECDH}-{GM,IM,CAM}-{cipher} (0.4.0.127.0.7.2.2.4.m.c)."""
+        return f"{_BSI}.4.{_MAPPINGS[(self.key_agreement, self.mapping)]}.{_CIPHERS[self.cipher]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChipAuthSpec:
+    """Chip Authentication v1 (Doc 9303-11 §6.2): the chip's static key pair type and cipher."""
+
+    cipher: str
+    curve: str
+    key_id: int | None = None
+    in_card_access: bool = False  # the VN card also lists its ChipAuthenticationInfo in EF.CardAccess
+
+    @property
+    def key_agreement(self) -> str:
+        return "DH" if self.curve in DH_GROUPS else "ECDH"
+
+    @property
+    def protocol_oid(self) -> str:
+        """id-CA-{DH,ECDH}-{cipher} (0.4.0.127.0.7.2.2.3.k.c)."""
+        return f"{_BSI}.3.{1 if self.key_agreement == 'DH' else 2}.{_CIPHERS[self.cipher]}"
+
+    @property
+    def public_key_oid(self) -> str:
+        """id-PK-{DH,ECDH} (0.4.0.127.0.7.2.2.1.k)."""
+        return f"{_BSI}.1.{1 if self.key_agreement == 'DH' else 2}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveAuthSpec:
+    """Active Authentication (Doc 9303-11 §6.1): RSA (ISO 9796-2) or ECDSA key in DG15."""
+
+    key: str  # "rsa" | "ec"
+    rsa_bits: int = 2048
+    curve: str | None = None
+    hash: str = "sha256"  # ECDSA hash, named in DG14's ActiveAuthenticationInfo
+
+    @property
+    def signature_algorithm_oid(self) -> str | None:
+        """ecdsa-with-SHAxxx for ActiveAuthenticationInfo, None for RSA (no info needed)."""
+        return _ECDSA_OIDS[self.hash] if self.key == "ec" else None
+
+
+@dataclass(frozen=True, slots=True)
+class SodSpec:
+    """EF.SOD (Doc 9303-10 §4.6.2): hash algorithm and the DS signature algorithms accepted."""
+
+    hash: str
+    signature_algorithms: tuple[str, ...]
+    version: int = 0
+    signer_id: str = "issuer_serial"
+
+
+@dataclass(frozen=True, slots=True)
+class ChipSpec:
+    """The chip's personalisation command set and its APDU limits."""
+
+    command_set: str
+    write_block_size: int  # most bytes of file data in one UPDATE BINARY
+    read_block_size: int  # Le of READ BINARY for the read-back
+    extended_length: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One card profile, fully checked (see the module header for the TOML layout)."""
+
+    name: str
+    description: str
+    source: str
+    issuing_state: str
+    document_code: str
+    mrz_format: str
+    data_groups: tuple[int, ...]
+    lds_version: str
+    unicode_version: str
+    sod: SodSpec
+    bac: bool
+    pace: PaceSpec | None
+    terminal_authentication: bool
+    chip_authentication: ChipAuthSpec | None
+    active_authentication: ActiveAuthSpec | None
+    chip: ChipSpec
+
+    @property
+    def access(self) -> str:
+        """Short description of the access control ("PACE+BAC", "BAC", "PACE")."""
+        return "+".join(x for x, on in (("PACE", self.pace is not None), ("BAC", self.bac)) if on)
+
+
+# --- validation ----------------------------------------------------------------
+
+# key -> (type, required). Nested tables are dicts of the same form.
+_SCHEMA: dict[str, Any] = {
+    "profile": {"name": (str, True), "description": (str, False), "issuing_state": (str, True),
+                "document_code": (str, True)},
+    "mrz": {"format": (str, True)},
+    "lds": {"data_groups": (list, True), "version": (str, False), "unicode_version": (str, False)},
+    "sod": {"hash": (str, True), "signature_algorithms": (list, True), "version": (int, False),
+            "signer_id": (str, False)},
+    "access": {"bac": (bool, True), "terminal_authentication": (bool, False),
+               "pace": {"enabled": (bool, True), "mapping": (str, False), "cipher": (str, False),
+                        "curve": (str, False), "passwords": (list, False), "version": (int, False)}},
+    "chip_authentication": {"enabled": (bool, True), "cipher": (str, False), "curve": (str, False),
+                            "key_id": (int, False), "in_card_access": (bool, False)},
+    "active_authentication": {"enabled": (bool, True), "key": (str, False), "rsa_bits": (int, False),
+                              "curve": (str, False), "hash": (str, False)},
+    "chip": {"command_set": (str, True), "write_block_size": (int, True), "read_block_size": (int, False),
+             "extended_length": (bool, False)},
+}
+_SIGNATURE_ALGORITHMS = (
+    "sha1WithRSAEncryption", "sha224WithRSAEncryption", "sha256WithRSAEncryption", "sha384WithRSAEncryption",
+    "sha512WithRSAEncryption", "RSASSA-PSS", "ecdsa-with-SHA1", "ecdsa-with-SHA224", "ecdsa-with-SHA256",
+    "ecdsa-with-SHA384", "ecdsa-with-SHA512",
+)
+
+
+class _Checker:
+    """Walks the TOML document against _SCHEMA; every error names source and dotted key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> ProfileError:
+        return ProfileError(f"{self.source}: {key}: {message}")
+
+    def table(self, doc: dict[str, Any], schema: dict[str, Any], prefix: str = "") -> None:
+        for key, value in doc.items():
+            path = f"{prefix}{key}"
+            if key not in schema:
+                raise self.fail(path, f"unknown key (known: {', '.join(schema)})")
+            spec = schema[key]
+            if isinstance(spec, dict):
+                if not isinstance(value, dict):
+                    raise self.fail(path, "must be a table")
+                self.table(value, spec, path + ".")
+                continue
+            typ, _ = spec
+            # bool is an int in Python; refuse true where a number is meant and vice versa
+            if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+                raise self.fail(path, f"must be {typ.__name__}, not {type(value).__name__}")
+        for key, spec in schema.items():
+            if isinstance(spec, dict):
+                if key not in doc:
+                    raise self.fail(f"{prefix}{key}", "missing table")
+            elif spec[1] and key not in doc:
+                raise self.fail(f"{prefix}{key}", "missing key")
+
+    def choice(self, key: str, value: Any, allowed: Any, what: str) -> Any:
+        if value not in allowed:
+            raise self.fail(key, f"unknown {what} {value!r} (known: {', '.join(map(str, allowed))})")
+        return value
+
+    def need(self, table: dict[str, Any], key: str, prefix: str) -> Any:
+        if key not in table:
+            raise self.fail(f"{prefix}.{key}", "missing key (required when enabled)")
+        return table[key]
+
+
+def parse_profile(text: str, source: str = "<profile>") -> Profile:
+    """Parse and check a profile from TOML text.
+
+    Raises:
+        ProfileError: bad TOML, unknown or missing key, wrong type or value (names the key).
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"{source}: not valid TOML: {e}") from None
+    c = _Checker(source)
+    c.table(doc, _SCHEMA)
+    p, mrz, lds, sod, access, ca, aa, chip = (doc[k] for k in (
+        "profile", "mrz", "lds", "sod", "access", "chip_authentication", "active_authentication", "chip"))
+
+    state = p["issuing_state"]
+    if not (len(state) == 3 and state.isalpha() and state.isupper()):
+        raise c.fail("profile.issuing_state", f"must be 3 capital letters (ISO 3166 alpha-3), not {state!r}")
+    code = p["document_code"]
+    if not (1 <= len(code) <= 2 and all(ch.isupper() or ch == "<" for ch in code)):
+        raise c.fail("profile.document_code", f"must be 1-2 capital letters, not {code!r}")
+    mrz_format = c.choice("mrz.format", mrz["format"], ("TD1", "TD2", "TD3"), "MRZ format")
+
+    dgs = lds["data_groups"]
+    if not dgs or not all(isinstance(n, int) and not isinstance(n, bool) and n in _KNOWN_DGS for n in dgs):
+        raise c.fail("lds.data_groups", f"must be data group numbers 1..16, not {dgs!r}")
+    if len(set(dgs)) != len(dgs):
+        raise c.fail("lds.data_groups", "lists a data group twice")
+    if 1 not in dgs or 2 not in dgs:
+        raise c.fail("lds.data_groups", "DG1 and DG2 are mandatory (Doc 9303-10 §4.7)")
+    lds_version = lds.get("version", "0108")
+    c.choice("lds.version", lds_version, ("0107", "0108"), "LDS version")
+    unicode_version = lds.get("unicode_version", "040000")
+    if not (len(unicode_version) == 6 and unicode_version.isdigit()):
+        raise c.fail("lds.unicode_version", f"must be 6 digits, not {unicode_version!r}")
+
+    c.choice("sod.hash", sod["hash"], _HASHES, "hash algorithm")
+    sigs = sod["signature_algorithms"]
+    if not sigs:
+        raise c.fail("sod.signature_algorithms", "must name at least one algorithm")
+    for i, s in enumerate(sigs):
+        c.choice(f"sod.signature_algorithms[{i}]", s, _SIGNATURE_ALGORITHMS, "signature algorithm")
+    sod_version = sod.get("version", 0)
+    c.choice("sod.version", sod_version, (0, 1), "LDSSecurityObject version")
+    signer_id = c.choice("sod.signer_id", sod.get("signer_id", "issuer_serial"),
+                         ("issuer_serial", "subject_key_identifier"), "signer identifier")
+    sod_spec = SodSpec(sod["hash"], tuple(sigs), sod_version, signer_id)
+
+    pace = None
+    pace_doc = access.get("pace", {"enabled": False})
+    if pace_doc.get("enabled"):
+        pre = "access.pace"
+        mapping = c.choice(f"{pre}.mapping", c.need(pace_doc, "mapping", pre), ("GM", "IM", "CAM"), "mapping")
+        cipher = c.choice(f"{pre}.cipher", c.need(pace_doc, "cipher", pre), _CIPHERS, "cipher")
+        curve = c.choice(f"{pre}.curve", c.need(pace_doc, "curve", pre), {**CURVES, **DH_GROUPS}, "curve")
+        if curve in DH_GROUPS and mapping == "CAM":
+            raise c.fail(f"{pre}.mapping", "CAM is defined for ECDH only")
+        pws = c.need(pace_doc, "passwords", pre)
+        if not pws:
+            raise c.fail(f"{pre}.passwords", "must list at least one password")
+        for i, pw in enumerate(pws):
+            c.choice(f"{pre}.passwords[{i}]", pw, _PACE_PASSWORDS, "PACE password")
+        version = c.choice(f"{pre}.version", pace_doc.get("version", 2), (1, 2), "PACEInfo version")
+        pace = PaceSpec(mapping, cipher, curve, tuple(pws), version)
+    if not access["bac"] and pace is None:
+        raise c.fail("access", "neither BAC nor PACE is enabled: nobody could read the chip")
+
+    chip_auth = None
+    if ca.get("enabled"):
+        pre = "chip_authentication"
+        cipher = c.choice(f"{pre}.cipher", c.need(ca, "cipher", pre), _CIPHERS, "cipher")
+        curve = c.choice(f"{pre}.curve", c.need(ca, "curve", pre), {**CURVES, **DH_GROUPS}, "curve")
+        key_id = ca.get("key_id")
+        if key_id is not None and not 0 <= key_id <= 0xFFFF:
+            raise c.fail(f"{pre}.key_id", f"must be 0..65535, not {key_id}")
+        chip_auth = ChipAuthSpec(cipher, curve, key_id, ca.get("in_card_access", False))
+
+    active = None
+    if aa.get("enabled"):
+        pre = "active_authentication"
+        key = c.choice(f"{pre}.key", c.need(aa, "key", pre), ("rsa", "ec"), "key type")
+        if key == "rsa":
+            bits = aa.get("rsa_bits", 2048)
+            c.choice(f"{pre}.rsa_bits", bits, (1024, 1536, 2048, 3072, 4096), "RSA key size")
+            if "curve" in aa:
+                raise c.fail(f"{pre}.curve", "only for key = 'ec'")
+            active = ActiveAuthSpec("rsa", rsa_bits=bits, hash=c.choice(f"{pre}.hash", aa.get("hash", "sha1"),
+                                                                      _HASHES, "hash algorithm"))
+        else:
+            curve = c.choice(f"{pre}.curve", c.need(aa, "curve", pre), CURVES, "curve")
+            h = c.choice(f"{pre}.hash", aa.get("hash", "sha256"), _HASHES, "hash algorithm")
+            active = ActiveAuthSpec("ec", curve=curve, hash=h)
+
+    for n, needed, why in ((14, chip_auth is not None or (pace is not None), "CA or PACE (Doc 9303-10 §4.7.14)"),
+                           (15, active is not None, "Active Authentication")):
+        if needed and n not in dgs:
+            raise c.fail("lds.data_groups", f"DG{n} is needed for {why}")
+        if not needed and n in dgs and n == 15:
+            raise c.fail("lds.data_groups", "DG15 listed but active_authentication is not enabled")
+    if 14 in dgs and chip_auth is None and pace is None and (active is None or active.key != "ec"):
+        raise c.fail("lds.data_groups", "DG14 listed but it would be empty (no CA, PACE or ECDSA AA)")
+
+    command_set = c.choice("chip.command_set", chip["command_set"], _COMMAND_SETS, "chip command set")
+    extended = chip.get("extended_length", False)
+    limit = 65535 if extended else 255
+    wbs = chip["write_block_size"]
+    if not 1 <= wbs <= limit:
+        raise c.fail("chip.write_block_size", f"must be 1..{limit} (extended_length {str(extended).lower()}), "
+                     f"not {wbs}")
+    rbs = chip.get("read_block_size", 0xDF)
+    if not 1 <= rbs <= (65536 if extended else 256):
+        raise c.fail("chip.read_block_size", f"out of range: {rbs}")
+
+    return Profile(
+        name=p["name"], description=p.get("description", ""), source=source, issuing_state=state,
+        document_code=code, mrz_format=mrz_format, data_groups=tuple(sorted(dgs)), lds_version=lds_version,
+        unicode_version=unicode_version, sod=sod_spec, bac=access["bac"], pace=pace,
+        terminal_authentication=access.get("terminal_authentication", False), chip_authentication=chip_auth,
+        active_authentication=active, chip=ChipSpec(command_set, wbs, rbs, extended),
+    )
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load a profile by name ("vn-cccd", looked up in profiles/) or by path.
+
+    Raises:
+        ProfileError: no such profile, unreadable file, or any invalid key.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".toml" and not path.exists():
+        path = PROFILES_DIR / f"{name_or_path}.toml"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        known = ", ".join(list_profiles()) or "none"
+        raise ProfileError(f"{name_or_path}: no such profile (known: {known})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProfileError(f"{path}: cannot read: {e}") from None
+    try:
+        source = str(path.resolve().relative_to(PROFILES_DIR.parent))
+    except ValueError:
+        source = str(path)
+    return parse_profile(text, source)
+
+
+def list_profiles() -> list[str]:
+    """Names of the profiles shipped in profiles/."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))

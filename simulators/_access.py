@@ -1,0 +1,133 @@
+"""Chip side of access control and chip authentication: BAC, PACE, CA, AA (Doc 9303-11 §4, §6).
+
+The flows are the chip's; every piece of cryptography is ``cardkit.crypto``'s (DESIGN principle 4):
+BAC uses ``bac.chip_authenticate``, PACE ``_pace_chip`` (which calls the PACE math of
+``cardkit.crypto.pace``), CA ``ca``'s chip helper, AA ``aa.aa_sign``. Status words follow Doc 9303:
+wrong cryptogram 6300, command out of sequence 6985, unknown reference 6A88, bad data 6A80.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from cardkit.errors import AuthenticationError, CardkitError, ProtocolError
+from cardkit.iso7816 import CommandApdu, ResponseApdu
+
+from ._fs import sw
+from ._perso import is_dh_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emrtd import EmrtdChip
+
+__all__ = ["dispatch", "substitute_key"]
+
+
+def dispatch(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """Route GET CHALLENGE, EXTERNAL/INTERNAL AUTHENTICATE, MSE and GENERAL AUTHENTICATE."""
+    ins = cmd.ins
+    if ins == 0x84:
+        return get_challenge(chip, cmd, protected)
+    if ins == 0x82:
+        return external_authenticate(chip, cmd, protected)
+    if ins == 0x88:
+        from ._aa import internal_authenticate
+
+        return internal_authenticate(chip, cmd, protected)
+    if ins == 0x22:
+        return mse(chip, cmd, protected)
+    if ins == 0x86:
+        return general_authenticate(chip, cmd, protected)
+    return sw(0x6D00)
+
+
+# --- BAC (Doc 9303-11 §4.3) ---------------------------------------------------------------------
+
+
+def get_challenge(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """GET CHALLENGE (00 84 00 00 08): RND.IC for BAC. Under SM it only returns random bytes (no TA here)."""
+    if cmd.p1 or cmd.p2:
+        return sw(0x6A86)
+    if cmd.le != 8 or cmd.data:
+        return sw(0x6700)
+    rnd = bytes(chip.rng(8))
+    if protected:
+        return sw(0x9000, rnd)
+    if not chip.options.bac_enabled or chip.secrets.mrz_key is None:
+        return sw(0x6985)
+    chip.volatile.flow = ("BAC", rnd)
+    return sw(0x9000, rnd)
+
+
+def external_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """EXTERNAL AUTHENTICATE (00 82 00 00 28 E_IFD||M_IFD 28): checks the terminal, opens 3DES SM."""
+    from cardkit.crypto.bac import bac_keys, chip_authenticate
+    from cardkit.crypto.sm import ChipSecureMessaging
+
+    vol = chip.volatile
+    flow, vol.flow = vol.flow, None  # one attempt per challenge
+    if protected or not (isinstance(flow, tuple) and flow[0] == "BAC"):
+        return sw(0x6985)
+    if cmd.p1 or cmd.p2:
+        return sw(0x6A86)
+    if len(cmd.data) != 40 or (cmd.le is not None and cmd.le < 40):
+        return sw(0x6700)
+    k_enc, k_mac = bac_keys(chip.secrets.mrz_key[:16])
+    try:
+        data, keys = chip_authenticate(k_enc, k_mac, flow[1], cmd.data, bytes(chip.rng(16)))
+    except (AuthenticationError, ProtocolError):
+        return sw(0x6300)
+    vol.sm, vol.sm_cipher, vol.access = ChipSecureMessaging(keys), keys.cipher, "BAC"
+    vol.chip_authenticated = False
+    return sw(0x9000, data)
+
+
+# --- MSE and GENERAL AUTHENTICATE: PACE and CA ----------------------------------------------------
+
+
+def mse(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """MSE:Set AT for PACE (C1 A4), for CA (41 A4), MSE:Set KAT for 3DES CA (41 A6)."""
+    p1p2 = (cmd.p1 << 8) | cmd.p2
+    if p1p2 == 0xC1A4:
+        from ._pace_chip import mse_set_at
+
+        return mse_set_at(chip, cmd, protected)
+    if p1p2 in (0x41A4, 0x41A6):
+        from ._ca import mse_ca
+
+        return mse_ca(chip, cmd, protected)
+    if p1p2 in (0x81B6, 0x81A4):
+        return sw(0x6A88)  # Terminal Authentication: this chip holds no CVCA chain to check against
+    return sw(0x6A86)
+
+
+def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """GENERAL AUTHENTICATE (x0/x1 86 00 00 7C ...): the PACE steps, or CA with AES."""
+    if cmd.p1 or cmd.p2:
+        return sw(0x6A86)
+    flow = chip.volatile.flow
+    kind = getattr(flow, "kind", None)
+    if kind == "PACE":
+        from ._pace_chip import general_authenticate as pace_ga
+
+        return pace_ga(chip, cmd, protected)
+    if kind == "CA":
+        from ._ca import general_authenticate as ca_ga
+
+        return ca_ga(chip, cmd, protected)
+    return sw(0x6985)
+
+
+# --- the cloned-chip fault -------------------------------------------------------------------------
+
+
+def substitute_key(key: Any) -> Any:
+    """A fresh private key of the same kind, size or curve as ``key`` (what a clone would hold)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return rsa.generate_private_key(key.public_key().public_numbers().e, key.key_size)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return ec.generate_private_key(key.curve)
+    if is_dh_key(key):
+        return key.parameters().generate_private_key()
+    raise CardkitError("no substitute for this key type")

@@ -1,0 +1,139 @@
+"""Chip side of Chip Authentication v1 (Doc 9303-11 §6.2), under an open BAC or PACE session.
+
+- 3DES: MSE:Set KAT 00 22 41 A6 {91 terminal ephemeral key [84 keyId]}: the answer goes out under
+  the old keys, then SM restarts with the CA keys (SSC 0);
+- AES: MSE:Set AT 00 22 41 A4 {80 CA OID [84 keyId]}, then GENERAL AUTHENTICATE 00 86 00 00
+  7C {80 key} answered 7C 00 under the old keys, then the new keys.
+Key agreement and derivation are ``cardkit.crypto.ca.chip_ca_session_keys``. With the ``cloned``
+fault the chip agrees with a key other than DG14's, so the terminal's next SM response check fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from cardkit import tlv
+from cardkit.errors import CardkitError, ParseError
+from cardkit.iso7816 import CommandApdu, ResponseApdu
+
+from ._fs import sw
+from ._pace_chip import dotted_oid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emrtd import EmrtdChip
+
+__all__ = ["mse_ca", "general_authenticate"]
+
+
+@dataclass
+class CaFlow:
+    """An AES CA run between MSE:Set AT and GENERAL AUTHENTICATE."""
+
+    key: Any
+    cipher: str
+    kind: str = "CA"
+
+
+def _find_key(chip: "EmrtdChip", key_id: int | None, key_agreement: str | None) -> Any:
+    """The CA private key named by keyId (or the only fitting one when no keyId is given)."""
+    from ._perso import is_dh_key
+
+    def fits(k: Any) -> bool:
+        if key_agreement is None:
+            return True
+        return isinstance(k, ec.EllipticCurvePrivateKey) if key_agreement == "ECDH" else is_dh_key(k)
+
+    keys = [(kid, k) for kid, k in chip.secrets.ca_keys if fits(k)]
+    if key_id is not None:
+        keys = [(kid, k) for kid, k in keys if kid in (key_id, None)]
+        exact = [k for kid, k in keys if kid == key_id]
+        if exact:
+            return exact[0]
+    if len(keys) != 1:
+        return None
+    return keys[0][1]
+
+
+def _agree(chip: "EmrtdChip", key: Any, public: bytes, cipher: str) -> Any:
+    """Derive the CA session, opening SM with it after the current response; ParseError-free."""
+    from cardkit.crypto.ca import chip_ca_session_keys
+    from cardkit.crypto.sm import ChipSecureMessaging
+
+    if chip.faults.cloned:
+        key = chip.clone_key(key)
+    keys = chip_ca_session_keys(key, public, cipher)
+    vol = chip.volatile
+    vol.next_sm, vol.next_cipher = ChipSecureMessaging(keys), keys.cipher
+    vol.chip_authenticated = True
+
+
+def _key_id(dos: dict[int, bytes]) -> tuple[bool, int | None]:
+    if 0x84 not in dos:
+        return True, None
+    v = dos[0x84]
+    if not 1 <= len(v) <= 4:
+        return False, None
+    return True, int.from_bytes(v, "big")
+
+
+def mse_ca(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """MSE:Set KAT (41 A6, 3DES) or MSE:Set AT (41 A4, AES) for Chip Authentication."""
+    vol = chip.volatile
+    vol.flow = None
+    if not protected:
+        return sw(0x6982)
+    try:
+        dos = {t.tag: t.value for t in tlv.decode_all(cmd.data)}
+    except ParseError:
+        return sw(0x6A80)
+    ok, key_id = _key_id(dos)
+    if not ok:
+        return sw(0x6A80)
+    if cmd.p2 == 0xA6:
+        if set(dos) - {0x91, 0x84} or 0x91 not in dos:
+            return sw(0x6A80)
+        key = _find_key(chip, key_id, None)
+        if key is None:
+            return sw(0x6A88)
+        try:
+            _agree(chip, key, dos[0x91], "3DES")
+        except CardkitError:
+            return sw(0x6A80)
+        return sw(0x9000)
+    from cardkit.crypto.ca import CaAlgorithm
+
+    if set(dos) - {0x80, 0x84} or 0x80 not in dos:
+        return sw(0x6A80)
+    try:
+        alg = CaAlgorithm.from_oid(dotted_oid(dos[0x80]))
+    except ParseError:
+        return sw(0x6A80)
+    key = _find_key(chip, key_id, alg.key_agreement)
+    if key is None:
+        return sw(0x6A88)
+    vol.flow = CaFlow(key, alg.cipher)
+    return sw(0x9000)
+
+
+def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
+    """GENERAL AUTHENTICATE for AES CA: 7C {80 terminal ephemeral key} -> 7C 00."""
+    vol = chip.volatile
+    flow: CaFlow = vol.flow
+    vol.flow = None
+    if not protected:
+        return sw(0x6982)
+    try:
+        outer = tlv.decode(cmd.data)
+        if outer.tag != 0x7C:
+            return sw(0x6A80)
+        public = outer.child(0x80).value
+    except ParseError:
+        return sw(0x6A80)
+    try:
+        _agree(chip, flow.key, public, flow.cipher)
+    except CardkitError:
+        return sw(0x6A80)
+    return sw(0x9000, b"\x7c\x00")

@@ -1,0 +1,204 @@
+"""Chip images: the simulated chip's persistent state in one versioned JSON file (mode 0600).
+
+Layout (version 1):
+    {"format": "cardkit-emrtd-image", "version": 1, "life_cycle": "OPERATIONAL",
+     "options": {"extended_length": true, "max_response_length": 65536, "select_mf_supported": false,
+                 "bac_enabled": true, "eac_protected": [3, 4]},
+     "files": {"011E": "<hex>", ...},
+     "secrets": {"mrz_key": "<hex>"|null, "pace_secrets": {"2": "<hex>"}, "aa_private_key": "<PKCS#8 hex>"|null,
+                 "rsa_modulus": "<hex>"|null, "rsa_private_exponent": "<hex>"|null,
+                 "ca_keys": [{"key_id": 1|null, "private_key": "<PKCS#8 hex>"}], "cvca": {"1": "<hex>"}}}
+Keys are unencrypted PKCS#8 inside: the file is created 0600 and replaced atomically. Volatile state
+(selection, sessions) and faults are never saved. Loading checks every field and raises ParseError
+naming the image path and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from cryptography.hazmat.primitives import serialization
+
+from cardkit.errors import ParseError
+
+__all__ = ["save", "load", "FORMAT", "VERSION", "MAX_IMAGE_SIZE"]
+
+FORMAT = "cardkit-emrtd-image"
+VERSION = 1
+MAX_IMAGE_SIZE = 16 * 1024 * 1024
+
+
+def _pkcs8(key: Any) -> str:
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).hex()
+
+
+def _int_hex(v: int | None) -> str | None:
+    return None if v is None else v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big").hex()
+
+
+def save(chip: Any, path: Path) -> None:
+    """Write ``chip`` to ``path`` atomically with mode 0600."""
+    sec = chip.secrets
+    opts = chip.options
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "life_cycle": chip.life_cycle,
+        "options": {
+            "extended_length": opts.extended_length,
+            "max_response_length": opts.max_response_length,
+            "select_mf_supported": opts.select_mf_supported,
+            "bac_enabled": opts.bac_enabled,
+            "eac_protected": sorted(opts.eac_protected),
+        },
+        "files": {f"{fid:04X}": bytes(content).hex() for fid, content in sorted(chip.files.items())},
+        "secrets": {
+            "mrz_key": sec.mrz_key.hex() if sec.mrz_key is not None else None,
+            "pace_secrets": {str(ref): v.hex() for ref, v in sorted(sec.pace_secrets.items())},
+            "aa_private_key": _pkcs8(sec.aa_private_key) if sec.aa_private_key is not None else None,
+            "rsa_modulus": _int_hex(sec.rsa_modulus),
+            "rsa_private_exponent": _int_hex(sec.rsa_private_exponent),
+            "ca_keys": [{"key_id": kid, "private_key": _pkcs8(k)} for kid, k in sec.ca_keys],
+            "cvca": {str(p1): v.hex() for p1, v in sorted(sec.cvca.items())},
+        },
+    }
+    data = json.dumps(doc, indent=1).encode("utf-8")
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fd = -1
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    os.replace(tmp, path)
+
+
+class _Reader:
+    """Typed field access that raises ParseError naming the image and the field."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, field: str, message: str) -> ParseError:
+        return ParseError(message, what=f"chip image field {field!r}", source=str(self.path))
+
+    def get(self, obj: dict, key: str, kind: type | tuple, field: str, optional: bool = False) -> Any:
+        if key not in obj:
+            if optional:
+                return None
+            raise self.fail(field, "missing")
+        v = obj[key]
+        if v is None and optional:
+            return None
+        if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            raise self.fail(field, f"expected {getattr(kind, '__name__', kind)}")
+        return v
+
+    def hexbytes(self, v: Any, field: str, optional: bool = False) -> bytes | None:
+        if v is None and optional:
+            return None
+        if not isinstance(v, str):
+            raise self.fail(field, "expected a hex string")
+        try:
+            return bytes.fromhex(v)
+        except ValueError:
+            raise self.fail(field, "not hex") from None
+
+    def key(self, v: Any, field: str, optional: bool = False) -> Any:
+        der = self.hexbytes(v, field, optional)
+        if der is None:
+            return None
+        try:
+            return serialization.load_der_private_key(der, password=None)
+        except Exception:  # cryptography raises ValueError/TypeError/UnsupportedAlgorithm
+            raise self.fail(field, "not a PKCS#8 private key") from None
+
+
+def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> Any:
+    """Read and validate an image; ParseError (source = the path) on anything wrong."""
+    from .emrtd import OPERATIONAL, PERSONALISATION, ChipOptions
+
+    r = _Reader(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_SIZE:
+            raise r.fail("(file)", f"{size} bytes, more than {MAX_IMAGE_SIZE}")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ParseError(f"cannot read: {e.strerror}", what="chip image", source=str(path)) from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ParseError(f"not JSON ({e.__class__.__name__})", what="chip image", source=str(path)) from None
+    if not isinstance(doc, dict):
+        raise r.fail("(top)", "expected an object")
+    if doc.get("format") != FORMAT:
+        raise r.fail("format", f"expected {FORMAT!r}")
+    if r.get(doc, "version", int, "version") != VERSION:
+        raise r.fail("version", f"unsupported version {doc['version']} (this cardkit reads {VERSION})")
+    life_cycle = r.get(doc, "life_cycle", str, "life_cycle")
+    if life_cycle not in (PERSONALISATION, OPERATIONAL):
+        raise r.fail("life_cycle", f"unknown state {life_cycle!r}")
+    o = r.get(doc, "options", dict, "options")
+    eac = r.get(o, "eac_protected", list, "options.eac_protected")
+    if not all(isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 16 for x in eac):
+        raise r.fail("options.eac_protected", "expected data group numbers 1..16")
+    mrl = r.get(o, "max_response_length", int, "options.max_response_length")
+    if not 1 <= mrl <= 65536:
+        raise r.fail("options.max_response_length", "outside 1..65536")
+    options = ChipOptions(
+        extended_length=r.get(o, "extended_length", bool, "options.extended_length"),
+        max_response_length=mrl,
+        select_mf_supported=r.get(o, "select_mf_supported", bool, "options.select_mf_supported"),
+        bac_enabled=r.get(o, "bac_enabled", bool, "options.bac_enabled"),
+        eac_protected=frozenset(eac),
+    )
+    chip = cls(rng=rng, faults=faults, options=options)
+    chip.life_cycle = life_cycle
+    files = r.get(doc, "files", dict, "files")
+    for name, content in files.items():
+        if not (isinstance(name, str) and len(name) == 4):
+            raise r.fail("files", f"file name {name!r} is not a 4-digit hex FID")
+        try:
+            fid = int(name, 16)
+        except ValueError:
+            raise r.fail("files", f"file name {name!r} is not a 4-digit hex FID") from None
+        data = r.hexbytes(content, f"files.{name}")
+        if not data or len(data) > 0xFFFF:
+            raise r.fail(f"files.{name}", "size outside 1..65535")
+        chip.files[fid] = bytearray(data)
+    s = r.get(doc, "secrets", dict, "secrets")
+    sec = chip.secrets
+    sec.mrz_key = r.hexbytes(s.get("mrz_key"), "secrets.mrz_key", optional=True)
+    if sec.mrz_key is not None and len(sec.mrz_key) != 20:
+        raise r.fail("secrets.mrz_key", "expected 20 bytes")
+    for ref, v in r.get(s, "pace_secrets", dict, "secrets.pace_secrets").items():
+        if ref not in ("2", "3", "4"):
+            raise r.fail("secrets.pace_secrets", f"unknown password reference {ref!r}")
+        sec.pace_secrets[int(ref)] = r.hexbytes(v, f"secrets.pace_secrets.{ref}")
+    sec.aa_private_key = r.key(s.get("aa_private_key"), "secrets.aa_private_key", optional=True)
+    for field in ("rsa_modulus", "rsa_private_exponent"):
+        v = r.hexbytes(s.get(field), f"secrets.{field}", optional=True)
+        setattr(sec, field, None if v is None else int.from_bytes(v, "big"))
+    for i, entry in enumerate(r.get(s, "ca_keys", list, "secrets.ca_keys")):
+        if not isinstance(entry, dict):
+            raise r.fail(f"secrets.ca_keys[{i}]", "expected an object")
+        kid = r.get(entry, "key_id", int, f"secrets.ca_keys[{i}].key_id", optional=True)
+        sec.ca_keys.append((kid, r.key(entry.get("private_key"), f"secrets.ca_keys[{i}].private_key")))
+    for p1, v in r.get(s, "cvca", dict, "secrets.cvca").items():
+        if p1 not in ("1", "2"):
+            raise r.fail("secrets.cvca", f"unknown reference {p1!r}")
+        sec.cvca[int(p1)] = r.hexbytes(v, f"secrets.cvca.{p1}")
+    if life_cycle == OPERATIONAL and sec.mrz_key is None:
+        raise r.fail("secrets.mrz_key", "an OPERATIONAL chip needs its MRZ key")
+    return chip

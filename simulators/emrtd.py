@@ -1,0 +1,336 @@
+"""A software eMRTD chip (ICAO Doc 9303 LDS1) running the JMRTD passport applet's command set.
+
+How it works: ``process_apdu`` parses the command (a bad encoding answers 6700), checks the class
+byte, removes secure messaging when the command is protected (a bad MAC answers 6988 and ends the
+session, as Doc 9303-11 §9.8 asks), dispatches on INS, wraps the answer under the same session
+(so the outer status word always equals DO99's), then applies the configured faults. It never raises:
+any surprise inside a handler answers 6F00.
+
+Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md last section):
+- life cycle PERSONALISATION accepts the perso commands (CREATE FILE, UPDATE BINARY, PUT DATA) and
+  reads without access control; PUT DATA DE AD locks it into OPERATIONAL, where perso commands answer
+  6985 and every application file needs BAC or PACE first (6982), EF.CardAccess in the MF excepted;
+- DG3 and DG4 are EAC-protected: 6982 even after BAC/PACE (no Terminal Authentication here);
+- a plain command during a secure-messaging session ends that session (Doc 9303-11 §9.8);
+- a protected response that would not fit the outer Le (short: 256) answers a wrapped 6700, so an
+  RSA-2048 AA signature under SM needs extended length, as on real chips.
+The crypto is cardkit.crypto's (DESIGN principle 4); the chip-side flows are in ``_access``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from cardkit.errors import CardRemovedError, ParseError
+from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.lds.files import by_name
+from cardkit.tlv import encode_length
+
+from . import _fs, _perso
+from ._faults import Faults, corrupt_mac, oversize, tamper, truncate
+from ._perso import Secrets
+
+__all__ = ["EmrtdChip", "Faults", "ChipOptions", "PERSONALISATION", "OPERATIONAL"]
+
+PERSONALISATION = "PERSONALISATION"
+OPERATIONAL = "OPERATIONAL"
+_PERSO_INS = frozenset({0xE0, 0xD6, 0xD7, 0xDA})
+_CHAINABLE_INS = frozenset({0xDA, 0x86})  # PUT DATA (data concatenated) and GENERAL AUTHENTICATE (PACE steps)
+
+
+@dataclass
+class ChipOptions:
+    """How this chip model behaves; saved in the image."""
+
+    extended_length: bool = True  # advertised in the ATR's card capabilities
+    max_response_length: int = 65536  # largest Ne honoured with extended length
+    select_mf_supported: bool = False  # VN chips answer 6D00 to SELECT MF (spec/vn-cccd.md)
+    bac_enabled: bool = True
+    eac_protected: frozenset[int] = frozenset({3, 4})
+
+    def __post_init__(self) -> None:
+        if not self.extended_length:
+            self.max_response_length = 256
+        self.max_response_length = max(1, min(self.max_response_length, 65536))
+        self.eac_protected = frozenset(self.eac_protected)
+
+
+@dataclass
+class Volatile:
+    """State lost at power-off / reset: selection, authentication, secure messaging."""
+
+    app_selected: bool = False
+    current_ef: int | None = None
+    sm: Any = None  # cardkit.crypto.sm.ChipSecureMessaging while a session runs
+    sm_cipher: str | None = None
+    access: str | None = None  # "BAC" / "PACE"
+    next_sm: Any = None  # a session that starts after the current response (CA)
+    next_cipher: str | None = None
+    chip_authenticated: bool = False
+    flow: Any = None  # an access-control exchange in progress (_access)
+    chain: bytes | None = None  # PUT DATA command chaining buffer
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def end_session(self) -> None:
+        self.sm = self.sm_cipher = self.access = self.next_sm = self.next_cipher = None
+        self.chip_authenticated = False
+        self.flow = None
+
+
+class EmrtdChip:
+    """The simulated chip. Args: rng (random bytes source), faults, options (ChipOptions or its fields)."""
+
+    def __init__(self, rng: Callable[[int], bytes] = os.urandom, faults: Faults | None = None,
+                 options: ChipOptions | None = None, **option_fields: Any) -> None:
+        self.rng = rng
+        self.faults = faults or Faults()
+        self.options = options or ChipOptions(**option_fields)
+        self.files: dict[int, bytearray] = {}
+        self.secrets = Secrets()
+        self.life_cycle = PERSONALISATION
+        self.volatile = Volatile()
+        self.present = True
+        self.powered = False
+        self.apdu_count = 0
+        self.internal_errors = 0
+        self._clone_keys: dict[int, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"EmrtdChip(life_cycle={self.life_cycle}, files={len(self.files)}, present={self.present})"
+
+    # --- card in the field -------------------------------------------------------------------
+
+    def power_on(self) -> bytes:
+        """Cold reset: session state is lost; returns the ATR. Raises CardRemovedError once the card was pulled."""
+        if not self.present:
+            raise CardRemovedError("the simulated card was removed")
+        self.powered = True
+        self.volatile.reset()
+        return self.atr
+
+    def power_off(self) -> None:
+        self.powered = False
+        self.volatile.reset()
+
+    def insert(self) -> None:
+        """Put a pulled card back: it is present again (unpowered) and the removal fault is spent."""
+        self.present = True
+        self.powered = False
+        self.volatile.reset()
+        if self.faults.remove_at_apdu is not None:
+            self.faults = Faults(**{**self.faults.to_dict(), "remove_at_apdu": None})
+
+    @property
+    def atr(self) -> bytes:
+        """ATR of an ISO 14443-4 card seen through PC/SC, whose card capabilities (73) advertise extended length."""
+        caps = bytes([0x94, 0x01, 0xC0 if self.options.extended_length else 0x80])
+        hist = bytes([0x80, 0x73]) + caps
+        body = bytes([0x80 | len(hist), 0x80, 0x01]) + hist
+        tck = 0
+        for b in body:
+            tck ^= b
+        return b"\x3b" + body + bytes([tck])
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        """Answer one command APDU. Never raises; a pulled card answers 6F00 with ``present`` False."""
+        if not self.present:
+            return b"\x6f\x00"
+        self.apdu_count += 1
+        if self.faults.remove_at_apdu is not None and self.apdu_count >= self.faults.remove_at_apdu:
+            self.present = False
+            self.powered = False
+            self.volatile.reset()
+            return b"\x6f\x00"
+        try:
+            out = self._process(bytes(apdu)).to_bytes()
+        except Exception:  # the card side must answer whatever happens inside
+            self.internal_errors += 1  # a bug in a handler; tests assert this stays 0
+            self.volatile.end_session()
+            out = b"\x6f\x00"
+        return self._apply_faults(out)
+
+    # --- command processing ------------------------------------------------------------------
+
+    def _process(self, raw: bytes) -> ResponseApdu:
+        try:
+            cmd = CommandApdu.from_bytes(raw)
+        except ParseError:
+            return _fs.sw(0x6700)
+        cla = cmd.cla
+        if cla == 0xFF or cla & 0x80:
+            return _fs.sw(0x6E00)
+        if cla & 0x03:
+            return _fs.sw(0x6881)
+        if cla & 0x60:
+            return _fs.sw(0x6E00)
+        if cmd.extended and not self.options.extended_length:
+            return _fs.sw(0x6700)
+        vol = self.volatile
+        protected = cla & 0x0C
+        if protected and protected != 0x0C:
+            return _fs.sw(0x6882)
+        if not protected:
+            if vol.sm is not None:
+                vol.end_session()  # Doc 9303-11 §9.8: a plain APDU aborts secure messaging
+            return self._dispatch(cmd, protected=False)
+        if vol.sm is None:
+            return _fs.sw(0x6882)
+        from cardkit.errors import SecureMessagingError
+
+        session = vol.sm
+        try:
+            inner = session.unwrap_command(cmd)
+        except (SecureMessagingError, ParseError, ValueError):
+            vol.end_session()
+            return _fs.sw(0x6988)
+        resp = self._dispatch(inner, protected=True)
+        if vol.sm is not session:
+            return resp  # the handler ended the session (e.g. a failed CA): answer plain
+        if cmd.le is not None and self._wrapped_length(len(resp.data)) > cmd.le:
+            resp = _fs.sw(0x6700)
+        wrapped = session.wrap_response(resp)
+        if vol.next_sm is not None:
+            vol.sm, vol.sm_cipher, vol.next_sm, vol.next_cipher = vol.next_sm, vol.next_cipher, None, None
+        return wrapped
+
+    def _wrapped_length(self, n: int) -> int:
+        """Length of a protected response with n data bytes: DO87, DO99 and DO8E (Doc 9303-11 §9.8.5)."""
+        bs = 8 if self.volatile.sm_cipher == "3DES" else 16
+        do87 = 0
+        if n:
+            p = (n // bs + 1) * bs
+            do87 = 1 + len(encode_length(1 + p)) + 1 + p
+        return do87 + 4 + 10
+
+    def _dispatch(self, cmd: CommandApdu, protected: bool) -> ResponseApdu:
+        vol = self.volatile
+        ins = cmd.ins
+        if cmd.cla & 0x10 and ins not in _CHAINABLE_INS:
+            return _fs.sw(0x6884)
+        if ins in _PERSO_INS:
+            if self.life_cycle != PERSONALISATION:
+                return _fs.sw(0x6985)
+            if not vol.app_selected:
+                return _fs.sw(0x6985)
+            if ins == 0xDA:
+                return self._put_data(cmd)
+            if ins == 0xE0:
+                return _fs.create_file(self, cmd)
+            return _fs.update_binary(self, cmd)
+        vol.chain = None
+        if ins == 0xA4:
+            return _fs.select(self, cmd)
+        if ins in (0xB0, 0xB1):
+            return _fs.read_binary(self, cmd)
+        if ins in (0x84, 0x82, 0x22, 0x86, 0x88):
+            from . import _access
+
+            return _access.dispatch(self, cmd, protected)
+        return _fs.sw(0x6D00)
+
+    def _put_data(self, cmd: CommandApdu) -> ResponseApdu:
+        """PUT DATA with ISO command chaining: chained parts are joined, the last one is processed."""
+        vol = self.volatile
+        data = (vol.chain or b"") + cmd.data
+        if len(data) > 0xFFFF:
+            vol.chain = None
+            return _fs.sw(0x6700)
+        if cmd.cla & 0x10:
+            vol.chain = data
+            return _fs.sw(0x9000)
+        vol.chain = None
+        return _perso.put_data(self, CommandApdu(cmd.cla & ~0x10 & 0xFF, cmd.ins, cmd.p1, cmd.p2, data))
+
+    # --- what the handlers ask -----------------------------------------------------------------
+
+    def read_denied(self, fid: int) -> int:
+        """0 when the EF may be read now, else the status word (6982) that refuses it."""
+        if fid in _fs.MF_FIDS:
+            return 0
+        dg = fid - 0x0100 if 0x0101 <= fid <= 0x0110 else None
+        if self.life_cycle == PERSONALISATION:
+            return 0
+        if self.volatile.sm is None:
+            return 0x6982
+        if dg in self.options.eac_protected:
+            return 0x6982
+        return 0
+
+    def file_content(self, fid: int) -> bytes:
+        """The bytes an EF is read as (after the tamper fault, if any)."""
+        content = bytes(self.files[fid])
+        dg = self.faults.tamper_dg
+        if dg is not None and fid == 0x0100 + dg:
+            return tamper(content, dg)
+        return content
+
+    def _apply_faults(self, out: bytes) -> bytes:
+        f = self.faults
+        if not f.any:
+            return out
+        if f.wrong_mac and self.volatile.sm is not None:
+            out = corrupt_mac(out)
+        if f.truncate_response:
+            out = truncate(out)
+        if f.oversize_response:
+            out = oversize(out, b"\x00" * 16)
+        return out
+
+    # --- building and storing ------------------------------------------------------------------
+
+    @classmethod
+    def personalised(cls, files: dict[str, bytes], *, document_number: str, date_of_birth: str,
+                     date_of_expiry: str, can: str | None = None, aa_private_key: Any = None,
+                     ca_private_key: Any = None, ca_key_id: int | None = None, extended_length: bool = True,
+                     select_mf_supported: bool = False, rng: Callable[[int], bytes] = os.urandom,
+                     faults: Faults | None = None, locked: bool = True, **option_fields: Any) -> "EmrtdChip":
+        """A chip personalised directly (no APDUs) and locked, for tests of other layers.
+
+        Args:
+            files: LDS file name ("EF.CardAccess", "EF.COM", "DG1".."DG16", "EF.SOD") -> bytes.
+            document_number, date_of_birth, date_of_expiry: the MRZ fields of the BAC/PACE-MRZ key.
+            can: the PACE CAN; aa_private_key / ca_private_key: cryptography private keys.
+        Raises:
+            KeyError: an unknown file name.
+        """
+        chip = cls(rng=rng, faults=faults, options=ChipOptions(
+            extended_length=extended_length, select_mf_supported=select_mf_supported, **option_fields))
+        for name, content in files.items():
+            chip.files[by_name(name).fid] = bytearray(content)
+        chip.secrets.mrz_key = _perso.mrz_key(document_number, date_of_birth, date_of_expiry)
+        if can is not None:
+            chip.secrets.pace_secrets[_perso.PACE_REF_CAN] = can.encode("ascii")
+        chip.secrets.aa_private_key = aa_private_key
+        if ca_private_key is not None:
+            chip.secrets.ca_keys.append((ca_key_id, ca_private_key))
+        if locked:
+            chip.life_cycle = OPERATIONAL
+        return chip
+
+    def save(self, path: str | Path) -> None:
+        """Write the chip image (versioned JSON, mode 0600: it holds the keys)."""
+        from ._image import save
+
+        save(self, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path, *, rng: Callable[[int], bytes] = os.urandom,
+             faults: Faults | None = None) -> "EmrtdChip":
+        """Read a chip image. Raises ParseError (with the path) when the image is not a valid one."""
+        from ._image import load
+
+        return load(cls, Path(path), rng=rng, faults=faults)
+
+    def clone_key(self, key: Any) -> Any:
+        """A different private key of the same kind and size (the ``cloned`` fault), made once per key."""
+        from ._access import substitute_key
+
+        ident = id(key)
+        if ident not in self._clone_keys:
+            self._clone_keys[ident] = substitute_key(key)
+        return self._clone_keys[ident]

@@ -1,0 +1,219 @@
+"""The batch runner: every card issued or rejected, pulled cards at every APDU, HSM failure, resume, kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cardkit.errors import RecordError
+from cardkit.production.batch import SimulatorSource, run_batch
+from cardkit.production.ledger import Ledger
+from cardkit.production.records import RecordResult
+from cardkit.profiles import load_profile
+from simulators.emrtd import EmrtdChip, Faults
+from tests.support.perso import ROOT, make_pki, sample_record
+
+# A minimal baseline JPEG header (SOI, SOF0 8x8, EOI) keeps DG2 tiny for the fault sweep.
+TINY_FACE = bytes.fromhex("FFD8FFC0000B080008000801011100FFD9")
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):
+    with Ledger(tmp_path / "ledger.sqlite", station="test-station", operator="tester") as lg:
+        yield lg
+
+
+def results(*records) -> list[RecordResult]:
+    return [RecordResult(i + 1, r) for i, r in enumerate(records)]
+
+
+def issued_events(lg: Ledger, doc: str) -> int:
+    return sum(1 for _, to, _ in lg.events(doc) if to == "issued")
+
+
+def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
+    profile = load_profile("vn-cccd")
+    bad = RecordResult(3, None, RecordError("line 3", ["date_of_birth: not a date", "photo: required"]))
+    items = results(sample_record(1), sample_record(2)) + [bad] + [RecordResult(4, sample_record(1))]
+    seen = []
+    out = tmp_path / "sim"
+    summary = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+                        source=SimulatorSource(out), batch="b1", progress=seen.append)
+    assert (summary.issued, summary.rejected, summary.skipped, summary.stopped) == (2, 2, 0, None)
+    rejects = {o.line: o.reasons for o in summary.outcomes if o.outcome == "rejected"}
+    assert rejects[3] == ("date_of_birth: not a date", "photo: required")  # every reason kept
+    assert "duplicate ID in the batch (first at line 1)" in rejects[4]
+    assert sorted(p.name for p in out.iterdir()) == ["090000001.image", "090000002.image"]
+    assert [p.done for p in seen] == [0, 1, 2, 3, 4] and seen[-1].total == 4
+    e = ledger.get("090000001")
+    assert e.state == "issued" and e.station == "test-station" and e.operator == "tester" and e.sod_hash
+    assert ledger.get("b1:line 3").reason == "date_of_birth: not a date; photo: required"
+    assert ledger.check_integrity() == []
+    # the saved image is the real card: it verifies again from disk
+    from cardkit.card import SimulatorTransport
+    from cardkit.inspect import inspect
+
+    chip = EmrtdChip.load(out / "090000001.image")
+    report = inspect(SimulatorTransport(chip), can="000001", trust=pki.trust)
+    assert report.verdict == "GENUINE"
+
+
+def test_rerun_resumes_and_never_issues_twice(pki, ledger, tmp_path):
+    profile = load_profile("icao-td1")
+    items = results(sample_record(1), sample_record(2))
+    first = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+                      source=SimulatorSource(tmp_path / "a"), batch="b")
+    second = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+                       source=SimulatorSource(tmp_path / "b"), batch="b")
+    assert first.issued == 2 and second.issued == 0 and second.skipped == 2
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
+    assert all(issued_events(ledger, d) == 1 for d in ("090000001", "090000002"))
+
+
+def test_person_already_issued_under_another_document(pki, ledger, tmp_path):
+    ledger.register("OLD000001", "001090000001", "old")
+    ledger.begin_card("OLD000001")
+    ledger.card_touched("OLD000001")
+    ledger.issued("OLD000001", ds_certificate_der=b"\x30\x00", ds_subject="CN=x", sod=b"s")
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+                  ledger=ledger, source=SimulatorSource(None), batch="b")
+    assert s.rejected == 1 and "ID already issued in the ledger (document OLD000001)" in s.outcomes[0].reasons
+
+
+class FlakyHsm:
+    """A DS that works ``good`` times, then fails as an unplugged HSM would."""
+
+    def __init__(self, real, good: int) -> None:
+        self.real, self.good = real, good
+        self.certificate = real.certificate
+        self.signature_algorithm = real.signature_algorithm
+        self.hash_algorithm = real.hash_algorithm
+
+    def sign(self, data: bytes) -> bytes:
+        if self.good <= 0:
+            raise OSError("CKR_DEVICE_REMOVED")
+        self.good -= 1
+        return self.real.sign(data)
+
+
+def test_hsm_failure_stops_the_batch_cleanly(pki, ledger, tmp_path):
+    profile = load_profile("icao-td1")
+    items = results(*(sample_record(i) for i in range(1, 5)))
+    source = SimulatorSource(tmp_path / "sim")
+    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, ledger=ledger,
+                  source=source, batch="b")
+    assert s.issued == 1 and s.rejected == 0 and s.pending == 3
+    assert "document signer failed" in s.stopped and "CKR_DEVICE_REMOVED" in s.stopped
+    assert len(source.chips) == 1  # no blank card was touched after the failure
+    assert ledger.counts() == {"pending": 1, "writing": 0, "issued": 1, "rejected": 0}
+    assert ledger.check_integrity() == []
+    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+                   source=SimulatorSource(tmp_path / "sim"), batch="b")
+    assert (s2.issued, s2.skipped) == (3, 1)
+    assert all(issued_events(ledger, f"09000000{i}") == 1 for i in range(1, 5))
+
+
+def test_retry_on_the_next_card(pki, ledger):
+    chips = iter([EmrtdChip(faults=Faults(remove_at_apdu=5)), EmrtdChip()])
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+                  ledger=ledger, source=SimulatorSource(None, lambda doc: next(chips)), batch="b", retries=1)
+    assert s.issued == 1
+    e = ledger.get("090000001")
+    assert e.attempts == 2
+    hist = ledger.events("090000001")
+    assert [h[1] for h in hist] == ["pending", "writing", "rejected", "pending", "writing", "issued"]
+    assert "card must be destroyed" in hist[2][2]
+
+
+def _one_card_apdus(pki, profile, record) -> int:
+    chip = EmrtdChip()
+    calls = []
+    real = chip.process_apdu
+    chip.process_apdu = lambda apdu: (calls.append(1), real(apdu))[1]  # count what reaches the chip
+    with Ledger(":memory:", wal=False) as lg:
+        s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+                      source=SimulatorSource(None, lambda d: chip), batch="count")
+    assert s.issued == 1
+    return len(calls)
+
+
+def test_card_pulled_at_every_apdu(pki, tmp_path):
+    """Faults(remove_at_apdu=n) for every APDU of one personalisation, writing and read-back alike."""
+    profile = load_profile("icao-td1")
+    face = tmp_path / "face.jpg"
+    face.write_bytes(TINY_FACE)
+    record = sample_record(42, photo=face)
+    total = _one_card_apdus(pki, profile, record)
+    assert total > 20
+    doc = "090000042"
+    with Ledger(tmp_path / "sweep.sqlite", station="sweep") as lg:
+        for n in range(1, total + 1):
+            chip = EmrtdChip(faults=Faults(remove_at_apdu=n))
+            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+                          source=SimulatorSource(None, lambda d: chip), batch=f"fault-{n}")
+            e = lg.get(doc)
+            assert s.issued == 0 and e.state == "rejected", (n, e.state)
+            assert "card must be destroyed" in e.reason, (n, e.reason)
+            assert not chip.present
+            assert lg.check_integrity() == [], n
+            assert issued_events(lg, doc) == 0
+        # the re-run on a good card issues it exactly once, and a further re-run skips it
+        for _ in range(2):
+            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+                          source=SimulatorSource(None), batch="rerun")
+        assert lg.get(doc).state == "issued" and issued_events(lg, doc) == 1 and s.skipped == 1
+        assert lg.get(doc).attempts == total + 1
+        assert lg.check_integrity() == []
+
+
+_KILLED = r"""
+import sys
+from pathlib import Path
+from cardkit.production.batch import SimulatorSource, run_batch
+from cardkit.production.ledger import Ledger
+from cardkit.production.records import RecordResult
+from cardkit.profiles import load_profile
+from tests.support.perso import make_pki, sample_record
+pki = make_pki()
+items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
+with Ledger(sys.argv[1], station="killed") as lg:
+    print("start", flush=True)
+    run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
+              source=SimulatorSource(Path(sys.argv[2])), batch="k",
+              progress=lambda p: print(p.done, flush=True))
+"""
+
+
+def test_killed_batch_resumes_exactly_once(pki, tmp_path):
+    path = tmp_path / "k.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(path), str(tmp_path / "sim")], stdout=subprocess.PIPE,
+                            env=env, cwd=ROOT)
+    assert proc.stdout.readline().strip() == b"start"
+    while int(proc.stdout.readline() or b"99") < 3:  # let a few cards through, then pull the plug mid-card
+        pass
+    time.sleep(0.03)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
+    with Ledger(path, station="resume") as lg:
+        assert lg.check_integrity() == []
+        before = lg.counts()
+        assert before["issued"] >= 3
+        s = run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
+                      source=SimulatorSource(tmp_path / "sim2"), batch="k")
+        assert s.skipped == before["issued"] and s.issued == 20 - before["issued"]
+        assert lg.counts()["issued"] == 20
+        assert all(issued_events(lg, f"090{i:06d}") == 1 for i in range(1, 21))
+        assert lg.check_integrity() == []

@@ -1,0 +1,58 @@
+"""The card side answers anything with a status word and never raises (property test)."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from simulators.emrtd import EmrtdChip
+
+from .helpers import locked_chip
+
+_CHIP = locked_chip()
+_BLANK = EmrtdChip()
+_BLANK.power_on()
+
+
+def _check(out: bytes) -> None:
+    assert isinstance(out, bytes) and len(out) >= 2
+    sw1 = out[-2]
+    assert sw1 in (0x90, 0x61, 0x62, 0x63, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F), out.hex()
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_get_a_status_word(data):
+    for chip in (_CHIP, _BLANK):
+        _check(chip.process_apdu(data))
+        assert chip.present and chip.internal_errors == 0
+
+
+@given(st.sampled_from([0x00, 0x0C, 0x10, 0x1C, 0x80, 0xFF, 0x01]),
+       st.sampled_from([0xA4, 0xB0, 0xB1, 0x84, 0x82, 0x88, 0x22, 0x86, 0xE0, 0xD6, 0xD7, 0xDA, 0x00, 0xCA]),
+       st.integers(0, 255), st.integers(0, 255), st.binary(max_size=80), st.one_of(st.none(), st.integers(1, 300)))
+def test_well_formed_random_commands_get_a_status_word(cla, ins, p1, p2, data, le):
+    from cardkit.iso7816 import CommandApdu
+
+    apdu = CommandApdu(cla, ins, p1, p2, data, le).to_bytes()
+    for chip in (_CHIP, _BLANK):
+        _check(chip.process_apdu(apdu))
+        _check(chip.process_apdu(bytes.fromhex("00A4040C07A0000002471001")))
+        assert chip.internal_errors == 0
+
+
+def test_specific_malformed_encodings():
+    chip = locked_chip()
+    cases = {
+        "": 0x6700, "00": 0x6700, "00A4": 0x6700, "00A404": 0x6700,
+        "00A4040C05A000": 0x6700,  # Lc larger than the body
+        "00B0000000000100": 0x6700,  # extended Lc 1 + 1 byte + stray
+        "FFA4040C00": 0x6E00,
+        "80A4040C07A0000002471001": 0x6E00,
+        "01A4040C07A0000002471001": 0x6881,  # logical channel
+        "00CA010100": 0x6D00,  # GET DATA: not supported
+        "0CB0000004": 0x6882,  # SM CLA with no session
+        "08B0000004": 0x6882,
+        "10A4040C07A0000002471001": 0x6884,  # chaining on SELECT
+    }
+    for hexa, want in cases.items():
+        out = chip.process_apdu(bytes.fromhex(hexa))
+        assert int.from_bytes(out[-2:], "big") == want, hexa

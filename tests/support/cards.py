@@ -1,0 +1,215 @@
+"""Complete simulated cards for end-to-end tests: a Vietnamese CCCD, a TD3 passport, a TD1 ID card.
+
+``make_vn_card(tmp_path, faults=None, ...) -> (chip, trust_store, info)`` builds every file with the
+real builders (``cardkit.lds``), signs EF.SOD with a real Document Signer (``cardkit.pki``), and
+personalises ``simulators.emrtd.EmrtdChip`` with the BAC/PACE secrets and the CA/AA private keys.
+The CSCA certificate is written under ``tmp_path`` and loaded into a real ``TrustStore``.
+Keys are made once per process (P-256 / brainpoolP256r1 / RSA-1024: fast) and reused.
+
+Options say which parts a card carries, so tests can build the access methods and proofs they need:
+``pace`` (EF.CardAccess as the real VN card), ``ca`` (DG14 CA key), ``aa`` ("ec", "rsa" or None: DG15),
+``face_size`` (bytes of the JPEG in DG2), ``dg3`` (an EAC-protected DG3 listed in EF.COM),
+``csca`` ("default" or "other": a second CSCA of the same country that the trust store does not hold).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+__all__ = ["CardInfo", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+
+# EF.CardAccess of real Vietnamese cards (spec/vn-cccd.md): TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
+VN_CARD_ACCESS = bytes.fromhex(
+    "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"
+)
+ID_CA_ECDH_AES128 = "0.4.0.127.0.7.2.2.3.2.2"
+ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
+ID_PACE_ECDH_GM_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
+ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What the holder shows, and what the card holds (for assertions)."""
+
+    document_number: str
+    date_of_birth: str
+    date_of_expiry: str
+    mrz_information: str = field(repr=False)
+    can: str | None = field(repr=False)
+    id_number: str | None = field(repr=False)
+    files: dict[str, bytes] = field(repr=False)
+    csca_path: Path
+    issuing_state: str
+    dg13: dict[str, str] = field(default_factory=dict, repr=False)
+    face: bytes = field(default=b"", repr=False)
+
+
+def face_jpeg(size: int) -> bytes:
+    """A deterministic byte string of ``size`` that starts and ends like a JPEG (DG2 checks the FF D8 start)."""
+    head = bytes.fromhex("FFD8FFE000104A46494600010100000100010000")
+    body = bytearray()
+    counter = 0
+    while len(head) + len(body) + 2 < size:
+        body += hashlib.sha256(counter.to_bytes(4, "big")).digest()
+        counter += 1
+    body = body[: size - len(head) - 2]
+    return head + bytes(body) + b"\xff\xd9"
+
+
+@functools.lru_cache(maxsize=None)
+def _pki(country: str, which: str) -> tuple[Any, Any]:
+    """(csca_signer, ds_signer) for ``country`` (2 letters); ``which`` names independent CSCAs."""
+    from cardkit.pki import certs
+    from cardkit.pki.signers import KeyFileSigner
+
+    csca_key = ec.generate_private_key(ec.SECP256R1())
+    csca = KeyFileSigner(csca_key)
+    csca = csca.with_certificate(certs.make_csca(csca, country=country, common_name=f"CSCA {country} {which}"))
+    ds_key = ec.generate_private_key(ec.SECP256R1())
+    ds_cert = certs.make_ds(csca, ds_key.public_key(), common_name=f"DS {country} {which}",
+                            document_types=("ID", "P"))
+    return csca, KeyFileSigner(ds_key, ds_cert)
+
+
+@functools.lru_cache(maxsize=None)
+def _chip_key(kind: str, n: int = 0) -> Any:
+    if kind == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    if kind == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    return ec.generate_private_key(ec.BrainpoolP256R1())  # CA key, as the VN card's CA/PACE curve
+
+
+def _spki(key: Any) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can: str | None = None,
+              id_number: str | None = None, pace: bool = True, ca: bool = True, aa: str | None = "ec",
+              face_size: int = 20_000, dg3: bool = False, dg13: dict[str, str] | None = None,
+              extra_dgs: dict[int, bytes] | None = None, csca: str = "default",
+              com_extra: tuple[int, ...] = (), com_drop: tuple[int, ...] = (),
+              card_access: bytes | None = None, rng: Any = None) -> tuple[Any, Any, CardInfo]:
+    """Build, sign and personalise one card; returns (chip, trust_store, info)."""
+    from cardkit import tlv
+    from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15, SecurityInfos
+    from cardkit.lds.security_infos import (
+        ActiveAuthenticationInfo,
+        ChipAuthenticationInfo,
+        ChipAuthenticationPublicKeyInfo,
+        PaceInfo,
+        TerminalAuthenticationInfo,
+    )
+    from cardkit.pki.sod_builder import build_sod
+    from cardkit.pki.trust import TrustStore
+    from simulators.emrtd import EmrtdChip
+
+    csca_signer, ds_signer = _pki(country, csca)
+    trusted_signer, _ = _pki(country, "default")
+    csca_path = tmp_path / f"csca-{country}.pem"
+    csca_path.write_bytes(trusted_signer.certificate.public_bytes(serialization.Encoding.PEM))
+
+    face = face_jpeg(face_size)
+    dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes(), 2: Dg2.build(face, "jpeg", 480, 640).to_bytes()}
+    if dg3:  # fingerprints: EAC-protected, so never readable here; its content does not matter
+        dgs[3] = tlv.encode(0x63, tlv.encode(0x7F61, bytes.fromhex("020100")))
+    if dg13 is not None:
+        dgs[13] = Dg13Vn.build(**dg13).to_bytes()
+    ca_key = aa_key = None
+    infos: list[Any] = []
+    if ca:
+        ca_key = _chip_key("ca")
+        infos += [ChipAuthenticationInfo(ID_CA_ECDH_AES128, 1), ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(ca_key))]
+    if aa is not None:
+        aa_key = _chip_key(aa)
+        if aa == "ec":
+            infos.append(ActiveAuthenticationInfo(signature_algorithm=ECDSA_SHA256))
+    if infos:
+        if pace:
+            infos += [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()]
+        dgs[14] = Dg14.build(infos).to_bytes()
+    if aa is not None:
+        dgs[15] = Dg15.build(_spki(aa_key)).to_bytes()
+    dgs.update(extra_dgs or {})
+    listed = [n for n in sorted(set(dgs) | set(com_extra)) if n not in com_drop]
+    files: dict[str, bytes] = {"EF.COM": Com.build(listed).to_bytes()}
+    files.update({f"DG{n}": b for n, b in dgs.items()})
+    files["EF.SOD"] = build_sod(dgs, ds_signer)
+    if pace:
+        files["EF.CardAccess"] = card_access if card_access is not None else VN_CARD_ACCESS
+    kwargs: dict[str, Any] = {}
+    if rng is not None:
+        kwargs["rng"] = rng
+    chip = EmrtdChip.personalised(
+        files, document_number=mrz.document_number, date_of_birth=mrz.date_of_birth,
+        date_of_expiry=mrz.date_of_expiry, can=can, aa_private_key=aa_key, ca_private_key=ca_key,
+        faults=faults, **kwargs,
+    )
+    trust = TrustStore.load([csca_path])
+    info = CardInfo(mrz.document_number, mrz.date_of_birth, mrz.date_of_expiry, mrz.mrz_information, can,
+                    id_number, files, csca_path, mrz.issuing_state, dict(dg13 or {}), face)
+    return chip, trust, info
+
+
+VN_ID = "001090012345"  # Hà Nội (001), male born in the 1900s (0), 1990 (90), then 012345
+VN_DG13 = {
+    "id_number": VN_ID,
+    "full_name": "Nguyễn Thị Ánh Tuyết",
+    "date_of_birth": "01/01/1990",
+    "sex": "Nữ",
+    "nationality": "Việt Nam",
+    "ethnicity": "Kinh",
+    "religion": "Không",
+    "place_of_origin": "Xã Hòa Bình, Huyện Krông Búk, Đắk Lắk",
+    "place_of_residence": "Số 12 Phố Huế, Phường Hàng Bài, Quận Hoàn Kiếm, Hà Nội",
+    "identification_features": "Nốt ruồi cách 2 cm dưới mép phải",
+    "date_of_issue": "15/04/2021",
+    "date_of_expiry": "01/01/2030",
+    "father_name": "Nguyễn Văn Bình",
+    "mother_name": "Trần Thị Đào",
+    "old_id_number": "012345678",
+}
+
+
+def make_vn_card(tmp_path: Path, faults: Any = None, **options: Any) -> tuple[Any, Any, CardInfo]:
+    """A complete VN CCCD: DG1 (TD1), DG2 (20 KB face), DG3 (EAC), DG13, DG14 (CA + AA info), DG15 (AA), EF.SOD."""
+    from cardkit.mrz import Mrz, check_digit
+
+    mrz = Mrz.td1(document_code="ID", issuing_state="VNM", document_number=VN_ID[3:],
+                  optional_data=VN_ID + "<<" + check_digit(VN_ID), date_of_birth="900101", sex="F",
+                  date_of_expiry="300101", nationality="VNM", primary_identifier="NGUYEN",
+                  secondary_identifier="THI ANH TUYET")
+    options.setdefault("dg3", True)
+    options.setdefault("dg13", VN_DG13)
+    return make_card(tmp_path, mrz=mrz, country="VN", faults=faults, can=VN_ID[-6:], id_number=VN_ID, **options)
+
+
+def make_td3_card(tmp_path: Path, faults: Any = None, **options: Any) -> tuple[Any, Any, CardInfo]:
+    """A TD3 passport (Netherlands): BAC only by default, DG15 RSA AA, no CA."""
+    from cardkit.mrz import Mrz
+
+    mrz = Mrz.td3(document_number="NX1234567", issuing_state="NLD", date_of_birth="850315", sex="M",
+                  date_of_expiry="310315", nationality="NLD", primary_identifier="DE VRIES",
+                  secondary_identifier="JAN PIETER")
+    options.setdefault("pace", False)
+    options.setdefault("ca", False)
+    options.setdefault("aa", "rsa")
+    return make_card(tmp_path, mrz=mrz, country="NL", faults=faults, **options)
+
+
+def make_td1_card(tmp_path: Path, faults: Any = None, **options: Any) -> tuple[Any, Any, CardInfo]:
+    """A TD1 ID card (France) with PACE (CAN 654321), CA, and EC AA."""
+    from cardkit.mrz import Mrz
+
+    mrz = Mrz.td1(document_number="X4RTBPFW4", issuing_state="FRA", date_of_birth="770412", sex="F",
+                  date_of_expiry="290412", nationality="FRA", primary_identifier="MARTIN", secondary_identifier="CLAIRE")
+    options.setdefault("can", "654321")
+    return make_card(tmp_path, mrz=mrz, country="FR", faults=faults, **options)

@@ -1,0 +1,233 @@
+"""The shared fixture for PC/SC integration tests: a real pcscd, vpcd, and a software chip in the reader.
+
+``PcscStack`` (context manager) and the session-scoped ``pcsc_stack`` pytest fixture:
+- if pcscd is not running, start ``/usr/sbin/pcscd -f`` (as root) and remember its PID; at the
+  end stop exactly that process (SIGTERM, wait, SIGKILL only if it will not go);
+- wait until pyscard lists the vpcd readers ("Virtual PCD 00 00");
+- ``insert(chip)`` bridges a chip into a free vpcd slot (simulators.vpcd.serve in a thread)
+  and waits until the card is present; returns the reader name. ``remove()`` pulls it.
+Several people may run these tests on one machine at once: each vpcd slot (TCP port) is taken
+with an exclusive file lock; if every slot is busy, ``insert`` fails with a clear message
+instead of hanging. Every wait has a timeout. Missing pcscd/vpcd or not root -> skip with the reason.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS"]
+
+PCSCD = "/usr/sbin/pcscd"
+VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+SLOTS = ((35963, "Virtual PCD 00 00"), (35964, "Virtual PCD 00 01"))
+LOCK_DIR = Path(tempfile.gettempdir())
+TIMEOUT = 15.0
+
+
+class PcscUnavailable(Exception):
+    """pcscd or vpcd cannot be used here (the reason says why); tests skip."""
+
+
+def _readers() -> list[Any]:
+    from cardkit.card.pcsc import list_readers
+
+    return list_readers()
+
+
+def _service_up() -> bool:
+    from cardkit.errors import ReaderError
+
+    try:
+        _readers()
+        return True
+    except ReaderError:
+        return False
+
+
+def _wait(cond, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _card_in(reader: str) -> bool:
+    return any(r.name == reader and r.card_present for r in _readers())
+
+
+class PcscStack:
+    """pcscd (started only if needed) + one software chip bridged into a vpcd slot."""
+
+    def __init__(self, timeout: float = TIMEOUT) -> None:
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None  # the pcscd WE started, if any
+        self.reader: str | None = None
+        self.port: int | None = None
+        self._lock_fd: int | None = None
+        self._stop: threading.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._errors: list[BaseException] = []
+
+    # --- pcscd ---------------------------------------------------------------------
+
+    def __enter__(self) -> "PcscStack":
+        if not os.path.exists(PCSCD):
+            raise PcscUnavailable(f"{PCSCD} not installed (apt-get install pcscd)")
+        if not os.path.exists(VPCD_DRIVER):
+            raise PcscUnavailable(f"vpcd driver {VPCD_DRIVER} not installed (apt-get install vsmartcard-vpcd)")
+        try:
+            import smartcard  # noqa: F401
+        except ImportError:
+            raise PcscUnavailable("pyscard not installed") from None
+        if not _service_up():
+            if os.geteuid() != 0:
+                raise PcscUnavailable("pcscd is not running and starting it needs root")
+            self._log = tempfile.NamedTemporaryFile(prefix="cardkit-pcscd-", suffix=".log", delete=False)
+            self.proc = subprocess.Popen([PCSCD, "-f"], stdout=self._log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+            try:
+                _wait(lambda: _service_up() or self.proc.poll() is not None, self.timeout, "pcscd to start")
+            except TimeoutError:
+                self._stop_pcscd()
+                raise
+            if self.proc.poll() is not None:
+                # e.g. another pcscd won the race: use it, we own nothing
+                self.proc = None
+                if not _service_up():
+                    raise PcscUnavailable(f"pcscd exited at start (log {self._log.name})")
+        try:
+            _wait(lambda: any(r.name.startswith(SLOTS[0][1]) for r in _readers()), self.timeout,
+                  f"reader {SLOTS[0][1]!r} (is vpcd configured in /etc/reader.conf.d?)")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+        self._stop_pcscd()
+
+    def _others_using_slots(self) -> bool:
+        for port, _ in SLOTS:
+            if port == self.port:
+                continue
+            fd = os.open(LOCK_DIR / f"cardkit-vpcd-{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except BlockingIOError:
+                return True
+            finally:
+                os.close(fd)
+        return False
+
+    def _stop_pcscd(self) -> None:
+        if self.proc is None:
+            return
+        # Another test run may be using "our" pcscd through the other slot: give it time to finish.
+        deadline = time.monotonic() + 60
+        while self._others_using_slots() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.proc.terminate()  # SIGTERM by PID: exactly the process we started
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    # --- the card ---------------------------------------------------------------------
+
+    def _take_slot(self) -> tuple[int, str]:
+        for port, name in SLOTS:
+            fd = os.open(LOCK_DIR / f"cardkit-vpcd-{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            if _card_in(name):
+                # someone outside these tests (e.g. `cardkit sim serve`) holds the slot
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                continue
+            self._lock_fd = fd
+            return port, name
+        raise RuntimeError(
+            "every vpcd slot (ports " + ", ".join(str(p) for p, _ in SLOTS) + ") is busy: another test run "
+            "or `cardkit sim serve` holds it; try again when it has finished"
+        )
+
+    def insert(self, chip: Any) -> str:
+        """Bridge ``chip`` into a free vpcd slot; wait until PC/SC sees the card. Returns the reader name."""
+        from simulators.vpcd import serve
+
+        self.remove()
+        self.port, self.reader = self._take_slot()
+        self._stop = threading.Event()
+        self._errors = []
+
+        def run() -> None:
+            try:
+                serve(chip, port=self.port, stop_event=self._stop, connect_timeout=self.timeout)
+            except BaseException as e:  # surfaced by insert/remove
+                self._errors.append(e)
+
+        self._thread = threading.Thread(target=run, name=f"vpcd-{self.port}", daemon=True)
+        self._thread.start()
+        try:
+            _wait(lambda: bool(self._errors) or _card_in(self.reader), self.timeout,
+                  f"the card to appear in {self.reader!r}")
+        except BaseException:
+            self.remove()
+            raise
+        if self._errors:
+            err = self._errors[0]
+            self.remove()
+            raise RuntimeError(f"vpcd bridge failed: {err}")
+        return self.reader
+
+    def remove(self) -> None:
+        """Pull the card (close the bridge) and wait until the reader is empty."""
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout)
+            self._thread = None
+        if self.reader is not None and self._stop is not None:
+            try:
+                _wait(lambda: not _card_in(self.reader), self.timeout, f"{self.reader!r} to be empty")
+            except Exception:
+                pass
+        self._stop = None
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self.port = None
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack() -> Iterator[PcscStack]:
+    """Session-scoped PcscStack; skips the test when pcscd/vpcd/pyscard are not usable here."""
+    if shutil.which(PCSCD) is None and not os.path.exists(PCSCD):
+        pytest.skip(f"{PCSCD} not installed")
+    try:
+        stack = PcscStack().__enter__()
+    except PcscUnavailable as e:
+        pytest.skip(str(e))
+    try:
+        yield stack
+    finally:
+        stack.__exit__(None, None, None)

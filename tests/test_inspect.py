@@ -1,0 +1,361 @@
+"""The verification terminal end to end: real simulator chip, real crypto, real PKI (no mocks).
+
+Each test builds a complete card (tests/support/cards.py), runs ``cardkit.inspect.inspect`` over
+``SimulatorTransport`` and asserts the verdict, the exit code and the check that names the step.
+"""
+
+import json
+
+import pytest
+
+from cardkit.card import SimulatorTransport
+from cardkit.checks import Status
+from cardkit.inspect import inspect, inspect_dump
+from cardkit.report import Verdict
+from simulators.emrtd import Faults
+from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card
+
+
+def run(chip, trust, **key):
+    return inspect(SimulatorTransport(chip), trust=trust, **key)
+
+
+def status(report, name):
+    c = report.check(name)
+    assert c is not None, f"no check {name}: {[x.name for x in report.checks]}"
+    return c.status
+
+
+def assert_no_secrets(report, info):
+    text = json.dumps(report.to_dict(), ensure_ascii=False)
+    assert info.mrz_information not in text
+    assert "mrz_information" not in text
+    return text
+
+
+# --- genuine cards ------------------------------------------------------------------------------
+
+
+def test_vn_card_pace_can_is_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert r.exit_code == 0 and r.stopped_at is None
+    assert (r.access.method, r.access.password, r.access.fell_back) == ("PACE", "CAN", False)
+    assert "id-PACE-ECDH-GM-AES-CBC-CMAC-128" in r.access.algorithm and r.access.parameter_id == 13
+    for name in ("card_access", "access_control", "read:EF.COM", "read:EF.SOD", "read:DG1", "read:DG2",
+                 "read:DG13", "read:DG14", "read:DG15", "passive_authentication", "com_sod_consistency",
+                 "dg1_matches_input", "chip_authentication", "active_authentication"):
+        assert status(r, name) is Status.PASSED, r.check(name)
+    # DG3 is EAC-protected on VN cards: reported with its status word, not an error
+    dg3 = r.check("read:DG3")
+    assert dg3.status is Status.NOT_SUPPORTED and dg3.details["sw"] == "6982"
+    assert r.check("chip_authentication").details["proof"] and r.check("active_authentication").details["proof"]
+    # holder data: DG13 in Vietnamese with diacritics, the old ID number, the parents
+    assert r.holder.dg13["full_name"] == "Nguyễn Thị Ánh Tuyết"
+    assert r.holder.dg13["place_of_origin"] == VN_DG13["place_of_origin"]
+    assert r.holder.dg13["father_name"] == "Nguyễn Văn Bình" and r.holder.dg13["mother_name"] == "Trần Thị Đào"
+    assert r.holder.dg13["old_id_number"] == "012345678"
+    assert r.holder.mrz["issuing_state"] == "VNM" and r.holder.mrz["document_number"] == info.document_number
+    assert r.holder.face.image == info.face and r.holder.face.image_type == "jpeg"
+    assert set(r.files) == {"EF.CardAccess", "EF.COM", "EF.SOD", "DG1", "DG2", "DG13", "DG14", "DG15"}
+    assert all(r.files[n] == info.files[n] for n in r.files)
+    assert {"pace", "sm_cipher", "sod_hash", "sod_signature", "ca", "aa"} <= set(r.algorithms)
+    assert r.algorithms["sm_cipher"].startswith("AES")
+    assert r.apdu_count > 90 and r.timings["total"] > 0 and sum(r.phase_apdus.values()) == r.apdu_count
+    text = assert_no_secrets(r, info)
+    assert json.loads(text)["holder"]["dg13"]["full_name"] == "Nguyễn Thị Ánh Tuyết"
+
+
+def test_vn_card_id_number_gives_the_can(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    r = run(chip, trust, id_number=info.id_number)
+    assert r.verdict is Verdict.GENUINE and r.access.password == "CAN"
+    assert r.check("dg1_matches_input").reason == "the ID number shown matches the chip"
+
+
+def test_vn_card_pace_mrz_is_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert (r.access.method, r.access.password) == ("PACE", "MRZ")
+    assert status(r, "dg1_matches_input") is Status.PASSED
+
+
+def test_card_without_pace_uses_bac(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, pace=False)
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert (r.access.method, r.access.fell_back) == ("BAC", False)
+    assert status(r, "card_access") is Status.NOT_SUPPORTED
+    assert r.algorithms["sm_cipher"] == "3DES"
+
+
+def test_card_without_pace_and_only_a_can_stops_with_a_reason(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, pace=False)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.INCOMPLETE and r.stopped_at == "access_control"
+    assert "BAC needs the MRZ data" in r.check("access_control").reason
+    assert r.exit_code == 2
+
+
+def test_pace_failure_falls_back_to_bac_and_says_so(tmp_path):
+    # EF.CardAccess offers a PACEInfo on domain parameters no terminal knows (id 31): PACE cannot run
+    from cardkit.lds import CardAccess
+    from cardkit.lds.security_infos import PaceInfo
+
+    odd = CardAccess.build([PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 31)]).to_bytes()
+    chip, trust, info = make_vn_card(tmp_path, card_access=odd)
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.access.method == "BAC" and r.access.fell_back
+    assert "PACE failed" in r.access.fallback_reason
+    assert "fell back from PACE" in r.check("access_control").reason
+    assert r.verdict is Verdict.GENUINE
+
+
+def test_td3_passport_bac_and_rsa_aa(tmp_path):
+    chip, trust, info = make_td3_card(tmp_path)
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert r.holder.mrz["format"] == "TD3" and r.holder.dg13 is None
+    assert status(r, "chip_authentication") is Status.NOT_SUPPORTED
+    assert status(r, "active_authentication") is Status.PASSED
+    assert r.algorithms["aa"].startswith("RSA-1024")
+
+
+def test_td1_card_pace_can(tmp_path):
+    chip, trust, info = make_td1_card(tmp_path)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    text = assert_no_secrets(r, info)
+    assert info.can not in text
+
+
+# --- which proof the chip offers ---------------------------------------------------------------
+
+
+def test_ca_only_is_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, aa=None)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.GENUINE
+    assert status(r, "active_authentication") is Status.NOT_SUPPORTED
+    assert status(r, "chip_authentication") is Status.PASSED
+
+
+def test_aa_only_is_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, ca=False)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.GENUINE
+    assert status(r, "chip_authentication") is Status.NOT_SUPPORTED
+    assert status(r, "active_authentication") is Status.PASSED
+
+
+def test_neither_ca_nor_aa_is_data_authentic_chip_not_proven(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, ca=False, aa=None)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN
+    assert r.exit_code == 1 and not r.genuine
+    assert status(r, "passive_authentication") is Status.PASSED
+
+
+# --- attacks and failures -----------------------------------------------------------------------
+
+
+def test_cloned_chip_fails_ca_and_aa(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "passive_authentication") is Status.PASSED  # the data is the genuine data ...
+    assert status(r, "active_authentication") is Status.FAILED  # ... but the chip is not the one it was issued on
+    assert status(r, "chip_authentication") is Status.FAILED
+
+
+def test_cloned_aa_only_chip(tmp_path):
+    chip, trust, info = make_td3_card(tmp_path, Faults(cloned=True))
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.verdict is Verdict.NOT_GENUINE
+    assert status(r, "active_authentication") is Status.FAILED
+
+
+@pytest.mark.parametrize("dg", [1, 2, 13, 14, 15])
+def test_tampered_data_group_fails_pa(tmp_path, dg):
+    chip, trust, info = make_vn_card(tmp_path, Faults(tamper_dg=dg))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "passive_authentication") is Status.FAILED
+    assert f"DG{dg}" in r.check("passive_authentication").reason
+    if dg in (14, 15):  # a key whose DG is not signed proves nothing, even when the chip holds it
+        name = "chip_authentication" if dg == 14 else "active_authentication"
+        c = r.check(name)
+        assert not c.details.get("proof")
+
+
+@pytest.mark.parametrize("fault", ["wrong_mac", "truncate_response", "oversize_response"])
+def test_hostile_chip_answers_are_never_genuine(tmp_path, fault):
+    chip, trust, info = make_vn_card(tmp_path, Faults(**{fault: True}))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict in (Verdict.NOT_GENUINE, Verdict.INCOMPLETE)
+    assert r.exit_code in (1, 3)
+    assert r.stopped_at is not None
+    failed = r.failed_checks
+    assert failed and failed[0].name == r.stopped_at
+    assert status(r, "chip_authentication") is Status.SKIPPED
+
+
+def test_wrong_mac_after_pace_is_a_broken_channel(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, Faults(wrong_mac=True))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert r.stopped_at == "secure_messaging"
+    assert status(r, "access_control") is Status.PASSED
+
+
+def test_wrong_can_is_exit_3_and_names_the_step(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    wrong = "999999" if info.can != "999999" else "111111"
+    r = run(chip, trust, can=wrong)
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
+    assert r.stopped_at == "access_control"
+    c = r.check("access_control")
+    assert c.status is Status.FAILED and "PACE" in c.reason and "wrong CAN" in c.reason
+    assert r.files.keys() == {"EF.CardAccess"}
+    assert wrong not in json.dumps(r.to_dict())
+
+
+def test_wrong_mrz_with_bac_is_exit_3(tmp_path):
+    chip, trust, info = make_td3_card(tmp_path)
+    from cardkit.mrz import mrz_information
+
+    r = run(chip, trust, mrz_information=mrz_information("NX1234568", "850315", "310315"))
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
+    assert "BAC failed" in r.check("access_control").reason
+
+
+@pytest.mark.parametrize("at", [3, 20, 60, 110])
+def test_card_removed_mid_read_is_incomplete(tmp_path, at):
+    chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=at))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
+    assert r.stopped_at is not None
+    assert r.check(r.stopped_at).status is Status.FAILED
+    assert "removed" in r.verdict_reason
+    assert status(r, "chip_authentication") is Status.SKIPPED
+
+
+def test_unknown_csca_is_not_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, csca="other")
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "passive_authentication") is Status.FAILED
+    # CA/AA still ran and passed, yet that proves nothing without PA
+    assert status(r, "chip_authentication") is Status.PASSED
+
+
+def test_dg15_hidden_from_ef_com_is_still_read_and_flagged(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, com_drop=(15,))
+    r = run(chip, trust, can=info.can)
+    assert status(r, "read:DG15") is Status.PASSED
+    assert status(r, "active_authentication") is Status.PASSED
+    c = r.check("com_sod_consistency")
+    assert c.status is Status.FAILED and "DG15" in c.reason
+    assert r.verdict is Verdict.NOT_GENUINE
+
+
+def test_no_trust_store_is_not_genuine(tmp_path):
+    chip, _, info = make_vn_card(tmp_path)
+    r = run(chip, None, can=info.can)
+    assert r.verdict is Verdict.INCOMPLETE
+    assert status(r, "passive_authentication") is Status.SKIPPED
+
+
+def test_bad_input_is_refused_without_echo(tmp_path):
+    from cardkit.errors import InputError
+
+    chip, trust, _ = make_vn_card(tmp_path)
+    for kwargs in ({}, {"can": "12a456"}, {"id_number": "12345"}, {"mrz_information": "short"}):
+        with pytest.raises(InputError) as e:
+            run(chip, trust, **kwargs)
+        for v in kwargs.values():
+            assert v not in str(e.value)
+
+
+# --- dumps ----------------------------------------------------------------------------------------
+
+
+def test_dump_round_trip_gives_the_same_pa_result(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    d = tmp_path / "dump"
+    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    assert (d / "report.json").exists()
+    rd = inspect_dump(d, trust, mrz_information=info.mrz_information)
+    assert rd.files == r.files
+    pa = [(c.name, c.status) for c in r.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
+    pad = [(c.name, c.status) for c in rd.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
+    assert pa == pad and pa[0] == ("passive_authentication", Status.PASSED)
+    assert rd.verdict is Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN and rd.exit_code == 1
+    assert status(rd, "chip_authentication") is Status.SKIPPED
+    assert rd.holder.dg13 == r.holder.dg13 and rd.apdu_count == 0
+
+
+def test_tampered_dump_fails_pa(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path)
+    d = tmp_path / "dump"
+    inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    dg2 = bytearray((d / "DG2").read_bytes())
+    dg2[-5] ^= 1
+    (d / "DG2").write_bytes(bytes(dg2))
+    rd = inspect_dump(d, trust)
+    assert rd.verdict is Verdict.NOT_GENUINE
+    assert "DG2" in rd.check("passive_authentication").reason
+
+
+# --- through the real PC/SC stack (pcscd + vpcd + pyscard) ---------------------------------------
+
+from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.pcsc
+def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
+    from cardkit.card import PcscTransport
+
+    chip, trust, info = make_vn_card(tmp_path)
+    reader = pcsc_stack.insert(chip)
+    try:
+        with PcscTransport(reader) as t:
+            r = inspect(t, trust=trust, can=info.can)
+    finally:
+        pcsc_stack.remove()
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert r.holder.dg13["full_name"] == "Nguyễn Thị Ánh Tuyết" and r.holder.face.image == info.face
+    assert r.files["DG2"] == info.files["DG2"]
+
+
+@pytest.mark.pcsc
+def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
+    from cardkit.card import PcscTransport
+
+    chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
+    reader = pcsc_stack.insert(chip)
+    try:
+        with PcscTransport(reader) as t:
+            r = inspect(t, trust=trust, can=info.can)
+    finally:
+        pcsc_stack.remove()
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "active_authentication") is Status.FAILED
+    assert status(r, "chip_authentication") is Status.FAILED
+
+
+@pytest.mark.pcsc
+def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa: F811
+    from cardkit.card import PcscTransport
+
+    chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))
+    reader = pcsc_stack.insert(chip)
+    try:
+        with PcscTransport(reader) as t:
+            r = inspect(t, trust=trust, can=info.can)
+    finally:
+        pcsc_stack.remove()
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
+    assert r.stopped_at is not None and r.stopped_at.startswith("read:")

@@ -1,0 +1,129 @@
+"""Profiles load from profiles/*.toml; a bad profile fails at load naming the wrong key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cardkit.errors import ProfileError
+from cardkit.profiles import PROFILES_DIR, list_profiles, load_profile, parse_profile
+
+VN = (PROFILES_DIR / "vn-cccd.toml").read_text(encoding="utf-8")
+
+
+def test_three_profiles_ship():
+    assert {"vn-cccd", "icao-td1", "icao-td3"} <= set(list_profiles())
+
+
+def test_vn_cccd_matches_the_real_card():
+    p = load_profile("vn-cccd")
+    assert p.mrz_format == "TD1" and p.issuing_state == "VNM" and p.document_code == "ID"
+    assert p.data_groups == (1, 2, 13, 14, 15)
+    assert p.bac and p.pace is not None and p.terminal_authentication
+    # PACE id-PACE-ECDH-GM-AES-CBC-CMAC-128 on parameterId 13, as in spec/vn-cccd.md
+    assert p.pace.protocol_oid == "0.4.0.127.0.7.2.2.4.2.2"
+    assert p.pace.parameter_id == 13
+    assert set(p.pace.passwords) == {"CAN", "MRZ"}
+    assert p.chip_authentication.protocol_oid == "0.4.0.127.0.7.2.2.3.2.2"
+    assert p.chip_authentication.public_key_oid == "0.4.0.127.0.7.2.2.1.2"
+    assert p.chip_authentication.in_card_access
+    assert p.active_authentication.key == "ec"
+    assert p.active_authentication.signature_algorithm_oid == "1.2.840.10045.4.3.2"
+    assert p.sod.hash == "sha256" and "ecdsa-with-SHA256" in p.sod.signature_algorithms
+    assert p.source == "profiles/vn-cccd.toml"
+
+
+def test_td3_profile():
+    p = load_profile("icao-td3")
+    assert p.mrz_format == "TD3" and p.document_code == "P"
+    assert p.active_authentication.key == "rsa" and p.active_authentication.signature_algorithm_oid is None
+    assert p.chip.extended_length and p.chip.write_block_size > 255
+    assert p.pace.protocol_oid == "0.4.0.127.0.7.2.2.4.2.4" and p.pace.parameter_id == 15
+
+
+def test_load_by_path(tmp_path: Path):
+    f = tmp_path / "mine.toml"
+    f.write_text(VN, encoding="utf-8")
+    assert load_profile(f).name == "vn-cccd"
+    assert load_profile(f).source == str(f)
+
+
+def test_unknown_profile_lists_known():
+    with pytest.raises(ProfileError, match=r"no such profile \(known: .*vn-cccd"):
+        load_profile("nope")
+
+
+def _broken(old: str, new: str) -> str:
+    assert old in VN, old
+    return VN.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ('curve = "brainpoolP256r1"\npasswords', 'curve = "foo"\npasswords', "access.pace.curve: unknown curve 'foo'"),
+        ('mapping = "GM"', 'mapping = "XX"', "access.pace.mapping: unknown mapping 'XX'"),
+        ('cipher = "AES-128"\ncurve = "brainpoolP256r1"\npasswords', 'cipher = "AES-999"\ncurve = "x"\npasswords',
+         "access.pace.cipher: unknown cipher 'AES-999'"),
+        ('passwords = ["CAN", "MRZ"]', 'passwords = ["PIN"]', "access.pace.passwords[0]: unknown PACE password 'PIN'"),
+        ('format = "TD1"', 'format = "TD9"', "mrz.format: unknown MRZ format 'TD9'"),
+        ('hash = "sha256"\nsignature', 'hash = "md5"\nsignature', "sod.hash: unknown hash algorithm 'md5'"),
+        ('["ecdsa-with-SHA256",', '["dsa",', "sod.signature_algorithms[0]: unknown signature algorithm 'dsa'"),
+        ("write_block_size = 255", "write_block_size = 4096",
+         "chip.write_block_size: must be 1..255 (extended_length false)"),
+        ("write_block_size = 255", 'write_block_size = "255"', "chip.write_block_size: must be int, not str"),
+        ("write_block_size = 255", "write_block_size = true", "chip.write_block_size: must be int, not bool"),
+        ('command_set = "jmrtd"', 'command_set = "gp"', "chip.command_set: unknown chip command set 'gp'"),
+        ('issuing_state = "VNM"', 'issuing_state = "vn"', "profile.issuing_state: must be 3 capital letters"),
+        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 13, 14]",
+         "lds.data_groups: DG15 is needed for Active Authentication"),
+        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 13, 14, 15]", "lds.data_groups: DG1 and DG2"),
+        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 2, 14, 15]", "lds.data_groups: lists a data"),
+        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 17, 14, 15]", "lds.data_groups: must be"),
+        ('key = "ec"\ncurve', 'key = "dsa"\ncurve', "active_authentication.key: unknown key type 'dsa'"),
+        ('key = "ec"\ncurve = "brainpoolP256r1"\n', 'key = "ec"\n', "active_authentication.curve: missing key"),
+        ("[chip]\n", "[chip]\nblock = 3\n", "chip.block: unknown key"),
+        ("[sod]\n", "[sod]\nhsah = 'x'\n", "sod.hsah: unknown key"),
+        ('name = "vn-cccd"\n', "", "profile.name: missing key"),
+        ("bac = true", "bac = 1", "access.bac: must be bool, not int"),
+        ("bac = true", "bac = false", None),  # still fine: PACE is on
+        ("[access.pace]\nenabled = true", "[access.pace]\nenabled = false", None),
+        ("in_card_access = true", "in_card_access = true\nkey_id = 70000", "chip_authentication.key_id: must be 0..65535"),
+    ],
+)
+def test_bad_key_is_named(old, new, message):
+    text = _broken(old, new)
+    if message is None:
+        parse_profile(text, "profiles/x.toml")
+        return
+    with pytest.raises(ProfileError) as e:
+        parse_profile(text, "profiles/x.toml")
+    assert str(e.value).startswith("profiles/x.toml: "), str(e.value)
+    assert message in str(e.value), str(e.value)
+
+
+def test_no_access_control_at_all():
+    text = _broken("bac = true", "bac = false")
+    text = text.replace("[access.pace]\nenabled = true", "[access.pace]\nenabled = false")
+    with pytest.raises(ProfileError, match=r"profiles/x.toml: access: neither BAC nor PACE"):
+        parse_profile(text, "profiles/x.toml")
+
+
+def test_missing_table():
+    text = re.sub(r"\[chip\][^\[]*$", "", VN)
+    with pytest.raises(ProfileError, match="chip: missing table"):
+        parse_profile(text, "p.toml")
+
+
+def test_not_toml():
+    with pytest.raises(ProfileError, match="p.toml: not valid TOML"):
+        parse_profile("[profile\nname=", "p.toml")
+
+
+def test_load_reports_path_for_bad_file(tmp_path: Path):
+    f = tmp_path / "x.toml"
+    f.write_text(_broken('curve = "brainpoolP256r1"\npasswords', 'curve = "foo"\npasswords'), encoding="utf-8")
+    with pytest.raises(ProfileError, match=re.escape(f"{f}: access.pace.curve: unknown curve 'foo'")):
+        load_profile(f)
