@@ -145,20 +145,22 @@ def _sig_name(oid: str) -> str:
 
 
 def _key_text(spki: bytes) -> str:
-    """``RSA-2048`` / ``brainpoolP256r1`` / ``EC (explicit parameters)`` from a SubjectPublicKeyInfo."""
-    from asn1crypto import keys
+    """``RSA-2048`` / ``brainpoolP256r1`` / ``DH-2048`` for a SubjectPublicKeyInfo (explicit EC parameters matched)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from .crypto.keys import DhPublicKey, EcPublicKey, load_public_key
 
     try:
-        info = keys.PublicKeyInfo.load(bytes(spki))
-        algo = info.algorithm
-        if algo == "rsa":
-            return f"RSA-{info.bit_size}"
-        if algo == "ec":
-            kind, value = info.curve
-            return value if kind == "named" else "EC (explicit parameters)"
-        return str(algo).upper()
-    except Exception:  # asn1crypto raises ValueError/TypeError/KeyError on odd keys: a name is not worth failing for
+        key = load_public_key(bytes(spki))
+    except CardkitError:
         return "unknown key"
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA-{key.key_size}"
+    if isinstance(key, EcPublicKey):
+        return key.curve.name
+    if isinstance(key, DhPublicKey):
+        return f"DH-{key.p.bit_length()}"
+    return type(key).__name__
 
 
 def vn_id_numbers(mrz: Any, dg13: Any | None) -> list[str]:

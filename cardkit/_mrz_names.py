@@ -17,7 +17,7 @@ Truncation (``name_field``), when PRIMARY<<SECONDARY does not fit the field: cha
 removed from the secondary identifier components, last component first, each down to its
 initial; then from the primary identifier components the same way. Removing one character at a
 time leaves the field exactly full with a letter in its last position, which is how Part 3
-§4.6 marks a (possibly) truncated name.
+§4.6 (and Part 4 §4.2.3) marks a possibly truncated name.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import unicodedata
 
 from .errors import InputError
 
-__all__ = ["transliterate", "name_field", "decode_name"]
+__all__ = ["transliterate", "name_field", "decode_name", "encode_name"]
 
 FILLER = "<"
 _MAX_NAME = 1000

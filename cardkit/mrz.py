@@ -83,7 +83,7 @@ def check_digit(s: str) -> str:
     for i, c in enumerate(s):
         v = _VALUES.get(c)
         if v is None:
-            raise InputError(f"character {c!r} at index {i} is not an MRZ character (A-Z, 0-9, <)")
+            raise InputError(f"character at index {i} is not an MRZ character (A-Z, 0-9, <)")
         total += v * _WEIGHTS[i % 3]
     return str(total % 10)
 
@@ -91,7 +91,7 @@ def check_digit(s: str) -> str:
 def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> str:
     """The BAC/PACE key input: number (padded to 9), its digit, DOB+digit, DOE+digit (9303-11 §4.3.2).
 
-    A longer document number is used whole, followed by its check digit (9303-11 §9.7.1.1 note).
+    A document number longer than 9 characters is used whole, followed by its check digit.
     """
     number = document_number.ljust(9, FILLER)
     for name, value in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
@@ -109,14 +109,12 @@ class CheckDigit:
     position: int
     expected: str
     found: str
+    all_fillers: bool = False  # the field checked is all '<': both '<' and '0' are accepted
 
     @property
     def ok(self) -> bool:
         """True when the digit found is the one computed (``<``/``0`` both pass for an all-filler field)."""
-        return self.found == self.expected or (self.expected in "<0" and self.found in "<0" and self.name in _FILLER_OK)
-
-
-_FILLER_OK = ("optional data", "date of expiry")
+        return self.found == self.expected or (self.all_fillers and self.found in "<0")
 
 
 @dataclass(frozen=True, repr=False)
@@ -439,7 +437,7 @@ def _parse_td1(lines: list[str]) -> MrzCheck:
     primary, secondary = _parse_name(l3, 3)
     cds += [
         CheckDigit("date of birth", 2, 7, check_digit(dob), l2[6]),
-        CheckDigit("date of expiry", 2, 15, check_digit(doe), l2[14]),
+        CheckDigit("date of expiry", 2, 15, check_digit(doe), l2[14], doe == NO_EXPIRY),
         CheckDigit("composite", 2, 30, check_digit(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]), l2[29]),
     ]
     mrz = Mrz("TD1", code, state, number, dob, sex, doe, nat, primary, secondary, opt, opt2)
@@ -465,12 +463,13 @@ def _parse_td23(lines: list[str], fmt: str) -> MrzCheck:
     doe = _parse_date(l2[21:27], "date of expiry", 2, 22, allow_none=True)
     _digit_or_filler(l2[27], "date of expiry", 2, 28)
     cds += [CheckDigit("date of birth", 2, 20, check_digit(dob), l2[19]),
-            CheckDigit("date of expiry", 2, 28, check_digit(doe), l2[27])]
+            CheckDigit("date of expiry", 2, 28, check_digit(doe), l2[27], doe == NO_EXPIRY)]
     if fmt == "TD3":
         _digit_or_filler(l2[42], "optional data", 2, 43)
         _digit_or_filler(l2[43], "composite", 2, 44)
         field14 = l2[28:42]
-        cds.append(CheckDigit("optional data", 2, 43, FILLER if field14 == FILLER * 14 else check_digit(field14), l2[42]))
+        empty = field14 == FILLER * 14
+        cds.append(CheckDigit("optional data", 2, 43, FILLER if empty else check_digit(field14), l2[42], empty))
         cds.append(CheckDigit("composite", 2, 44, check_digit(l2[0:10] + l2[13:20] + l2[21:43]), l2[43]))
     else:
         _digit_or_filler(l2[35], "composite", 2, 36)

@@ -20,7 +20,7 @@ The crypto is cardkit.crypto's (DESIGN principle 4); the chip-side flows are in 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,7 +71,7 @@ class Volatile:
     next_cipher: str | None = None
     chip_authenticated: bool = False
     flow: Any = None  # an access-control exchange in progress (_access)
-    chain: bytes | None = None  # PUT DATA command chaining buffer
+    chain: tuple[int, bytes] | None = None  # PUT DATA command chaining: (P1-P2, data so far)
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -146,6 +146,8 @@ class EmrtdChip:
             self.powered = False
             self.volatile.reset()
             return b"\x6f\x00"
+        if not isinstance(apdu, (bytes, bytearray, memoryview)):
+            return b"\x67\x00"  # not bytes at all: nothing a reader could have sent
         try:
             out = self._process(bytes(apdu)).to_bytes()
         except Exception:  # the card side must answer whatever happens inside
@@ -212,6 +214,8 @@ class EmrtdChip:
         ins = cmd.ins
         if cmd.cla & 0x10 and ins not in _CHAINABLE_INS:
             return _fs.sw(0x6884)
+        if ins != 0xDA:
+            vol.chain = None  # a chain is broken by any other command
         if ins in _PERSO_INS:
             if self.life_cycle != PERSONALISATION:
                 return _fs.sw(0x6985)
@@ -222,7 +226,6 @@ class EmrtdChip:
             if ins == 0xE0:
                 return _fs.create_file(self, cmd)
             return _fs.update_binary(self, cmd)
-        vol.chain = None
         if ins == 0xA4:
             return _fs.select(self, cmd)
         if ins in (0xB0, 0xB1):
@@ -236,12 +239,19 @@ class EmrtdChip:
     def _put_data(self, cmd: CommandApdu) -> ResponseApdu:
         """PUT DATA with ISO command chaining: chained parts are joined, the last one is processed."""
         vol = self.volatile
-        data = (vol.chain or b"") + cmd.data
+        p1p2 = (cmd.p1 << 8) | cmd.p2
+        prior = b""
+        if vol.chain is not None:
+            if vol.chain[0] != p1p2:  # every part of a chain must name the same data object
+                vol.chain = None
+                return _fs.sw(0x6A86)
+            prior = vol.chain[1]
+        data = prior + cmd.data
         if len(data) > 0xFFFF:
             vol.chain = None
             return _fs.sw(0x6700)
         if cmd.cla & 0x10:
-            vol.chain = data
+            vol.chain = (p1p2, data)
             return _fs.sw(0x9000)
         vol.chain = None
         return _perso.put_data(self, CommandApdu(cmd.cla & ~0x10 & 0xFF, cmd.ins, cmd.p1, cmd.p2, data))
@@ -261,13 +271,12 @@ class EmrtdChip:
             return 0x6982
         return 0
 
-    def file_content(self, fid: int) -> bytes:
-        """The bytes an EF is read as (after the tamper fault, if any)."""
-        content = bytes(self.files[fid])
+    def file_content(self, fid: int) -> bytes | bytearray:
+        """The bytes an EF is read as (after the tamper fault, if any); not a copy when untampered."""
         dg = self.faults.tamper_dg
         if dg is not None and fid == 0x0100 + dg:
-            return tamper(content, dg)
-        return content
+            return tamper(bytes(self.files[fid]), dg)
+        return self.files[fid]
 
     def _apply_faults(self, out: bytes) -> bytes:
         f = self.faults
@@ -296,11 +305,13 @@ class EmrtdChip:
             document_number, date_of_birth, date_of_expiry: the MRZ fields of the BAC/PACE-MRZ key.
             can: the PACE CAN; aa_private_key / ca_private_key: cryptography private keys.
         Raises:
-            KeyError: an unknown file name.
+            KeyError: an unknown file name (or EF.CardSecurity, which this chip does not hold).
         """
         chip = cls(rng=rng, faults=faults, options=ChipOptions(
             extended_length=extended_length, select_mf_supported=select_mf_supported, **option_fields))
         for name, content in files.items():
+            if name == "EF.CardSecurity":  # shares FID 011D with EF.SOD; this chip has no MF copy of it
+                raise KeyError("EF.CardSecurity is not supported by the simulated chip")
             chip.files[by_name(name).fid] = bytearray(content)
         chip.secrets.mrz_key = _perso.mrz_key(document_number, date_of_birth, date_of_expiry)
         if can is not None:

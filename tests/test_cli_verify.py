@@ -187,3 +187,32 @@ def test_trace_is_written_redacted(vn, capsys, tmp_path):
     assert t["redacted"] is True and len(t["entries"]) > 100
     text = trace.read_text().upper()
     assert "NGUYEN" not in text and b"NGUYEN".hex().upper() not in text  # DG1 content stays out
+
+
+# --- a real reader: pcscd + vpcd ------------------------------------------------------------------
+
+from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.pcsc
+def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
+    chip, _, info = make_vn_card(tmp_path)
+    reader = pcsc_stack.insert(chip)
+    try:
+        code, out, err = run(capsys, "verify", "--reader", reader, "--can", info.can, "--trust", info.csca_path,
+                             "--json")
+    finally:
+        pcsc_stack.remove()
+    assert code == 0, err
+    assert json.loads(out)["verdict"] == "GENUINE"
+
+
+@pytest.mark.pcsc
+def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
+    _, _, info = make_vn_card(tmp_path)
+    code, out, err = run(capsys, "verify", "--reader", "No Such Reader 99", "--can", info.can,
+                         "--trust", info.csca_path)
+    assert code == 3
+    assert err.startswith("cardkit:") and err.count("\n") == 1

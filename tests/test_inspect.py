@@ -131,6 +131,19 @@ def test_td1_card_pace_can(tmp_path):
     assert info.can not in text
 
 
+def test_td3_passport_with_dg11_and_dg12_shows_them(tmp_path):
+    from cardkit.lds import Dg11, Dg12
+
+    dg11 = Dg11.build(full_name="DE VRIES<<JAN PIETER", place_of_birth="AMSTERDAM").to_bytes()
+    dg12 = Dg12.build(issuing_authority="BURGEMEESTER VAN AMSTERDAM", date_of_issue="20210315").to_bytes()
+    chip, trust, info = make_td3_card(tmp_path, extra_dgs={11: dg11, 12: dg12})
+    r = run(chip, trust, mrz_information=info.mrz_information)
+    assert r.verdict is Verdict.GENUINE, r.verdict_reason
+    assert r.holder.dg11["place_of_birth"] == "AMSTERDAM"
+    assert r.holder.dg12["issuing_authority"] == "BURGEMEESTER VAN AMSTERDAM"
+    json.dumps(r.to_dict())  # JSON-safe
+
+
 # --- which proof the chip offers ---------------------------------------------------------------
 
 
@@ -261,6 +274,21 @@ def test_dg15_hidden_from_ef_com_is_still_read_and_flagged(tmp_path):
     assert r.verdict is Verdict.NOT_GENUINE
 
 
+@pytest.mark.parametrize("dg,content", [(1, b"\x5f\x1f\x03ABC"), (2, b"\x7f\x61\x03\x02\x01\x01"),
+                                        (13, b"\x30\x03\x02\x01\x01"), (14, b"\x04\x01\x00"), (15, b"\x30\x00")])
+def test_signed_but_malformed_data_group_is_not_genuine(tmp_path, dg, content):
+    # The issuer signed garbage: PA passes, yet the terminal cannot use the file, and says so.
+    from cardkit import tlv
+    from cardkit.lds.files import by_dg
+
+    chip, trust, info = make_vn_card(tmp_path, extra_dgs={dg: tlv.encode(by_dg(dg).tag, content)})
+    r = run(chip, trust, can=info.can)
+    assert status(r, "passive_authentication") is Status.PASSED
+    assert status(r, f"decode:DG{dg}") is Status.FAILED
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    json.dumps(r.to_dict())
+
+
 def test_no_trust_store_is_not_genuine(tmp_path):
     chip, _, info = make_vn_card(tmp_path)
     r = run(chip, None, can=info.can)
@@ -359,3 +387,58 @@ def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa:
         pcsc_stack.remove()
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
     assert r.stopped_at is not None and r.stopped_at.startswith("read:")
+
+
+# --- links that fail and chips that answer garbage (transport wrappers around the real chip) -------
+
+
+class _Link:
+    """SimulatorTransport around the real chip, with the n-th answer replaced by ``fault``."""
+
+    def __init__(self, chip, n, fault):
+        self.inner, self.n, self.fault, self.count = SimulatorTransport(chip), n, fault, 0
+        self.atr = self.inner.atr
+
+    def transmit(self, apdu):
+        self.count += 1
+        resp = self.inner.transmit(apdu)
+        return self.fault(resp, self.count) if self.count >= self.n else resp
+
+
+def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
+    from cardkit.errors import ReaderError
+
+    def gone(resp, count):
+        raise ReaderError("the reader went away (SCARD_E_NO_READERS_AVAILABLE)")
+
+    chip, trust, info = make_vn_card(tmp_path)
+    r = inspect(_Link(chip, 30, gone), trust=trust, can=info.can)
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
+    assert r.stopped_at.startswith("read:") and "reader went away" in r.verdict_reason
+
+
+# APDU n of a PACE-CAN verify: 2-3 READ EF.CardAccess, 5-8 PACE GENERAL AUTHENTICATE, 9 SELECT application
+# (first SM answer), 12 EF.COM, 40 a DG2 block, 127 DG15, 129 AA, 130-131 CA, 132 the CA check. Answers whose
+# data the terminal ignores (SELECT EF.CardAccess, MSE:Set AT) are left out: garbage there changes nothing.
+@pytest.mark.parametrize("n", [2, 3, 5, 6, 7, 8, 9, 12, 40, 127, 129, 130, 131, 132])
+@pytest.mark.parametrize("kind", ["random", "status_only", "sm_garbage"])
+def test_garbage_answers_never_give_genuine_nor_crash(tmp_path, n, kind):
+    import random
+
+    rnd = random.Random(n * 31 + len(kind))
+
+    def garbage(resp, count):
+        if count != n:
+            return resp
+        if kind == "random":
+            return bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 40))) + b"\x90\x00"
+        if kind == "status_only":
+            return b"\x90\x00"
+        return b"\x87\x09\x01" + bytes(8) + b"\x99\x02\x90\x00\x8e\x08" + bytes(8) + b"\x90\x00"
+
+    chip, trust, info = make_vn_card(tmp_path)
+    r = inspect(_Link(chip, n, garbage), trust=trust, can=info.can)
+    assert r.verdict is not Verdict.GENUINE, (n, kind)
+    assert r.exit_code in (1, 3)
+    assert r.failed_checks
+    json.dumps(r.to_dict())

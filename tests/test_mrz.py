@@ -155,6 +155,18 @@ def test_no_expiry_date_is_six_fillers_with_check_digit_0():
     assert verify(alt).valid
 
 
+def test_filler_check_digit_only_for_all_filler_fields():
+    doe = next(d for d in (f"{y:02d}0101" for y in range(100)) if check_digit(d) == "0")
+    m = Mrz.td1(document_number="A1", date_of_birth="740812", sex="F", date_of_expiry=doe, nationality="UTO",
+                primary_identifier="X")
+    alt = [m.lines[0], m.lines[1][:14] + "<" + m.lines[1][15:], m.lines[2]]
+    assert [c.name for c in verify(alt).check_digits if not c.ok] == ["date of expiry"]
+    t3 = Mrz.td3(document_number="L898902C3", date_of_birth="740812", sex="F", date_of_expiry="120415",
+                 nationality="UTO", primary_identifier="Eriksson", optional_data="ZE184226B")
+    alt = [t3.lines[0], t3.lines[1][:42] + "<" + t3.lines[1][43]]
+    assert "optional data" in [c.name for c in verify(alt).check_digits if not c.ok]
+
+
 def test_td3_empty_optional_data_check_digit_filler_or_zero():
     m = Mrz.td3(document_number="L898902C", date_of_birth="740812", sex="F", date_of_expiry="120415",
                 nationality="UTO", primary_identifier="Eriksson", secondary_identifier="Anna")
@@ -385,3 +397,19 @@ def test_mutated_specimen_gives_value_or_parse_error(line, pos, ch):
     except ParseError:
         return
     assert Mrz.parse(m.lines) == m
+
+
+@given(st.text(max_size=60))
+def test_transliterate_gives_mrz_letters_or_input_error(name):
+    try:
+        out = transliterate(name)
+    except InputError:
+        return
+    assert all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ<" for c in out)
+    assert "<<" not in out and not out.startswith("<") and not out.endswith("<")
+    assert transliterate(unicodedata.normalize("NFD", name)) == out
+
+
+@given(st.text(alphabet=_LETTERS + " -'", max_size=40))
+def test_vietnamese_and_latin_letters_always_transliterate(name):
+    assert transliterate(name) == transliterate(unicodedata.normalize("NFD", name))

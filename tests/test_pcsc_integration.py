@@ -131,3 +131,36 @@ def test_card_removed_mid_session(card) -> None:
         t.close()
     with pytest.raises(CardRemovedError, match="no card"):
         PcscTransport(reader, timeout=0.2)
+
+
+def test_cardkit_sim_serve(tmp_path, pcsc_stack) -> None:  # noqa: F811
+    """`cardkit sim serve IMAGE --port P` puts the card into the reader until interrupted."""
+    import signal
+    import subprocess
+    import sys
+
+    files, ca_key, aa_key = _files()
+    image = tmp_path / "card.image"
+    emrtd.EmrtdChip.personalised(files, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE,
+                                 can=CAN).save(image)
+    port, reader = pcsc_stack.reserve()
+    proc = subprocess.Popen([sys.executable, "cli.py", "sim", "serve", str(image), "--port", str(port)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        pcsc_stack.wait_for_card(True)
+        with PcscTransport(reader, timeout=5) as t:
+            s = Session(t)
+            s.select_application()
+            s.bac(MRZ_INFO)
+            assert s.read_file("DG1") == files["DG1"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        pcsc_stack.remove()
+    assert proc.returncode == 0, err
+    assert "serving" in err and "removed" in err

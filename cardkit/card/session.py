@@ -38,9 +38,17 @@ __all__ = ["Session", "MAX_FILE_SIZE"]
 MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chip can make us read
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
 
-# Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
 _SM_REFUSED = (0x6987, 0x6988)  # plain answers: SM data objects missing / incorrect
-_AUTH_REFUSED = {0x6300, 0x6982, 0x6983, 0x6984, 0x6A80, 0x6688}
+# Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
+_AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
+_AUTH_INS = (0x82, 0x86)  # EXTERNAL / GENERAL AUTHENTICATE: the commands that carry a proof of the key
+
+
+def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
+    """True when ``sw`` means "wrong password or key" rather than a protocol or parameter problem."""
+    if sw == 0x6300 or sw & 0xFFF0 == 0x63C0 or sw == 0x6983:  # verification failed / blocked
+        return True
+    return cmd.ins in _AUTH_INS and sw in _AUTH_REFUSED
 
 
 def _sm_short_cap(cipher: str) -> int:
@@ -55,7 +63,7 @@ class Session:
         self,
         transport: Any,
         rng: Callable[[int], bytes] = os.urandom,
-        block_size: int = 0xDF,
+        block_size: int | None = 0xDF,
         trace: ApduTrace | None = None,
         *,
         extended_length: bool | None = None,
@@ -64,10 +72,12 @@ class Session:
 
         Args:
             rng: randomness for the protocols (injected for reproducible tests).
-            block_size: bytes per READ BINARY (1..65536); see the module header for caps.
+            block_size: bytes per READ BINARY (1..65536; None: 0xDF); see the module header for caps.
             trace: an ``ApduTrace`` to record every exchange into.
             extended_length: force extended-length APDUs on/off; None: detect from the ATR.
         """
+        if block_size is None:
+            block_size = 0xDF
         if not 1 <= block_size <= 65536:
             raise ValueError(f"block size {block_size} outside 1..65536")
         self.transport = transport
@@ -107,10 +117,14 @@ class Session:
         try:
             raw = check_response_bytes(self.transport.transmit(raw_cmd), type(self.transport).__name__)
         except TransportError:
-            self._record(raw_cmd, None, cmd, None, step)
+            self._record(raw_cmd, None, cmd if sm else None, None, step)
             raise
         wire_resp = ResponseApdu.from_bytes(raw)
-        resp = sm.unwrap(wire_resp) if sm is not None else wire_resp
+        try:
+            resp = sm.unwrap(wire_resp) if sm is not None else wire_resp
+        except SecureMessagingError:
+            self._record(raw_cmd, raw, cmd, None, step)
+            raise
         self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step)
         if sm is not None and not wire_resp.data and wire_resp.sw in _SM_REFUSED:
             # The chip could not verify our MAC (or keys, after a failed CA) and has dropped
@@ -143,7 +157,7 @@ class Session:
                 step = f"{name} step {n}"
                 resp = self.transmit(cmd, step=step)
                 if resp.sw != SW_OK and resp.sw not in warn_ok:
-                    if resp.sw in _AUTH_REFUSED or resp.sw >> 4 == 0x63C:
+                    if _refuses_authentication(cmd, resp.sw):
                         raise AuthenticationError(f"chip refused ({resp.sw:04X}, {sw_meaning(resp.sw)})", step=step)
                     check_sw(resp, step)
                 cmd = proto.receive(resp)

@@ -123,10 +123,13 @@ class ApduTrace:
             ValueError: the trace is redacted or holds a command without an answer.
         """
         out: list[tuple[bytes, bytes]] = []
-        it = iter(self.entries)
-        for c in it:
-            r = next(it, None)
-            if c.data is None or r is None or r.data is None:
+        entries = self.entries
+        i = 0
+        while i < len(entries):
+            c = entries[i]
+            r = entries[i + 1] if i + 1 < len(entries) else None
+            if c.direction != "C" or r is None or r.direction != "R" or c.data is None or r.data is None:
                 raise ValueError("a redacted or incomplete trace cannot be replayed")
             out.append((c.data, r.data))
+            i += 2
         return out

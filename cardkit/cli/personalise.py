@@ -16,6 +16,7 @@ import getpass
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
     store = load_trust_for(trust, ds)
     ledger = Ledger(ledger_path or default_ledger_path(records), station=station or socket.gethostname(),
                     operator=operator or _user())
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     if sim is not None:
         source: Any = SimulatorSource(sim)
     else:
@@ -157,7 +158,7 @@ def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, 
 
     console = Console(file=err)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:.1f} cards/min"), TextColumn("issued {task.fields[issued]}"),
+               TextColumn("{task.fields[rate]:.1f} records/min"), TextColumn("issued {task.fields[issued]}"),
                TextColumn("rejected {task.fields[rejected]}"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(profile.name, total=len(items), rate=0.0, issued=0, rejected=0)

@@ -148,7 +148,9 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
 
     _check_out(out, "ds")
     ca = _load_csca(csca)
-    country = ca.certificate.subject.rfc4514_string().split("C=")[-1][:2]
+    from cryptography.x509.oid import NameOID
+
+    country = str(ca.certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value)
     signer, kw = _new_key(out, "ds", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
     cert = make_ds(ca, signer.public_key(), common_name=common_name or f"Document Signer {country}",
                    organization=organization, document_types=doc_types, validity_days=validity_days,

@@ -28,9 +28,10 @@ __all__ = ["read"]
 @click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the APDU trace (secure-messaging payloads redacted).")
 @click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
+@click.option("--sfi", is_flag=True, help="Read files by short FID (one SELECT fewer per file).")
 def read(reader: str | None, sim: Path | None, can: str | None, id_number: str | None, mrz_info: str | None,
          doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool, trace: Path | None,
-         block_size: int | None) -> None:
+         block_size: int | None, sfi: bool) -> None:
     """Read a chip into the dump directory DUMP."""
     from ..checks import Status
     from ..dump import write_dump
@@ -46,7 +47,8 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
         apdu_trace = ApduTrace()
     transport, close = open_transport(reader, sim)
     try:
-        report = inspect(transport, trust=None, trace=apdu_trace, block_size=block_size, prove_chip=False, **key)
+        report = inspect(transport, trust=None, trace=apdu_trace, block_size=block_size, prove_chip=False,
+                         sfi=sfi, **key)
     finally:
         close()
         if apdu_trace is not None:

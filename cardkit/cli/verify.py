@@ -68,10 +68,11 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
               help="Also save the files read and report.json as a dump (mode 0700).")
 @click.option("--at", "at", metavar="DATE", help="Check certificate validity as of this date (default: now).")
 @click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
+@click.option("--sfi", is_flag=True, help="Read files by short FID (one SELECT fewer per file).")
 def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | None, id_number: str | None,
            mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, trust: tuple[Path, ...],
            crl: tuple[Path, ...], as_json: bool, face_out: Path | None, trace: Path | None, out: Path | None,
-           at: str | None, block_size: int | None) -> None:
+           at: str | None, block_size: int | None, sfi: bool) -> None:
     """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict."""
     from ..inspect import inspect, inspect_dump
 
@@ -81,8 +82,8 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
     when = _at(at)
     store = load_trust(trust, crl)
     if dump is not None:
-        if trace is not None or block_size is not None:
-            raise InputError("--trace and --block-size need a chip, not a dump")
+        if trace is not None or block_size is not None or sfi:
+            raise InputError("--trace, --block-size and --sfi need a chip, not a dump")
         key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe, required=False)
         if key.get("can") or key.get("id_number"):
             raise InputError("a dump is checked against --mrz-info or --doc/--dob/--doe, not a CAN")
@@ -97,7 +98,7 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
         transport, close = open_transport(reader, sim)
         try:
             report = inspect(transport, trust=store, at=when, trace=apdu_trace, block_size=block_size,
-                             out_dir=out, **key)
+                             out_dir=out, sfi=sfi, **key)
         finally:
             close()
             if apdu_trace is not None:

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import enum
 import os
+import warnings
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from cryptography.hazmat.primitives.asymmetric import dh, ec
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import dh
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .. import tlv
 from ..errors import ParseError, ProtocolError, StatusWordError
@@ -206,7 +210,7 @@ class ChipAuthentication:
 
 
 def chip_ca_session_keys(
-    private_key: ec.EllipticCurvePrivateKey | dh.DHPrivateKey | tuple[Curve | DhGroup, int],
+    private_key: "ec.EllipticCurvePrivateKey | dh.DHPrivateKey | tuple[Curve | DhGroup, int]",
     terminal_public: bytes,
     cipher: str,
 ) -> SessionKeys:
@@ -222,21 +226,24 @@ def chip_ca_session_keys(
         ProtocolError: the terminal's key is invalid (the chip answers 6A80).
     """
     try:
+        if isinstance(private_key, tuple):
+            params, secret = private_key
+            if isinstance(params, Curve):
+                return ca_session_keys(ecdh(params, secret, params.decode_point(terminal_public, "terminal CA key")),
+                                       cipher)
+            return ca_session_keys(dh_shared(params, secret, params.decode_public(terminal_public, "terminal CA key")),
+                                   cipher)
         if isinstance(private_key, ec.EllipticCurvePrivateKey):
             curve = _curve_of(private_key.curve)
             d = private_key.private_numbers().private_value
             return ca_session_keys(ecdh(curve, d, curve.decode_point(terminal_public, "terminal CA key")), cipher)
-        if isinstance(private_key, dh.DHPrivateKey):
+        with warnings.catch_warnings():
+            # FFDH is deprecated in cryptography but is what DH-CA chips carry; keep the warning local.
+            warnings.simplefilter("ignore")
             pn = private_key.private_numbers()
-            params = pn.public_numbers.parameter_numbers
-            group = DhGroup("CA group", params.p, params.g, params.q)
-            return ca_session_keys(dh_shared(group, pn.x, group.decode_public(terminal_public, "terminal CA key")),
-                                   cipher)
-        params, secret = private_key
-        if isinstance(params, Curve):
-            return ca_session_keys(ecdh(params, secret, params.decode_point(terminal_public, "terminal CA key")), cipher)
-        return ca_session_keys(dh_shared(params, secret, params.decode_public(terminal_public, "terminal CA key")),
-                               cipher)
+            params_n = pn.public_numbers.parameter_numbers
+        group = DhGroup("CA group", params_n.p, params_n.g, params_n.q)
+        return ca_session_keys(dh_shared(group, pn.x, group.decode_public(terminal_public, "terminal CA key")), cipher)
     except ParseError as e:
         raise ProtocolError(str(e), step="CA (chip)") from None
 

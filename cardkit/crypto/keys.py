@@ -329,6 +329,16 @@ class _Pkcs3DhParameter(core.Sequence):
     ]
 
 
+class _RawAlgorithm(core.Sequence):
+    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
+
+
+class _RawSpki(core.Sequence):
+    """SubjectPublicKeyInfo with open parameters, so algorithms asn1crypto does not know still parse."""
+
+    _fields = [("algorithm", _RawAlgorithm), ("public_key", core.OctetBitString)]
+
+
 _OID_PKCS3_DH = "1.2.840.113549.1.3.1"
 _OID_X942_DH = "1.2.840.10046.2.1"
 _OID_EC = "1.2.840.10045.2.1"
@@ -374,36 +384,40 @@ def load_public_key(spki: bytes) -> rsa.RSAPublicKey | EcPublicKey | DhPublicKey
     if len(spki) > _MAX_SPKI:
         raise ParseError(f"{len(spki)} bytes is too large for a public key", what=what)
     try:
-        info = akeys.PublicKeyInfo.load(spki, strict=True)
+        info = _RawSpki.load(spki, strict=True)
         oid = info["algorithm"]["algorithm"].dotted
         params = info["algorithm"]["parameters"]
+        key_bytes = info["public_key"].native
         if oid == _OID_RSA:
-            n_e = akeys.RSAPublicKey.load(info["public_key"].cast(core.OctetBitString).native, strict=True)
+            n_e = akeys.RSAPublicKey.load(key_bytes, strict=True)
             n, e = n_e["modulus"].native, n_e["public_exponent"].native
             if n < 3 or e < 3 or e % 2 == 0 or n % 2 == 0:
                 raise ParseError("RSA modulus or exponent out of range", what=what)
             return rsa.RSAPublicNumbers(e, n).public_key()
         if oid == _OID_EC:
-            name = params.name
-            if name == "named":
-                curve = curve_by_oid(params.chosen.dotted)
+            if not isinstance(params, core.Any) or params.contents is None:
+                raise ParseError("EC key without domain parameters", what=what)
+            ecp = akeys.ECDomainParameters.load(params.dump(), strict=True)
+            if ecp.name == "named":
+                curve = curve_by_oid(ecp.chosen.dotted)
                 if curve is None:
-                    raise ParseError(f"unsupported named curve {params.chosen.dotted}", what=what)
-            elif name == "specified":
-                curve = _curve_from_specified(params.chosen)
+                    raise ParseError(f"unsupported named curve {ecp.chosen.dotted}", what=what)
+            elif ecp.name == "specified":
+                curve = _curve_from_specified(ecp.chosen)
             else:
                 raise ParseError("implicitCA EC parameters are not supported", what=what)
-            point_bytes = info["public_key"].cast(core.OctetBitString).native
-            return EcPublicKey(curve, curve.decode_point(point_bytes, what="EC public key"))
+            return EcPublicKey(curve, curve.decode_point(key_bytes, what="EC public key"))
         if oid in (_OID_X942_DH, _OID_PKCS3_DH):
+            if not isinstance(params, core.Any) or params.contents is None:
+                raise ParseError("DH key without domain parameters", what=what)
             if oid == _OID_X942_DH:
                 dp = akeys.DomainParameters.load(params.dump(), strict=True)
                 p, g, q = dp["p"].native, dp["g"].native, dp["q"].native
             else:
                 dp3 = _Pkcs3DhParameter.load(params.dump(), strict=True)
                 p, g, q = dp3["prime"].native, dp3["base"].native, None
-            y = core.Integer.load(info["public_key"].cast(core.OctetBitString).native, strict=True).native
-            if p is None or g is None or p < 5 or not 1 < g < p - 1:
+            y = core.Integer.load(key_bytes, strict=True).native
+            if p is None or g is None or p < 5 or not 1 < g < p - 1 or (q is not None and not 1 < q < p):
                 raise ParseError("DH domain parameters out of range", what=what)
             key = DhPublicKey(p, q, g, y)
             key.group.check_public(y, what="DH public key")

@@ -8,9 +8,17 @@ both ends run one implementation of the mathematics (``_pacemath``).
 Randomness, in the order Doc 9303 gives: generic mapping draws the terminal's mapping key then its
 ephemeral key; integrated mapping draws the nonce t then the ephemeral key. Supported: DH and ECDH,
 generic (GM) and integrated (IM) mapping, 3DES and AES-128/192/256, standardized domain parameters
-0-2 and 8-18 (IM is undefined for secp224r1, whose p is not 3 mod 4), passwords MRZ and CAN.
-Chip Authentication Mapping (CAM) is recognised but refused (not implemented).
+0-2 and 8-18 (IM is undefined for secp224r1, whose p is not 3 mod 4), passwords MRZ and CAN, and
+Chip Authentication Mapping (ECDH CAM, §4.4.3.3.3/§4.4.3.5): the chip adds A_IC (DO8A) to its last
+answer; the terminal decrypts CA_IC (IV = E(KS_enc, FF..FF)) and, once the caller has read EF.CardSecurity
+and passed it through Passive Authentication, ``PaceResult.verify_cam(static key)`` checks
+CA_IC * PK_IC == PK_Map,IC.
 A wrong password shows up at the token step and raises AuthenticationError without naming it.
+
+Encodings: EC points uncompressed; DH public values big-endian on the length of p (TR-03111 I2OS);
+each token's 7F49 carries the other side's key exactly as it was sent. The chip's nonce s is 16 bytes
+(3DES, AES-128) or 32 bytes (AES-192/256); IM's t is as long as s, and R_p uses the l = 128 / l = 256
+constants with keys cut to the cipher's key length (the worked example G.3 covers AES-128 only).
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ from ._pacemath import (
     password_key,
 )
 from ._primitives import mac_equal
-from .keys import pace_parameters
+from ._ec import Curve
+from ._primitives import block_size, cbc_decrypt, cbc_encrypt, ecb_encrypt, pad, unpad
+from .keys import EcPublicKey, load_public_key, pace_parameters
 from .sm import SessionKeys
 
 __all__ = [
@@ -126,7 +136,31 @@ class PaceResult:
     algorithm: PaceAlgorithm
     parameter_id: int
     car: tuple[bytes, ...] = ()  # CARs (DO87/DO88) for Terminal Authentication, if the chip sent them
-    chip_authentication_data: bytes | None = None  # CAM DO8A, encrypted, if sent
+    chip_authentication_data: bytes | None = None  # CAM: CA_IC decrypted from DO8A
+    chip_mapping_public_key: bytes | None = None  # CAM: PK_Map,IC as the chip sent it (GA 2)
+
+    def verify_cam(self, static_key: "bytes | EcPublicKey") -> bool:
+        """CAM check (Doc 9303-11 §4.4.3.5.2): CA_IC * PK_IC == PK_Map,IC with the chip's static key.
+
+        Args:
+            static_key: the ChipAuthenticationPublicKey from EF.CardSecurity (DER SPKI or EcPublicKey);
+                EF.CardSecurity must have passed Passive Authentication, or this proves nothing.
+
+        Raises:
+            ProtocolError: this run was not CAM, or the key is not on the PACE curve.
+        """
+        if self.algorithm.mapping != "CAM" or self.chip_authentication_data is None \
+                or self.chip_mapping_public_key is None:
+            raise ProtocolError("PACE did not run Chip Authentication Mapping", step="PACE CAM")
+        key = load_public_key(static_key) if isinstance(static_key, (bytes, bytearray)) else static_key
+        curve = pace_parameters(self.parameter_id)
+        if not isinstance(key, EcPublicKey) or not isinstance(curve, Curve) or not key.curve.same_domain(curve):
+            raise ProtocolError("the static CA key is not on the PACE domain parameters", step="PACE CAM")
+        ca_ic = int.from_bytes(self.chip_authentication_data, "big")
+        if not 0 < ca_ic < curve.n:
+            return False
+        expected = curve.mul(ca_ic, key.point)
+        return expected is not None and mac_equal(curve.encode_point(expected), self.chip_mapping_public_key)
 
 
 class PaceState(enum.Enum):
@@ -175,15 +209,12 @@ class Pace:
 
     def __init__(self, password: Password, pace_info: _PaceInfoLike, rng: Rng = os.urandom) -> None:
         self.algorithm = PaceAlgorithm.from_oid(pace_info.protocol)
-        if self.algorithm.mapping == "CAM":
-            raise ProtocolError("Chip Authentication Mapping is not supported", step="PACE")
         if pace_info.parameter_id is None:
             raise ProtocolError("PACEInfo without parameterId (proprietary domain parameters) is not supported",
                                 step="PACE")
         self.parameter_id = pace_info.parameter_id
         params = pace_parameters(self.parameter_id)
-        is_ec = not hasattr(params, "g")
-        if is_ec != (self.algorithm.key_agreement == "ECDH"):
+        if isinstance(params, Curve) != (self.algorithm.key_agreement == "ECDH"):
             raise ProtocolError(f"parameter id {self.parameter_id} does not fit {self.algorithm.key_agreement}",
                                 step="PACE")
         self._group: Group = group_for(params)
@@ -251,8 +282,8 @@ class Pace:
 
     def _fail(self) -> None:
         self.state = PaceState.FAILED
-        self.__dict__.pop("_k_pi", None)
-        for name in ("_s", "_sk", "_sk_map", "_ks"):
+        # drop the secrets this run held; the object is dead anyway
+        for name in ("_s", "_t", "_sk", "_sk_map", "_ks"):
             self.__dict__.pop(name, None)
 
     @staticmethod
@@ -274,7 +305,7 @@ class Pace:
             raise ProtocolError("no encrypted nonce (80)", step=step)
         cipher = self.algorithm.cipher
         self._s = decrypt_nonce(self._password.key(cipher), dos[0x80], cipher)
-        if self.algorithm.mapping == "GM":
+        if self.algorithm.mapping in ("GM", "CAM"):
             self._sk_map = self._group.random_private(self._rng)
             return _ga(tlv.encode(0x81, self._group.public(self._sk_map)), last=False)
         # IM: the terminal's nonce t, as long as s (l bits)
@@ -288,13 +319,14 @@ class Pace:
         step = "PACE GA 2 (mapping)"
         self._check_sw(resp, step)
         dos = _dyn(resp.data, step, (0x82,))
-        if self.algorithm.mapping == "GM":
+        if self.algorithm.mapping in ("GM", "CAM"):
             if 0x82 not in dos:
                 raise ProtocolError("no mapping public key (82)", step=step)
             peer = self._group.decode_public(dos[0x82], "chip mapping public key")
             if dos[0x82] == self._group.public(self._sk_map):
                 raise ProtocolError("chip echoed the terminal's mapping key", step=step)
             self._mapped = map_generic(self._group, self._s, self._sk_map, peer)
+            self._chip_map_pk = dos[0x82]
             del self._sk_map
         else:
             if dos.get(0x82, b""):
@@ -336,7 +368,15 @@ class Pace:
         if not mac_equal(expected, dos[0x86]):
             raise AuthenticationError("chip token does not verify; wrong password?", step="PACE")
         car = tuple(dos[t] for t in (0x87, 0x88) if t in dos)
-        self._result = PaceResult(self._ks, self._chip_pk, self.algorithm, self.parameter_id, car, dos.get(0x8A))
+        ca_ic = None
+        if self.algorithm.mapping == "CAM":
+            if 0x8A not in dos:
+                raise ProtocolError("no encrypted chip authentication data (8A) for CAM", step=step)
+            ca_ic = _cam_decrypt(self._ks, dos[0x8A], step)
+        elif 0x8A in dos:
+            raise ProtocolError("chip authentication data (8A) outside CAM", step=step)
+        self._result = PaceResult(self._ks, self._chip_pk, self.algorithm, self.parameter_id, car, ca_ic,
+                                  getattr(self, "_chip_map_pk", None) if ca_ic is not None else None)
         return None
 
 
@@ -351,12 +391,19 @@ class ChipPace:
     (the chip answers 6300), ProtocolError for malformed or out-of-order data (6A80 / 6985).
     """
 
-    def __init__(self, password: Password, oid: str, parameter_id: int, rng: Rng = os.urandom) -> None:
+    def __init__(self, password: Password, oid: str, parameter_id: int, rng: Rng = os.urandom,
+                 ca_private_key: object = None) -> None:
+        """Args: ca_private_key: for CAM, the chip's static CA key on the PACE curve (a ``cryptography``
+        EC private key, or the private scalar as an int)."""
         self.algorithm = PaceAlgorithm.from_oid(oid)
+        self._ca_secret: int | None = None
         if self.algorithm.mapping == "CAM":
-            raise ProtocolError("Chip Authentication Mapping is not supported", step="PACE (chip)")
+            if ca_private_key is None:
+                raise ProtocolError("CAM needs the chip's static CA private key", step="PACE (chip)")
+            self._ca_secret = ca_private_key if isinstance(ca_private_key, int) else \
+                ca_private_key.private_numbers().private_value  # type: ignore[attr-defined]
         params = pace_parameters(parameter_id)
-        if (not hasattr(params, "g")) != (self.algorithm.key_agreement == "ECDH"):
+        if isinstance(params, Curve) != (self.algorithm.key_agreement == "ECDH"):
             raise ProtocolError("parameter id does not fit the key agreement", step="PACE (chip)")
         self.parameter_id = parameter_id
         self._group = group_for(params)
@@ -397,9 +444,10 @@ class ChipPace:
     def _ga2(self, dos: dict[int, bytes], step: str) -> bytes:
         if 0x81 not in dos:
             raise ProtocolError("no mapping data (81)", step=step)
-        if self.algorithm.mapping == "GM":
+        if self.algorithm.mapping in ("GM", "CAM"):
             peer = self._group.decode_public(dos[0x81], "terminal mapping public key")
             sk_map = self._group.random_private(self._rng)
+            self._sk_map = sk_map
             own = self._group.public(sk_map)
             self._mapped = map_generic(self._group, self._s, sk_map, peer)
             return tlv.encode(0x82, own)
@@ -426,4 +474,28 @@ class ChipPace:
             raise AuthenticationError("terminal token does not verify", step=step)
         self.result = self._ks
         self.terminal_public_key = self._terminal_pk
-        return tlv.encode(0x86, auth_token(self._ks.ks_mac, oid, tag, self._terminal_pk, cipher))
+        out = tlv.encode(0x86, auth_token(self._ks.ks_mac, oid, tag, self._terminal_pk, cipher))
+        if self._ca_secret is not None:
+            # CA_IC = SK_IC^-1 * SK_Map,IC mod n, sent encrypted (Doc 9303-11 §4.4.3.5.1)
+            curve = self._group.curve  # type: ignore[attr-defined]
+            ca_ic = pow(self._ca_secret, -1, curve.n) * self._sk_map % curve.n
+            out += tlv.encode(0x8A, _cam_encrypt(self._ks, ca_ic.to_bytes(curve.order_size, "big")))
+        return out
+
+
+def _cam_iv(keys: SessionKeys) -> bytes:
+    # IV = E(KS_enc, -1): the all-ones block (Doc 9303-11 §4.4.3.5.1)
+    return ecb_encrypt(keys.ks_enc, b"\xff" * block_size(keys.cipher), keys.cipher)
+
+
+def _cam_encrypt(keys: SessionKeys, ca_ic: bytes) -> bytes:
+    return cbc_encrypt(keys.ks_enc, pad(ca_ic, block_size(keys.cipher)), keys.cipher, _cam_iv(keys))
+
+
+def _cam_decrypt(keys: SessionKeys, data: bytes, step: str) -> bytes:
+    if not data or len(data) % block_size(keys.cipher):
+        raise ProtocolError("chip authentication data is not whole blocks", step=step)
+    try:
+        return unpad(cbc_decrypt(keys.ks_enc, data, keys.cipher, _cam_iv(keys)))
+    except ValueError:
+        raise ProtocolError("chip authentication data has no padding", step=step) from None

@@ -52,6 +52,8 @@ FIELD_NUMBERS: dict[str, tuple[int, str]] = {
     "old_id_number": (15, "p"),
     "field16": (16, "p"),
 }
+# optional fields where "" means "none": written number-only (14) or left out, as cards do
+_EMPTY_IS_ABSENT = {"spouse_name", "old_id_number", "field16", "father_name", "mother_name"}
 _PARENTS = 13
 _SPOUSE = 14
 _BY_NUMBER = {n: attr for attr, (n, _) in FIELD_NUMBERS.items()}
@@ -138,6 +140,8 @@ class Dg13Vn:
     def build(cls, *, unknown: Iterable[tuple[int, bytes]] = (), **fields: str | None) -> "Dg13Vn":
         """A new VN DG13 (text normalised to NFC; None fields left out, 13 and 14 always written).
 
+        An empty spouse, old ID number, field 16 or parent name counts as absent.
+
         Raises:
             InputError: a value that is not text, or a number/date field outside PrintableString.
         """
@@ -147,7 +151,7 @@ class Dg13Vn:
             raise TypeError(f"Dg13Vn.build: unknown fields {sorted(bad)}")
         norm: dict[str, str] = {}
         for k, v in fields.items():
-            if v is None:
+            if v is None or (v == "" and k in _EMPTY_IS_ABSENT):
                 continue
             check_build(isinstance(v, str), f"{k} must be text", _WHAT)
             norm[k] = unicodedata.normalize("NFC", v)
@@ -208,12 +212,15 @@ def _strings(v: core.Any, depth: int, out: list[str]) -> None:
     """Collect the strings under one value, depth first (bounded)."""
     if depth > _MAX_DEPTH:
         raise ParseError("field nested too deep", what=_WHAT)
+    if v.class_ != 0:
+        raise ParseError(f"unexpected tagged value (class {v.class_})", what=_WHAT)
     p = v.parse()
-    if p.class_ != 0:
-        raise ParseError(f"unexpected tagged value (class {p.class_}, tag {p.tag})", what=_WHAT)
     if p.tag in _STRING_TAGS:
         if p.tag == 12:
-            out.append(p.native)
+            try:
+                out.append(p.contents.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise ParseError(f"UTF8String is not UTF-8 (byte {e.start})", what=_WHAT) from None
         else:  # Printable/IA5/Visible are ASCII subsets; refuse other bytes instead of guessing a code page
             try:
                 out.append(p.contents.decode("ascii"))

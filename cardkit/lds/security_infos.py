@@ -297,7 +297,20 @@ def _arcs_after(oid: str, prefix: str) -> int | None:
 
 def decode_info(der: bytes, what: str = "SecurityInfo") -> SecurityInfo:
     """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
-    oid = _load(_AnyInfo, der, what)["protocol"]
+    from ._base import parse_guard
+
+    oid = parse_guard(what)(_load)(_AnyInfo, bytes(der), what)["protocol"]
+    return parse_guard(_kind(oid))(_decode_known)(bytes(der), oid)
+
+
+def _kind(oid: str) -> str:
+    pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
+    return {(2, None, None): "PACEInfo", (1, None, None): "PACEDomainParameterInfo",
+            (None, 2, None): "ChipAuthenticationInfo", (None, None, 1): "ChipAuthenticationPublicKeyInfo"}.get(
+        (pace, ca, pk), {ID_TA: "TerminalAuthenticationInfo", ID_AA: "ActiveAuthenticationInfo"}.get(oid, "SecurityInfo"))
+
+
+def _decode_known(der: bytes, oid: str) -> SecurityInfo:
     pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
     if pace == 2:
         n = _load(_PaceInfo, der, "PACEInfo")
@@ -334,12 +347,12 @@ def decode_infos(der: bytes, what: str) -> tuple[SecurityInfo, ...]:
     for i, item in enumerate(infos):
         try:
             out.append(decode_info(item.dump(), what))
-        except ParseError as e:
-            e.message = f"SecurityInfo {i + 1}: {e.message}"
+        except ParseError as e:  # name the file, then the info and its kind
+            kind = f" ({e.what})" if e.what and e.what != what else ""
+            e.message = f"SecurityInfo {i + 1}{kind}: {e.message}"
             e.args = (e.message,)
+            e.what = what
             raise
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
-            raise ParseError(f"SecurityInfo {i + 1}: malformed ({type(e).__name__})", what=what) from None
     return tuple(out)
 
 

@@ -21,7 +21,7 @@ from ..errors import VerificationError
 from ..lds.sod import SignerInfoData
 from .algorithms import HASHES, verify_signature
 
-__all__ = ["find_signer_certificate", "check_signed_attributes", "verify_signer_info", "ski_of"]
+__all__ = ["find_signer_certificate", "check_signed_attributes", "verify_signer_info", "ski_of", "is_self_signed"]
 
 
 def ski_of(cert: x509.Certificate) -> bytes | None:
@@ -69,3 +69,18 @@ def verify_signer_info(si: SignerInfoData, public_key: object) -> tuple[str, str
     if h != si.digest_algorithm:
         raise VerificationError(f"signature hash {h} differs from the SignerInfo digest algorithm {si.digest_algorithm}")
     return name, h
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Self-signed (a root CSCA): issuer = subject and, when both are present, AKI = SKI.
+
+    The key identifiers matter: a link certificate keeps the CSCA's name and differs only in keys.
+    """
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    except x509.ExtensionNotFound:
+        return True
+    ski = ski_of(cert)
+    return aki is None or ski is None or aki == ski

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ..checks import Check, Status
 from .asn1 import DocumentTypeListSyntax, IcaoOid
 from .certs import PRIVATE_KEY_USAGE_PERIOD
+from .cms_verify import is_self_signed
 
 __all__ = ["lint", "certificate_role", "ROLES"]
 
@@ -39,7 +40,7 @@ def certificate_role(cert: x509.Certificate) -> str:
     """"csca" (self-signed CA), "link" (CA issued by another CSCA key), "ml_signer" (EKU) or "ds"."""
     try:
         if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
-            return "csca" if cert.issuer == cert.subject else "link"
+            return "csca" if is_self_signed(cert) else "link"
     except (x509.ExtensionNotFound, ValueError):
         pass
     try:
@@ -97,7 +98,7 @@ def lint(cert: x509.Certificate, role: str | None = None) -> list[Check]:
     sc = _country(tbs["subject"], "subject", p)
     if ic and sc and ic != sc:
         p.append(f"subject country {sc} differs from issuer country {ic}")
-    if role == "csca" and cert.issuer != cert.subject:
+    if role == "csca" and not is_self_signed(cert):
         p.append("a CSCA certificate's issuer must equal its subject")
     _ok(checks, "names", p, f"C={sc}")
     p = []

@@ -23,7 +23,7 @@ from cryptography import x509
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
 from .algorithms import verify_certificate
-from .cms_verify import ski_of
+from .cms_verify import is_self_signed, ski_of
 from .masterlist import parse_master_list, verify_master_list
 
 __all__ = ["TrustStore", "CertPath", "RevocationStatus"]
@@ -47,10 +47,6 @@ class CertPath:
 class RevocationStatus:
     status: Status
     reason: str
-
-
-def _is_self_signed(cert: x509.Certificate) -> bool:
-    return cert.issuer == cert.subject
 
 
 def _aki(cert: x509.Certificate) -> bytes | None:
@@ -201,7 +197,7 @@ class TrustStore:
         """Trusted certificates named as ``cert``'s issuer, those with the matching key identifier first."""
         cands = list(self._by_subject.get(cert.issuer.public_bytes(), ()))
         aki = _aki(cert)
-        cands.sort(key=lambda c: (ski_of(c) != aki if aki else False, not _is_self_signed(c)))
+        cands.sort(key=lambda c: (ski_of(c) != aki if aki else False, not is_self_signed(c)))
         return cands
 
     def path(self, ds: x509.Certificate, der: bytes | None = None) -> CertPath:
@@ -227,7 +223,7 @@ class TrustStore:
             chain = [ds, issuer]
             cur = issuer
             for _ in range(_MAX_DEPTH):
-                if _is_self_signed(cur):
+                if is_self_signed(cur):
                     return CertPath(True, f"issued by {issuer.subject.rfc4514_string()}", issuer, cur, tuple(chain))
                 nxt = None
                 for up in self.issuers_of(cur):

@@ -56,6 +56,7 @@ PHOTO_MAX = 200 * 1024
 _PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 _JP2_SIGNATURE = bytes.fromhex("0000000C6A5020200D0A870A")
 _J2K_CODESTREAM = bytes.fromhex("FF4FFF51")
+_MAX_LINE = 1 << 20  # characters in one JSON Lines record; CSV fields are bounded by the csv module
 
 
 @dataclass(frozen=True, repr=False)
@@ -434,7 +435,17 @@ def _csv_rows(f, path: Path) -> Iterator[tuple[int, dict | None, list[str]]]:
 
 
 def _jsonl_rows(f) -> Iterator[tuple[int, dict | None, list[str]]]:
-    for n, line in enumerate(f, 1):
+    n = 0
+    while True:
+        line = f.readline(_MAX_LINE + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > _MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # skip the rest of an over-long line, bounded reads
+                line = f.readline(_MAX_LINE)
+            yield n, None, [f"longer than {_MAX_LINE} characters"]
+            continue
         line = line.lstrip("\ufeff").strip()
         if not line:
             continue

@@ -273,3 +273,11 @@ def test_pick_ca_keys() -> None:
     assert pick_ca_keys(D14([single], [])) == (None, single)
     with pytest.raises(ProtocolError, match="no Chip Authentication public key"):
         pick_ca_keys(D14([], [i_ec]))
+
+
+def test_trace_with_unanswered_command_cannot_replay() -> None:
+    tr = ApduTrace(redact=False)
+    tr.record(b"\x00\xa4\x04\x0c", None)
+    tr.record(b"\x00\xa4\x04\x0c", b"\x90\x00")
+    with pytest.raises(ValueError, match="incomplete"):
+        tr.to_replay()

@@ -151,6 +151,17 @@ def test_pace_g1_reads_card_access_when_no_info_given() -> None:
     assert t.done and s.apdu_count == 8
 
 
+def test_pace_parameters_refused_is_status_error_not_authentication() -> None:
+    from cardkit.errors import StatusWordError
+
+    pace, info = _pace_objects()
+    steps = [(PACE["steps"][0]["command"], "6A80")]
+    s = Session(ReplayTransport(steps), rng=scripted_rng(*PACE["rng"]))
+    with pytest.raises(StatusWordError) as ei:
+        s.pace(pace.Password.mrz(PACE["mrz_information"]), info)
+    assert not isinstance(ei.value, AuthenticationError) and ei.value.sw == 0x6A80
+
+
 def test_pace_wrong_token_is_authentication_error() -> None:
     pace, info = _pace_objects()
     steps = [(st["command"], st["response"]) for st in PACE["steps"]]
@@ -159,3 +170,15 @@ def test_pace_wrong_token_is_authentication_error() -> None:
     with pytest.raises(AuthenticationError):
         s.pace(pace.Password.mrz(PACE["mrz_information"]), info)
     assert s.secure_messaging is None
+
+
+def test_trace_never_holds_keys_even_unredacted() -> None:
+    full = ApduTrace(redact=False)
+    s = Session(ReplayTransport(bac_steps() + d4_steps()), rng=bac_rng(), trace=full)
+    s.bac(BAC["mrz_information"])
+    s.read_file("EF.COM")
+    text = full.to_json()
+    for key in ("k_seed", "k_enc", "k_mac", "ks_enc", "ks_mac", "k_ifd", "k_ic"):
+        assert BAC[key] not in text, key
+    assert BAC["mrz_information"] not in text
+    assert BAC["ks_enc"] not in repr(s.secure_messaging).upper()

@@ -217,3 +217,93 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
         assert lg.counts()["issued"] == 20
         assert all(issued_events(lg, f"090{i:06d}") == 1 for i in range(1, 21))
         assert lg.check_integrity() == []
+
+
+# --- real parts: SoftHSM2 signing, pcscd + vpcd -------------------------------------------
+
+from tests.support.softhsm import softhsm  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.hsm
+def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
+    """The DS key lives in a real SoftHSM2 token; the batch and the CLI issue genuine cards with it."""
+    from cryptography.hazmat.primitives import serialization
+
+    from cardkit.pki.certs import make_ds
+    from cardkit.pki.hsm import Pkcs11Signer, generate_key, open_session
+    from cardkit.pki.signers import KeyFileSigner
+
+    session = open_session(softhsm.module, softhsm.label, softhsm.pin, rw=True)
+    try:
+        public = generate_key(session, "ec-p256", "ds-hsm")
+    finally:
+        session.close()
+    csca_signer = KeyFileSigner(private_key=_csca_key(pki), certificate=pki.csca)
+    ds_cert = make_ds(csca_signer, public, common_name="cardkit test DS in HSM")
+    signer = Pkcs11Signer.open(softhsm.module, softhsm.label, softhsm.pin, "ds-hsm", ds_cert)
+    try:
+        with Ledger(tmp_path / "hsm.sqlite") as lg:
+            s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("vn-cccd"), signer=signer,
+                          trust=pki.trust, ledger=lg, source=SimulatorSource(tmp_path / "sim"), batch="hsm")
+            assert s.issued == 2 and s.stopped is None and lg.check_integrity() == []
+    finally:
+        signer.close()
+    # the same through the CLI: --pkcs11-module/--token/--key-label, PIN from CARDKIT_PIN
+    (tmp_path / "ds.pem").write_bytes(ds_cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
+    from tests.test_demo import EXAMPLES, run
+
+    code, out, err = run("personalise", "--profile", "icao-td1", "--records", EXAMPLES / "vn-citizens.csv",
+                         "--pkcs11-module", softhsm.module, "--token", softhsm.label, "--key-label", "ds-hsm",
+                         "--ds-cert", tmp_path / "ds.pem", "--trust", tmp_path / "csca.pem",
+                         "--sim", tmp_path / "sim2", "--ledger", tmp_path / "cli.sqlite", "--json",
+                         env={"CARDKIT_PIN": softhsm.pin})
+    assert code == 0, err
+    assert json.loads(out)["issued"] == 5
+
+
+def _csca_key(pki):
+    return pki._csca_key
+
+
+@pytest.mark.pcsc
+@pytest.mark.parametrize("name", ["vn-cccd", "icao-td1", "icao-td3"])
+def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
+    """Blank chips in pcscd's virtual reader, one after another; each issued card then verifies via the CLI."""
+    from cryptography.hazmat.primitives import serialization
+
+    from cardkit.production.batch import ReaderSource
+    from tests.test_demo import run
+
+    issued_chips = []
+    reader = pcsc_stack.insert(EmrtdChip())
+    pcsc_stack.remove()
+
+    def operator(message: str) -> None:  # the operator: puts a blank card in, takes the done card out
+        if message.startswith("Insert"):
+            chip = EmrtdChip()
+            issued_chips.append(chip)
+            assert pcsc_stack.insert(chip) == reader
+        else:
+            pcsc_stack.remove()
+
+    with Ledger(tmp_path / "pcsc.sqlite", station="pcsc") as lg:
+        s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile(name), signer=pki.signer,
+                      trust=pki.trust, ledger=lg, source=ReaderSource(reader, prompt=operator, timeout=15,
+                                                                      removal_timeout=15), batch="pcsc")
+        assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
+        assert lg.check_integrity() == []
+    csca = tmp_path / "csca.pem"
+    csca.write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
+    reader = pcsc_stack.insert(issued_chips[0])
+    try:
+        mrz = sample_record(1).to_mrz()
+        code, out, err = run("verify", "--reader", reader, "--mrz-info", mrz.mrz_information, "--trust", csca, "--json")
+    finally:
+        pcsc_stack.remove()
+    assert code == 0, err
+    assert json.loads(out)["verdict"] == "GENUINE"
+
+
+from tests.support.pcsc import pcsc_stack  # noqa: E402,F401,F811  (fixture)
+import json  # noqa: E402

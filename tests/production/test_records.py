@@ -344,3 +344,34 @@ def test_random_files_give_results_or_input_error(tmp_path_factory, data, name):
         return
     for r in results:
         assert (r.record is None) != (r.error is None)
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, int, int]:
+    """(SOF marker, width, height) by walking the JPEG segments up to the frame header."""
+    assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"
+    pos = 2
+    while pos < len(data):
+        assert data[pos] == 0xFF
+        marker, length = data[pos + 1], int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            h, w = int.from_bytes(data[pos + 5 : pos + 7], "big"), int.from_bytes(data[pos + 7 : pos + 9], "big")
+            return marker, w, h
+        pos += 2 + length
+    raise AssertionError("no frame header")
+
+
+@pytest.mark.parametrize("photo", sorted((EXAMPLES / "photos").glob("*.jpg")), ids=lambda p: p.name)
+def test_example_photos_are_baseline_jpegs_of_sane_size(photo):
+    data = photo.read_bytes()
+    assert 5 * 1024 <= len(data) <= 20 * 1024
+    assert _jpeg_frame(data) == (0xC0, 240, 320)  # SOF0: baseline DCT
+
+
+def test_over_long_jsonl_line_is_one_error_and_reading_goes_on(tmp_path):
+    import cardkit.production.records as records
+
+    long = '{"full_name": "' + "A" * (records._MAX_LINE + 10) + '"}'
+    p = _write(tmp_path, "a.jsonl", long + "\n" + json.dumps(_row(), ensure_ascii=False) + "\n")
+    results = list(load_records(p, today=TODAY))
+    assert [(r.line, r.ok) for r in results] == [(1, False), (2, True)]
+    assert "longer than" in results[0].error.reasons[0]

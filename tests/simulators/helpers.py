@@ -103,7 +103,10 @@ class Terminal:
                 r = self.send(CommandApdu(0x00, 0xB0, off >> 8, off & 0xFF, le=n))
                 part = r.data
             else:
-                r = self.send(CommandApdu(0x00, 0xB1, 0x00, 0x00, tlv.encode(0x54, off.to_bytes(3, "big")), le=n + 4))
+                # Le counts the whole DO53 (tag, length, data): it stays within the block size
+                r = self.send(CommandApdu(0x00, 0xB1, 0x00, 0x00, tlv.encode(0x54, off.to_bytes(3, "big")),
+                                          le=min(block, n + 3)))
+                assert r.sw in (0x9000, 0x6282), hex(r.sw)
                 part = tlv.decode(r.data).value
             assert r.sw in (0x9000, 0x6282), hex(r.sw)
             assert part, "empty read"

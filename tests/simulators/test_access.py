@@ -8,8 +8,8 @@ from cardkit import tlv
 from cardkit.crypto.bac import Bac
 from cardkit.crypto.pace import Pace, Password
 from cardkit.crypto.sm import SecureMessaging
-from cardkit.errors import AuthenticationError, SecureMessagingError, StatusWordError
-from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.errors import AuthenticationError, StatusWordError
+from cardkit.iso7816 import CommandApdu
 from cardkit.lds import CardAccess, PaceInfo
 from simulators.emrtd import EmrtdChip
 
@@ -114,6 +114,12 @@ PACE_CASES = [
     ("0.4.0.127.0.7.2.2.4.1.1", 0, "MRZ"),  # DH-GM 3DES 1024/160
     ("0.4.0.127.0.7.2.2.4.1.4", 2, "CAN"),  # DH-GM AES-256 2048/256
     ("0.4.0.127.0.7.2.2.4.3.2", 0, "CAN"),  # DH-IM AES-128
+    ("0.4.0.127.0.7.2.2.4.3.1", 1, "MRZ"),  # DH-IM 3DES 2048/224
+    ("0.4.0.127.0.7.2.2.4.1.3", 0, "CAN"),  # DH-GM AES-192
+    ("0.4.0.127.0.7.2.2.4.2.4", 17, "MRZ"),  # ECDH-GM AES-256 brainpoolP512r1
+    ("0.4.0.127.0.7.2.2.4.4.3", 16, "CAN"),  # ECDH-IM AES-192 brainpoolP384r1
+    ("0.4.0.127.0.7.2.2.4.4.4", 18, "CAN"),  # ECDH-IM AES-256 secp521r1
+    ("0.4.0.127.0.7.2.2.4.2.2", 14, "CAN"),  # ECDH-GM AES-128 brainpoolP320r1 (no cryptography curve)
 ]
 
 
@@ -198,3 +204,18 @@ def test_pace_dh2048_answer_longer_than_le_256_is_refused():
     with pytest.raises(StatusWordError) as ei:
         t.run(Pace(Password.can(CAN), info))
     assert ei.value.sw == 0x6700
+
+
+def test_pace_aes_reads_past_32k_and_short_le_limit():
+    info = PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 13)
+    chip = _pace_chip([info])
+    t = Terminal(chip)
+    t.sm = SecureMessaging(t.run(Pace(Password.can(CAN), info)).keys)
+    t.select_app()
+    assert t.read_file(0x0102) == sample_files()["DG2"]  # B1 answers in DO85 under AES
+    # 226 bytes of DO53 pad to 240: with DO85, DO99, DO8E that is 257 bytes, one more than short Le allows
+    off = tlv.encode(0x54, (40000).to_bytes(3, "big"))
+    r = t.send(CommandApdu(0, 0xB1, 0, 0, off, le=226))
+    assert r.sw == 0x6700
+    r = t.send(CommandApdu(0, 0xB1, 0, 0, off, le=226, extended=True))
+    assert r.sw == 0x9000 and len(r.data) == 226

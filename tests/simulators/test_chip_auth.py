@@ -14,7 +14,7 @@ from cardkit.crypto.ca import ChipAuthentication
 from cardkit.crypto.keys import DH_GROUPS
 from cardkit.crypto.pace import Pace, Password
 from cardkit.crypto.sm import SecureMessaging
-from cardkit.errors import SecureMessagingError, StatusWordError
+from cardkit.errors import StatusWordError
 from cardkit.iso7816 import CommandApdu
 from cardkit.lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo,
                          ChipAuthenticationPublicKeyInfo, Dg14, Dg15, PaceInfo)

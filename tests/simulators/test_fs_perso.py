@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cardkit import tlv
-from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.iso7816 import CommandApdu
 from simulators.emrtd import EmrtdChip
 
 from .helpers import BIG, COM, DG1, VN_CARD_ACCESS, Terminal, perso_commands
@@ -242,3 +242,35 @@ def test_atr_is_well_formed():
         x ^= b
     assert x == 0  # TCK makes the XOR of T0..TCK zero
     assert atr[4:6] == b"\x80\x73"  # category 80, card capabilities (tag 7, length 3)
+
+
+def test_perso_md_examples_are_accepted(blank):
+    """The byte strings printed in simulators/PERSO.md are the ones the chip accepts."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "simulators" / "PERSO.md").read_text()
+    examples = [
+        "00 A4 04 0C 07 A0 00 00 02 47 10 01",
+        "00 DA 00 62 1C 62 1A 04 08 4C 38 39 38 39 30 32 43 04 06 36 39 30 38 30 36 04 06 39 34 30 36 32 33",
+        "00 DA 00 65 0B 65 09 66 07 02 31 32 33 34 35 36",
+        "00 DA DE AD",
+    ]
+    for ex in examples:
+        assert ex in doc, ex
+        assert blank.process_apdu(bytes.fromhex(ex.replace(" ", ""))) == b"\x90\x00", ex
+    from simulators._perso import mrz_key
+
+    assert blank.secrets.mrz_key == mrz_key("L898902C", "690806", "940623")
+    assert blank.secrets.pace_secrets == {2: b"123456"}
+    assert blank.life_cycle == "OPERATIONAL"
+
+
+def test_put_data_chain_must_keep_its_p1p2(blank):
+    t = Terminal(blank)
+    t.select_app()
+    assert t.raw("10DA006A0102") == b"\x90\x00"
+    assert _sw(t.raw("00DA006801AA")) == 0x6A86  # another data object in the middle of a chain
+    assert blank.volatile.chain is None
+    assert t.raw("10DA006A0102") == b"\x90\x00"
+    assert t.raw("00A4040C07A0000002471001") == b"\x90\x00"  # any other command breaks the chain
+    assert blank.volatile.chain is None

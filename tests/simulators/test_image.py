@@ -114,3 +114,51 @@ def test_secrets_not_in_error_messages(tmp_path, keys):
         EmrtdChip.load(path)
     assert "00" * 19 not in str(ei.value)
     assert DG1.hex() not in str(ei.value)
+
+
+def test_personalised_refuses_card_security():
+    with pytest.raises(KeyError):
+        EmrtdChip.personalised({"EF.CardSecurity": b"\x30\x00"}, document_number=DOC, date_of_birth=DOB,
+                               date_of_expiry=DOE)
+    with pytest.raises(KeyError):
+        EmrtdChip.personalised({"DG99": b"\x30\x00"}, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.dictionaries(st.integers(0x0101, 0x011E), st.binary(min_size=1, max_size=300), max_size=6),
+       st.sampled_from(["PERSONALISATION", "OPERATIONAL"]))
+def test_round_trip_property(files, life_cycle):
+    import tempfile
+    from pathlib import Path
+
+    chip = EmrtdChip.personalised({}, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE,
+                                  locked=life_cycle == "OPERATIONAL")
+    chip.files.update({fid: bytearray(v) for fid, v in files.items()})
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.image"
+        chip.save(path)
+        back = EmrtdChip.load(path)
+    assert back.files == chip.files and back.life_cycle == life_cycle
+
+
+@given(st.integers(0, 10_000), st.integers(0, 255))
+def test_any_corruption_gives_a_chip_or_parse_error(pos, value):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.image"
+        _IMAGE_CHIP.save(path)
+        raw = bytearray(path.read_bytes())
+        raw[pos % len(raw)] = value
+        path.write_bytes(bytes(raw))
+        try:
+            EmrtdChip.load(path)
+        except ParseError as e:
+            assert e.source == str(path)
+
+
+_IMAGE_CHIP = EmrtdChip.personalised({"DG1": DG1, "EF.CardAccess": b"\x31\x00"}, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE,
+                                     can=CAN, ca_private_key=ec.generate_private_key(ec.SECP256R1()), ca_key_id=1)

@@ -56,3 +56,42 @@ def test_specific_malformed_encodings():
     for hexa, want in cases.items():
         out = chip.process_apdu(bytes.fromhex(hexa))
         assert int.from_bytes(out[-2:], "big") == want, hexa
+
+
+@given(st.lists(st.tuples(
+    st.sampled_from([0xA4, 0xB0, 0xB1, 0x84, 0x82, 0x88, 0x22, 0x86, 0xE0, 0xD6, 0xDA, 0xCA]),
+    st.integers(0, 255), st.integers(0, 255), st.binary(max_size=60), st.one_of(st.none(), st.integers(1, 300))),
+    min_size=1, max_size=6))
+def test_random_commands_under_secure_messaging(commands):
+    """Well-wrapped random commands after BAC: the chip answers each inside the session, no internal error."""
+    from cardkit.crypto.bac import Bac
+    from cardkit.crypto.sm import SecureMessaging
+    from cardkit.errors import SecureMessagingError
+    from cardkit.iso7816 import CommandApdu
+
+    from .helpers import MRZ_INFO, Terminal
+
+    chip = _SM_CHIP
+    chip.power_on()
+    t = Terminal(chip)
+    t.select_app()
+    t.sm = SecureMessaging(t.run(Bac(MRZ_INFO)))
+    for ins, p1, p2, data, le in commands:
+        try:
+            r = t.send(CommandApdu(0x00, ins, p1, p2, data, le))
+        except SecureMessagingError:
+            break  # e.g. a plain 6700: the terminal's SM object refuses further use
+        assert 0x6100 <= r.sw <= 0x6FFF or r.sw == 0x9000
+        if chip.volatile.sm is None or chip.volatile.next_sm is not None:
+            break
+    assert chip.internal_errors == 0
+
+
+_SM_CHIP = locked_chip()
+
+
+def test_not_bytes_at_all():
+    chip = locked_chip()
+    for junk in (None, 5, "00A4040C", [0, 0xA4]):
+        assert chip.process_apdu(junk) == b"\x67\x00"
+    assert chip.internal_errors == 0

@@ -169,6 +169,21 @@ class PcscStack:
             "or `cardkit sim serve` holds it; try again when it has finished"
         )
 
+    def reserve(self) -> tuple[int, str]:
+        """Take a free vpcd slot for a card side run elsewhere (e.g. `cardkit sim serve --port`).
+
+        Returns (port, reader name); ``remove()`` releases it.
+        """
+        self.remove()
+        self.port, self.reader = self._take_slot()
+        self._stop = threading.Event()  # so remove() waits for the reader to be empty
+        return self.port, self.reader
+
+    def wait_for_card(self, present: bool = True) -> None:
+        """Wait (bounded) until the reserved reader shows a card (or none)."""
+        _wait(lambda: _card_in(self.reader) == present, self.timeout,
+              f"{self.reader!r} to {'hold a card' if present else 'be empty'}")
+
     def insert(self, chip: Any) -> str:
         """Bridge ``chip`` into a free vpcd slot; wait until PC/SC sees the card. Returns the reader name."""
         from simulators.vpcd import serve

@@ -24,6 +24,7 @@ class Pki:
     ds_key: Any
     signer: Any
     trust: Any
+    _csca_key: Any = None
 
 
 @functools.lru_cache(maxsize=None)
@@ -41,7 +42,7 @@ def make_pki(curve: str = "secp256r1") -> Pki:
     ds = make_ds(csca_signer, ds_key.public_key(), common_name="cardkit test DS")
     trust = TrustStore()
     trust.add_certificate(csca, "test CSCA")
-    return Pki(csca, ds_key, KeyFileSigner(private_key=ds_key, certificate=ds), trust)
+    return Pki(csca, ds_key, KeyFileSigner(private_key=ds_key, certificate=ds), trust, csca_key)
 
 
 def sample_record(n: int = 0, **changes: Any) -> Any:

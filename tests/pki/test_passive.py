@@ -1,0 +1,279 @@
+"""Passive Authentication: the good path and every bad-input case, each a specific FAILED finding."""
+
+import datetime as dt
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+from cardkit.checks import Status
+from cardkit.lds.sod import IcaoOid
+from cardkit.pki.certs import make_crl, make_link, make_csca, generate_private_key
+from cardkit.pki.passive import passive_authentication
+from cardkit.pki.signers import KeyFileSigner
+from cardkit.pki.sod_builder import build_sod
+from cardkit.pki.trust import TrustStore
+from tests.pki._pki import NOW, edit_signed_data, issue, make_pki, sample_dgs
+
+PKI = make_pki("ec-p256")
+DGS = sample_dgs()
+
+
+def store(*certs, crls=()):
+    t = TrustStore()
+    for c in certs:
+        t.add_certificate(c)
+    for c in crls:
+        t.add_crl(c)
+    return t
+
+
+TRUST = store(PKI.csca)
+
+
+def check(result, name):
+    found = [c for c in result.checks if c.name == name]
+    assert len(found) == 1, f"no single check {name!r} in {[c.name for c in result.checks]}"
+    return found[0]
+
+
+def failed(result, name, words=""):
+    c = check(result, name)
+    assert c.status is Status.FAILED, c
+    assert words in c.reason, c.reason
+    assert not result.passed
+    return c
+
+
+@pytest.mark.parametrize("key_type,pss,h", [("ec-p256", False, "sha256"), ("rsa-2048", True, "sha256"),
+                                           ("rsa-2048", False, "sha384"), ("ec-brainpoolp256r1", False, "sha512"),
+                                           ("ec-p384", False, "sha384")])
+def test_genuine_document_passes_every_step(key_type, pss, h):
+    pki = make_pki(key_type, pss=pss, hash_algorithm=h)
+    sod = build_sod(DGS, pki.ds_signer, hash_algorithm=h)
+    r = passive_authentication(sod, DGS, store(pki.csca), issuing_state="VNM")
+    assert r.passed, r.failures
+    assert r.ds_certificate == pki.ds and r.csca == pki.csca and r.hash_algorithm == h
+    assert r.signature_algorithm == ("RSASSA-PSS" if pss else pki.ds_signer.signature_algorithm)
+    statuses = {c.name: c.status for c in r.checks}
+    for name in ("SOD parse", "SOD structure", "eContent type", "signed attributes", "DS certificate", "SOD signature",
+                 "certificate path", "DS validity", "CSCA validity", "DS key usage", "country",
+                 "DG1 hash", "DG2 hash", "DG14 hash", "DG15 hash"):
+        assert statuses[name] is Status.PASSED, name
+    assert statuses["revocation"] is Status.SKIPPED  # no CRL loaded: said so, not passed
+
+
+def test_signer_by_ski_and_legacy_econtent_type_accepted():
+    sod = build_sod(DGS, PKI.ds_signer, signer_id="ski", econtent_type=IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
+    r = passive_authentication(sod, DGS, TRUST, issuing_state="VNM")
+    assert r.passed, r.failures
+    assert check(r, "eContent type").reason == "1.3.27.1.1.1"
+
+
+def test_corrupted_sod_is_a_parse_finding_not_a_crash():
+    sod = build_sod(DGS, PKI.ds_signer)
+    r = passive_authentication(sod[:40], DGS, TRUST)
+    failed(r, "SOD parse", "cannot be parsed")
+    assert check(r, "SOD signature").status is Status.SKIPPED
+
+
+def test_flipped_signature_byte_fails_the_signature():
+    def edit(sd):
+        si = sd["signer_infos"][0]
+        sig = bytearray(si["signature"].native)
+        sig[10] ^= 1
+        si["signature"] = bytes(sig)
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), DGS, TRUST)
+    failed(r, "SOD signature", "does not verify")
+
+
+def test_wrong_content_type():
+    sod = build_sod(DGS, PKI.ds_signer, econtent_type="1.2.840.113549.1.7.1")
+    r = passive_authentication(sod, DGS, TRUST)
+    failed(r, "eContent type", "not id-icao-ldsSecurityObject")
+
+
+def test_content_type_attribute_must_match_econtent_type():
+    def edit(sd):
+        sd["encap_content_info"]["content_type"] = IcaoOid.LDS_SECURITY_OBJECT_LEGACY
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), DGS, TRUST)
+    failed(r, "signed attributes", "differs from eContentType")
+
+
+def test_econtent_changed_after_signing_breaks_message_digest():
+    from asn1crypto import core
+
+    from cardkit.pki.sod_builder import build_lds_security_object
+
+    other = build_lds_security_object({1: b"\x61\x00"})
+
+    def edit(sd):
+        sd["encap_content_info"]["content"] = core.ParsableOctetString(other)
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), {1: b"\x61\x00"}, TRUST)
+    failed(r, "signed attributes", "messageDigest does not match")
+
+
+def test_missing_ds_certificate():
+    def edit(sd):
+        del sd["certificates"]
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), DGS, TRUST)
+    failed(r, "DS certificate", "carries no certificate")
+    assert check(r, "SOD signature").status is Status.SKIPPED
+
+
+def test_wrong_ds_certificate():
+    other = issue(PKI.csca_signer)
+
+    def edit(sd):
+        sd["certificates"] = [asn1_x509.Certificate.load(other.ds.public_bytes(serialization.Encoding.DER))]
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), DGS, TRUST)
+    failed(r, "DS certificate", "is the one the SignerInfo names")
+
+
+def test_tampered_data_group():
+    sod = build_sod(DGS, PKI.ds_signer)
+    changed = {**DGS, 2: DGS[2][:-1] + b"\x02"}
+    r = passive_authentication(sod, changed, TRUST, issuing_state="VNM")
+    failed(r, "DG2 hash", "does not match")
+    assert check(r, "DG1 hash").passed and check(r, "SOD signature").passed
+
+
+def test_listed_dg_not_read_is_reported_and_extra_dg_fails():
+    sod = build_sod({1: DGS[1], 2: DGS[2]}, PKI.ds_signer)
+    r = passive_authentication(sod, {1: DGS[1]}, TRUST)
+    c = check(r, "DG2 hash")
+    assert c.status is Status.SKIPPED and "listed in EF.SOD but was not read" in c.reason
+    assert r.passed
+    r = passive_authentication(sod, {1: DGS[1], 2: DGS[2], 11: b"\x6b\x00"}, TRUST)
+    failed(r, "DG11 hash", "not listed in EF.SOD")
+
+
+def test_expired_ds():
+    old = issue(PKI.csca_signer, not_before=NOW - dt.timedelta(days=400), validity_days=30)
+    r = passive_authentication(build_sod(DGS, old.ds_signer), DGS, TRUST)
+    failed(r, "DS validity", "expired")
+
+
+def test_ds_not_valid_at_signing_time():
+    sod = build_sod(DGS, PKI.ds_signer, signing_time=NOW - dt.timedelta(days=3000))
+    r = passive_authentication(sod, DGS, TRUST)
+    failed(r, "DS validity", "at signing time")
+
+
+def test_validity_checked_at_a_given_time():
+    sod = build_sod(DGS, PKI.ds_signer)
+    r = passive_authentication(sod, DGS, TRUST, at=NOW + dt.timedelta(days=365 * 20))
+    failed(r, "DS validity", "expired")
+    failed(r, "CSCA validity", "expired")
+
+
+def test_revoked_ds():
+    crl = make_crl(PKI.csca_signer, [PKI.ds])
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
+    failed(r, "revocation", "revoked on")
+
+
+def test_crl_without_the_ds_passes_revocation():
+    other = issue(PKI.csca_signer)
+    crl = make_crl(PKI.csca_signer, [other.ds])
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
+    assert check(r, "revocation").passed and r.passed
+
+
+def test_unknown_csca():
+    stranger = make_pki("ec-p256")
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(stranger.csca))
+    failed(r, "certificate path", "unknown CSCA")
+    assert check(r, "revocation").status is Status.SKIPPED
+
+
+def test_same_name_other_key_is_unknown_csca():
+    impostor = make_pki("ec-p256")  # also "TEST CSCA VN", another key
+    r = passive_authentication(build_sod(DGS, impostor.ds_signer), DGS, TRUST)
+    failed(r, "certificate path", "no CSCA in the trust store verifies")
+
+
+def test_country_mismatch_with_issuing_state():
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, TRUST, issuing_state="LAO")
+    failed(r, "country", "differs from the document's issuing state LAO")
+
+
+def test_country_mismatch_between_ds_and_csca():
+    key = generate_private_key("ec-p256")
+    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "LA"), x509.NameAttribute(NameOID.COMMON_NAME, "DS")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(PKI.csca.subject).public_key(key.public_key())
+        .serial_number(7).not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=99))
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .sign(PKI.csca_signer.private_key, PKI.csca_signer.private_key.public_key() and __import__(
+            "cryptography.hazmat.primitives.hashes", fromlist=["SHA256"]).SHA256())
+    )
+    signer = KeyFileSigner(key, cert)
+    r = passive_authentication(build_sod(DGS, signer), DGS, TRUST, issuing_state="VNM")
+    failed(r, "country", "DS country LA differs from CSCA country VN")
+
+
+def test_ds_key_usage_must_allow_signing():
+    cert = PKI.csca  # a CA certificate used as if it were a DS: keyCertSign, not digitalSignature
+    signer = KeyFileSigner(PKI.csca_signer.private_key, cert)
+    r = passive_authentication(build_sod(DGS, signer), DGS, TRUST)
+    failed(r, "DS key usage", "does not allow signing")
+
+
+def test_pss_parameters_come_from_the_signer_info():
+    pki = make_pki("rsa-2048", pss=True)
+
+    def edit(sd):
+        alg = sd["signer_infos"][0]["signature_algorithm"]
+        alg["parameters"]["salt_length"] = 20  # the signature was made with salt 32
+
+    sod = edit_signed_data(build_sod(DGS, pki.ds_signer), edit)
+    r = passive_authentication(sod, DGS, store(pki.csca))
+    failed(r, "SOD signature", "RSASSA-PSS signature does not verify")
+
+
+def test_signature_hash_must_equal_digest_algorithm():
+    def edit(sd):
+        sd["signer_infos"][0]["digest_algorithm"] = {"algorithm": "sha384"}
+
+    r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), edit), DGS, TRUST)
+    assert not r.passed
+    assert check(r, "signed attributes").failed
+
+
+def test_path_through_a_link_certificate():
+    old_key = generate_private_key("ec-p256")
+    old_signer = KeyFileSigner(old_key)
+    old = make_csca(old_signer, country="VN", common_name="TEST CSCA VN", not_before=NOW - dt.timedelta(days=30))
+    old_signer = old_signer.with_certificate(old)
+    new_key = generate_private_key("ec-p256")
+    new_signer = KeyFileSigner(new_key)
+    new = make_csca(new_signer, country="VN", common_name="TEST CSCA VN")
+    new_signer = new_signer.with_certificate(new)
+    link = make_link(new, old_signer)
+    pki = issue(new_signer)
+    sod = build_sod(DGS, pki.ds_signer)
+    r = passive_authentication(sod, DGS, store(old, link), issuing_state="VNM")
+    assert r.passed, r.failures
+    assert check(r, "certificate path").details["length"] == 3
+    r = passive_authentication(sod, DGS, store(link))  # a link alone does not reach a self-signed CSCA
+    failed(r, "certificate path", "does not reach a self-signed CSCA")
+
+
+def test_ds_path_is_verified_once_per_certificate(monkeypatch):
+    import cardkit.pki.trust as trust_mod
+
+    calls = []
+    real = trust_mod.verify_certificate
+    monkeypatch.setattr(trust_mod, "verify_certificate", lambda c, i: calls.append(c) or real(c, i))
+    t = store(PKI.csca)
+    for _ in range(5):
+        assert passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, t).passed
+    assert len(calls) == 1

@@ -1,0 +1,137 @@
+"""``cardkit lds show``: every kind of LDS file, text and JSON, name guessing, bad files (exit 2)."""
+
+import json
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cardkit import cli
+from cardkit.lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo
+
+TD1 = "IDVNM0000123453999000012345<<29001011M3001019VNM<<<<<<<<<<<6NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
+JPEG = b"\xff\xd8" + b"\x11" * 3000 + b"\xff\xd9"
+
+
+@click.command(add_help_option=False, context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def entry(args):
+    """Run ``cardkit.cli.main`` under CliRunner (output and exit code as the console script gives them)."""
+    sys.exit(cli.main(list(args)))
+
+
+def run(*args):
+    return CliRunner().invoke(entry, list(args))
+
+
+@pytest.fixture
+def dump(tmp_path):
+    d = tmp_path / "dump"
+    d.mkdir()
+    (d / "EF.COM").write_bytes(bytes.fromhex("60145F0104303130365F36063034303030305C026175"))
+    (d / "EF.CardAccess").write_bytes(bytes.fromhex(
+        "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"))
+    (d / "DG1").write_bytes(Dg1.build(TD1).raw)
+    (d / "DG2").write_bytes(Dg2.build(JPEG, "jpeg", 480, 640).raw)
+    (d / "DG13").write_bytes(Dg13Vn.build(id_number="001190012345", full_name="Nguyễn Thị Ánh Tuyết",
+                                          place_of_origin="Xã Lũng Cú, Tuyên Quang", sex="Nữ").raw)
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    (d / "DG15").write_bytes(Dg15.build(ec.derive_private_key(5, ec.SECP256R1()).public_key()).raw)
+    (d / "DG14").write_bytes(Dg14.build([PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 13)]).raw)
+    return d
+
+
+def test_com_text(dump):
+    r = run("lds", "show", str(dump / "EF.COM"))
+    assert r.exit_code == 0, r.output
+    assert "0106" in r.output and "DG1, DG2" in r.output
+
+
+def test_card_access_text(dump):
+    r = run("lds", "show", str(dump / "EF.CardAccess"))
+    assert r.exit_code == 0
+    assert "id-PACE-ECDH-GM-AES-CBC-CMAC-128" in r.output and "13" in r.output
+    assert "id-CA-ECDH-AES-CBC-CMAC-128" in r.output and "id-TA" in r.output
+
+
+def test_dg13_shows_diacritics(dump):
+    r = run("lds", "show", str(dump / "DG13"))
+    assert r.exit_code == 0
+    assert "Nguyễn Thị Ánh Tuyết" in r.output and "Xã Lũng Cú, Tuyên Quang" in r.output and "Nữ" in r.output
+
+
+def test_dg13_json_keeps_utf8(dump):
+    r = run("lds", "show", "--json", str(dump / "DG13"))
+    assert r.exit_code == 0
+    assert "Nguyễn Thị Ánh Tuyết" in r.output  # not \\u escapes
+    d = json.loads(r.output)
+    assert d["file"] == "DG13" and d["full_name"] == "Nguyễn Thị Ánh Tuyết" and d["id_number"] == "001190012345"
+
+
+def test_dg2_face_is_summarised_never_dumped(dump):
+    for args in (("lds", "show", str(dump / "DG2")), ("lds", "show", "--json", str(dump / "DG2"))):
+        r = run(*args)
+        assert r.exit_code == 0
+        assert "jpeg" in r.output and "480" in r.output and "640" in r.output and "3004" in r.output
+        assert "1111111111" not in r.output and len(r.output) < 6000
+
+
+def test_dg1_lines_and_fields(dump):
+    r = run("lds", "show", "--json", str(dump / "DG1"))
+    d = json.loads(r.output)
+    assert d["format"] == "TD1" and d["lines"][2] == TD1[60:] and d["issuing_state"] == "VNM"
+
+
+def test_dg14_and_dg15(dump):
+    r = run("lds", "show", "--json", str(dump / "DG14"))
+    assert json.loads(r.output)["infos"][0]["parameter_id"] == 13
+    r = run("lds", "show", "--json", str(dump / "DG15"))
+    assert json.loads(r.output)["key_type"] == "EC"
+
+
+def test_name_guessed_from_tag_and_overridden(dump, tmp_path):
+    odd = tmp_path / "whatever.bin"
+    odd.write_bytes((dump / "EF.COM").read_bytes())
+    r = run("lds", "show", "--json", str(odd))
+    assert json.loads(r.output)["file"] == "EF.COM"
+    r = run("lds", "show", "--name", "DG1", str(odd))
+    assert r.exit_code == 2
+    assert "outer tag is 60, expected 61" in r.output and len(r.output.strip().splitlines()) == 1
+    r = run("lds", "show", "--name", "EF.Nothing", str(odd))
+    assert r.exit_code == 2 and "not an LDS file name" in r.output
+
+
+def test_sod(tmp_path):
+    pki = pytest.importorskip("tests.pki._pki")
+    from cardkit.pki.sod_builder import build_sod
+
+    p = pki.make_pki()
+    sod = build_sod({1: Dg1.build(TD1).raw, 2: Dg2.build(JPEG, "jpeg", 4, 4).raw}, p.ds_signer)
+    f = tmp_path / "EF.SOD"
+    f.write_bytes(sod)
+    r = run("lds", "show", "--json", str(f))
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["file"] == "EF.SOD" and set(d["dg_hashes"]) == {"DG1", "DG2"} and d["hash_algorithm"] == "sha256"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x61\x05\x01", b"\x00\x00", b"\x6d\x03\x30\x01\x02", b"\x31\x02\x30\x00"])
+def test_bad_file_is_one_line_exit_2(tmp_path, content):
+    f = tmp_path / "bad"
+    f.write_bytes(content)
+    r = run("lds", "show", str(f))
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cardkit: ") and "Traceback" not in r.output
+
+
+def test_missing_file_exit_2(tmp_path):
+    r = run("lds", "show", str(tmp_path / "nope"))
+    assert r.exit_code == 2 and "cannot read" in r.output
+
+
+def test_help():
+    r = run("lds", "show", "--help")
+    assert r.exit_code == 0 and "--json" in r.output and "--name" in r.output
