@@ -95,7 +95,15 @@ def main() -> None:
         print(f"pcscd: skipped ({e})")
         return
     try:
-        reader = stack.insert(chip)
+        deadline = time.monotonic() + 180
+        while True:  # other test runs may hold both vpcd slots for a while: wait for one
+            try:
+                reader = stack.insert(chip)
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
         print(f"through pcscd + vpcd ({reader}):")
         for label, block, sfi in MODES:
             def run_pcsc(block=block, sfi=sfi):

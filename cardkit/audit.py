@@ -120,24 +120,27 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
             yield str(p), "sod"
 
 
-def _read(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > _MAX_FILE:
-        raise ParseError(f"{size} bytes is too large", source=str(path))
-    return path.read_bytes()
+def _read(path: str) -> bytes:
+    # os-level calls, not pathlib: this runs for every file of every dump.
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > _MAX_FILE:
+            raise ParseError(f"{size} bytes is too large", source=path)
+        return f.read()
+
+
+_DG_FILES = {f"DG{n}": n for n in range(1, 17)}
 
 
 def _issuing_state(dg1: bytes) -> str | None:
+    """The issuing state from DG1's MRZ (positions 3-5 in TD1, TD2 and TD3 alike, 9303-3 §4.2)."""
     try:
         from .lds import Dg1
 
-        d = Dg1.from_bytes(dg1)
-        try:
-            return d.mrz.issuing_state
-        except Exception:  # a bad check digit must not hide the state: it is at a fixed place
-            return d.mrz_text[2:5]
-    except Exception:
+        state = Dg1.from_bytes(dg1).mrz_text[2:5]
+    except Exception:  # DG1 itself is judged by its hash; a broken one only loses the country check
         return None
+    return state if len(state) == 3 else None
 
 
 def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
@@ -148,19 +151,20 @@ def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
         dgs: dict[int, bytes] = {}
         state = None
         if kind == "dump":
-            d = Path(path)
-            sod_path = d / "EF.SOD"
-            if not sod_path.is_file():
+            sod_path = None
+            with os.scandir(path) as entries:
+                for e in entries:
+                    if e.name == "EF.SOD":
+                        sod_path = e.path
+                    elif e.name in _DG_FILES:
+                        dgs[_DG_FILES[e.name]] = _read(e.path)
+            if sod_path is None:
                 return AuditItem(path, kind, UNREADABLE, ("the dump has no EF.SOD",), None)
             sod_bytes = _read(sod_path)
-            for n in range(1, 17):
-                f = d / f"DG{n}"
-                if f.is_file():
-                    dgs[n] = _read(f)
             if 1 in dgs:
                 state = _issuing_state(dgs[1])
         else:
-            sod_bytes = _read(Path(path))
+            sod_bytes = _read(path)
     except (OSError, ParseError) as e:
         return AuditItem(path, kind, UNREADABLE, (f"cannot read: {getattr(e, 'strerror', None) or e}",), None)
     result = passive_authentication(sod_bytes, dgs, trust, issuing_state=state, at=at)
@@ -171,7 +175,9 @@ def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
     passed = {c.name for c in checks if c.status is Status.PASSED}
     ok = not failures and all(n in passed for n in _REQUIRED)
     ds = result.ds_certificate
-    ds_name = f"{ds.subject.rfc4514_string()} #{ds.serial_number:X}" if ds is not None else None
+    ds_name = None
+    if ds is not None:
+        ds_name = trust.memo(("audit-ds", ds), lambda: f"{ds.subject.rfc4514_string()} #{ds.serial_number:X}")
     return AuditItem(path, kind, GENUINE if ok else FAILED, failures, ds_name, checks)
 
 

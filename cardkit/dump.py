@@ -50,6 +50,9 @@ def _check_file(name: str, data: bytes, source: str) -> None:
 def write_dump(path: str | Path, files: dict[str, bytes], report: dict[str, Any] | None = None) -> Path:
     """Write ``files`` (and ``report.json``) into the dump directory ``path``; mode 0700/0600.
 
+    LDS files (and ``report.json``) already in the directory that are not part of this dump are
+    removed, so that a dump never mixes two chips.
+
     Args:
         path: the dump directory; made if missing (its parents too).
         files: LDS file name -> raw bytes; names must be dump file names.
@@ -68,6 +71,10 @@ def write_dump(path: str | Path, files: dict[str, bytes], report: dict[str, Any]
     try:
         d.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(d, 0o700)
+        # A dump is one chip: files left by an earlier dump in the same directory would mix two cards.
+        for stale in [*(n for n in DUMP_FILE_NAMES if n not in files), *(["report.json"] if report is None else [])]:
+            if (d / stale).is_file():
+                (d / stale).unlink()
         for name, data in files.items():
             _write_private(d / name, bytes(data))
         if report is not None:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cardkit import cli
-from cardkit.lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo
+from cardkit.lds import Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo
 
 TD1 = "IDVNM0000123453999000012345<<29001011M3001019VNM<<<<<<<<<<<6NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
 JPEG = b"\xff\xd8" + b"\x11" * 3000 + b"\xff\xd9"

@@ -102,7 +102,7 @@ def test_wrong_can_is_exit_3_with_one_line(vn, capsys):
     image, info = vn
     code, out, err = run(capsys, "verify", "--sim", image, "--can", "000000", "--trust", info.csca_path)
     assert code == 3
-    assert err.count("\n") == 1 and err.startswith("cardkit: stopped at access_control")
+    assert err.count("\n") == 1 and err.startswith("cardkit: INCOMPLETE: stopped at access_control")
     assert "INCOMPLETE" in out and "000000" not in out + err
 
 
@@ -116,8 +116,8 @@ def test_unknown_csca_is_exit_1(vn, capsys, tmp_path):
     image, info = vn
     (tmp_path / "fr").mkdir()
     _, _, other = make_td1_card(tmp_path / "fr")  # a French CSCA: not the one that signed this card
-    code, out, _ = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", other.csca_path, "--json")
-    assert code == 1
+    code, out, err = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", other.csca_path, "--json")
+    assert code == 1 and err.startswith("cardkit: NOT_GENUINE: failed: passive_authentication")
     d = json.loads(out)
     assert d["verdict"] == "NOT_GENUINE"
     assert {c["name"]: c["status"] for c in d["checks"]}["passive_authentication"] == "FAILED"
@@ -158,6 +158,8 @@ def test_bad_dump_is_exit_2_naming_the_file(vn, capsys, tmp_path):
         (["verify", "--sim", "missing.image", "--can", "123456", "--trust", "CSCA"], "does not exist"),
         (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--at", "yesterday"], "--at"),
         (["read", "--sim", "IMG", "--can", "123456"], "--out"),
+        (["verify", "--dump", "IMG", "--can", "123456", "--trust", "CSCA"], "not a CAN"),
+        (["verify", "--dump", "IMG", "--trust", "CSCA", "--sfi"], "need a chip"),
     ],
 )
 def test_usage_errors_are_exit_2(vn, capsys, args, text):

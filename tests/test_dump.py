@@ -51,6 +51,13 @@ def test_existing_world_readable_file_is_made_private(tmp_path):
     assert (d / "DG1").read_bytes() == DG1
 
 
+def test_rewriting_a_dump_removes_the_files_of_the_previous_one(tmp_path):
+    write_dump(tmp_path, {"EF.COM": COM, "DG1": DG1, "EF.CardAccess": CARD_ACCESS}, {"verdict": "GENUINE"})
+    (tmp_path / "notes.txt").write_text("mine")
+    write_dump(tmp_path, {"DG1": DG1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DG1", "notes.txt"]
+
+
 def test_unknown_name_refused(tmp_path):
     with pytest.raises(InputError, match="EF.CardSecurity"):
         write_dump(tmp_path / "d", {"EF.CardSecurity": b"\x30\x00"})

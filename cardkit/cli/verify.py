@@ -127,5 +127,5 @@ def show(report: Any, *, as_json: bool, face_out: Path | None) -> None:
         from ..report import render
 
         render(report, Console(soft_wrap=False), face_path=face_path)
-    if report.stopped_at and report.verdict.value == "INCOMPLETE":
-        click.echo(f"cardkit: {report.verdict_reason}", err=True)
+    if report.exit_code:  # one line for scripts and logs, whatever the output format
+        click.echo(f"cardkit: {report.verdict.value}: {report.verdict_reason}", err=True)

@@ -195,13 +195,14 @@ class ChipAuthentication:
             self.state = CaState.GA_SENT
             return CommandApdu(0x00, 0x86, 0x00, 0x00, tlv.encode(0x7C, tlv.encode(0x80, pub)), le=256)
         if self.state is CaState.GA_SENT:
-            try:
-                outer = tlv.decode(resp.data) if resp.data else None
-            except ParseError:
-                outer = None
-                raise self._fail("malformed GENERAL AUTHENTICATE response") from None
-            if outer is not None and outer.tag != 0x7C:
-                raise self._fail("GENERAL AUTHENTICATE response is not 7C")
+            # CA v1 answers an empty dynamic authentication data object (7C 00); tolerate no data at all.
+            if resp.data:
+                try:
+                    outer = tlv.decode(resp.data)
+                except ParseError:
+                    raise self._fail("malformed GENERAL AUTHENTICATE response") from None
+                if outer.tag != 0x7C:
+                    raise self._fail("GENERAL AUTHENTICATE response is not 7C")
         elif resp.data:
             raise self._fail("MSE:Set KAT answered with data")
         self._result = self._pending

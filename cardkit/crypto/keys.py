@@ -313,6 +313,7 @@ class DhPublicKey:
 
     @property
     def group(self) -> DhGroup:
+        """The standardized group object when the parameters are one (RFC 5114), else an explicit one."""
         for grp in DH_GROUPS.values():
             if (grp.p, grp.g) == (self.p, self.g) and self.q in (None, grp.q):
                 return grp

@@ -428,6 +428,9 @@ class ChipPace:
         try:
             dos = _dyn(data, step, (0x81, 0x83, 0x85))
             out = [self._ga1, self._ga2, self._ga3, self._ga4][self._step - 1](dos, step)
+        except ParseError as e:
+            self._step = 99
+            raise ProtocolError(str(e), step=step) from None  # e.g. an invalid terminal key
         except Exception:
             self._step = 99
             raise

@@ -62,6 +62,7 @@ class _Channel:
 
     @property
     def cipher(self) -> str:
+        """The session cipher: "3DES", "AES-128", "AES-192" or "AES-256"."""
         return self._keys.cipher
 
     @property

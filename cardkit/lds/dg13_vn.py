@@ -158,7 +158,11 @@ class Dg13Vn:
         extra = sorted(((int(n), bytes(d)) for n, d in unknown), key=lambda x: x[0])
         for n, d in extra:
             check_build(n not in _BY_NUMBER and n != _PARENTS, f"unknown field {n} is a known number", _WHAT)
-            _Values.load(d, strict=True)  # must be a field SEQUENCE
+            try:  # must be a field SEQUENCE starting with its number
+                ok = _Values.load(d, strict=True)[0].parse(core.Integer).native == n
+            except (ValueError, TypeError, KeyError, IndexError):
+                ok = False
+            check_build(ok, f"unknown field {n} is not a DER SEQUENCE {{ INTEGER {n}, ... }}", _WHAT)
         items: list[tuple[int, _Values]] = []
         for attr, (n, kind) in FIELD_NUMBERS.items():
             v = norm.get(attr)

@@ -21,7 +21,7 @@ from typing import Any, Union
 
 from asn1crypto import core
 
-from ..errors import ParseError
+from ..errors import InputError, ParseError
 
 __all__ = [
     "PaceInfo",
@@ -357,8 +357,20 @@ def decode_infos(der: bytes, what: str) -> tuple[SecurityInfo, ...]:
 
 
 def encode_infos(infos: tuple[SecurityInfo, ...] | list[SecurityInfo]) -> bytes:
-    """DER SET OF the infos (asn1crypto sorts the elements as DER requires)."""
-    return _Infos([core.Any.load(i.to_der()) for i in infos]).dump(force=True)
+    """DER SET OF the infos (asn1crypto sorts the elements as DER requires).
+
+    Raises:
+        InputError: an info that cannot be encoded (bad OID, key DER that is not DER ...).
+    """
+    ders = []
+    for n, info in enumerate(infos, 1):
+        if not isinstance(info, _Info):
+            raise InputError(f"SecurityInfos: item {n} is a {type(info).__name__}, not a SecurityInfo")
+        try:
+            ders.append(core.Any.load(info.to_der()))
+        except (ValueError, TypeError, KeyError, OverflowError) as e:
+            raise InputError(f"SecurityInfos: cannot encode {type(info).__name__} {n}: {e}") from None
+    return _Infos(ders).dump(force=True)
 
 
 # --- the container shared by EF.CardAccess and DG14 ---------------------------------------------

@@ -91,6 +91,33 @@ def _load_certificate(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
+_CERT_SETS: dict[bytes, tuple[bytes, ...]] = {}
+
+
+def _certificates(field_value: core.Asn1Value) -> tuple[bytes, ...]:
+    """DER of each certificate in SignedData.certificates, cached by the field's bytes.
+
+    Every SOD of one Document Signer carries the same certificate bytes; parsing them once
+    per process is what keeps a bulk audit fast.
+    """
+    if isinstance(field_value, core.Void):
+        return ()
+    key = field_value.contents
+    hit = _CERT_SETS.get(key)
+    if hit is not None:
+        return hit
+    ders = tuple(c.chosen.dump() for c in field_value if c.name == "certificate")
+    for der in ders:
+        try:
+            _load_certificate(der)
+        except ValueError as e:
+            raise ParseError(f"a certificate in SignedData cannot be read: {e}") from None
+    if len(_CERT_SETS) >= 256:
+        _CERT_SETS.clear()  # bounded: a fresh start is cheaper than an LRU here
+    _CERT_SETS[key] = ders
+    return ders
+
+
 @dataclass(frozen=True, slots=True)
 class SignerInfoData:
     """The one SignerInfo of EF.SOD, with the exact bytes that were signed (RFC 5652 §5.3)."""
@@ -110,12 +137,7 @@ class SignerInfoData:
     signature: bytes = field(repr=False)
 
 
-def _attr_values(attrs: cms.CMSAttributes, name: str) -> list[core.Asn1Value]:
-    out = []
-    for attr in attrs:
-        if attr["type"].native == name:
-            out.extend(attr["values"])
-    return out
+_CONTENT_TYPE, _MESSAGE_DIGEST, _SIGNING_TIME = "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5"
 
 
 def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
@@ -137,11 +159,14 @@ def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
     if not isinstance(attrs, core.Void) and len(attrs):
         # [0] IMPLICIT on the wire; the signature covers the same bytes with the SET tag (RFC 5652 §5.4).
         signed = b"\x31" + attrs.dump()[1:]
-        content_types = [v.dotted for v in _attr_values(attrs, "content_type")]
-        digests = [bytes(v.native) for v in _attr_values(attrs, "message_digest")]
-        times = _attr_values(attrs, "signing_time")
-        if times:
-            signing_time = times[0].chosen.native
+        for attr in attrs:
+            oid = attr["type"].dotted
+            if oid == _CONTENT_TYPE:
+                content_types.extend(v.dotted for v in attr["values"])
+            elif oid == _MESSAGE_DIGEST:
+                digests.extend(bytes(v.native) for v in attr["values"])
+            elif oid == _SIGNING_TIME and signing_time is None:
+                signing_time = attr["values"][0].chosen.native
     alg = si["signature_algorithm"]
     return SignerInfoData(
         version=si["version"].native if isinstance(si["version"].native, int) else int(si["version"].native[1:]),
@@ -259,16 +284,7 @@ class Sod:
             raise ParseError(f"LDSSecurityObject version {version}, expected 0 or 1")
         if version == 1 and lds_version is None:
             raise ParseError("LDSSecurityObject v1 without ldsVersionInfo")
-        certs: list[bytes] = []
-        if not isinstance(sd["certificates"], core.Void):
-            for choice in sd["certificates"]:
-                if choice.name == "certificate":
-                    certs.append(choice.chosen.dump())
-        for der in certs:
-            try:
-                _load_certificate(der)
-            except ValueError as e:
-                raise ParseError(f"a certificate in SignedData cannot be read: {e}") from None
+        certs = _certificates(sd["certificates"])
         infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
         if not infos:
             raise ParseError("SignedData has no SignerInfo")
@@ -284,6 +300,6 @@ class Sod:
             unicode_version=unicode_version,
             signed_data_version=int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
             digest_algorithms=tuple(a["algorithm"].native for a in sd["digest_algorithms"]),
-            certificate_ders=tuple(certs),
+            certificate_ders=certs,
             signer_infos=infos,
         )

@@ -157,10 +157,9 @@ def passive_authentication(
         checks.append(Check("DS certificate", Status.FAILED, why))
         _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "no DS certificate")
     else:
-        checks.append(Check("DS certificate", Status.PASSED, ds.subject.rfc4514_string(),
-                            {"serial": f"{ds.serial_number:X}"}))
+        checks.append(trust.memo(("pa-ds", ds), lambda: _ds_facts(ds, trust, now)).ds_check)  # type: ignore[attr-defined]
         try:
-            sig_name, _ = verify_signer_info(si, ds.public_key())
+            sig_name, _ = verify_signer_info(si, trust.memo(("key", ds), ds.public_key))
             checks.append(Check("SOD signature", Status.PASSED, f"{sig_name} with the DS key"))
         except VerificationError as e:
             checks.append(Check("SOD signature", Status.FAILED, str(e)))
@@ -169,17 +168,63 @@ def passive_authentication(
     return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
 
 
+@dataclass(frozen=True)
+class _DsFacts:
+    """What does not change between documents signed by one DS certificate (computed once per store)."""
+
+    ds_check: Check
+    path_ok: bool
+    path_check: Check
+    csca: x509.Certificate | None
+    validity_ok: Check
+    csca_ok: Check | None
+    key_usage: Check
+    revocation: Check
+    ds_country: str | None
+    csca_country: str | None
+
+
+def _ds_facts(ds: x509.Certificate, trust: TrustStore, now: dt.datetime) -> _DsFacts:
+    path = trust.path(ds)
+    if path.ok:
+        chain = " -> ".join(c.subject.rfc4514_string() for c in path.chain[1:])
+        path_check = Check("certificate path", Status.PASSED, f"DS -> {chain}", {"length": len(path.chain)})
+        rev = trust.revocation(ds, now)
+        revocation = Check("revocation", rev.status, rev.reason)
+    else:
+        path_check = Check("certificate path", Status.FAILED, f"unknown CSCA: {path.reason}",
+                           {"issuer": ds.issuer.rfc4514_string()})
+        revocation = Check("revocation", Status.SKIPPED, "no trusted CSCA")
+    try:
+        ku = ds.extensions.get_extension_for_class(x509.KeyUsage).value
+        ok = ku.digital_signature and not ku.key_cert_sign
+        key_usage = Check("DS key usage", Status.PASSED if ok else Status.FAILED,
+                          "digitalSignature" if ok else "the DS certificate's key usage does not allow signing documents")
+    except x509.ExtensionNotFound:
+        key_usage = Check("DS key usage", Status.FAILED, "the DS certificate has no key usage extension")
+    csca = path.issuer
+    return _DsFacts(
+        ds_check=Check("DS certificate", Status.PASSED, ds.subject.rfc4514_string(), {"serial": f"{ds.serial_number:X}"}),
+        path_ok=path.ok,
+        path_check=path_check,
+        csca=csca,
+        validity_ok=Check("DS validity", Status.PASSED,
+                          f"valid {ds.not_valid_before_utc:%Y-%m-%d} to {ds.not_valid_after_utc:%Y-%m-%d}"),
+        csca_ok=None if csca is None else Check("CSCA validity", Status.PASSED,
+                                                f"valid until {csca.not_valid_after_utc:%Y-%m-%d}"),
+        key_usage=key_usage,
+        revocation=revocation,
+        ds_country=_country(ds.subject),
+        csca_country=_country(csca.subject) if csca is not None else None,
+    )
+
+
 def _certificate_checks(
     checks: list[Check], ds: x509.Certificate, signing_time: dt.datetime | None, trust: TrustStore,
     now: dt.datetime, issuing_state: str | None,
 ) -> x509.Certificate | None:
-    path = trust.path(ds)
-    if not path.ok:
-        checks.append(Check("certificate path", Status.FAILED, f"unknown CSCA: {path.reason}",
-                            {"issuer": ds.issuer.rfc4514_string()}))
-    else:
-        chain = " -> ".join(c.subject.rfc4514_string() for c in path.chain[1:])
-        checks.append(Check("certificate path", Status.PASSED, f"DS -> {chain}", {"length": len(path.chain)}))
+    facts: _DsFacts = trust.memo(("pa-ds", ds), lambda: _ds_facts(ds, trust, now))  # type: ignore[assignment]
+    checks.append(facts.path_check)
     problems = []
     if signing_time is not None:
         st = signing_time if signing_time.tzinfo else signing_time.replace(tzinfo=dt.timezone.utc)
@@ -189,41 +234,33 @@ def _certificate_checks(
     bad = _validity(ds, now)
     if bad:
         problems.append(bad)
-    checks.append(Check("DS validity", Status.FAILED if problems else Status.PASSED,
-                        "; ".join(problems) or f"valid {ds.not_valid_before_utc:%Y-%m-%d} to {ds.not_valid_after_utc:%Y-%m-%d}"))
-    csca = path.issuer
+    checks.append(Check("DS validity", Status.FAILED, "; ".join(problems)) if problems else facts.validity_ok)
+    csca = facts.csca
     if csca is None:
         checks.append(Check("CSCA validity", Status.SKIPPED, "no CSCA"))
     else:
         bad = _validity(csca, now)
-        checks.append(Check("CSCA validity", Status.FAILED if bad else Status.PASSED, bad or
-                            f"valid until {csca.not_valid_after_utc:%Y-%m-%d}"))
-    try:
-        ku = ds.extensions.get_extension_for_class(x509.KeyUsage).value
-        ok = ku.digital_signature and not ku.key_cert_sign
-        checks.append(Check("DS key usage", Status.PASSED if ok else Status.FAILED,
-                            "digitalSignature" if ok else "the DS certificate's key usage does not allow signing documents"))
-    except x509.ExtensionNotFound:
-        checks.append(Check("DS key usage", Status.FAILED, "the DS certificate has no key usage extension"))
-    if path.ok:
-        rev = trust.revocation(ds, now)
-        checks.append(Check("revocation", rev.status, rev.reason))
-    else:
-        checks.append(Check("revocation", Status.SKIPPED, "no trusted CSCA"))
-    ds_c, ca_c = _country(ds.subject), _country(csca.subject) if csca is not None else None
+        checks.append(Check("CSCA validity", Status.FAILED, bad) if bad else facts.csca_ok)  # type: ignore[arg-type]
+    checks.append(facts.key_usage)
+    checks.append(facts.revocation)
+    checks.append(trust.memo(("pa-country", ds, issuing_state), lambda: _country_check(facts, issuing_state)))  # type: ignore[arg-type]
+    return csca
+
+
+def _country_check(facts: _DsFacts, issuing_state: str | None) -> Check:
+    ds_c, ca_c = facts.ds_country, facts.csca_country
     doc_c = alpha2(issuing_state) if issuing_state else None
     problems = []
     if ds_c is None:
         problems.append("the DS certificate names no country")
-    if csca is not None and ds_c != ca_c:
+    if facts.csca is not None and ds_c != ca_c:
         problems.append(f"DS country {ds_c} differs from CSCA country {ca_c}")
     if issuing_state is not None and doc_c is None:
         problems.append(f"issuing state {issuing_state!r} is not a known country code")
     elif doc_c is not None and doc_c != ds_c:
         problems.append(f"DS country {ds_c} differs from the document's issuing state {issuing_state}")
     reason = "; ".join(problems) or f"{ds_c}" + (f" = {issuing_state}" if issuing_state else " (issuing state not given)")
-    checks.append(Check("country", Status.FAILED if problems else Status.PASSED, reason))
-    return csca
+    return Check("country", Status.FAILED if problems else Status.PASSED, reason)
 
 
 def _dg_checks(checks: list[Check], sod: Sod, data_groups: dict[int, bytes]) -> None:

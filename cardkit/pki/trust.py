@@ -14,7 +14,7 @@ given DS certificate is cached (``path``), so a bulk audit verifies each DS cert
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,17 @@ class TrustStore:
     _crls_by_issuer: dict[bytes, list[x509.CertificateRevocationList]] = field(default_factory=dict, repr=False)
     _paths: dict[bytes, CertPath] = field(default_factory=dict, repr=False)
     _pending_crls: list[tuple[x509.CertificateRevocationList, str]] = field(default_factory=list, repr=False)
+    _memo: dict[object, object] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: object, make: Callable[[], object]) -> object:
+        """A value computed once per trust store state (Passive Authentication caches per-DS facts here)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            value = self._memo[key] = make()
+            return value
 
     @classmethod
     def load(cls, paths: Iterable[Path | str], crls: Iterable[Path | str] = ()) -> TrustStore:
@@ -155,6 +166,7 @@ class TrustStore:
         self.cscas.append(cert)
         self._by_subject.setdefault(key, []).append(cert)
         self._paths.clear()
+        self._memo.clear()
 
     def add_master_list(self, ml: object, source: str = "<master list>") -> None:
         """Trust the CSCAs of a master list whose signature and signer verify; else record why not."""
@@ -182,6 +194,7 @@ class TrustStore:
             self._crls_by_issuer.setdefault(crl.issuer.public_bytes(), []).append(crl)
         self._pending_crls.clear()
         self._paths.clear()
+        self._memo.clear()
 
     def add_crl(self, crl: x509.CertificateRevocationList, source: str = "<crl>") -> None:
         """Add one CRL (verified against the CSCAs now in the store)."""

@@ -156,3 +156,19 @@ def test_rng_draw_order_and_repr():
     bac.receive(ResponseApdu.from_bytes(h(V["get_challenge_response"])))
     assert rng.remaining == []
     assert "L898902C" not in repr(bac) and "redacted" in repr(bac)
+
+
+def test_transcript_replay_bac_then_sm():
+    """The BAC transcript then the D.4 SM transcript, as the card layer's replay will drive them."""
+    from cardkit.crypto.sm import SecureMessaging
+
+    sm_v = load_vector("sm_d4")
+    bac = Bac(V["mrz_information"], rng=scripted_rng(*V["rng_draws"]))
+    cmd = bac.start()
+    for expected, response in V["transcript"]:
+        assert cmd.to_bytes().hex().upper() == expected
+        cmd = bac.receive(ResponseApdu.from_bytes(h(response)))
+    sm = SecureMessaging(bac.result)
+    for step, (protected, response) in zip(sm_v["steps"], sm_v["transcript"]):
+        assert sm.wrap(CommandApdu.from_bytes(h(step["command"]))).to_bytes().hex().upper() == protected
+        assert sm.unwrap(ResponseApdu.from_bytes(h(response))).to_bytes().hex().upper() == step["plain_response"]

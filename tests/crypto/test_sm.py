@@ -215,3 +215,23 @@ def test_wrap_unwrap_roundtrip(cipher, keybytes, ssc, cmd, rdata, sw):
     resp = ResponseApdu(rdata, sw)
     assert term.unwrap(ResponseApdu.from_bytes(chip.wrap_response(resp).to_bytes())) == resp
     assert term.ssc == chip.ssc
+
+
+@given(st.binary(max_size=120), st.integers(0, 0xFFFF))
+def test_any_response_gives_a_response_or_sm_error(data, sw):
+    sm = _after_first_command()
+    try:
+        out = sm.unwrap(ResponseApdu(data, sw))
+    except SecureMessagingError:
+        assert sm.broken
+    else:
+        assert out == ResponseApdu(b"", sw) and not data
+
+
+@given(st.binary(max_size=120), st.integers(0, 255))
+def test_any_command_gives_a_command_or_sm_error(data, ins):
+    chip = ChipSecureMessaging(KEYS)
+    try:
+        chip.unwrap_command(CommandApdu(0x0C, ins, 0, 0, data))
+    except SecureMessagingError:
+        assert chip.broken

@@ -118,3 +118,11 @@ def test_hostile_inputs_are_bounded(name):
 @given(st.sampled_from(sorted(CLASSES)), st.binary(max_size=120))
 def test_any_class_any_bytes(name, data):
     value_or_parse_error(CLASSES[name], data)
+
+
+@given(st.integers(3, 10) | st.just(16), st.binary(max_size=300))
+def test_data_group_roundtrip(dg, content):
+    d = DataGroup.build(dg, content)
+    back = DataGroup.from_bytes(d.to_bytes())
+    assert back == d and (back.dg, back.content) == (dg, content)
+    assert decode_file(f"DG{dg}", d.to_bytes()) == d

@@ -161,6 +161,10 @@ def test_build_refuses_bad_input():
         Dg13Vn.build(full_name=123)
     with pytest.raises(InputError):
         Dg13Vn.build(unknown=[(2, F(2, U("x")))])
+    with pytest.raises(InputError):
+        Dg13Vn.build(unknown=[(17, F(18, U("x")))])
+    with pytest.raises(InputError):
+        Dg13Vn.build(unknown=[(17, H("3003"))])
     with pytest.raises(TypeError):
         Dg13Vn.build(nickname="x")
 

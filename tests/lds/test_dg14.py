@@ -47,7 +47,8 @@ def test_accessors_and_inner_set():
     assert d.ca_infos == (CA,) and d.ca_public_keys == (PK,) and d.aa_info == AA and d.pace_infos == (PACE,)
     assert d.unknown == (UNKNOWN,) and d.unknown[0].raw == UNKNOWN.raw
     assert d.ca_public_keys[0].public_key_info == SPKI  # DER SPKI as stored
-    assert d.security_infos.to_bytes() == d.to_bytes()[2:] or d.security_infos.to_bytes() == d.to_bytes()[3:]
+    data = d.to_bytes()
+    assert data[:2] == H("6E81") and d.security_infos.to_bytes() == data[3:]  # 6E 81 BD, then the SET
     assert d.to_dict()["infos"][0]["type"]
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from cardkit.errors import InputError, ParseError
-from cardkit.lds import Dg2, FaceImage, FeaturePoint
+from cardkit.lds import Dg2, FeaturePoint
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 

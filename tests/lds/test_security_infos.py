@@ -27,7 +27,6 @@ EC_SPKI = ec.derive_private_key(7, ec.SECP256R1()).public_key().public_bytes(
 DH_SPKI = T("30", T("30", H("06072A8648CE3E0201") + T("30", H("020117") + H("020105") + H("02010B")))
               + T("03", H("00") + H("020103")))
 
-OID_PACE_GM = H("060A04007F0007020204020202")[:0] + H("060A04007F00070202040202")
 INFO_CASES = [
     (PaceInfo(PACE_GM_AES128, 2, 13), PACE_INFO_DER),
     (PaceInfo("0.4.0.127.0.7.2.2.4.1.1", 2, None), T("30", H("060A04007F00070202040101") + H("020102"))),
@@ -125,6 +124,17 @@ def test_accessors():
     assert len(s.ca_infos) == 2 and len(s.ca_public_keys) == 2 and len(s.ta_infos) == 2
     assert s.aa_info == ActiveAuthenticationInfo() and len(s.unknown) == 1
     assert SecurityInfos.build([]).aa_info is None
+
+
+def test_build_refuses_what_cannot_be_encoded():
+    from cardkit.errors import InputError
+
+    for bad in (PaceInfo("not an oid", 2, 13), ChipAuthenticationPublicKeyInfo(ID_PK_EC, b"\x30\x05"), "PaceInfo"):
+        with pytest.raises(InputError):
+            SecurityInfos.build([bad])
+
+
+ID_PK_EC = "0.4.0.127.0.7.2.2.1.2"
 
 
 def test_set_refuses_other_things():

@@ -2,7 +2,9 @@
 
 ``PcscStack`` (context manager) and the session-scoped ``pcsc_stack`` pytest fixture:
 - if pcscd is not running, start ``/usr/sbin/pcscd -f`` (as root) and remember its PID; at the
-  end stop exactly that process (SIGTERM, wait, SIGKILL only if it will not go);
+  end stop exactly that process (SIGTERM, wait, SIGKILL only if it will not go) — but only once
+  no other test run on this machine still uses it: each stack holds a shared lock on
+  ``cardkit-pcscd-users.lock``, and the last one out stops the recorded pcscd;
 - wait until pyscard lists the vpcd readers ("Virtual PCD 00 00");
 - ``insert(chip)`` bridges a chip into a free vpcd slot (simulators.vpcd.serve in a thread)
   and waits until the card is present; returns the reader name. ``remove()`` pulls it.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -32,6 +35,54 @@ VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 SLOTS = ((35963, "Virtual PCD 00 00"), (35964, "Virtual PCD 00 01"))
 LOCK_DIR = Path(tempfile.gettempdir())
 TIMEOUT = 15.0
+
+
+USERS_LOCK = LOCK_DIR / "cardkit-pcscd-users.lock"
+START_LOCK = LOCK_DIR / "cardkit-pcscd-start.lock"
+PID_FILE = LOCK_DIR / "cardkit-pcscd.pid"
+
+
+def _lock(path: Path, kind: int, timeout: float, what: str) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise RuntimeError(f"timed out after {timeout:g} s waiting for {what} ({path})") from None
+            time.sleep(0.05)
+
+
+def _unlock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def _stop_recorded_pcscd() -> None:
+    """SIGTERM the pcscd whose PID a cardkit stack recorded, if it is still that program."""
+    try:
+        pid = int(PID_FILE.read_text().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        PID_FILE.unlink(missing_ok=True)
+        return
+    if os.path.basename(cmd) != b"pcscd":
+        PID_FILE.unlink(missing_ok=True)  # the PID was reused by something else: leave it alone
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
+        if ") Z" in stat:  # a zombie: it has stopped; its parent reaps it
+            break
+        time.sleep(0.05)
+    PID_FILE.unlink(missing_ok=True)
 
 
 class PcscUnavailable(Exception):
@@ -90,23 +141,16 @@ class PcscStack:
             import smartcard  # noqa: F401
         except ImportError:
             raise PcscUnavailable("pyscard not installed") from None
-        if not _service_up():
-            if os.geteuid() != 0:
-                raise PcscUnavailable("pcscd is not running and starting it needs root")
-            self._log = tempfile.NamedTemporaryFile(prefix="cardkit-pcscd-", suffix=".log", delete=False)
-            self.proc = subprocess.Popen([PCSCD, "-f"], stdout=self._log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
-            try:
-                _wait(lambda: _service_up() or self.proc.poll() is not None, self.timeout, "pcscd to start")
-            except TimeoutError:
-                self._stop_pcscd()
-                raise
-            if self.proc.poll() is not None:
-                # e.g. another pcscd won the race: use it, we own nothing
-                self.proc = None
-                if not _service_up():
-                    raise PcscUnavailable(f"pcscd exited at start (log {self._log.name})")
+        # Every stack holds a shared "user" lock for its whole life, so that whoever stops pcscd
+        # can tell that no other test run is still using it (see _stop_pcscd).
+        self._users_fd = _lock(USERS_LOCK, fcntl.LOCK_SH, self.timeout, "the pcscd users lock")
         try:
+            start_fd = _lock(START_LOCK, fcntl.LOCK_EX, self.timeout, "the pcscd start lock")
+            try:
+                if not _service_up():
+                    self._start_pcscd()
+            finally:
+                _unlock(start_fd)
             _wait(lambda: any(r.name.startswith(SLOTS[0][1]) for r in _readers()), self.timeout,
                   f"reader {SLOTS[0][1]!r} (is vpcd configured in /etc/reader.conf.d?)")
         except BaseException:
@@ -114,38 +158,56 @@ class PcscStack:
             raise
         return self
 
+    def _start_pcscd(self) -> None:
+        if os.geteuid() != 0:
+            raise PcscUnavailable("pcscd is not running and starting it needs root")
+        self._log = tempfile.NamedTemporaryFile(prefix="cardkit-pcscd-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen([PCSCD, "-f"], stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        _wait(lambda: _service_up() or self.proc.poll() is not None, self.timeout, "pcscd to start")
+        if self.proc.poll() is not None:
+            self.proc = None
+            if not _service_up():
+                raise PcscUnavailable(f"pcscd exited at start (log {self._log.name})")
+            return  # another pcscd won the race: use it, we own nothing
+        PID_FILE.write_text(str(self.proc.pid))
+
     def __exit__(self, *exc: Any) -> None:
         self.remove()
         self._stop_pcscd()
 
-    def _others_using_slots(self) -> bool:
-        for port, _ in SLOTS:
-            if port == self.port:
-                continue
-            fd = os.open(LOCK_DIR / f"cardkit-vpcd-{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            except BlockingIOError:
-                return True
-            finally:
-                os.close(fd)
-        return False
-
     def _stop_pcscd(self) -> None:
-        if self.proc is None:
+        """Stop the pcscd a cardkit stack started, once no other stack uses it.
+
+        The last user (the one that can take the users lock exclusively) stops it: by our own
+        Popen when we started it, else by the PID the starting stack recorded (it has gone, and
+        left the daemon to us). A pcscd nobody here started (no PID file) is never touched.
+        """
+        fd = getattr(self, "_users_fd", None)
+        if fd is None:
             return
-        # Another test run may be using "our" pcscd through the other slot: give it time to finish.
-        deadline = time.monotonic() + 60
-        while self._others_using_slots() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        self.proc.terminate()  # SIGTERM by PID: exactly the process we started
+        self._users_fd = None
+        fcntl.flock(fd, fcntl.LOCK_UN)
         try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)  # another test run still uses pcscd: the last one out stops it
+            return
+        try:
+            if self.proc is not None:
+                self.proc.terminate()  # SIGTERM by PID: exactly the process we started
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+                self.proc = None
+                PID_FILE.unlink(missing_ok=True)
+            else:
+                _stop_recorded_pcscd()
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     # --- the card ---------------------------------------------------------------------
 
