@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cardkit.card import SimulatorTransport  # noqa: E402
 from cardkit.inspect import inspect  # noqa: E402
-from tests.support.cards import make_vn_card  # noqa: E402
+from tests.support.cards import make_vn_card, pcsc_insert  # noqa: E402
 
 # (label, block size, short FIDs)
 MODES = [
@@ -95,15 +95,7 @@ def main() -> None:
         print(f"pcscd: skipped ({e})")
         return
     try:
-        deadline = time.monotonic() + 180
-        while True:  # other test runs may hold both vpcd slots for a while: wait for one
-            try:
-                reader = stack.insert(chip)
-                break
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(2)
+        reader = pcsc_insert(stack, chip)  # waits while other runs hold both vpcd slots
         print(f"through pcscd + vpcd ({reader}):")
         for label, block, sfi in MODES:
             def run_pcsc(block=block, sfi=sfi):

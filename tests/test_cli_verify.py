@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from cardkit import cli
-from tests.support.cards import make_td1_card, make_td3_card, make_vn_card
+from tests.support.cards import make_td1_card, make_td3_card, make_vn_card, revoke_ds, pcsc_insert
 
 
 @pytest.fixture
@@ -123,6 +123,18 @@ def test_unknown_csca_is_exit_1(vn, capsys, tmp_path):
     assert {c["name"]: c["status"] for c in d["checks"]}["passive_authentication"] == "FAILED"
 
 
+def test_crl_and_at_options(vn, capsys, tmp_path):
+    image, info = vn
+    code, _, err = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", info.csca_path,
+                       "--crl", revoke_ds(tmp_path))
+    assert code == 1 and err.startswith("cardkit: NOT_GENUINE")
+    code, _, err = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", info.csca_path,
+                       "--at", "2060-01-01")
+    assert code == 1 and "passive_authentication" in err
+    code, _, _ = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", info.csca_path, "--at", "2030-06-01")
+    assert code == 0
+
+
 def test_tampered_dump_is_exit_1(vn, capsys, tmp_path):
     image, info = vn
     dump = tmp_path / "d"
@@ -200,7 +212,7 @@ from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
 def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
     monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
     chip, _, info = make_vn_card(tmp_path)
-    reader = pcsc_stack.insert(chip)
+    reader = pcsc_insert(pcsc_stack, chip)
     try:
         code, out, err = run(capsys, "verify", "--reader", reader, "--can", info.can, "--trust", info.csca_path,
                              "--json")

@@ -13,7 +13,7 @@ from cardkit.checks import Status
 from cardkit.inspect import inspect, inspect_dump
 from cardkit.report import Verdict
 from simulators.emrtd import Faults
-from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card
+from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card, revoke_ds, pcsc_insert
 
 
 def run(chip, trust, **key):
@@ -264,6 +264,26 @@ def test_unknown_csca_is_not_genuine(tmp_path):
     assert status(r, "chip_authentication") is Status.PASSED
 
 
+def test_revoked_document_signer_is_not_genuine(tmp_path):
+    from cardkit.pki.trust import TrustStore
+
+    chip, _, info = make_vn_card(tmp_path)
+    trust = TrustStore.load([info.csca_path], crls=[revoke_ds(tmp_path)])
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "passive_authentication") is Status.FAILED
+    assert any(c.status is Status.FAILED and "revo" in (c.name + c.reason).lower() for c in r.checks)
+
+
+def test_expired_certificates_are_not_genuine(tmp_path):
+    from datetime import datetime, timezone
+
+    chip, trust, info = make_vn_card(tmp_path)
+    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, at=datetime(2060, 1, 1, tzinfo=timezone.utc))
+    assert r.verdict is Verdict.NOT_GENUINE
+    assert status(r, "passive_authentication") is Status.FAILED
+
+
 def test_dg15_hidden_from_ef_com_is_still_read_and_flagged(tmp_path):
     chip, trust, info = make_vn_card(tmp_path, com_drop=(15,))
     r = run(chip, trust, can=info.can)
@@ -347,7 +367,7 @@ def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path)
-    reader = pcsc_stack.insert(chip)
+    reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
             r = inspect(t, trust=trust, can=info.can)
@@ -363,7 +383,7 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
-    reader = pcsc_stack.insert(chip)
+    reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
             r = inspect(t, trust=trust, can=info.can)
@@ -379,7 +399,7 @@ def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa:
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))
-    reader = pcsc_stack.insert(chip)
+    reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
             r = inspect(t, trust=trust, can=info.can)

@@ -14,7 +14,9 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 - Block size: short APDUs carry at most 256 bytes back; under SM the cryptogram, DO99 and
   DO8E must fit too, so a short block is capped at 0xDF (AES) / 0xE7 (3DES). A block above
   256 uses extended length when allowed: ``extended_length=True/False`` forces it; None reads
-  the ATR's card capabilities (ISO 7816-4 §12.1.1) and falls back to short when it is silent.
+  the ATR's card capabilities (ISO 7816-4 §12.1.1); when the ATR is silent, the first large
+  READ BINARY is the probe: a chip answering 6700/6F00 gets short APDUs from then on (a chip
+  that ends SM instead raises SecureMessagingError saying to use ``extended_length=False``).
 - Status words become ``StatusWordError`` (``check_sw``); a refused password or key
   becomes ``AuthenticationError``. No secret is ever put into a message.
 """
@@ -25,7 +27,8 @@ import os
 from typing import Any, Callable
 
 from .. import tlv
-from ..errors import AuthenticationError, ParseError, ProtocolError, SecureMessagingError, TransportError
+from ..errors import (AuthenticationError, ParseError, ProtocolError, SecureMessagingError, StatusWordError,
+                      TransportError)
 from ..lds.files import MRTD_AID, by_name
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
@@ -38,6 +41,7 @@ __all__ = ["Session", "MAX_FILE_SIZE"]
 MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chip can make us read
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
 
+_EXTENDED_REFUSED = (0x6700, 0x6F00)  # wrong length / no diagnosis: how chips refuse an extended Le
 _SM_REFUSED = (0x6987, 0x6988)  # plain answers: SM data objects missing / incorrect
 # Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
 _AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
@@ -89,6 +93,7 @@ class Session:
         self.secure_messaging: Any = None
         self.pace_result: Any = None
         self._extended = extended_length
+        self._probing = False
         self._sm_ended = False
         self._sensitive = False  # while an access-control exchange runs (trace redaction)
 
@@ -98,7 +103,11 @@ class Session:
     def extended_length(self) -> bool:
         """Whether extended-length APDUs are used for blocks above 256 bytes."""
         if self._extended is None:
-            self._extended = bool(extended_length_supported(getattr(self.transport, "atr", None)))
+            said = extended_length_supported(getattr(self.transport, "atr", None))
+            # An ATR that does not tell (most contactless chips behind PC/SC): probe with the
+            # first large READ BINARY and fall back to short length if the chip refuses it.
+            self._probing = said is None and self.block_size > 256
+            self._extended = True if self._probing else bool(said)
         return self._extended
 
     def transmit(self, cmd: CommandApdu, *, step: str | None = None) -> ResponseApdu:
@@ -356,7 +365,22 @@ class Session:
         while len(buf) < total:
             n = block if len(buf) <= MAX_SHORT_OFFSET else block_data_odd(block)
             n = min(n, total - len(buf))
-            chunk = self._read_binary(len(buf), n, name)
+            try:
+                chunk = self._read_binary(len(buf), n, name)
+            except SecureMessagingError as e:
+                if self._probing and n > 256:
+                    raise SecureMessagingError(
+                        f"{e}; the chip ended secure messaging on an extended-length READ BINARY its ATR did "
+                        f"not advertise: read it again with extended_length=False", step=e.step) from None
+                raise
+            except StatusWordError as e:
+                if not (self._probing and n > 256 and e.sw in _EXTENDED_REFUSED):
+                    raise
+                self._probing, self._extended = False, False  # the probe failed: short APDUs from now on
+                block = self.effective_block_size()
+                continue
+            if n > 256:
+                self._probing = False
             if not chunk:
                 raise ProtocolError(f"chip returned no data at offset {len(buf)} of {total}",
                                     step=f"READ BINARY {name}")

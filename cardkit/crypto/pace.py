@@ -176,7 +176,11 @@ class PaceState(enum.Enum):
 
 def _ga(data: bytes, last: bool) -> CommandApdu:
     # CLA 10 = command chaining for steps 1-3 (ISO/IEC 7816-4 §5.1.1); Le 00 as Doc 9303 G.1 shows.
-    return CommandApdu(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv.encode(0x7C, data), le=256)
+    # A command too long for short form (DH over 2048-bit groups) is sent extended, and then the
+    # chip's answer of the same size needs an extended Le too (0000: up to 65536 bytes).
+    body = tlv.encode(0x7C, data)
+    le = 65536 if len(body) > 255 else 256
+    return CommandApdu(0x00 if last else 0x10, 0x86, 0x00, 0x00, body, le=le)
 
 
 def _dyn(data: bytes, step: str, allowed: tuple[int, ...]) -> dict[int, bytes]:

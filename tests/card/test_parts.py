@@ -281,3 +281,17 @@ def test_trace_with_unanswered_command_cannot_replay() -> None:
     tr.record(b"\x00\xa4\x04\x0c", b"\x90\x00")
     with pytest.raises(ValueError, match="incomplete"):
         tr.to_replay()
+
+
+@given(size=st.integers(0, 3000), block=st.integers(1, 300), sfi=st.booleans())
+def test_read_file_any_size_and_block(size: int, block: int, sfi: bool) -> None:
+    content = tlv.encode(0x61, bytes(i & 0xFF for i in range(size)))
+    chip = _FileChip(content)
+    s = Session(SimulatorTransport(chip), block_size=block)
+    assert s.read_file("DG1", sfi=sfi) == content
+    eff = block  # the ATR is silent: a block above 256 probes extended length, which this chip accepts
+    # SELECT (unless SFI) + one 4-byte header read (answered 6282 when the file is shorter) + the rest in blocks
+    expected = (0 if sfi else 1) + 1 + -(-max(0, len(content) - 4) // eff)
+    assert s.apdu_count == expected
+    first = next(c for c in chip.log if c.ins == 0xB0)
+    assert (first.p1, first.p2, first.le) == ((0x81, 0, 4) if sfi else (0, 0, 4))

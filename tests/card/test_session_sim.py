@@ -191,3 +191,61 @@ def test_sm_refusal_ends_session_and_new_bac_recovers() -> None:
     s.select_application()
     s.bac(MRZ_INFO)
     assert s.read_file("DG1") == DG1
+
+
+SILENT_ATR = bytes.fromhex("3B8880010000000000718100F9")  # historical bytes without card capabilities
+
+
+def test_silent_atr_probes_extended_length_and_keeps_it() -> None:
+    t = SimulatorTransport(chip())
+    t.atr = SILENT_ATR
+    s = Session(t, block_size=4096)
+    s.select_application()
+    s.bac(MRZ_INFO)
+    before = s.apdu_count
+    assert s.read_file("DG2") == DG2
+    assert s.extended_length is True
+    assert s.apdu_count - before == min_apdus(len(DG2), 4096)
+
+
+def test_silent_atr_probe_refused_falls_back_to_short() -> None:
+    class ShortChip:
+        """A chip that refuses extended Le with 6700 (plain access, as before access control)."""
+
+        def __init__(self) -> None:
+            self.inner = chip(locked=False)
+
+        def power_on(self) -> bytes:
+            self.inner.power_on()
+            return SILENT_ATR
+
+        def process_apdu(self, apdu: bytes) -> bytes:
+            if len(apdu) == 7 and apdu[1] == 0xB0 and apdu[4] == 0:  # case 2 extended
+                return b"\x67\x00"
+            return self.inner.process_apdu(apdu)
+
+    s = Session(SimulatorTransport(ShortChip()), block_size=4096)
+    s.select_application()
+    before = s.apdu_count
+    assert s.read_file("DG2") == DG2
+    assert s.extended_length is False and s.effective_block_size() == 256
+    assert s.apdu_count - before == min_apdus(len(DG2), 256) + 1  # the refused probe
+    assert s.read_file("DG1") == DG1
+
+
+def test_silent_atr_probe_ending_sm_says_what_to_do() -> None:
+    t = SimulatorTransport(chip(extended_length=False))
+    t.atr = SILENT_ATR
+    s = Session(t, block_size=4096)
+    s.select_application()
+    s.bac(MRZ_INFO)
+    try:
+        assert s.read_file("DG2") == DG2  # a chip may also answer a wrapped 6700: then the fallback works
+    except SecureMessagingError as e:
+        assert "extended_length=False" in str(e)
+
+
+def test_forced_extended_on_a_short_chip_is_an_error() -> None:
+    s = bac_session(chip(extended_length=False), block_size=4096, extended_length=True)
+    with pytest.raises(StatusWordError):
+        s.read_file("DG2")

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-__all__ = ["CardInfo", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+__all__ = ["CardInfo", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
 
 # EF.CardAccess of real Vietnamese cards (spec/vn-cccd.md): TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
 VN_CARD_ACCESS = bytes.fromhex(
@@ -157,6 +157,31 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     info = CardInfo(mrz.document_number, mrz.date_of_birth, mrz.date_of_expiry, mrz.mrz_information, can,
                     id_number, files, csca_path, mrz.issuing_state, dict(dg13 or {}), face)
     return chip, trust, info
+
+
+def revoke_ds(tmp_path: Path, country: str = "VN") -> Path:
+    """A CRL of the (trusted) CSCA of ``country`` revoking its Document Signer; returns its path (DER)."""
+    from cardkit.pki import certs
+
+    csca_signer, ds_signer = _pki(country, "default")
+    crl = certs.make_crl(csca_signer, [ds_signer.certificate])
+    path = tmp_path / f"csca-{country}.crl"
+    path.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    return path
+
+
+def pcsc_insert(stack: Any, chip: Any, wait: float = 180.0) -> str:
+    """``stack.insert(chip)``, waiting while other test runs hold every vpcd slot (shared machines)."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return stack.insert(chip)
+        except (RuntimeError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
 
 
 VN_ID = "001090012345"  # Hà Nội (001), male born in the 1900s (0), 1990 (90), then 012345
