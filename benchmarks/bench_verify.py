@@ -13,6 +13,11 @@ header) + DG3 0 (a terminal without Terminal Authentication need not try it) + A
 (MSE:Set AT, GENERAL AUTHENTICATE; the next read proves the keys when CA runs before the reads).
 Blocks above 256 need extended length (the simulator advertises it, as the VN chip's profile does).
 
+Where cardkit's default (132 APDUs at 0xDF) spends the 19 above the minimum (113): SELECT + 4-byte
+header read of EF.CardAccess (+2) and of each of the 7 readable files (+14; ``--sfi`` saves their
+SELECTs and DG3's, reading a whole first block instead of the header would save the other 7), SELECT + READ of
+the EAC-protected DG3 to report it (+2), and one SM command proving the CA keys (+1).
+
 Run: .venv/bin/python benchmarks/bench_verify.py [--runs N] [--no-pcsc]
 """
 

@@ -17,9 +17,11 @@ from typing import Any, Iterator
 from . import _inspect_decode as dec
 from .checks import Check, Status
 from .errors import CardkitError, ParseError
-from .report import AccessInfo, InspectionReport, Verdict
+from .report import VERDICT_EXIT, AccessInfo, InspectionReport, Verdict
 
 __all__ = ["OfflineChecks", "Stop", "why"]
+
+_PROOFS = ("chip_authentication", "active_authentication")  # the checks by which a chip proves its key
 
 
 class Stop(Exception):
@@ -198,26 +200,27 @@ class OfflineChecks:
 
     # -- verdict ----------------------------------------------------------------------
     def verdict(self, *, offline: bool) -> tuple[Verdict, str, int]:
+        """(verdict, reason, exit code) by the rules of the ``cardkit.inspect`` module docstring."""
         stop = self.s.stop
-        if stop is not None and stop.kind == "incomplete":
+        if stop is not None and stop.kind == "incomplete":  # card, reader or key: exit 3 (2 for bad input)
             return Verdict.INCOMPLETE, f"stopped at {stop.step}: {why(stop.error)}", stop.error.exit_code
-        failed = [c for c in self.s.checks if c.status is Status.FAILED]
-        if failed:
-            return Verdict.NOT_GENUINE, "failed: " + ", ".join(c.name for c in failed[:6]), 1
+        failed = [c.name for c in self.s.checks if c.status is Status.FAILED]
         pa = next((c for c in self.s.checks if c.name == "passive_authentication"), None)
-        if pa is None or pa.status is not Status.PASSED or not self.pa_passed:
+        proofs = [c.name for c in self.s.checks if c.name in _PROOFS and c.passed and c.details.get("proof")]
+        offered = [c.name for c in self.s.checks if c.name in _PROOFS and c.status is not Status.NOT_SUPPORTED]
+        if failed:
+            verdict, reason = Verdict.NOT_GENUINE, "failed: " + ", ".join(failed[:6])
+        elif pa is None or pa.status is not Status.PASSED or not self.pa_passed:
             return Verdict.INCOMPLETE, "Passive Authentication was not run (no trust store)", 2
-        if offline:
-            return Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "a dump cannot prove the chip: CA/AA need the card", 1
-        proofs = [c.name for c in self.s.checks
-                  if c.name in ("chip_authentication", "active_authentication") and c.passed and c.details.get("proof")]
-        if proofs:
-            return Verdict.GENUINE, "PA passed; proof of the chip key: " + " and ".join(proofs), 0
-        offered = [c.name for c in self.s.checks
-                   if c.name in ("chip_authentication", "active_authentication") and c.status is not Status.NOT_SUPPORTED]
-        if offered:
-            return Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "PA passed; the chip's key proof did not complete", 1
-        return Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "PA passed; the chip offers neither CA nor AA (could be a copy)", 1
+        elif offline:
+            verdict, reason = Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "a dump cannot prove the chip: CA/AA need the card"
+        elif proofs:
+            verdict, reason = Verdict.GENUINE, "PA passed; proof of the chip key: " + " and ".join(proofs)
+        elif offered:
+            verdict, reason = Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "PA passed; the chip's key proof did not complete"
+        else:
+            verdict, reason = Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN, "PA passed; the chip offers neither CA nor AA (could be a copy)"
+        return verdict, reason, VERDICT_EXIT[verdict]
 
     def report(self, *, offline: bool, source: str) -> InspectionReport:
         verdict, reason, code = self.verdict(offline=offline)

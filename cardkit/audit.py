@@ -185,21 +185,38 @@ def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
 
 _TRUST: Any = None
 _AT: Any = None
+_WITH_CHECKS = True
+
+# Items cross the process boundary as plain tuples: pickling frozen dataclasses costs more than
+# verifying a document, and without --json/--report the checks are not sent at all.
+_Packed = tuple[str, str, str, tuple[str, ...], "str | None", tuple[tuple[str, str, str, Any], ...]]
 
 
-def _init_worker(trust_paths: list[str], crl_paths: list[str], at: Any) -> None:
-    global _TRUST, _AT
+def _pack(item: AuditItem, with_checks: bool) -> _Packed:
+    checks = tuple((c.name, c.status.value, c.reason, c.details or None) for c in item.checks) if with_checks else ()
+    return item.path, item.kind, item.verdict, item.reasons, item.ds, checks
+
+
+def _unpack(p: _Packed) -> AuditItem:
+    checks = tuple(Check(n, Status(s), r, d or {}) for n, s, r, d in p[5])
+    return AuditItem(p[0], p[1], p[2], p[3], p[4], checks)
+
+
+def _init_worker(trust_paths: list[str], crl_paths: list[str], at: Any, with_checks: bool) -> None:
+    global _TRUST, _AT, _WITH_CHECKS
     from .pki.trust import TrustStore
 
-    _TRUST = TrustStore.load(trust_paths, crl_paths)
+    _TRUST = TrustStore.load(trust_paths, crl_paths)  # once per worker; it caches verified DS paths
     _AT = at
+    _WITH_CHECKS = with_checks
 
 
-def _work(job: tuple[str, str]) -> AuditItem:
+def _work(job: tuple[str, str]) -> _Packed:
     try:
-        return verify_input(job[0], job[1], _TRUST, _AT)
+        item = verify_input(job[0], job[1], _TRUST, _AT)
     except Exception as e:  # a bug must not stop the audit: report the item and go on
-        return AuditItem(job[0], job[1], UNREADABLE, (f"internal error: {type(e).__name__}: {e}",), None)
+        item = AuditItem(job[0], job[1], UNREADABLE, (f"internal error: {type(e).__name__}: {e}",), None)
+    return _pack(item, _WITH_CHECKS)
 
 
 def audit(
@@ -211,6 +228,7 @@ def audit(
     at: Any = None,
     on_item: Callable[[AuditItem], None] | None = None,
     chunksize: int = 16,
+    with_checks: bool = True,
 ) -> AuditSummary:
     """Verify every input under ``paths``; call ``on_item`` for each result; return the summary.
 
@@ -221,6 +239,8 @@ def audit(
         jobs: worker processes (default: all cores); 1 runs in this process.
         at: validity time (default now).
         on_item: called in this process with each AuditItem as it arrives (order not kept).
+        with_checks: give ``on_item`` every check of each item (False: verdict and reasons only,
+            which is all the summary needs, and much less to move between processes).
     """
     from .pki.trust import TrustStore
 
@@ -249,9 +269,10 @@ def audit(
             yield job
 
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(trust_paths, crl_paths, at)) as pool:
-        for item in pool.imap_unordered(_work, gated(), chunksize=chunksize):
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(trust_paths, crl_paths, at, with_checks)) as pool:
+        for packed in pool.imap_unordered(_work, gated(), chunksize=chunksize):
             window.release()
+            item = _unpack(packed)
             summary.add(item)
             if on_item:
                 on_item(item)

@@ -100,7 +100,8 @@ class CardBuild:
         self._mrz_information = mrz_information
         self._can = can
         self._secret_buffers: list[bytearray] = []  # PKCS#8 keys, CAN: overwritten by wipe()
-        self._keys: list[Any] = []  # cryptography private keys (dropped by wipe())
+        self._keys: dict[str, Any] = {}  # "aa" / "ca" -> cryptography private key (dropped by wipe())
+        self._was_wiped = False
 
     @property
     def sod(self) -> bytes:
@@ -125,10 +126,11 @@ class CardBuild:
         for buf in self._secret_buffers:
             buf[:] = bytes(len(buf))
         self._keys.clear()
+        self._was_wiped = True
 
     @property
     def wiped(self) -> bool:
-        return not self._keys and all(not any(b) for b in self._secret_buffers)
+        return self._was_wiped and not self._keys and all(not any(b) for b in self._secret_buffers)
 
     def __repr__(self) -> str:
         return f"CardBuild(files={list(self.files)}, <secrets redacted>)"
@@ -347,9 +349,7 @@ def build_card(record: Any, profile: Profile, signer: Any) -> CardBuild:
     build = CardBuild(document_number=mrz.document_number, person_id=str(getattr(record, "id_number", "")),
                       mrz=mrz, files=files, ds_certificate=signer.certificate, mrz_information=mrz.mrz_information,
                       can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds})
-    build._keys = [k for k in (aa_key, ca_key) if k is not None]
-    build._aa = aa_key  # type: ignore[attr-defined]
-    build._ca = ca_key  # type: ignore[attr-defined]
+    build._keys = {k: v for k, v in (("aa", aa_key), ("ca", ca_key)) if v is not None}
     return build
 
 
@@ -379,6 +379,8 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
     Secret-bearing commands (PUT DATA 62/65/68/6A) carry ``bytearray`` data owned by ``build``;
     ``build.wipe()`` overwrites them.
     """
+    if build.wiped:
+        raise InputError("this card build was wiped after use: build it again")
     if profile.chip.command_set != "jmrtd":  # the validator already refuses others; keep the guard local
         raise ProfileError(f"{profile.source}: chip.command_set: {profile.chip.command_set!r} has no planner")
     block = profile.chip.write_block_size
@@ -399,10 +401,10 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
     if build.can is not None:
         can_do = tlv.encode(0x65, tlv.encode(0x66, bytes([_PACE_REF_CAN]) + build.can.encode("ascii")))
         cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x65, build.secret_buffer(can_do)))
-    aa = getattr(build, "_aa", None)
+    aa = build._keys.get("aa")
     if aa is not None:
         cmds.append(_secret_put(build, 0x68, tlv.encode(0x04, _pkcs8(aa)), ext))
-    ca = getattr(build, "_ca", None)
+    ca = build._keys.get("ca")
     if ca is not None:
         kid = profile.chip_authentication.key_id if profile.chip_authentication else None
         body = (tlv.encode(0x02, _int_bytes(kid)) if kid is not None else b"") + tlv.encode(0x04, _pkcs8(ca))
@@ -425,8 +427,7 @@ def _secret_put(build: CardBuild, tag: int, inner: bytes, extended: bool) -> Com
 def minimum_apdus(build: CardBuild, profile: Profile) -> int:
     """The fewest perso commands any planner could use: one CREATE and ceil(size / 65535) writes per file,
     the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
-    puts = 1 + (build.can is not None) + (getattr(build, "_aa", None) is not None) + (getattr(build, "_ca", None)
-                                                                                     is not None) + 1
+    puts = 1 + (build.can is not None) + len(build._keys) + 1
     return 1 + sum(1 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
 
 
@@ -447,22 +448,13 @@ def write_card(session: Any, commands: list[CommandApdu], *, on_first_write: Cal
         if cmd.ins == 0xE0:
             current = f"file {cmd.data[4:6].hex().upper()}"
         step = f"perso APDU {i + 1} ({_INS_NAMES.get(cmd.ins, f'INS {cmd.ins:02X}')} {current})"
-        resp = session.transmit(cmd, step=step) if _takes_step(session) else session.transmit(cmd)
+        resp = session.transmit(cmd, step=step)
         if resp.sw != 0x9000:
             raise StatusWordError(resp.sw, step=step)
     return len(commands)
 
 
 _INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
-
-
-def _takes_step(session: Any) -> bool:
-    import inspect as _inspect
-
-    try:
-        return "step" in _inspect.signature(session.transmit).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def read_back(transport: Any, build: CardBuild, profile: Profile, trust: Any) -> Any:
@@ -476,10 +468,11 @@ def read_back(transport: Any, build: CardBuild, profile: Profile, trust: Any) ->
 
     report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
                      block_size=profile.chip.read_block_size)
-    if report.verdict != "GENUINE":
+    verdict = getattr(report.verdict, "value", report.verdict)
+    if verdict != "GENUINE":
         failed = [c for c in report.checks if getattr(getattr(c, "status", None), "name", "") == "FAILED"]
         why = "; ".join(f"{c.name}: {c.reason}" for c in failed[:3]) or "no failed check named"
-        raise VerificationError(f"read-back verdict {report.verdict} ({why})")
+        raise VerificationError(f"read-back verdict {verdict} ({why})")
     for name, data in build.files.items():
         got = report.files.get(name)
         if got is None or not hmac.compare_digest(got, data):
@@ -513,6 +506,7 @@ def personalise_card(open_transport: Callable[[], Any], build: CardBuild, profil
     return PersoResult(
         document_number=build.document_number, sod=build.sod, ds_certificate_der=cert.public_bytes(Encoding.DER),
         ds_subject=cert.subject.rfc4514_string(), apdus_written=written,
-        apdus_read_back=int(getattr(report, "apdu_count", 0) or 0), verdict=report.verdict, report=report,
+        apdus_read_back=int(getattr(report, "apdu_count", 0) or 0),
+        verdict=getattr(report.verdict, "value", report.verdict), report=report,
         timings={**build.timings, "write": t1 - t0, "read_back": t2 - t1})
 

@@ -92,10 +92,6 @@ class FaceInfo:
     height: int | None
     image: bytes = field(repr=False, default=b"")
 
-    @property
-    def extension(self) -> str:
-        return ".jp2" if self.image_type == "jpeg2000" else ".jpg"
-
     def to_dict(self) -> dict[str, Any]:
         return {"image_type": self.image_type, "width": self.width, "height": self.height, "size": len(self.image)}
 
@@ -158,6 +154,7 @@ class InspectionReport:
 
     @property
     def genuine(self) -> bool:
+        """True only for the GENUINE verdict."""
         return self.verdict is Verdict.GENUINE
 
     def check(self, name: str) -> Check | None:
@@ -169,6 +166,7 @@ class InspectionReport:
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:
+        """The FAILED checks, in the order they ran."""
         return tuple(c for c in self.checks if c.status is Status.FAILED)
 
     def to_dict(self) -> dict[str, Any]:

@@ -57,12 +57,18 @@ class VpcdConnection:
             except OSError:  # pragma: no cover - not on Linux
                 pass
 
-    def _recv_exact(self, n: int) -> bytes | None:
-        """n bytes, or None when stop_event is set while waiting for the first byte."""
+    def _recv_exact(self, n: int, *, stoppable: bool = True) -> bytes | None:
+        """n bytes, or None when ``stoppable`` and stop_event is set before the first byte came."""
         buf = bytearray()
+        deadline = None
         while len(buf) < n:
-            if self.stop.is_set() and not buf:
+            if stoppable and self.stop.is_set() and not buf:
                 return None
+            if self.stop.is_set():
+                # Stopping in the middle of a message: finish it, but never wait forever.
+                deadline = deadline or time.monotonic() + 2.0
+                if time.monotonic() > deadline:
+                    raise _Closed("stopped in the middle of a message")
             self._quickack()
             try:
                 part = self.sock.recv(n - len(buf))
@@ -83,14 +89,9 @@ class VpcdConnection:
         (n,) = struct.unpack(">H", head)
         if n == 0:
             return b""
-        # Once a message has started, finish it even if a stop was asked.
-        body = bytearray()
-        while len(body) < n:
-            part = self._recv_exact(n - len(body))
-            if part is None:
-                continue
-            body += part
-        return bytes(body)
+        # Once a message has started, finish it even if a stop was asked (a message cut in
+        # two would desynchronise the framing); the stop is honoured at the next message.
+        return self._recv_exact(n, stoppable=False)
 
     def send(self, payload: bytes) -> None:
         if len(payload) > _MAX_MESSAGE:
@@ -139,6 +140,9 @@ def _serve_connection(conn: VpcdConnection, chip: Any, atr: bytes) -> bytes:
             resp = b"\x6f\x00"
         if not _present(chip):
             return atr  # pulled mid-command: no answer, the connection closes
+        if len(resp) > _MAX_MESSAGE:
+            log.warning("response of %d bytes does not fit vpcd's 2-byte length; answering 6700", len(resp))
+            resp = b"\x67\x00"
         conn.send(resp)
 
 

@@ -309,6 +309,15 @@ def test_signed_but_malformed_data_group_is_not_genuine(tmp_path, dg, content):
     json.dumps(r.to_dict())
 
 
+def test_data_group_listed_but_missing_is_a_failed_read(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, com_extra=(11,))
+    r = run(chip, trust, can=info.can)
+    c = r.check("read:DG11")
+    assert c.status is Status.FAILED and c.details["sw"] == "6A82"
+    assert status(r, "com_sod_consistency") is Status.FAILED
+    assert r.verdict is Verdict.NOT_GENUINE
+
+
 def test_no_trust_store_is_not_genuine(tmp_path):
     chip, _, info = make_vn_card(tmp_path)
     r = run(chip, None, can=info.can)

@@ -42,7 +42,10 @@ MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chi
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
 
 _EXTENDED_REFUSED = (0x6700, 0x6F00)  # wrong length / no diagnosis: how chips refuse an extended Le
-_SM_REFUSED = (0x6987, 0x6988)  # plain answers: SM data objects missing / incorrect
+# Unprotected answers under SM that mean the chip never unwrapped the command (wrong length,
+# SM not supported, SM data objects missing / incorrect): its SSC did not move with ours, and
+# Doc 9303-11 §9.8 has it drop the session keys, so the session is over.
+_SM_REFUSED = (0x6700, 0x6882, 0x6987, 0x6988)
 # Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
 _AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
 _AUTH_INS = (0x82, 0x86)  # EXTERNAL / GENERAL AUTHENTICATE: the commands that carry a proof of the key
@@ -136,8 +139,8 @@ class Session:
             raise
         self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step)
         if sm is not None and not wire_resp.data and wire_resp.sw in _SM_REFUSED:
-            # The chip could not verify our MAC (or keys, after a failed CA) and has dropped
-            # the session keys (Doc 9303-11 §9.8): nothing more can be said under this SM.
+            # The chip could not parse or verify the command (or our keys, after a failed CA) and
+            # has dropped the session keys (Doc 9303-11 §9.8): nothing more can be said under this SM.
             self._sm_ended = True
             raise SecureMessagingError(f"chip refused secure messaging ({wire_resp.sw:04X}, "
                                        f"{sw_meaning(wire_resp.sw)}); the session is over", step=step)
@@ -371,7 +374,7 @@ class Session:
                 if self._probing and n > 256:
                     raise SecureMessagingError(
                         f"{e}; the chip ended secure messaging on an extended-length READ BINARY its ATR did "
-                        f"not advertise: read it again with extended_length=False", step=e.step) from None
+                        f"not advertise: read it again with extended_length=False") from None
                 raise
             except StatusWordError as e:
                 if not (self._probing and n > 256 and e.sw in _EXTENDED_REFUSED):

@@ -95,7 +95,8 @@ def audit(paths: tuple[Path, ...], trust: tuple[Path, ...], crls: tuple[Path, ..
 
     try:
         with progress:
-            summary = run_audit(paths, trust, crls, jobs=jobs, at=when, on_item=on_item)
+            summary = run_audit(paths, trust, crls, jobs=jobs, at=when, on_item=on_item,
+                                with_checks=as_json or report is not None)
     finally:
         if report_file:
             report_file.close()

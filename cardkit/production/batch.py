@@ -395,8 +395,14 @@ def _one_record(record: Any, line: int, doc: str, *, profile: Profile, signer: A
             if not touched:
                 ledger.rejected(doc, reason)
             return CardOutcome(line, doc, "rejected", tuple(reasons), time.monotonic() - t_rec), None
-        ledger.issued(doc, ds_certificate_der=result.ds_certificate_der, ds_subject=result.ds_subject,
-                      sod=result.sod)
+        try:
+            ledger.issued(doc, ds_certificate_der=result.ds_certificate_der, ds_subject=result.ds_subject,
+                          sod=result.sod)
+        except LedgerError as e:
+            # e.g. the same person issued meanwhile by another station: this card must not go out
+            ledger.rejected(doc, f"ledger refused the issue: {e}; card must be destroyed")
+            _finish(slot, False)
+            return CardOutcome(line, doc, "rejected", (str(e),), time.monotonic() - t_rec), None
         _finish(slot, True)
         return CardOutcome(line, doc, "issued", (), time.monotonic() - t_rec,
                            result.apdus_written + result.apdus_read_back), None

@@ -18,8 +18,9 @@ State machine (one row per document number, across all runs; ``TRANSITIONS`` is 
 number plus a partial UNIQUE index on the person's ID among issued rows, so SQLite itself
 refuses a second issue.
 
-Crash recovery (``recover()``, called at the start of every run): a row left in ``writing`` by
-a killed process is looked at through its ``card_touched`` flag, committed *before* the first
+Crash recovery (``recover()``, called at the start of every run, for the rows of this station
+only: another station sharing the ledger may be writing its own right now): a row left in
+``writing`` by a killed process is looked at through its ``card_touched`` flag, committed *before* the first
 perso command is sent:
 - not touched: the card was never written -> back to ``pending`` and retried;
 - touched: the card may hold part (or even all) of a personalisation, possibly locked, but it
@@ -289,10 +290,19 @@ class Ledger:
             raise LedgerError(f"document {document_number}: the card was written; reject it instead")
         return self._move(document_number, "pending", reason=reason)
 
-    def recover(self) -> list[LedgerEntry]:
-        """Settle rows left in ``writing`` by a crash (module header); returns the rows changed."""
+    def recover(self, *, all_stations: bool = False) -> list[LedgerEntry]:
+        """Settle rows left in ``writing`` by a crash of this station (module header); returns the rows changed.
+
+        Rows another station is writing are left alone (it may be busy with them right now), unless
+        ``all_stations`` is set by an operator who knows every station is stopped.
+        """
         changed = []
-        for (doc,) in self._db.execute("SELECT document_number FROM documents WHERE state = 'writing'").fetchall():
+        sql = "SELECT document_number FROM documents WHERE state = 'writing'"
+        args: tuple[str, ...] = ()
+        if not all_stations:
+            sql += " AND COALESCE(station, '') = ?"
+            args = (self.station,)
+        for (doc,) in self._db.execute(sql, args).fetchall():
             entry = self._row(doc)
             assert entry is not None
             if entry.card_touched:

@@ -150,3 +150,28 @@ def test_connect_timeout_when_no_vpcd() -> None:
     s.close()  # nothing listens there now
     with pytest.raises(ConnectionError, match="cannot reach vpcd"):
         serve(Chip(), port=port, connect_timeout=0.3)
+
+
+def test_stop_between_length_and_body_neither_spins_nor_hangs(bridge) -> None:
+    v, chip, stop, th = bridge
+    v.conn.sendall(struct.pack(">H", 1))  # the length only, as vpcd's first write
+    import time
+
+    time.sleep(0.3)  # the bridge is now waiting for the body
+    stop.set()
+    time.sleep(0.1)
+    v.conn.sendall(b"\x04")  # the body arrives after the stop: the message is finished and answered
+    assert v.recv() == ATR
+    th.join(5)
+    assert not th.is_alive()
+
+
+def test_stop_with_body_never_arriving_ends(bridge) -> None:
+    v, chip, stop, th = bridge
+    v.conn.sendall(struct.pack(">H", 5))
+    import time
+
+    time.sleep(0.3)
+    stop.set()
+    th.join(5)  # gives up on the half message after a bounded wait
+    assert not th.is_alive()

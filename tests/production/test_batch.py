@@ -207,7 +207,7 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
-    with Ledger(path, station="resume") as lg:
+    with Ledger(path, station="killed") as lg:  # the same station, restarted
         assert lg.check_integrity() == []
         before = lg.counts()
         assert before["issued"] >= 3

@@ -212,7 +212,7 @@ def test_killed_process_leaves_a_consistent_ledger(tmp_path: Path, delay: float)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate()
     done = out.decode().split()
-    with Ledger(path, station="recovery") as lg:
+    with Ledger(path, station="killed") as lg:  # the same station, restarted
         assert lg.check_integrity() == []
         before = lg.counts()
         # every document reported done by the worker is settled as it said
@@ -230,3 +230,20 @@ def test_killed_process_leaves_a_consistent_ledger(tmp_path: Path, delay: float)
             lg.card_touched(e.document_number)
             lg.issued(e.document_number, ds_certificate_der=b"\x30\x00", ds_subject="CN=DS", sod=b"x")
         assert lg.check_integrity() == []
+
+
+def test_recover_leaves_other_stations_alone(tmp_path: Path):
+    path = tmp_path / "shared.sqlite"
+    with Ledger(path, station="A") as a, Ledger(path, station="B") as b:
+        a.register("DA", "PA", "b")
+        a.begin_card("DA")
+        a.card_touched("DA")
+        b.register("DB", "PB", "b")
+        b.begin_card("DB")
+        assert [e.document_number for e in b.recover()] == ["DB"]
+        assert a.get("DA").state == "writing"  # A may be writing it right now
+        a.issued("DA", ds_certificate_der=CERT, ds_subject="CN=DS", sod=b"s")
+        b.register("DC", "PC", "b")
+        b.begin_card("DC")
+        assert [e.document_number for e in a.recover(all_stations=True)] == ["DC"]
+        assert a.check_integrity() == []

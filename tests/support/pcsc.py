@@ -129,6 +129,7 @@ class PcscStack:
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
         self._errors: list[BaseException] = []
+        self._leaked_locks: list[int] = []
 
     # --- pcscd ---------------------------------------------------------------------
 
@@ -279,15 +280,22 @@ class PcscStack:
         """Pull the card (close the bridge) and wait until the reader is empty."""
         if self._stop is not None:
             self._stop.set()
+        stuck = False
         if self._thread is not None:
             self._thread.join(timeout=self.timeout)
+            stuck = self._thread.is_alive()  # e.g. the chip is still busy with a long command
             self._thread = None
-        if self.reader is not None and self._stop is not None:
+        if self.reader is not None and self._stop is not None and not stuck:
             try:
                 _wait(lambda: not _card_in(self.reader), self.timeout, f"{self.reader!r} to be empty")
-            except Exception:
-                pass
+            except TimeoutError:
+                stuck = True
         self._stop = None
+        if stuck and self._lock_fd is not None:
+            # The card may still be in the slot: keep the slot locked (until this process ends)
+            # rather than let another test run bridge a second chip into it.
+            self._leaked_locks.append(self._lock_fd)
+            self._lock_fd = None
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
