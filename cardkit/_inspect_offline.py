@@ -185,7 +185,7 @@ class OfflineChecks:
         else:
             self.s.add("dg1_matches_input", Status.SKIPPED, "no holder data shown to compare")
 
-    # -- 5. chip proofs -------------------------------------------------------------
+    # -- the PA condition of CA and AA --------------------------------------------------
     def _dg_signed(self, n: int) -> bool:
         """True when DG``n`` as read hashes to the value in EF.SOD (the PA condition for CA/AA)."""
         sod, data = self.parsed.get("EF.SOD"), self.s.files.get(f"DG{n}")
@@ -196,7 +196,6 @@ class OfflineChecks:
         except (ValueError, TypeError):
             return False
         return hmac.compare_digest(digest, sod.dg_hashes[n])
-
 
     # -- verdict ----------------------------------------------------------------------
     def verdict(self, *, offline: bool) -> tuple[Verdict, str, int]:

@@ -73,7 +73,13 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
            mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, trust: tuple[Path, ...],
            crl: tuple[Path, ...], as_json: bool, face_out: Path | None, trace: Path | None, out: Path | None,
            at: str | None, block_size: int | None, sfi: bool) -> None:
-    """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict."""
+    """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict.
+
+    \b
+    Exit codes: 0 GENUINE; 1 NOT_GENUINE, or DATA_AUTHENTIC_CHIP_NOT_PROVEN (signed data but
+    no CA/AA proof: a chip without them, or a dump); 2 usage or input error; 3 INCOMPLETE
+    (wrong CAN/MRZ data, card removed, reader gone); 4 internal error.
+    """
     from ..inspect import inspect, inspect_dump
 
     sources = [n for n, v in (("--reader", reader), ("--sim", sim), ("--dump", dump)) if v is not None]

@@ -21,7 +21,7 @@ from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, parse_signer_info
 from .algorithms import verify_certificate
 from .asn1 import CscaMasterList, IcaoOid
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
-from .signers import Signer, signer_algorithm_identifier
+from .signers import Signer, signer_algorithm_identifier, signer_hash
 
 __all__ = ["MasterList", "build_master_list", "parse_master_list", "verify_master_list", "MAX_MASTER_LIST_SIZE"]
 
@@ -53,7 +53,7 @@ def build_master_list(cscas: list[x509.Certificate], signer: Signer, *, extra_ce
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
     econtent = CscaMasterList({"version": 0, "cert_list": [a(c) for c in cscas]}).dump()
-    h = signer.hash_algorithm
+    h = signer_hash(signer)
     ml_cert = a(signer.certificate)
     attrs = cms.CMSAttributes(
         [

@@ -37,6 +37,7 @@ __all__ = [
     "passphrase_from_env",
     "load_certificate",
     "signer_algorithm_identifier",
+    "signer_hash",
 ]
 
 PASSPHRASE_ENV = "CARDKIT_PASSPHRASE"
@@ -47,17 +48,28 @@ class Signer(Protocol):
     """Anything that signs for a certificate: key file, HSM, or a test double."""
 
     certificate: x509.Certificate
-    signature_algorithm: str
-    hash_algorithm: str
+    signature_algorithm: str  # may also have hash_algorithm: str (needed for RSASSA-PSS; default sha256)
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data`` (the signer hashes it) and return the signature bytes."""
         ...
 
 
+def signer_hash(signer: Signer) -> str:
+    """The hash a signer signs with: its ``hash_algorithm``, else the one its algorithm name says."""
+    h = getattr(signer, "hash_algorithm", None)
+    if h:
+        return str(h).lower()
+    name = signer.signature_algorithm.lower()
+    for candidate in ("sha512", "sha384", "sha256", "sha224", "sha1"):
+        if candidate in name.replace("-", ""):
+            return candidate
+    return "sha256"
+
+
 def signer_algorithm_identifier(signer: Signer) -> algos.SignedDigestAlgorithm:
     """The AlgorithmIdentifier a signer's signatures are written under (PSS with explicit params)."""
-    return algorithm_identifier(signer.signature_algorithm, signer.hash_algorithm)
+    return algorithm_identifier(signer.signature_algorithm, signer_hash(signer))
 
 
 def passphrase_from_env() -> bytes | None:

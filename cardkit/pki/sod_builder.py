@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..lds.sod import IcaoOid, LdsSecurityObject
 from ..tlv import encode
 from .algorithms import HASHES
-from .signers import Signer, signer_algorithm_identifier
+from .signers import Signer, signer_algorithm_identifier, signer_hash
 
 __all__ = ["build_sod", "build_lds_security_object"]
 
@@ -92,7 +92,7 @@ def build_sod(
         data_groups, hash_algorithm=hash_algorithm, version=version, lds_version=lds_version,
         unicode_version=unicode_version,
     )
-    digest_name = signer.hash_algorithm.lower()
+    digest_name = signer_hash(signer)
     asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     if signer_id == "issuer_serial":
         sid = cms.SignerIdentifier(

@@ -32,10 +32,11 @@ perso command is sent:
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -110,7 +111,7 @@ class LedgerEntry:
     """One document's row in the ledger."""
 
     document_number: str
-    person_id: str
+    person_id: str = field(repr=False)  # the citizen's ID number: personal data
     batch: str
     state: str
     reason: str | None
@@ -139,6 +140,15 @@ class Ledger:
         self.path = Path(path)
         self.station = station
         self.operator = operator
+        try:
+            if str(path) != ":memory:" and not self.path.exists():
+                # the ledger names people and documents: private to the production account (WAL/SHM
+                # files created by SQLite take the database file's mode)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise LedgerError(f"{self.path}: cannot create the ledger: {e.strerror}") from None
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a transaction is one state change
             self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)

@@ -30,8 +30,7 @@ def test_openssl_accepts_sod_and_chain(tmp_path, key_type, pss, h, version, sid)
     raw = build_sod(sample_dgs(), pki.ds_signer, hash_algorithm=h, version=version, signer_id=sid)
     (tmp_path / "sod.der").write_bytes(ci_bytes(raw))
     out = tmp_path / "content.der"
-    r = openssl("cms", "-verify", "-inform", "DER", "-in", tmp_path / "sod.der", "-CAfile", csca,
-                "-purpose", "any", "-out", out)
+    r = openssl("cms", "-verify", "-inform", "DER", "-in", tmp_path / "sod.der", "-CAfile", csca, "-out", out)
     assert r.returncode == 0, r.stderr.decode()
     assert b"Verification successful" in r.stderr
     # what OpenSSL extracts is exactly the LDSSecurityObject cardkit hashed

@@ -118,3 +118,30 @@ def test_any_single_byte_change_gives_sod_or_parse_error(pos, delta):
         Sod.from_bytes(bytes(data))
     except ParseError:
         pass
+
+
+class MinimalSigner:
+    """A third-party signer with only what the Signer protocol requires."""
+
+    def __init__(self, pki):
+        self.certificate = pki.ds
+        self.signature_algorithm = "ecdsa-with-SHA384"
+        self._key = pki.ds_signer.private_key
+
+    def sign(self, data):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        return self._key.sign(data, ec.ECDSA(hashes.SHA384()))
+
+
+def test_protocol_minimal_signer():
+    from cardkit.pki.passive import passive_authentication
+    from cardkit.pki.trust import TrustStore
+
+    dgs = sample_dgs()
+    sod = build_sod(dgs, MinimalSigner(PKI))
+    assert Sod.from_bytes(sod).signer_info.digest_algorithm == "sha384"
+    trust = TrustStore()
+    trust.add_certificate(PKI.csca)
+    assert passive_authentication(sod, dgs, trust).passed

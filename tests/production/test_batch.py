@@ -149,16 +149,20 @@ def _one_card_apdus(pki, profile, record) -> int:
 
 
 def test_card_pulled_at_every_apdu(pki, tmp_path):
-    """Faults(remove_at_apdu=n) for every APDU of one personalisation, writing and read-back alike."""
+    """Faults(remove_at_apdu=n) for every APDU of one personalisation, writing and read-back alike.
+
+    After each n: the record is rejected (never issued), the ledger is consistent, and a re-run on a
+    good card issues it exactly once.
+    """
     profile = load_profile("icao-td1")
     face = tmp_path / "face.jpg"
     face.write_bytes(TINY_FACE)
-    record = sample_record(42, photo=face)
-    total = _one_card_apdus(pki, profile, record)
+    total = _one_card_apdus(pki, profile, sample_record(999, photo=face))
     assert total > 20
-    doc = "090000042"
     with Ledger(tmp_path / "sweep.sqlite", station="sweep") as lg:
         for n in range(1, total + 1):
+            record = sample_record(n, photo=face)
+            doc = f"090{n:06d}"
             chip = EmrtdChip(faults=Faults(remove_at_apdu=n))
             s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None, lambda d: chip), batch=f"fault-{n}")
@@ -168,13 +172,56 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
             assert not chip.present
             assert lg.check_integrity() == [], n
             assert issued_events(lg, doc) == 0
-        # the re-run on a good card issues it exactly once, and a further re-run skips it
-        for _ in range(2):
             s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None), batch="rerun")
-        assert lg.get(doc).state == "issued" and issued_events(lg, doc) == 1 and s.skipped == 1
-        assert lg.get(doc).attempts == total + 1
+            assert s.issued == 1 and lg.get(doc).state == "issued" and issued_events(lg, doc) == 1, n
+            assert lg.get(doc).attempts == 2
+        # a further re-run of the whole sweep's records issues nothing
+        everyone = results(*(sample_record(n, photo=face) for n in range(1, total + 1)))
+        s = run_batch(everyone, profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+                      source=SimulatorSource(None), batch="again")
+        assert (s.issued, s.skipped) == (0, total)
+        assert lg.counts() == {"pending": 0, "writing": 0, "issued": total, "rejected": 0}
         assert lg.check_integrity() == []
+
+
+class NoCards:
+    def next_card(self, document_number):
+        from cardkit.errors import CardRemovedError
+
+        raise CardRemovedError("no card in Virtual PCD 00 00 after 1 s")
+
+
+def test_no_blank_card_stops_and_leaves_pending(pki, ledger):
+    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.signer,
+                  trust=pki.trust, ledger=ledger, source=NoCards(), batch="b")
+    assert s.stopped.startswith("no blank card") and s.pending == 2 and s.issued == 0
+    assert ledger.get("090000001").state == "pending" and ledger.get("090000002") is None
+    assert ledger.check_integrity() == []
+
+
+class InterruptingChip(EmrtdChip):
+    """Ctrl-C arrives while the n-th APDU is being processed."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.seen = n, 0
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        self.seen += 1
+        if self.seen == self.n:
+            raise KeyboardInterrupt
+        return super().process_apdu(apdu)
+
+
+def test_ctrl_c_mid_card_settles_the_ledger_then_stops(pki, ledger):
+    chip = InterruptingChip(7)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+                  ledger=ledger, source=SimulatorSource(None, lambda d: chip), batch="b")
+    e = ledger.get("090000001")
+    assert e.state == "rejected" and "card must be destroyed" in e.reason
+    assert ledger.check_integrity() == []
 
 
 _KILLED = r"""

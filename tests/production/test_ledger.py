@@ -247,3 +247,13 @@ def test_recover_leaves_other_stations_alone(tmp_path: Path):
         b.begin_card("DC")
         assert [e.document_number for e in a.recover(all_stations=True)] == ["DC"]
         assert a.check_integrity() == []
+
+
+def test_ledger_file_is_private_and_repr_hides_the_id(tmp_path: Path):
+    import stat
+
+    path = tmp_path / "p.sqlite"
+    with Ledger(path) as lg:
+        e = lg.register("D1", "001090123456", "b")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "001090123456" not in repr(e)
