@@ -177,7 +177,7 @@ def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
     ds = result.ds_certificate
     ds_name = None
     if ds is not None:
-        ds_name = trust.memo(("audit-ds", ds), lambda: f"{ds.subject.rfc4514_string()} #{ds.serial_number:X}")
+        ds_name = trust.memo(("audit-ds", ds.signature), lambda: f"{ds.subject.rfc4514_string()} #{ds.serial_number:X}")
     return AuditItem(path, kind, GENUINE if ok else FAILED, failures, ds_name, checks)
 
 
@@ -211,12 +211,15 @@ def _init_worker(trust_paths: list[str], crl_paths: list[str], at: Any, with_che
     _WITH_CHECKS = with_checks
 
 
-def _work(job: tuple[str, str]) -> _Packed:
+def _safe_verify(path: str, kind: str, trust: Any, at: Any) -> AuditItem:
     try:
-        item = verify_input(job[0], job[1], _TRUST, _AT)
+        return verify_input(path, kind, trust, at)
     except Exception as e:  # a bug must not stop the audit: report the item and go on
-        item = AuditItem(job[0], job[1], UNREADABLE, (f"internal error: {type(e).__name__}: {e}",), None)
-    return _pack(item, _WITH_CHECKS)
+        return AuditItem(path, kind, UNREADABLE, (f"internal error: {type(e).__name__}: {e}",), None)
+
+
+def _work(job: tuple[str, str]) -> _Packed:
+    return _pack(_safe_verify(job[0], job[1], _TRUST, _AT), _WITH_CHECKS)
 
 
 def audit(
@@ -252,7 +255,7 @@ def audit(
     summary.trust_findings = list(store.findings)
     inputs = iter_inputs(paths)
     if jobs == 1:
-        results: Iterable[AuditItem] = (verify_input(p, k, store, at) for p, k in inputs)
+        results: Iterable[AuditItem] = (_safe_verify(p, k, store, at) for p, k in inputs)
         for item in results:
             summary.add(item)
             if on_item:

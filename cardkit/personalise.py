@@ -367,6 +367,9 @@ def _update_binary(fid: int, data: bytes, block: int, extended: bool) -> Iterabl
             # odd INS: 54 {offset} 53 {data}; the DO overhead comes out of the block
             o = off.to_bytes(3, "big").lstrip(b"\x00") or b"\x00"
             room = block - 2 - len(o) - 1 - len(tlv.encode_length(block))
+            if room < 1:
+                raise ProfileError(f"chip.write_block_size {block} leaves no room for data in an odd-INS "
+                                   f"UPDATE BINARY (offset {off} needs DO54/DO53)")
             chunk = data[off : off + room]
             body = tlv.encode(0x54, o) + tlv.encode(0x53, chunk)
             yield CommandApdu(0x00, 0xD7, 0x00, 0x00, body, extended=len(body) > 255)

@@ -42,6 +42,7 @@ __all__ = [
     "PROFILES_DIR",
     "CURVES",
     "DH_GROUPS",
+    "KEY_CURVES",
 ]
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
@@ -53,6 +54,10 @@ CURVES: dict[str, int] = {
     "brainpoolP384r1": 16, "brainpoolP512r1": 17, "secp521r1": 18,
 }
 DH_GROUPS: dict[str, int] = {"modp1024_160": 0, "modp2048_224": 1, "modp2048_256": 2}
+# Curves on which the personaliser can make the chip's own key pairs (CA, AA): those cryptography
+# generates keys on. PACE runs on any curve above (the chip's PACE math is cardkit's own).
+KEY_CURVES = ("secp192r1", "secp224r1", "secp256r1", "secp384r1", "secp521r1", "brainpoolP256r1",
+              "brainpoolP384r1", "brainpoolP512r1")
 _CIPHERS = {"3DES": 1, "AES-128": 2, "AES-192": 3, "AES-256": 4}
 _MAPPINGS = {("DH", "GM"): 1, ("ECDH", "GM"): 2, ("DH", "IM"): 3, ("ECDH", "IM"): 4, ("ECDH", "CAM"): 6}
 _HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
@@ -315,6 +320,9 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
         pre = "chip_authentication"
         cipher = c.choice(f"{pre}.cipher", c.need(ca, "cipher", pre), _CIPHERS, "cipher")
         curve = c.choice(f"{pre}.curve", c.need(ca, "curve", pre), {**CURVES, **DH_GROUPS}, "curve")
+        if curve not in KEY_CURVES:
+            raise c.fail(f"{pre}.curve", f"the personaliser cannot make chip keys on {curve!r} "
+                         f"(it can on: {', '.join(KEY_CURVES)})")
         key_id = ca.get("key_id")
         if key_id is not None and not 0 <= key_id <= 0xFFFF:
             raise c.fail(f"{pre}.key_id", f"must be 0..65535, not {key_id}")
@@ -333,17 +341,23 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
                                                                       _HASHES, "hash algorithm"))
         else:
             curve = c.choice(f"{pre}.curve", c.need(aa, "curve", pre), CURVES, "curve")
+            if curve not in KEY_CURVES:
+                raise c.fail(f"{pre}.curve", f"the personaliser cannot make chip keys on {curve!r} "
+                             f"(it can on: {', '.join(KEY_CURVES)})")
             h = c.choice(f"{pre}.hash", aa.get("hash", "sha256"), _HASHES, "hash algorithm")
             active = ActiveAuthSpec("ec", curve=curve, hash=h)
 
-    for n, needed, why in ((14, chip_auth is not None or (pace is not None), "CA or PACE (Doc 9303-10 §4.7.14)"),
-                           (15, active is not None, "Active Authentication")):
-        if needed and n not in dgs:
-            raise c.fail("lds.data_groups", f"DG{n} is needed for {why}")
-        if not needed and n in dgs and n == 15:
-            raise c.fail("lds.data_groups", "DG15 listed but active_authentication is not enabled")
-    if 14 in dgs and chip_auth is None and pace is None and (active is None or active.key != "ec"):
+    # DG14 carries the CA key, the PACEInfo (PA-protected copy) and the ECDSA AA hash; DG15 the AA key
+    needs14 = [why for why, on in (("Chip Authentication", chip_auth is not None), ("PACE", pace is not None),
+                                   ("ECDSA Active Authentication", active is not None and active.key == "ec")) if on]
+    if needs14 and 14 not in dgs:
+        raise c.fail("lds.data_groups", f"DG14 is needed for {needs14[0]} (Doc 9303-10 §4.7.14)")
+    if 14 in dgs and not needs14:
         raise c.fail("lds.data_groups", "DG14 listed but it would be empty (no CA, PACE or ECDSA AA)")
+    if active is not None and 15 not in dgs:
+        raise c.fail("lds.data_groups", "DG15 is needed for Active Authentication")
+    if active is None and 15 in dgs:
+        raise c.fail("lds.data_groups", "DG15 listed but active_authentication is not enabled")
 
     command_set = c.choice("chip.command_set", chip["command_set"], _COMMAND_SETS, "chip command set")
     extended = chip.get("extended_length", False)

@@ -107,3 +107,37 @@ def test_cli_audit_all_genuine_exits_zero_with_table(corpus, capsys):
                      "--trust", str(corpus / "trust"), "--jobs", "1"])
     out = capsys.readouterr().out
     assert code == 0 and "Audit summary" in out and "By DS certificate" in out
+
+
+def test_without_checks_only_verdicts_travel(corpus):
+    items = []
+    summary = audit([corpus / "in"], [corpus / "trust"], [corpus / "vn.crl"], jobs=2, on_item=items.append,
+                    with_checks=False)
+    assert summary.total == 11 and (summary.genuine, summary.failed, summary.unreadable) == (5, 4, 2)
+    assert all(i.checks == () for i in items)
+    assert any(i.reasons and i.reasons[0].startswith("DG2 hash") for i in items)
+
+
+def test_broken_master_list_in_trust_is_reported_in_summary(corpus, tmp_path):
+    (tmp_path / "junk.ml").write_bytes(b"\x30\x03\x02\x01\x00")
+    summary = audit([corpus / "in" / "good0"], [corpus / "trust", tmp_path], jobs=1)
+    assert summary.genuine == 1
+    assert any("junk.ml" in f.reason for f in summary.trust_findings)
+
+
+def test_a_bug_in_one_item_does_not_stop_the_audit(corpus, monkeypatch):
+    import cardkit.audit as audit_mod
+
+    real = audit_mod.verify_input
+
+    def flaky(path, kind, trust, at=None):
+        if path.endswith("good1"):
+            raise RuntimeError("boom")
+        return real(path, kind, trust, at)
+
+    monkeypatch.setattr(audit_mod, "verify_input", flaky)
+    items = []
+    summary = audit([corpus / "in"], [corpus / "trust"], jobs=1, on_item=items.append)
+    assert summary.total == 11
+    bad = [i for i in items if i.path.endswith("good1")][0]
+    assert bad.verdict == UNREADABLE and "internal error: RuntimeError" in bad.reasons[0]

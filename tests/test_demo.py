@@ -146,3 +146,17 @@ def test_personalise_cli_usage_errors(demo_run, tmp_path):
     assert code == 2 and "no such profile" in err
     code, _, err = run("ledger", "report", "--ledger", tmp_path / "none.sqlite")
     assert code == 2 and "no such ledger" in err
+
+
+def test_personalise_cli_without_a_card_stops_with_exit_3(demo_run, tmp_path):
+    base, *_ = demo_run
+    code, out, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
+                         "--ds", base / "keys", "--reader", "no-such-reader-xyz", "--card-timeout", "0.1",
+                         "--ledger", tmp_path / "l.sqlite", "--json", env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
+    assert code == 3, err
+    assert "batch stopped: no blank card" in err and "left pending, re-run to resume" in err
+    assert json.loads(out)["pending"] == 5
+    from cardkit.production.ledger import Ledger
+
+    with Ledger(tmp_path / "l.sqlite") as lg:
+        assert lg.counts() == {"pending": 1, "writing": 0, "issued": 0, "rejected": 0}

@@ -150,6 +150,14 @@ def test_extended_profile_uses_fewer_apdus(pki):
     assert n3 < n1
 
 
+def test_file_too_big_for_create_file(pki):
+    profile = load_profile("icao-td1")
+    b = build_card(sample_record(4), profile, pki.signer)
+    b.files["DG2"] = bytes(65536)
+    with pytest.raises(InputError, match="DG2 is 65536 bytes; CREATE FILE allows at most 65535"):
+        plan_perso(b, profile)
+
+
 def test_odd_ins_update_past_32767(pki):
     profile = load_profile("vn-cccd")
     b = build_card(sample_record(4), profile, pki.signer)
@@ -242,3 +250,67 @@ def test_unknown_trust_is_not_issued(pki):
     chip = EmrtdChip()
     with pytest.raises(VerificationError, match="read-back verdict"):
         personalise_card(lambda: SimulatorTransport(chip), b, profile, other.trust)
+
+
+# --- the UPDATE BINARY planner, as a codec: any sizes, any block, replayed exactly --------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60)
+@given(sizes=st.lists(st.integers(1, 65535), min_size=1, max_size=3), block=st.integers(1, 4096),
+       extended=st.booleans(), seed=st.integers(0, 255))
+def test_plan_replays_to_the_same_files(sizes, block, extended, seed):
+    pki = make_pki()
+    base = load_profile("icao-td1")  # EC chip keys: their PUT DATA fits a short APDU
+    profile = replace(base, chip=replace(base.chip, extended_length=extended,
+                                         write_block_size=block if extended else min(block, 255)))
+    b = _cached_build(pki, base)
+    names = ["DG2", "DG3", "DG4"][: len(sizes)]
+    original = b.files
+    b.files = {n: bytes((seed + i * 7) & 0xFF for i in range(size)) for n, size in zip(names, sizes)}
+    b._was_wiped = False
+    try:
+        if profile.chip.write_block_size < 8 and max(sizes) > 0x8000:
+            with pytest.raises(ProfileError, match="leaves no room for data in an odd-INS UPDATE BINARY"):
+                plan_perso(b, profile)
+            return
+        cmds = plan_perso(b, profile)
+    finally:
+        b.files = original
+    written = _files_from_plan(cmds)
+    assert {by_name(n).fid: bytes((seed + i * 7) & 0xFF for i in range(s)) for n, s in zip(names, sizes)} == {
+        k: bytes(v) for k, v in written.items()}
+    for c in cmds:
+        raw = c.to_bytes()
+        assert CommandApdu.from_bytes(raw) == CommandApdu.from_bytes(raw)  # every APDU encodes and parses
+        if c.ins in (0xD6, 0xD7):
+            assert len(c.data) <= profile.chip.write_block_size
+            assert extended or len(c.data) <= 255
+
+
+_BUILDS: dict = {}
+
+
+def _cached_build(pki, profile):
+    if "b" not in _BUILDS:
+        _BUILDS["b"] = build_card(sample_record(77), profile, pki.signer)
+    return _BUILDS["b"]
+
+
+def test_bac_only_passport_without_dg14_is_genuine(pki):
+    """A first-generation passport: BAC, RSA AA, no PACE, no CA, no DG14, no EF.CardAccess."""
+    from cardkit.profiles import PROFILES_DIR, parse_profile
+
+    text = (PROFILES_DIR / "icao-td3.toml").read_text(encoding="utf-8")
+    text = text.replace("[access.pace]\nenabled = true", "[access.pace]\nenabled = false")
+    text = text.replace("[chip_authentication]\nenabled = true", "[chip_authentication]\nenabled = false")
+    text = text.replace("data_groups = [1, 2, 14, 15]", "data_groups = [1, 2, 15]").replace("rsa_bits = 2048",
+                                                                                           "rsa_bits = 1024")
+    profile = parse_profile(text, "bac-only.toml")
+    b = build_card(sample_record(11), profile, pki.signer)
+    assert "EF.CardAccess" not in b.files and "DG14" not in b.files
+    chip = EmrtdChip()
+    result = personalise_card(lambda: SimulatorTransport(chip), b, profile, pki.trust)
+    assert result.verdict == "GENUINE"

@@ -80,6 +80,8 @@ def _broken(old: str, new: str) -> str:
         ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 13, 14]",
          "lds.data_groups: DG15 is needed for Active Authentication"),
         ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 13, 14, 15]", "lds.data_groups: DG1 and DG2"),
+        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 13, 15]",
+         "lds.data_groups: DG14 is needed for Chip Authentication"),
         ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 2, 14, 15]", "lds.data_groups: lists a data"),
         ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 17, 14, 15]", "lds.data_groups: must be"),
         ('key = "ec"\ncurve', 'key = "dsa"\ncurve', "active_authentication.key: unknown key type 'dsa'"),
@@ -91,6 +93,11 @@ def _broken(old: str, new: str) -> str:
         ("bac = true", "bac = false", None),  # still fine: PACE is on
         ("[access.pace]\nenabled = true", "[access.pace]\nenabled = false", None),
         ("in_card_access = true", "in_card_access = true\nkey_id = 70000", "chip_authentication.key_id: must be 0..65535"),
+        ('cipher = "AES-128"\ncurve = "brainpoolP256r1"\nin_card', 'cipher = "AES-128"\ncurve = "modp2048_256"\nin_card',
+         "chip_authentication.curve: the personaliser cannot make chip keys on 'modp2048_256'"),
+        ('key = "ec"\ncurve = "brainpoolP256r1"', 'key = "ec"\ncurve = "brainpoolP320r1"',
+         "active_authentication.curve: the personaliser cannot make chip keys on 'brainpoolP320r1'"),
+        ('curve = "brainpoolP256r1"\npasswords', 'curve = "brainpoolP320r1"\npasswords', None),  # PACE: any curve
     ],
 )
 def test_bad_key_is_named(old, new, message):
@@ -111,6 +118,16 @@ def test_no_access_control_at_all():
         parse_profile(text, "profiles/x.toml")
 
 
+def test_dg14_without_anything_to_carry():
+    text = VN.replace("[access.pace]\nenabled = true", "[access.pace]\nenabled = false")
+    text = text.replace("[chip_authentication]\nenabled = true", "[chip_authentication]\nenabled = false")
+    text = text.replace('key = "ec"\ncurve = "brainpoolP256r1"\nhash = "sha256"', 'key = "rsa"')
+    with pytest.raises(ProfileError, match="lds.data_groups: DG14 listed but it would be empty"):
+        parse_profile(text, "p.toml")
+    p = parse_profile(text.replace("[1, 2, 13, 14, 15]", "[1, 2, 13, 15]"), "p.toml")
+    assert p.access == "BAC" and p.active_authentication.key == "rsa" and p.chip_authentication is None
+
+
 def test_missing_table():
     text = re.sub(r"\[chip\][^\[]*$", "", VN)
     with pytest.raises(ProfileError, match="chip: missing table"):
@@ -127,3 +144,35 @@ def test_load_reports_path_for_bad_file(tmp_path: Path):
     f.write_text(_broken('curve = "brainpoolP256r1"\npasswords', 'curve = "foo"\npasswords'), encoding="utf-8")
     with pytest.raises(ProfileError, match=re.escape(f"{f}: access.pace.curve: unknown curve 'foo'")):
         load_profile(f)
+
+
+# --- any value in any key: a Profile or a ProfileError, nothing else ---------------------------
+
+import json  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINES = [i for i, line in enumerate(VN.splitlines()) if re.match(r"^[a-z_0-9]+ = ", line)]
+_scalar = st.one_of(st.integers(-2**63, 2**63 - 1), st.booleans(), st.text(max_size=20).map(json.dumps),
+                    st.sampled_from(['"TD3"', '"secp256r1"', '"modp2048_256"', '"rsa"', '"CAM"', '"IM"', '"3DES"',
+                                     "65535", "256", "0", '"sha1"', '"RSASSA-PSS"', "[]", "[1, 2]", '["MRZ"]']))
+_value = st.one_of(_scalar, st.lists(_scalar, max_size=4).map(lambda xs: "[" + ", ".join(map(str, xs)) + "]"))
+
+
+@given(st.lists(st.tuples(st.sampled_from(_LINES), _value), min_size=1, max_size=4))
+def test_any_value_gives_a_profile_or_a_named_profile_error(changes):
+    lines = VN.splitlines()
+    for i, value in changes:
+        key = lines[i].split(" = ")[0]
+        lines[i] = f"{key} = {value}"
+    try:
+        parse_profile("\n".join(lines), "p.toml")
+    except ProfileError as e:
+        assert str(e).startswith("p.toml: ")
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_a_profile_error(text):
+    with pytest.raises(ProfileError):
+        parse_profile(text, "p.toml")

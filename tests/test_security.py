@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import stat
 import traceback
@@ -128,11 +129,20 @@ def assert_clean(where: str, haystack: str | bytes | Iterable[str | bytes], secr
             if isinstance(f, bytes):
                 if len(f) < 6:
                     continue  # too short to tell a leak from chance in binary data
-                hit = any(f in b for b in blobs)
+                if f.isdigit():
+                    pat_b = re.compile(rb"(?<![\d.])" + f + rb"(?!\d)")
+                    hit = any(pat_b.search(b) for b in blobs)
+                else:
+                    hit = any(f in b for b in blobs)
             else:
                 if len(f) < 6:
                     continue
-                hit = any(f in t for t in texts)
+                if f.isdigit():
+                    # a digit string (a CAN, a decimal key) leaks as a number of its own, not inside a float
+                    pat = re.compile(rf"(?<![\d.]){f}(?!\d)")
+                    hit = any(pat.search(t) for t in texts)
+                else:
+                    hit = any(f in t for t in texts)
             assert not hit, f"secret #{i} ({type(secret).__name__}) found in {where} as {f!r:.40}"
 
 
@@ -290,6 +300,68 @@ def test_inspect_refuses_bad_holder_input_without_echoing_it():
         assert_clean("input error", exception_text(e.value), [secret])
 
 
+# --- the command line: read / verify output, with CARDKIT_DEBUG on -------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["verify", "read"])
+@pytest.mark.parametrize("secret", ["right", "wrong"])
+def test_cli_read_and_verify_print_no_secret(td1, tmp_path, capsys, caplog, monkeypatch, command, secret):
+    from cardkit import cli
+
+    chip, _trust, info = td1
+    monkeypatch.setenv("CARDKIT_DEBUG", "1")  # even the debugging output must not carry a secret
+    image = tmp_path / "card.image"
+    chip.save(image)
+    can = CAN if secret == "right" else WRONG_CAN
+    args = [command, "--sim", str(image), "--can", can, "--json"]
+    args += ["--trust", str(info.csca_path)] if command == "verify" else ["--out", str(tmp_path / "dump"),
+                                                                       "--trace", str(tmp_path / "trace.json")]
+    try:
+        code = cli.main(args)
+    except SystemExit as e:  # click may exit on its own
+        code = e.code
+    out, err = capsys.readouterr()
+    if secret == "right":
+        assert code == 0, out + err
+    else:
+        assert code == 3, out + err
+    seen: list[str | bytes] = [out, err, log_text(caplog)]
+    seen += [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p != image]
+    assert_clean(f"cardkit {command}", seen, can_secrets(CAN) + can_secrets(WRONG_CAN)
+                 + mrz_secrets(info.mrz_information) + chip_secrets(chip))
+
+
+def test_cli_audit_json_of_a_dump_holds_no_secret(td1, tmp_path, capsys, caplog):
+    from cardkit import cli
+    from cardkit.inspect import inspect
+
+    chip, trust, info = td1
+    dump = tmp_path / "dumps" / "one"
+    assert inspect(SimulatorTransport(chip), can=CAN, trust=trust, out_dir=dump).verdict == "GENUINE"
+    code = cli.main(["audit", str(tmp_path / "dumps"), "--trust", str(info.csca_path), "--jobs", "1", "--json",
+                     "--report", str(tmp_path / "audit.json")])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    seen = [out, err, (tmp_path / "audit.json").read_text(), log_text(caplog)]
+    assert_clean("cardkit audit", seen, can_secrets(CAN) + mrz_secrets(info.mrz_information) + chip_secrets(chip))
+
+
+def test_the_leak_detector_finds_every_form():
+    """The detector itself can fail: each form of a secret is found, short or unrelated strings are not."""
+    key = bytes(range(16))
+    for leak in (key.hex(), key.hex().upper(), " ".join(f"{b:02X}" for b in key), base64.b64encode(key).decode()):
+        with pytest.raises(AssertionError, match="secret #0"):
+            assert_clean("test", ["ok", f"prefix {leak} suffix"], [key])
+    with pytest.raises(AssertionError):
+        assert_clean("test", [b"\x00" + key + b"\x00"], [key])
+    with pytest.raises(AssertionError):
+        assert_clean("test", ["can=918273"], [CAN])
+    assert_clean("test", ["took 0.918273 ms", "id 0019182735"], [CAN])  # a number inside another is chance
+    with pytest.raises(AssertionError):
+        assert_clean("test", [f"d={0xDEADBEEFCAFE:x}"], [0xDEADBEEFCAFE])
+    assert_clean("test", ["nothing to see", b"\x00\x01"], [key, CAN])
+
+
 # --- the simulator ---------------------------------------------------------------------------------------
 
 
@@ -298,6 +370,11 @@ def test_simulator_image_is_0600_and_its_errors_hold_no_secret(td1, tmp_path, ca
 
     chip, _trust, _info = td1
     path = tmp_path / "chip.image"
+    # A world-readable leftover (an old image, a temporary file of an interrupted save) must not pass its mode on.
+    path.write_text("old")
+    path.chmod(0o644)
+    (tmp_path / "chip.image.tmp").write_text("left over")
+    (tmp_path / "chip.image.tmp").chmod(0o666)
     old = os.umask(0)  # even a permissive umask must not open the image to others
     try:
         chip.save(path)
@@ -440,6 +517,9 @@ def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
     assert_clean("personalisation / ledger", seen, secrets)
     images = list((tmp_path / "chips").glob("*.image"))
     assert images and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in images)
+    # The ledger holds personal ID numbers: owner-only, journal files included.
+    ledger_files = list(tmp_path.glob("ledger.sqlite*"))
+    assert ledger_files and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in ledger_files)
 
 
 # --- constant-time comparison: an AST guard ---------------------------------------------------------------

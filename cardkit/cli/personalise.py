@@ -134,7 +134,7 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
     else:
         _print_summary(summary, ledger.path)
     if summary.stopped:
-        cls = TransportError if summary.stopped.startswith("no blank card") else KeyStoreError
+        cls = KeyStoreError if summary.stopped.startswith("document signer failed") else TransportError
         raise cls(f"batch stopped: {summary.stopped}; {summary.pending} record(s) left pending, re-run to resume")
 
 

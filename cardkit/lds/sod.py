@@ -15,6 +15,7 @@ job (``cardkit.pki.passive``), so that each fault becomes a specific finding the
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from cryptography import x509
 
 from ..errors import ParseError
 
-__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE"]
+__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE"]
 
 MAX_SOD_SIZE = 1 << 20  # 1 MiB: a real SOD is a few kB (certificate included)
 _MAX_DG_HASHES = 16
@@ -85,10 +86,29 @@ class LdsSecurityObject(core.Sequence):
     ]
 
 
+def load_certificate_der(der: bytes) -> x509.Certificate:
+    """A certificate from DER, its extensions decoded up front; ParseError for anything malformed.
+
+    cryptography decodes extensions lazily and raises ValueError (or InvalidVersion) on first
+    use; doing it here keeps every later step free of surprises from hostile certificates.
+    """
+    try:
+        with warnings.catch_warnings():
+            # e.g. a non-positive serial: readable, and reported by ``cardkit pki lint``, not here
+            warnings.simplefilter("ignore")
+            cert = x509.load_der_x509_certificate(der)
+        # force decoding of everything read later (all lazy in cryptography)
+        cert.issuer, cert.subject, cert.extensions, cert.serial_number  # noqa: B018
+        cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_algorithm_oid  # noqa: B018
+        return cert
+    except Exception as e:  # noqa: BLE001  cryptography has several types here (InvalidVersion, DuplicateExtension ...)
+        raise ParseError(f"certificate cannot be read: {type(e).__name__}: {e}") from None
+
+
 @functools.lru_cache(maxsize=256)
 def _load_certificate(der: bytes) -> x509.Certificate:
     # Cached by DER bytes: a bulk audit sees the same DS certificate in thousands of SODs.
-    return x509.load_der_x509_certificate(der)
+    return load_certificate_der(der)
 
 
 _CERT_SETS: dict[bytes, tuple[bytes, ...]] = {}
@@ -108,10 +128,7 @@ def _certificates(field_value: core.Asn1Value) -> tuple[bytes, ...]:
         return hit
     ders = tuple(c.chosen.dump() for c in field_value if c.name == "certificate")
     for der in ders:
-        try:
-            _load_certificate(der)
-        except ValueError as e:
-            raise ParseError(f"a certificate in SignedData cannot be read: {e}") from None
+        _load_certificate(der)
     if len(_CERT_SETS) >= 256:
         _CERT_SETS.clear()  # bounded: a fresh start is cheaper than an LRU here
     _CERT_SETS[key] = ders
@@ -299,7 +316,7 @@ class Sod:
             lds_version=lds_version,
             unicode_version=unicode_version,
             signed_data_version=int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
-            digest_algorithms=tuple(a["algorithm"].native for a in sd["digest_algorithms"]),
+            digest_algorithms=tuple(a["algorithm"] for a in sd["digest_algorithms"].native),
             certificate_ders=certs,
             signer_infos=infos,
         )

@@ -10,7 +10,7 @@ from the signed object, never from the certificate; PSS parameters are checked, 
 from __future__ import annotations
 
 from asn1crypto import algos, core
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -25,6 +25,7 @@ __all__ = [
     "verify_signature",
     "describe_algorithm",
     "verify_certificate",
+    "public_key_of",
 ]
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -185,6 +186,8 @@ def verify_signature(
             public_key.verify(signature, data, ec.ECDSA(digest))
     except InvalidSignature:
         raise VerificationError(f"{name} signature does not verify") from None
+    except (ValueError, UnsupportedAlgorithm) as e:
+        raise VerificationError(f"{name} signature cannot be checked: {e}") from None
     return name, h
 
 
@@ -196,5 +199,13 @@ def verify_certificate(cert: object, issuer: object) -> None:
         raise VerificationError("certificate signature does not verify with the issuer's key") from None
     except ValueError as e:
         raise VerificationError(f"certificate not issued by this issuer: {e}") from None
-    except TypeError as e:
-        raise VerificationError(f"unsupported certificate signature: {e}") from None
+    except (TypeError, UnsupportedAlgorithm) as e:
+        raise VerificationError(f"unsupported certificate signature or key: {e}") from None
+
+
+def public_key_of(cert: object) -> object:
+    """The certificate's public key; VerificationError when cryptography cannot use it (curve, encoding)."""
+    try:
+        return cert.public_key()  # type: ignore[attr-defined]
+    except (ValueError, UnsupportedAlgorithm) as e:
+        raise VerificationError(f"the certificate's public key cannot be used: {e}") from None

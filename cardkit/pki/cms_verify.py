@@ -10,6 +10,7 @@ VerificationError with one; none of them trusts a certificate (that is path vali
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -60,11 +61,19 @@ def check_signed_attributes(si: SignerInfoData, econtent_type: str, econtent: by
         raise VerificationError(f"messageDigest does not match the {si.digest_algorithm} hash of the eContent")
 
 
+@functools.lru_cache(maxsize=64)
+def _algorithm(der: bytes) -> algos.SignedDigestAlgorithm:
+    # One per DS in practice; parsed once (the object is only read, never changed).
+    alg = algos.SignedDigestAlgorithm.load(der)
+    alg.native  # noqa: B018  (parse fully now, so a cached object is never half-parsed)
+    return alg
+
+
 def verify_signer_info(si: SignerInfoData, public_key: object) -> tuple[str, str]:
     """Verify the signature over the signed attributes; return (algorithm name, hash)."""
     if si.signed_attrs is None:
         raise VerificationError("no signed attributes to verify")
-    alg = algos.SignedDigestAlgorithm.load(si.signature_algorithm_der)
+    alg = _algorithm(si.signature_algorithm_der)
     name, h = verify_signature(public_key, alg, si.signature, si.signed_attrs, digest_algorithm=si.digest_algorithm)
     if h != si.digest_algorithm:
         raise VerificationError(f"signature hash {h} differs from the SignerInfo digest algorithm {si.digest_algorithm}")

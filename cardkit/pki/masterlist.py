@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..errors import ParseError, VerificationError
-from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, parse_signer_info
-from .algorithms import verify_certificate
+from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, load_certificate_der, parse_signer_info
+from .algorithms import public_key_of, verify_certificate
 from .asn1 import CscaMasterList, IcaoOid
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
 from .signers import Signer, signer_algorithm_identifier, signer_hash
@@ -102,11 +102,11 @@ def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:
         if not isinstance(econtent, bytes):
             raise ParseError("eContent is not an OCTET STRING")
         ml = CscaMasterList.load(econtent, strict=True)
-        cscas = tuple(x509.load_der_x509_certificate(c.dump()) for c in ml["cert_list"])
+        cscas = tuple(load_certificate_der(c.dump()) for c in ml["cert_list"])
         certs = ()
         if not isinstance(sd["certificates"], core.Void):
             certs = tuple(
-                x509.load_der_x509_certificate(c.chosen.dump()) for c in sd["certificates"] if c.name == "certificate"
+                load_certificate_der(c.chosen.dump()) for c in sd["certificates"] if c.name == "certificate"
             )
         infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
         if not infos:
@@ -136,7 +136,7 @@ def verify_master_list(ml: MasterList, anchors: list[x509.Certificate] = ()) -> 
     if signer_cert is None:
         raise VerificationError("no certificate in the master list matches its SignerInfo")
     check_signed_attributes(si, ml.econtent_type, ml.econtent)
-    verify_signer_info(si, signer_cert.public_key())
+    verify_signer_info(si, public_key_of(signer_cert))
     try:
         eku = signer_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         if _ML_SIGNER_EKU not in eku:

@@ -23,12 +23,14 @@ import hmac
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
 from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, Sod
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
+from .algorithms import public_key_of
 from .countries import alpha2
 from .trust import TrustStore
 
@@ -71,6 +73,13 @@ class PassiveAuthResult:
             "csca": _cert_summary(self.csca) if self.csca is not None else None,
             "checks": [c.to_dict() for c in self.checks],
         }
+
+
+def _key_or_error(cert: x509.Certificate) -> object:
+    try:
+        return public_key_of(cert)
+    except VerificationError as e:
+        return e  # cached like a key, so a bad DS key is diagnosed once
 
 
 def _cert_summary(cert: x509.Certificate) -> dict[str, object]:
@@ -118,6 +127,8 @@ def passive_authentication(
         PassiveAuthResult; this function never raises for bad input, every fault is a FAILED check.
     """
     now = at or dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)  # a naive time is taken as UTC, as certificates state theirs
     checks: list[Check] = []
     if not isinstance(sod, Sod):
         try:
@@ -133,6 +144,13 @@ def passive_authentication(
         problems.append(f"SignedData version {sod.signed_data_version}, 9303 requires 3")
     if len(sod.signer_infos) != 1:
         problems.append(f"{len(sod.signer_infos)} SignerInfos, 9303 requires exactly 1")
+    want_version = 1 if sod.signer_info.sid_kind == "issuer_serial" else 3
+    if sod.signer_info.version != want_version:
+        problems.append(f"SignerInfo version {sod.signer_info.version} with a {sod.signer_info.sid_kind} signer "
+                        f"identifier, RFC 5652 §5.3 requires {want_version}")
+    if sod.signer_info.digest_algorithm not in sod.digest_algorithms:
+        problems.append(f"SignerInfo digest {sod.signer_info.digest_algorithm} is not among SignedData.digestAlgorithms "
+                        f"({', '.join(sod.digest_algorithms) or 'none'}) (RFC 5652 §5.1)")
     checks.append(Check("SOD structure", Status.FAILED if problems else Status.PASSED,
                         "; ".join(problems) or "SignedData v3, one SignerInfo"))
     if sod.econtent_type in LDS_SECURITY_OBJECT_OIDS:
@@ -157,13 +175,18 @@ def passive_authentication(
         checks.append(Check("DS certificate", Status.FAILED, why))
         _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "no DS certificate")
     else:
-        checks.append(trust.memo(("pa-ds", ds), lambda: _ds_facts(ds, trust, now)).ds_check)  # type: ignore[attr-defined]
+        der = ds.public_bytes(Encoding.DER)  # cache keys are the whole certificate, every byte
+        facts: _DsFacts = trust.memo(("pa-ds", der), lambda: _ds_facts(ds, der, trust, now))  # type: ignore[assignment]
+        checks.append(facts.ds_check)
         try:
-            sig_name, _ = verify_signer_info(si, trust.memo(("key", ds), ds.public_key))
+            key = trust.memo(("key", der), lambda: _key_or_error(ds))
+            if isinstance(key, VerificationError):
+                raise key
+            sig_name, _ = verify_signer_info(si, key)
             checks.append(Check("SOD signature", Status.PASSED, f"{sig_name} with the DS key"))
         except VerificationError as e:
             checks.append(Check("SOD signature", Status.FAILED, str(e)))
-        csca = _certificate_checks(checks, ds, si.signing_time, trust, now, issuing_state)
+        csca = _certificate_checks(checks, ds, facts, si.signing_time, trust, now, issuing_state)
     _dg_checks(checks, sod, data_groups)
     return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
 
@@ -184,8 +207,8 @@ class _DsFacts:
     csca_country: str | None
 
 
-def _ds_facts(ds: x509.Certificate, trust: TrustStore, now: dt.datetime) -> _DsFacts:
-    path = trust.path(ds)
+def _ds_facts(ds: x509.Certificate, der: bytes, trust: TrustStore, now: dt.datetime) -> _DsFacts:
+    path = trust.path(ds, der)
     if path.ok:
         chain = " -> ".join(c.subject.rfc4514_string() for c in path.chain[1:])
         path_check = Check("certificate path", Status.PASSED, f"DS -> {chain}", {"length": len(path.chain)})
@@ -220,10 +243,9 @@ def _ds_facts(ds: x509.Certificate, trust: TrustStore, now: dt.datetime) -> _DsF
 
 
 def _certificate_checks(
-    checks: list[Check], ds: x509.Certificate, signing_time: dt.datetime | None, trust: TrustStore,
-    now: dt.datetime, issuing_state: str | None,
+    checks: list[Check], ds: x509.Certificate, facts: _DsFacts, signing_time: dt.datetime | None,
+    trust: TrustStore, now: dt.datetime, issuing_state: str | None,
 ) -> x509.Certificate | None:
-    facts: _DsFacts = trust.memo(("pa-ds", ds), lambda: _ds_facts(ds, trust, now))  # type: ignore[assignment]
     checks.append(facts.path_check)
     problems = []
     if signing_time is not None:
@@ -243,7 +265,7 @@ def _certificate_checks(
         checks.append(Check("CSCA validity", Status.FAILED, bad) if bad else facts.csca_ok)  # type: ignore[arg-type]
     checks.append(facts.key_usage)
     checks.append(facts.revocation)
-    checks.append(trust.memo(("pa-country", ds, issuing_state), lambda: _country_check(facts, issuing_state)))  # type: ignore[arg-type]
+    checks.append(trust.memo(("pa-country", id(facts), issuing_state), lambda: _country_check(facts, issuing_state)))  # type: ignore[arg-type]
     return csca
 
 

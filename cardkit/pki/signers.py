@@ -89,7 +89,7 @@ def load_certificate(path: Path | str) -> x509.Certificate:
         if data.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_certificate(data)
         return x509.load_der_x509_certificate(data)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise KeyStoreError(f"{path} is not an X.509 certificate (DER or PEM)") from None
 
 

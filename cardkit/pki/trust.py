@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
 from .algorithms import verify_certificate
 from .cms_verify import is_self_signed, ski_of
+from ..lds.sod import load_certificate_der
 from .masterlist import parse_master_list, verify_master_list
 
 __all__ = ["TrustStore", "CertPath", "RevocationStatus"]
@@ -47,6 +50,13 @@ class CertPath:
 class RevocationStatus:
     status: Status
     reason: str
+
+
+def _crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    try:
+        return crl.is_signature_valid(issuer.public_key())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return False
 
 
 def _aki(cert: x509.Certificate) -> bytes | None:
@@ -120,16 +130,16 @@ class TrustStore:
             if b"X509 CRL" in stripped[:40]:
                 return self._add_crl_pem(data, source)
             try:
-                certs = x509.load_pem_x509_certificates(data)
-            except ValueError:
-                return self._finding(source, "PEM file holds neither certificates nor a CRL")
+                certs = [load_certificate_der(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(data)]
+            except (ValueError, ParseError, x509.InvalidVersion):
+                return self._finding(source, "PEM file holds neither readable certificates nor a CRL")
             for c in certs:
                 self.add_certificate(c, source)
             return
         if expect != "crl":
             try:
-                return self.add_certificate(x509.load_der_x509_certificate(data), source)
-            except ValueError:
+                return self.add_certificate(load_certificate_der(data), source)
+            except ParseError:
                 pass
         try:
             crl = x509.load_der_x509_crl(data)
@@ -186,7 +196,7 @@ class TrustStore:
         """Keep each pending CRL that a CSCA of the store verifies; record the others."""
         for crl, source in self._pending_crls:
             issuers = self._by_subject.get(crl.issuer.public_bytes(), [])
-            if not any(crl.is_signature_valid(c.public_key()) for c in issuers):
+            if not any(_crl_signed_by(crl, c) for c in issuers):
                 self._finding(source, f"CRL of {crl.issuer.rfc4514_string()}: no CSCA in the trust store signed it",
                               name="CRL signature")
                 continue
@@ -215,7 +225,7 @@ class TrustStore:
 
     def path(self, ds: x509.Certificate, der: bytes | None = None) -> CertPath:
         """Build and verify the path DS -> (link ...) -> self-signed CSCA; cached per DS certificate."""
-        key = der if der is not None else ds.tbs_certificate_bytes + ds.signature
+        key = der if der is not None else ds.public_bytes(Encoding.DER)  # the whole certificate, every byte
         hit = self._paths.get(key)
         if hit is None:
             hit = self._build(ds)

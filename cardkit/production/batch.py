@@ -17,6 +17,10 @@ Order of work for one record, and what the ledger says at each point (ledger.py 
 
 A crash at any point leaves ``writing`` rows that ``Ledger.recover`` settles on the next run, which
 retries everything not issued. Issued records are skipped, so a re-run never issues twice.
+The batch also stops (records left pending) when a card cannot be handed back (an image that
+cannot be saved, a card the operator does not take out): a card left in the reader would
+otherwise be taken for the next blank one. Ctrl-C or a bug mid-card settles the ledger first,
+then propagates.
 """
 
 from __future__ import annotations
@@ -50,8 +54,11 @@ class CardSlot(Protocol):
     def open(self) -> Any:
         """Power the card (again) and return a transport to it."""
 
-    def finish(self, issued: bool) -> None:
-        """The card is done: save it (simulator) or ask for it to be taken out (reader)."""
+    def finish(self, issued: bool, blank: bool = False) -> None:
+        """The card is done: save it (simulator) or ask for it to be taken out (reader).
+
+        ``blank``: no perso command reached it, so it can be used again.
+        """
 
 
 class CardSource(Protocol):
@@ -74,9 +81,12 @@ class _SimSlot:
 
         return SimulatorTransport(self.chip)
 
-    def finish(self, issued: bool) -> None:
+    def finish(self, issued: bool, blank: bool = False) -> None:
         if issued and self.path is not None:
-            self.chip.save(self.path)
+            try:
+                self.chip.save(self.path)
+            except OSError as e:
+                raise InputError(f"cannot save the card image {self.path}: {e.strerror or e}") from None
 
 
 class SimulatorSource:
@@ -121,11 +131,16 @@ class _ReaderSlot:
         self.transport = PcscTransport(self.source.reader, timeout=0)
         return self.transport
 
-    def finish(self, issued: bool) -> None:
+    def finish(self, issued: bool, blank: bool = False) -> None:
         if self.transport is not None:
             self.transport.close()
             self.transport = None
-        self.source.prompt("Card issued: take it out." if issued else "Card REJECTED: take it out and destroy it.")
+        if issued:
+            self.source.prompt("Card issued: take it out.")
+        elif blank:
+            self.source.prompt("Card not written: take it out (it is still blank and can be used again).")
+        else:
+            self.source.prompt("Card REJECTED: take it out and destroy it.")
         self.source.wait_for_removal()
 
 
@@ -368,7 +383,11 @@ def _one_record(record: Any, line: int, doc: str, *, profile: Profile, signer: A
         except TransportError as e:
             build.wipe()
             return None, f"no blank card: {e}"
-        ledger.begin_card(doc)
+        try:
+            ledger.begin_card(doc)
+        except LedgerError as e:  # another station sharing the ledger took it meanwhile
+            build.wipe()
+            return CardOutcome(line, doc, "skipped", (str(e),), time.monotonic() - t_rec), _finish(slot, False, True)
         touched = False
 
         def mark() -> None:
@@ -385,35 +404,39 @@ def _one_record(record: Any, line: int, doc: str, *, profile: Profile, signer: A
                 ledger.rejected(doc, reason + "; card must be destroyed")
             else:
                 ledger.release(doc, reason)
-            _finish(slot, False)
+            stop = _finish(slot, False, blank=not touched)
             if not isinstance(e, CardkitError):
                 raise  # a bug or Ctrl-C: the ledger is settled, now let it surface
             reasons.append(reason)
-            if attempt < retries:
+            if attempt < retries and stop is None:
                 ledger.register(doc, str(getattr(record, "id_number", "") or doc), "retry")
                 continue
             if not touched:
                 ledger.rejected(doc, reason)
-            return CardOutcome(line, doc, "rejected", tuple(reasons), time.monotonic() - t_rec), None
+            return CardOutcome(line, doc, "rejected", tuple(reasons), time.monotonic() - t_rec), stop
         try:
             ledger.issued(doc, ds_certificate_der=result.ds_certificate_der, ds_subject=result.ds_subject,
                           sod=result.sod)
         except LedgerError as e:
             # e.g. the same person issued meanwhile by another station: this card must not go out
             ledger.rejected(doc, f"ledger refused the issue: {e}; card must be destroyed")
-            _finish(slot, False)
-            return CardOutcome(line, doc, "rejected", (str(e),), time.monotonic() - t_rec), None
-        _finish(slot, True)
+            return CardOutcome(line, doc, "rejected", (str(e),), time.monotonic() - t_rec), _finish(slot, False)
+        stop = _finish(slot, True)
         return CardOutcome(line, doc, "issued", (), time.monotonic() - t_rec,
-                           result.apdus_written + result.apdus_read_back), None
+                           result.apdus_written + result.apdus_read_back), stop
     raise AssertionError("unreachable")
 
 
-def _finish(slot: CardSlot, issued: bool) -> None:
+def _finish(slot: CardSlot, issued: bool, blank: bool = False) -> str | None:
+    """Hand the card back; a reason to stop the batch when that failed (the ledger already has the outcome).
+
+    A card left in the reader would otherwise be taken for the next blank one.
+    """
     try:
-        slot.finish(issued)
-    except CardkitError:
-        pass  # saving or ejecting a card must not undo what the ledger already says
+        slot.finish(issued, blank=blank)
+    except CardkitError as e:
+        return f"card could not be handed back: {e}"
+    return None
 
 
 def _card_reason(e: BaseException) -> str:

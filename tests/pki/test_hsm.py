@@ -100,3 +100,20 @@ def test_softhsm_token_restores_environment(tmp_path, monkeypatch):
         assert os.environ["SOFTHSM2_CONF"] == str(tok.conf_path) and tok.conf == tok.conf_path
         assert tok.pin not in repr(tok)
     assert os.environ["SOFTHSM2_CONF"] == "/before"
+
+
+@pytest.mark.parametrize("key_type,pss", [("rsa-2048", True), ("ec-p256", False)])
+def test_hsm_csca_issues_crl_and_ml_signer(softhsm, key_type, pss):
+    from cardkit.pki.certs import generate_private_key, make_crl, make_ml_signer
+    from cardkit.pki.lint import lint
+
+    session, csca, ds = make_hsm_pki(softhsm, key_type, pss)
+    csca_signer = Pkcs11Signer.open(softhsm.module, softhsm.label, softhsm.pin, "csca", csca, pss=pss)
+    crl = make_crl(csca_signer, [ds])
+    assert crl.is_signature_valid(csca.public_key())
+    assert crl.get_revoked_certificate_by_serial_number(ds.serial_number) is not None
+    ml = make_ml_signer(csca_signer, generate_private_key("ec-p256").public_key(), common_name="TEST ML")
+    ml.verify_directly_issued_by(csca)
+    assert not [c for c in lint(ml) if c.failed]
+    csca_signer.close()
+    session.close()

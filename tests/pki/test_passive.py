@@ -49,7 +49,9 @@ def failed(result, name, words=""):
 
 @pytest.mark.parametrize("key_type,pss,h", [("ec-p256", False, "sha256"), ("rsa-2048", True, "sha256"),
                                            ("rsa-2048", False, "sha384"), ("ec-brainpoolp256r1", False, "sha512"),
-                                           ("ec-p384", False, "sha384")])
+                                           ("ec-p384", False, "sha384"), ("ec-p521", False, "sha512"),
+                                           ("ec-brainpoolp384r1", False, "sha384"),
+                                           ("ec-brainpoolp512r1", False, "sha512"), ("rsa-3072", True, "sha512")])
 def test_genuine_document_passes_every_step(key_type, pss, h):
     pki = make_pki(key_type, pss=pss, hash_algorithm=h)
     sod = build_sod(DGS, pki.ds_signer, hash_algorithm=h)
@@ -277,3 +279,24 @@ def test_ds_path_is_verified_once_per_certificate(monkeypatch):
     for _ in range(5):
         assert passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, t).passed
     assert len(calls) == 1
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+GOOD_SOD = build_sod(DGS, PKI.ds_signer)
+
+
+@given(st.integers(0, len(GOOD_SOD) - 1), st.integers(1, 255))
+def test_any_damaged_sod_gives_findings_never_an_exception(pos, delta):
+    data = bytearray(GOOD_SOD)
+    data[pos] = (data[pos] + delta) % 256
+    r = passive_authentication(bytes(data), DGS, TRUST, issuing_state="VNM")
+    assert r.checks  # every outcome is a report
+    if r.passed:  # only a re-encoding of the same signed certificate may pass (cryptography reads it alike)
+        ds = r.ds_certificate
+        assert (ds.tbs_certificate_bytes, ds.signature) == (PKI.ds.tbs_certificate_bytes, PKI.ds.signature), r.checks
+
+
+def test_naive_time_is_taken_as_utc():
+    r = passive_authentication(GOOD_SOD, DGS, TRUST, at=dt.datetime.now() + dt.timedelta(days=365 * 20))
+    failed(r, "DS validity", "expired")

@@ -111,3 +111,22 @@ def test_crls_loaded_only_when_a_csca_signed_them(tmp_path):
 def test_missing_trust_file_is_a_finding(tmp_path):
     trust = TrustStore.load([tmp_path / "nope.pem"])
     assert trust.cscas == [] and trust.findings and trust.findings[0].failed
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+ML_RAW = build_master_list([VN.csca], ml_signer(VN))
+
+
+@given(st.integers(0, len(ML_RAW) - 1), st.integers(1, 255))
+def test_damaged_master_list_gives_list_or_parse_error(pos, delta):
+    data = bytearray(ML_RAW)
+    data[pos] = (data[pos] + delta) % 256
+    try:
+        ml = parse_master_list(bytes(data))
+    except ParseError:
+        return
+    try:
+        verify_master_list(ml)
+    except VerificationError:
+        pass

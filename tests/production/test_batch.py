@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,9 @@ from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip, Faults
+from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 from tests.support.perso import ROOT, make_pki, sample_record
+from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 # A minimal baseline JPEG header (SOI, SOF0 8x8, EOI) keeps DG2 tiny for the fault sweep.
 TINY_FACE = bytes.fromhex("FFD8FFC0000B080008000801011100FFD9")
@@ -268,8 +271,6 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
 
 # --- real parts: SoftHSM2 signing, pcscd + vpcd -------------------------------------------
 
-from tests.support.softhsm import softhsm  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.hsm
 def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
@@ -351,6 +352,3 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
     assert code == 0, err
     assert json.loads(out)["verdict"] == "GENUINE"
 
-
-from tests.support.pcsc import pcsc_stack  # noqa: E402,F401,F811  (fixture)
-import json  # noqa: E402
