@@ -36,10 +36,9 @@ from cardkit.card import ApduTrace, Session, SimulatorTransport
 from cardkit.crypto.bac import bac_keys
 from cardkit.crypto.kdf import kdf
 from cardkit.crypto.pace import Password
-from cardkit.errors import (AuthenticationError, CardkitError, KeyStoreError, SecureMessagingError,
-                            StatusWordError)
+from cardkit.errors import AuthenticationError, KeyStoreError, SecureMessagingError
 from simulators.emrtd import EmrtdChip, Faults
-from tests.support.cards import make_td1_card, make_td3_card, make_vn_card
+from tests.support.cards import make_td1_card, make_td3_card
 
 ROOT = Path(__file__).resolve().parents[1]
 CAN = "918273"  # a CAN that is not derived from any printed data, so it can be searched for anywhere
@@ -520,6 +519,59 @@ def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
     # The ledger holds personal ID numbers: owner-only, journal files included.
     ledger_files = list(tmp_path.glob("ledger.sqlite*"))
     assert ledger_files and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in ledger_files)
+
+
+def test_cli_key_ceremony_and_personalise_leak_no_passphrase_or_key(tmp_path, capsys, caplog, monkeypatch):
+    """`cardkit pki init-csca / issue-ds` then `cardkit personalise` with the passphrase in the environment."""
+    from cardkit import cli
+    from cardkit.pki.signers import load_encrypted_key
+    from cardkit.production.records import load_records
+
+    passphrase = "ceremony-Passphrase-7731"
+    monkeypatch.setenv("CARDKIT_PASSPHRASE", passphrase)
+    monkeypatch.setenv("CARDKIT_DEBUG", "1")
+    keys = tmp_path / "keys"
+    assert cli.main(["pki", "init-csca", "--country", "VN", "--out", str(keys / "csca")]) == 0
+    assert cli.main(["pki", "issue-ds", "--csca", str(keys / "csca"), "--out", str(keys / "ds")]) == 0
+    for role in ("csca", "ds"):
+        key_file = keys / role / f"{role}.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        data = key_file.read_bytes()
+        assert b"ENCRYPTED" in data or not data.startswith(b"-----")
+        with pytest.raises((TypeError, ValueError)):  # not loadable without the passphrase
+            (serialization.load_pem_private_key if data.startswith(b"-----") else
+             serialization.load_der_private_key)(data, None)
+    ds_key = load_encrypted_key(keys / "ds" / "ds.key", passphrase.encode())
+    csca_key = load_encrypted_key(keys / "csca" / "csca.key", passphrase.encode())
+    src = ROOT / "examples" / "vn-citizens.csv"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    records = tmp_path / "one.csv"
+    records.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    (record,) = [r.record for r in load_records(records)]
+    sim, ledger = tmp_path / "sim", tmp_path / "ledger.sqlite"
+    code = cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys / "ds"),
+                     "--trust", str(keys / "csca" / "csca.pem"), "--sim", str(sim), "--ledger", str(ledger),
+                     "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    (image,) = sim.glob("*.image")
+    assert stat.S_IMODE(image.stat().st_mode) == 0o600
+    chip = EmrtdChip.load(image)
+    con = sqlite3.connect(ledger)
+    dump = "\n".join(con.iterdump())
+    con.close()
+    # A wrong passphrase: exit 2, one line, and neither passphrase in it.
+    monkeypatch.setenv("CARDKIT_PASSPHRASE", "wrong-Passphrase-0042")
+    code = cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys / "ds"),
+                     "--trust", str(keys / "csca" / "csca.pem"), "--sim", str(tmp_path / "sim2"),
+                     "--ledger", str(tmp_path / "l2.sqlite"), "--json"])
+    out2, err2 = capsys.readouterr()
+    assert code == 2, out2 + err2
+    seen = [out, err, out2, err2, dump, log_text(caplog)]
+    seen += [p.read_bytes() for p in keys.rglob("*") if p.is_file() and not p.name.endswith(".key")]
+    secrets = ([passphrase, "wrong-Passphrase-0042"] + key_secrets(ds_key) + key_secrets(csca_key)
+               + mrz_secrets(record.to_mrz().mrz_information) + chip_secrets(chip))
+    assert_clean("key ceremony + personalise", seen, secrets)
 
 
 # --- constant-time comparison: an AST guard ---------------------------------------------------------------

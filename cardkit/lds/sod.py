@@ -94,13 +94,18 @@ def load_certificate_der(der: bytes) -> x509.Certificate:
     """
     try:
         with warnings.catch_warnings():
-            # e.g. a non-positive serial: readable, and reported by ``cardkit pki lint``, not here
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # cryptography warns, then reads; we refuse below instead
             cert = x509.load_der_x509_certificate(der)
+            serial = cert.serial_number
+        if serial <= 0:
+            # RFC 5280 §4.1.2.2; cryptography will refuse these itself in a future release
+            raise ParseError("certificate serial number is not positive (RFC 5280 §4.1.2.2)")
         # force decoding of everything read later (all lazy in cryptography)
-        cert.issuer, cert.subject, cert.extensions, cert.serial_number  # noqa: B018
+        cert.issuer, cert.subject, cert.extensions  # noqa: B018
         cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_algorithm_oid  # noqa: B018
         return cert
+    except ParseError:
+        raise
     except Exception as e:  # noqa: BLE001  cryptography has several types here (InvalidVersion, DuplicateExtension ...)
         raise ParseError(f"certificate cannot be read: {type(e).__name__}: {e}") from None
 
