@@ -35,7 +35,13 @@ stamp=.venv/.cardkit-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing cardkit and its dependencies into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,hsm]"
+  # pip's own chatter goes to a log, shown only when the install fails
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip setuptools wheel &&
+         .venv/bin/python -m pip install --disable-pip-version-check -e ".[test,hsm]"; } >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "setup: pip install failed; full log in $log" >&2
+    exit 2
+  fi
   echo "$want" > "$stamp"
 fi

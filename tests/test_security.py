@@ -257,6 +257,40 @@ def test_default_trace_redacts_access_control_and_sm_payloads(td1):
     assert_clean("redacted trace", text, [s.pace_result.chip_public_key[1:33]])
 
 
+@pytest.mark.xfail(strict=True, reason="finding for owner card: ApduTrace.write writes an unredacted trace with "
+                                       "the umask's mode and chmods it to 0600 only afterwards")
+def test_an_unredacted_trace_is_never_readable_by_others_even_briefly(td1, tmp_path, monkeypatch):
+    """An unredacted trace holds the BAC/PACE transcript (offline MRZ/CAN guessing) and personal data."""
+    chip, _trust, _info = td1
+    trace = ApduTrace(redact=False)
+    s = Session(SimulatorTransport(chip), trace=trace)
+    s.pace(Password.can(CAN))
+    modes: list[int] = []
+    real_write_text = Path.write_text
+
+    def spy(self, *args, **kwargs):  # the mode the file has the moment the data is in it
+        n = real_write_text(self, *args, **kwargs)
+        modes.append(stat.S_IMODE(self.stat().st_mode))
+        return n
+
+    monkeypatch.setattr(Path, "write_text", spy)
+    real_open = os.open
+
+    def spy_open(path, flags, mode=0o777, *a, **kw):
+        fd = real_open(path, flags, mode, *a, **kw)
+        modes.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        return fd
+
+    monkeypatch.setattr(os, "open", spy_open)
+    old = os.umask(0o022)
+    try:
+        trace.write(tmp_path / "trace.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "trace.json").stat().st_mode) == 0o600
+    assert modes and all(m & 0o077 == 0 for m in modes), [oct(m) for m in modes]
+
+
 # --- inspection: report, report.json, dump modes ------------------------------------------------------
 
 
@@ -546,7 +580,8 @@ def test_cli_key_ceremony_and_personalise_leak_no_passphrase_or_key(tmp_path, ca
     src = ROOT / "examples" / "vn-citizens.csv"
     lines = src.read_text(encoding="utf-8").splitlines()
     records = tmp_path / "one.csv"
-    records.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    first = lines[1].replace(",photos/", f",{ROOT / 'examples' / 'photos'}/")  # photos are relative to the CSV
+    records.write_text(lines[0] + "\n" + first + "\n", encoding="utf-8")
     (record,) = [r.record for r in load_records(records)]
     sim, ledger = tmp_path / "sim", tmp_path / "ledger.sqlite"
     code = cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys / "ds"),
