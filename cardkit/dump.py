@@ -18,6 +18,7 @@ from typing import Any
 from . import tlv
 from .errors import InputError, ParseError
 from .lds.files import FILES
+from .private_files import write_private
 
 __all__ = ["DUMP_FILE_NAMES", "MAX_FILE_SIZE", "write_dump", "read_dump", "read_report"]
 
@@ -76,26 +77,13 @@ def write_dump(path: str | Path, files: dict[str, bytes], report: dict[str, Any]
             if (d / stale).is_file():
                 (d / stale).unlink()
         for name, data in files.items():
-            _write_private(d / name, bytes(data))
+            write_private(d / name, bytes(data))
         if report is not None:
             text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-            _write_private(d / "report.json", text.encode("utf-8"))
+            write_private(d / "report.json", text.encode("utf-8"))
     except OSError as e:
         raise InputError(f"cannot write dump {d}: {e.strerror or e}") from None
     return d
-
-
-def _write_private(p: Path, data: bytes) -> None:
-    """Write ``data`` to ``p`` created 0600 (never readable by others, not even for a moment)."""
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT
-        with os.fdopen(fd, "wb") as f:
-            fd = -1
-            f.write(data)
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 def read_dump(path: str | Path) -> dict[str, bytes]:

@@ -52,6 +52,9 @@ __all__ = ["inspect", "inspect_dump", "InspectionReport", "Verdict", "PROTECTED_
 # Status words meaning "you may not read this" (EAC-protected DG3/DG4): reported, not failed.
 PROTECTED_SW = frozenset({0x6982, 0x6985, 0x6986})
 _ABSENT_SW = frozenset({0x6A82, 0x6A88})
+# Doc 9303-11 lets only the biometric groups DG3 and DG4 sit behind Extended Access Control. A chip that
+# refuses any other listed group after BAC/PACE hides data the issuer signed, so that refusal FAILS.
+EAC_PROTECTED_DGS = frozenset({3, 4})
 
 
 class _Inspector(OfflineChecks):
@@ -207,7 +210,7 @@ class _Inspector(OfflineChecks):
             s = self.decode("EF.SOD", sod)
             listed |= set(getattr(s, "dg_hashes", {}) or {})
         for n in sorted(x for x in listed if 1 <= x <= 16):
-            self.read(f"DG{n}")
+            self.read(f"DG{n}", required=n not in EAC_PROTECTED_DGS)
 
 
     # -- 5. chip proofs -------------------------------------------------------------

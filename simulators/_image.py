@@ -16,13 +16,13 @@ naming the image path and the field.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 from cryptography.hazmat.primitives import serialization
 
 from cardkit.errors import ParseError
+from cardkit.private_files import write_private
 
 __all__ = ["save", "load", "FORMAT", "VERSION", "MAX_IMAGE_SIZE"]
 
@@ -67,20 +67,7 @@ def save(chip: Any, path: Path) -> None:
         },
     }
     data = json.dumps(doc, indent=1).encode("utf-8")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fd = -1
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    os.replace(tmp, path)
+    write_private(path, data, atomic=True)
 
 
 class _Reader:

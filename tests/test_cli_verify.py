@@ -230,3 +230,29 @@ def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monk
                          "--trust", info.csca_path)
     assert code == 3
     assert err.startswith("cardkit:") and err.count("\n") == 1
+
+
+def test_can_from_the_environment_keeps_it_off_the_command_line(vn, capsys, monkeypatch):
+    image, info = vn
+    monkeypatch.setenv("CARDKIT_CAN", info.id_number[-6:])
+    code, out, err = run(capsys, "verify", "--sim", image, "--trust", info.csca_path)
+    assert code == 0, out + err
+    assert "GENUINE" in out  # (a VN card prints its ID number, of which the CAN is a part, in the holder data)
+    monkeypatch.setenv("CARDKIT_CAN", "000000")
+    code, out, err = run(capsys, "verify", "--sim", image, "--trust", info.csca_path)
+    assert code == 3
+
+
+def test_can_dash_asks_without_echo(vn, capsys, monkeypatch):
+    image, info = vn
+    monkeypatch.delenv("CARDKIT_CAN", raising=False)
+    asked = []
+
+    def prompt(text, hide_input=False, err=False):
+        asked.append((text, hide_input))
+        return info.id_number[-6:]
+
+    monkeypatch.setattr("click.prompt", prompt)
+    code, out, err = run(capsys, "verify", "--sim", image, "--can", "-", "--trust", info.csca_path)
+    assert code == 0, out + err
+    assert asked == [("CAN", True)]

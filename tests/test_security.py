@@ -257,8 +257,6 @@ def test_default_trace_redacts_access_control_and_sm_payloads(td1):
     assert_clean("redacted trace", text, [s.pace_result.chip_public_key[1:33]])
 
 
-@pytest.mark.xfail(strict=True, reason="finding for owner card: ApduTrace.write writes an unredacted trace with "
-                                       "the umask's mode and chmods it to 0600 only afterwards")
 def test_an_unredacted_trace_is_never_readable_by_others_even_briefly(td1, tmp_path, monkeypatch):
     """An unredacted trace holds the BAC/PACE transcript (offline MRZ/CAN guessing) and personal data."""
     chip, _trust, _info = td1

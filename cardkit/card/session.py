@@ -365,7 +365,16 @@ class Session:
             raise ParseError(f"file claims {total} bytes (limit {MAX_FILE_SIZE})", what=name, offset=0)
         del buf[total:]
         block = self.effective_block_size()
+        # A chip may answer fewer bytes than asked (some cap their answers below Le), so short reads are
+        # tolerated, but only so many: a hostile chip must not make us send one APDU per byte of a
+        # header-claimed 16 MiB. Four times the expected number of blocks leaves room for honest quirks
+        # (counted in short blocks, since a refused extended-length probe falls back to them).
+        reads_left = 4 * (-(-(total - len(buf)) // max(1, min(block, 0xDF)))) + 16
         while len(buf) < total:
+            if reads_left == 0:
+                raise ProtocolError(f"chip answers too little per READ BINARY: {len(buf)} of {total} bytes "
+                                    f"after the allowed number of reads", step=f"READ BINARY {name}")
+            reads_left -= 1
             n = block if len(buf) <= MAX_SHORT_OFFSET else block_data_odd(block)
             n = min(n, total - len(buf))
             try:

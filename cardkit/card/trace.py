@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..private_files import write_private
+
 __all__ = ["ApduTrace", "TraceEntry"]
 
 
@@ -111,10 +113,11 @@ class ApduTrace:
 
     def write(self, path: str | Path) -> None:
         """Write the JSON trace to ``path`` (mode 0600 when unredacted: it holds personal data)."""
-        p = Path(path)
-        p.write_text(self.to_json() + "\n", encoding="utf-8")
-        if not self.redact:
-            p.chmod(0o600)
+        data = (self.to_json() + "\n").encode("utf-8")
+        if self.redact:
+            Path(path).write_bytes(data)
+        else:
+            write_private(path, data)
 
     def to_replay(self) -> list[tuple[bytes, bytes]]:
         """(command, response) pairs of the wire APDUs, for ``ReplayTransport``.

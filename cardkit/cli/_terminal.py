@@ -3,7 +3,9 @@
 Source: ``--reader R`` (a PC/SC reader name, part of one, or its index), ``--sim IMAGE`` (a
 simulator image, in process), and for verify ``--dump DUMP``. Key: ``--can N``, ``--mrz-info S``,
 ``--doc N --dob YYMMDD --doe YYMMDD``, or ``--id-number`` (Vietnam: CAN = last 6 digits). The
-values are secrets: they are checked here but never echoed in a message.
+values are secrets: they are checked here but never echoed in a message, and each can come from the
+environment (CARDKIT_CAN, CARDKIT_ID_NUMBER, CARDKIT_MRZ_INFO) or a prompt ('-') instead of the
+command line, where `ps` and the shell history would show it.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ def source_options(*, dump: bool) -> Callable[[Callable[..., Any]], Callable[...
 def key_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add the holder's key options (CAN, ID number, MRZ information, or document number + dates)."""
     for opt in reversed([
-        click.option("--can", metavar="N", help="Card Access Number printed on the card (PACE)."),
-        click.option("--id-number", metavar="12DIGITS",
-                     help="Vietnam: the 12-digit ID number; the CAN is its last 6 digits."),
-        click.option("--mrz-info", metavar="S", help="MRZ information: doc number+cd, DOB+cd, DOE+cd."),
+        click.option("--can", metavar="N", envvar="CARDKIT_CAN", show_envvar=True,
+                     help="Card Access Number printed on the card (PACE); '-' asks for it without echo."),
+        click.option("--id-number", metavar="12DIGITS", envvar="CARDKIT_ID_NUMBER", show_envvar=True,
+                     help="Vietnam: the 12-digit ID number; the CAN is its last 6 digits; '-' asks for it."),
+        click.option("--mrz-info", metavar="S", envvar="CARDKIT_MRZ_INFO", show_envvar=True,
+                     help="MRZ information: doc number+cd, DOB+cd, DOE+cd; '-' asks for it."),
         click.option("--doc", metavar="N", help="Document number (with --dob and --doe)."),
         click.option("--dob", metavar="YYMMDD", help="Date of birth."),
         click.option("--doe", metavar="YYMMDD", help="Date of expiry."),
@@ -57,6 +61,13 @@ def _date(value: str, name: str) -> str:
     return value
 
 
+def _ask(value: str | None, name: str) -> str | None:
+    """The value itself, or, for '-', what the operator types at a prompt that does not echo."""
+    if value != "-":
+        return value
+    return click.prompt(name, hide_input=True, err=True)
+
+
 def resolve_key(*, can: str | None, id_number: str | None, mrz_info: str | None, doc: str | None,
                 dob: str | None, doe: str | None, required: bool = True) -> dict[str, str | None]:
     """The keyword arguments for ``inspect``: exactly one way of giving the key.
@@ -64,6 +75,10 @@ def resolve_key(*, can: str | None, id_number: str | None, mrz_info: str | None,
     Raises:
         InputError: none or several given, or a value of the wrong form (never echoed).
     """
+    # On the command line a secret shows in `ps` and the shell history: the environment variables
+    # (CARDKIT_CAN, CARDKIT_ID_NUMBER, CARDKIT_MRZ_INFO) or '-' (a prompt without echo) avoid that.
+    can, id_number, mrz_info = (_ask(v, n) for v, n in ((can, "CAN"), (id_number, "ID number"),
+                                                        (mrz_info, "MRZ information")))
     parts = [doc, dob, doe]
     if any(p is not None for p in parts) and not all(p is not None for p in parts):
         raise InputError("--doc, --dob and --doe go together")

@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..private_files import write_private
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
@@ -67,17 +68,9 @@ def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
     t = time.perf_counter()
     card = EmrtdChip.load(image)  # verify what is on disk, not the object in memory
     report = inspect(SimulatorTransport(card), can=record.can, trust=trust, out_dir=out / "dump")
-    _write_private(out / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    write_private(out / "report.json", (json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     timings["verify"] = time.perf_counter() - t
     return report, timings
-
-
-def _write_private(path: Path, text: str) -> None:
-    """The report names the holder: created 0600, like the dump beside it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
 
 
 @click.command("demo")

@@ -9,7 +9,6 @@ gone); 4 a bug. An INCOMPLETE report is still printed, with the step that failed
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..private_files import write_private
 from ._terminal import key_options, open_transport, resolve_key, source_options
 
 __all__ = ["verify"]
@@ -34,9 +34,7 @@ def _at(value: str | None) -> datetime | None:
 
 def _write_private(path: Path, data: bytes) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        write_private(path, data)
     except OSError as e:
         raise InputError(f"cannot write {path}: {e.strerror or e}") from None
 

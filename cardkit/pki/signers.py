@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from ..errors import KeyStoreError
+from ..private_files import write_private
 from .algorithms import algorithm_identifier, hash_for, signature_algorithm_name
 
 __all__ = [
@@ -104,16 +105,11 @@ def write_encrypted_key(path: Path | str, private_key: object, passphrase: bytes
         serialization.BestAvailableEncryption(passphrase),
     )
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, data, exclusive=True)
     except FileExistsError:
         raise KeyStoreError(f"{path} exists; cardkit never overwrites a key file") from None
     except OSError as e:
         raise KeyStoreError(f"cannot create key file {path}: {e.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)  # the umask may have narrowed it; make it exact
-        os.write(fd, data)
-    finally:
-        os.close(fd)
     return path
 
 
