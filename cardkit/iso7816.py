@@ -30,6 +30,7 @@ SW_OK = 0x9000
 STATUS_WORDS: dict[int, str] = {
     0x9000: "success",
     0x6282: "end of file reached before Le bytes",
+    0x6300: "authentication failed",
     0x6700: "wrong length",
     0x6881: "logical channel not supported",
     0x6882: "secure messaging not supported",

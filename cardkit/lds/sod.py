@@ -162,17 +162,56 @@ class SignerInfoData:
 _CONTENT_TYPE, _MESSAGE_DIGEST, _SIGNING_TIME = "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5"
 
 
+# The parts of a SignerInfo and SignedData that are the same in every SOD of one Document Signer
+# (signer identifier, algorithm identifiers) are decoded once per distinct encoding: each cache
+# below maps the exact DER of the part to what it decodes to, so a different encoding is a miss.
+
+
+@functools.lru_cache(maxsize=256)
+def _signer_identifier(der: bytes) -> tuple[str, bytes | None, int | None, bytes | None]:
+    """(kind, issuer DER, serial, SKI) of a SignerIdentifier (RFC 5652 §5.3)."""
+    sid = cms.SignerIdentifier.load(der)
+    if sid.name == "issuer_and_serial_number":
+        return "issuer_serial", sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native, None
+    return "ski", None, None, sid.chosen.native
+
+
+@functools.lru_cache(maxsize=256)
+def _algorithm_name(der: bytes) -> str:
+    """asn1crypto's name ("sha256"), or the dotted OID, of a DigestAlgorithmIdentifier."""
+    return algos.DigestAlgorithm.load(der)["algorithm"].native
+
+
+@functools.lru_cache(maxsize=256)
+def _algorithm_oid(der: bytes) -> str:
+    return algos.SignedDigestAlgorithm.load(der)["algorithm"].dotted
+
+
+@functools.lru_cache(maxsize=256)
+def _digest_algorithm_names(der: bytes) -> tuple[str, ...]:
+    """The names in SignedData.digestAlgorithms."""
+    return tuple(a["algorithm"] for a in cms.DigestAlgorithms.load(der).native)
+
+
+@functools.lru_cache(maxsize=1024)
+def _attribute(der: bytes) -> tuple[str, tuple[object, ...]]:
+    """(dotted type, decoded values) of one signed attribute; values of contentType and messageDigest only.
+
+    contentType is the same in every SOD, so its decoding is a cache hit; messageDigest differs
+    per document and is decoded each time (the cache is bounded).
+    """
+    attr = cms.CMSAttribute.load(der)
+    oid = attr["type"].dotted
+    if oid == _CONTENT_TYPE:
+        return oid, tuple(v.dotted for v in attr["values"])
+    if oid == _MESSAGE_DIGEST:
+        return oid, tuple(bytes(v.native) for v in attr["values"])
+    return oid, ()
+
+
 def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
     """The fields of a CMS SignerInfo that verification needs, with the signed bytes kept."""
-    sid = si["sid"]
-    issuer_der = serial = ski = None
-    if sid.name == "issuer_and_serial_number":
-        kind = "issuer_serial"
-        issuer_der = sid.chosen["issuer"].dump()
-        serial = sid.chosen["serial_number"].native
-    else:
-        kind = "ski"
-        ski = sid.chosen.native
+    kind, issuer_der, serial, ski = _signer_identifier(si["sid"].dump())
     attrs = si["signed_attrs"]
     signed = None
     content_types: list[str] = []
@@ -182,27 +221,27 @@ def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
         # [0] IMPLICIT on the wire; the signature covers the same bytes with the SET tag (RFC 5652 §5.4).
         signed = b"\x31" + attrs.dump()[1:]
         for attr in attrs:
-            oid = attr["type"].dotted
+            oid, values = _attribute(attr.dump())
             if oid == _CONTENT_TYPE:
-                content_types.extend(v.dotted for v in attr["values"])
+                content_types.extend(values)
             elif oid == _MESSAGE_DIGEST:
-                digests.extend(bytes(v.native) for v in attr["values"])
+                digests.extend(values)
             elif oid == _SIGNING_TIME and signing_time is None:
-                signing_time = attr["values"][0].chosen.native
-    alg = si["signature_algorithm"]
+                signing_time = attr["values"][0].chosen.native  # differs per document: not cached
+    alg_der = si["signature_algorithm"].dump()
     return SignerInfoData(
         version=si["version"].native if isinstance(si["version"].native, int) else int(si["version"].native[1:]),
         sid_kind=kind,
         issuer_der=issuer_der,
         serial_number=serial,
         subject_key_identifier=ski,
-        digest_algorithm=si["digest_algorithm"]["algorithm"].native,
+        digest_algorithm=_algorithm_name(si["digest_algorithm"].dump()),
         signed_attrs=signed,
         content_types=tuple(content_types),
         message_digests=tuple(digests),
         signing_time=signing_time,
-        signature_algorithm_der=alg.dump(),
-        signature_algorithm_oid=alg["algorithm"].dotted,
+        signature_algorithm_der=alg_der,
+        signature_algorithm_oid=_algorithm_oid(alg_der),
         signature=si["signature"].native,
     )
 
@@ -282,7 +321,7 @@ class Sod:
         try:
             lso = LdsSecurityObject.load(econtent, strict=True)
             version = lso["version"].native
-            hash_alg = lso["hash_algorithm"]["algorithm"].native
+            hash_alg = _algorithm_name(lso["hash_algorithm"].dump())
             hashes: dict[int, bytes] = {}
             for entry in lso["data_group_hash_values"]:
                 n = entry["data_group_number"].native
@@ -321,7 +360,7 @@ class Sod:
             lds_version=lds_version,
             unicode_version=unicode_version,
             signed_data_version=int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
-            digest_algorithms=tuple(a["algorithm"] for a in sd["digest_algorithms"].native),
+            digest_algorithms=_digest_algorithm_names(sd["digest_algorithms"].dump()),
             certificate_ders=certs,
             signer_infos=infos,
         )

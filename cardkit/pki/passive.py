@@ -165,7 +165,7 @@ def passive_authentication(
     except VerificationError as e:
         checks.append(Check("signed attributes", Status.FAILED, str(e)))
 
-    ds = find_signer_certificate(si, sod.certificates)
+    ds, der = _signer_certificate(si, sod, trust)
     sig_name = None
     csca = None
     if ds is None:
@@ -175,14 +175,14 @@ def passive_authentication(
         checks.append(Check("DS certificate", Status.FAILED, why))
         _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "no DS certificate")
     else:
-        der = ds.public_bytes(Encoding.DER)  # cache keys are the whole certificate, every byte
-        facts: _DsFacts = trust.memo(("pa-ds", der), lambda: _ds_facts(ds, der, trust, now))  # type: ignore[assignment]
+        # Cache keys are the DS certificate's exact DER, every byte: a different certificate with
+        # the same name or serial is a miss, and is judged on its own.
+        facts: _DsFacts = trust.memo(("pa-ds", der, now), lambda: _ds_facts(ds, der, trust, now))  # type: ignore[assignment]
         checks.append(facts.ds_check)
         try:
-            key = trust.memo(("key", der), lambda: _key_or_error(ds))
-            if isinstance(key, VerificationError):
-                raise key
-            sig_name, _ = verify_signer_info(si, key)
+            if isinstance(facts.key, VerificationError):
+                raise facts.key
+            sig_name, _ = verify_signer_info(si, facts.key)
             checks.append(Check("SOD signature", Status.PASSED, f"{sig_name} with the DS key"))
         except VerificationError as e:
             checks.append(Check("SOD signature", Status.FAILED, str(e)))
