@@ -85,6 +85,14 @@ class OfflineChecks:
             if self.session is not None:
                 self.s.phase_apdus[name] = self.s.phase_apdus.get(name, 0) + self._apdus() - n0
 
+    def check_files(self) -> None:
+        """Every check of the files read that needs no chip: decode, PA, EF.COM/EF.SOD, DG1 vs the input."""
+        with self.phase("decode"):
+            self.decode_all()
+        with self.phase("passive_authentication"):
+            self.passive()
+        self.consistency()
+        self.dg1_matches_input()
 
     def decode(self, name: str, data: bytes) -> Any:
         """Decode one file (cached); a ParseError becomes a FAILED ``decode:<name>`` check."""

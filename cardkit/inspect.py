@@ -344,12 +344,7 @@ def inspect(
     except TransportError as e:  # e.g. the session could not even start
         ins.s.add("connect", Status.FAILED, _why(e))
         ins.s.stop = _Stop("connect", "incomplete", e)
-    with ins.phase("decode"):
-        ins.decode_all()
-    with ins.phase("passive_authentication"):
-        ins.passive()
-    ins.consistency()
-    ins.dg1_matches_input()
+    ins.check_files()
     for name, step in (("active_authentication", ins.active_authentication),
                        ("chip_authentication", ins.chip_authentication)):
         if ins.s.stop is not None:
@@ -383,12 +378,7 @@ def inspect_dump(path: str | Path, trust: Any, *, mrz_information: str | None = 
     ins.s.add("access_control", Status.SKIPPED, "offline dump: no chip")
     for name in files:
         ins.s.add(f"read:{name}", Status.PASSED, f"{len(files[name])} bytes (from the dump)", size=len(files[name]))
-    with ins.phase("decode"):
-        ins.decode_all()
-    with ins.phase("passive_authentication"):
-        ins.passive()
-    ins.consistency()
-    ins.dg1_matches_input()
+    ins.check_files()
     for name in ("active_authentication", "chip_authentication"):
         ins.s.add(name, Status.SKIPPED, "offline dump: the chip is not present to prove its key")
     ins.s.timings["total"] = (time.perf_counter() - t0) * 1000

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ParseError
+from .errors import ParseError, StatusWordError
 
 __all__ = [
     "CommandApdu",
@@ -23,6 +23,7 @@ __all__ = [
     "SW_OK",
     "STATUS_WORDS",
     "sw_meaning",
+    "check_sw",
 ]
 
 SW_OK = 0x9000
@@ -198,3 +199,19 @@ class ResponseApdu:
 
     def __repr__(self) -> str:
         return f"ResponseApdu(len={len(self.data)} sw={self.sw:04X})"
+
+
+def check_sw(resp: ResponseApdu, step: str, *, accept: tuple[int, ...] = (SW_OK,)) -> ResponseApdu:
+    """Return ``resp`` when its status word is one of ``accept``, else raise.
+
+    Args:
+        resp: the (unwrapped) response.
+        step: the protocol step, for the message ("SELECT DG1", "READ BINARY DG2 offset 4").
+        accept: the status words that count as success.
+
+    Raises:
+        StatusWordError: with ``.sw``, ``.step`` and the ISO meaning.
+    """
+    if resp.sw in accept:
+        return resp
+    raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))

@@ -114,6 +114,20 @@ def _resolve_sfi(chip: "EmrtdChip", sfi: int) -> tuple[int | None, int]:
     return fid, 0x9000
 
 
+def _even_target(chip: "EmrtdChip", cmd: CommandApdu) -> tuple[int | None, int, int]:
+    """(FID, offset, 9000) that an even-INS P1-P2 names, or a status word when it names nothing.
+
+    P1 bit 8 set: SFI in P1 bits 5-1 (bits 7-6 must be 0), offset in P2; else the current EF
+    (None when there is none, for the caller to answer 6986) at offset P1-P2 (ISO 7816-4 §11.2.2).
+    """
+    if cmd.p1 & 0x80:
+        if cmd.p1 & 0x60:
+            return None, 0, 0x6A86
+        fid, code = _resolve_sfi(chip, cmd.p1 & 0x1F)
+        return fid, cmd.p2, code
+    return chip.volatile.current_ef, (cmd.p1 << 8) | cmd.p2, 0x9000
+
+
 def _max_le(chip: "EmrtdChip", cmd: CommandApdu) -> int:
     """Le bounded by what the chip advertises (short: 256; extended: ``max_response_length``)."""
     le = cmd.le or 0
@@ -152,16 +166,9 @@ def read_binary(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
     else:
         if cmd.data:
             return sw(0x6700)
-        if cmd.p1 & 0x80:
-            if cmd.p1 & 0x60:
-                return sw(0x6A86)
-            fid, code = _resolve_sfi(chip, cmd.p1 & 0x1F)
-            if fid is None:
-                return sw(code)
-            offset = cmd.p2
-        else:
-            fid = chip.volatile.current_ef
-            offset = (cmd.p1 << 8) | cmd.p2
+        fid, offset, code = _even_target(chip, cmd)
+        if code != 0x9000:
+            return sw(code)
     if fid is None:
         return sw(0x6986)
     denied = chip.read_denied(fid)
@@ -224,16 +231,9 @@ def update_binary(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
         fid = chip.volatile.current_ef
     else:
         data = cmd.data
-        if cmd.p1 & 0x80:
-            if cmd.p1 & 0x60:
-                return sw(0x6A86)
-            fid, code = _resolve_sfi(chip, cmd.p1 & 0x1F)
-            if fid is None:
-                return sw(code)
-            offset = cmd.p2
-        else:
-            fid = chip.volatile.current_ef
-            offset = (cmd.p1 << 8) | cmd.p2
+        fid, offset, code = _even_target(chip, cmd)
+        if code != 0x9000:
+            return sw(code)
     if not data:
         return sw(0x6700)
     if fid is None:

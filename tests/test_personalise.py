@@ -14,7 +14,7 @@ from cardkit.errors import InputError, ProfileError, StatusWordError, Verificati
 from cardkit.iso7816 import CommandApdu
 from cardkit.lds import Dg14, Dg15, Sod
 from cardkit.lds.files import MRTD_AID, by_name
-from cardkit.personalise import (CardBuild, SignerFailure, build_card, check_signer, face_size, minimum_apdus,
+from cardkit.personalise import (SignerFailure, build_card, check_signer, face_size, minimum_apdus,
                                  personalise_card, plan_perso, write_card)
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip

@@ -1,23 +1,20 @@
 """Command and response APDUs for the card layer, and status words as typed errors (ISO/IEC 7816-4 §5).
 
 The codec itself lives in ``cardkit.iso7816`` (below the crypto layer, which builds
-APDUs too); this module re-exports it and adds the one rule the card layer needs:
-a status word that is not the expected one becomes a ``StatusWordError`` naming the
-step and the meaning, so no caller compares raw integers by hand.
+APDUs too), and so does ``check_sw``, the one rule every layer needs: a status word that
+is not the expected one becomes a ``StatusWordError`` naming the step and the meaning, so
+no caller compares raw integers by hand. This module re-exports them for the card layer
+and adds the status words it tests for by name.
 """
 
 from __future__ import annotations
 
-from ..errors import StatusWordError
-from ..iso7816 import SW_OK, STATUS_WORDS, CommandApdu, ResponseApdu, sw_meaning
+from .. import iso7816
+from ..iso7816 import SW_OK, STATUS_WORDS, CommandApdu, ResponseApdu, check_sw, sw_meaning  # noqa: F401 (re-exported)
 
+# the whole codec API of cardkit.iso7816 (check_sw included), plus the card layer's status words
 __all__ = [
-    "CommandApdu",
-    "ResponseApdu",
-    "SW_OK",
-    "STATUS_WORDS",
-    "sw_meaning",
-    "check_sw",
+    *iso7816.__all__,
     "SW_SECURITY_STATUS",
     "SW_FILE_NOT_FOUND",
     "SW_END_OF_FILE",
@@ -27,18 +24,3 @@ SW_SECURITY_STATUS = 0x6982  # the file is protected (EAC, or no access control 
 SW_FILE_NOT_FOUND = 0x6A82
 SW_END_OF_FILE = 0x6282  # fewer bytes than Le: the data is still good (ISO 7816-4 Table 6)
 
-
-def check_sw(resp: ResponseApdu, step: str, *, accept: tuple[int, ...] = (SW_OK,)) -> ResponseApdu:
-    """Return ``resp`` when its status word is one of ``accept``, else raise.
-
-    Args:
-        resp: the (unwrapped) response.
-        step: the protocol step, for the message ("SELECT DG1", "READ BINARY DG2 offset 4").
-        accept: the status words that count as success.
-
-    Raises:
-        StatusWordError: with ``.sw``, ``.step`` and the ISO meaning.
-    """
-    if resp.sw in accept:
-        return resp
-    raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))

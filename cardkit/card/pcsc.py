@@ -130,8 +130,7 @@ class PcscTransport:
             ReaderError: no PC/SC service, no readers, no reader matching ``reader``.
             CardRemovedError: no card arrived within ``timeout``.
         """
-        s = _scard()
-        self._ctx = _context()
+        self._ctx = _context()  # ReaderError first when pyscard is missing
         self._card: int | None = None
         try:
             self.reader_name = self._pick(reader)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..private_files import write_private
 
@@ -67,6 +67,19 @@ def _response_text(resp: bytes, redact: bool) -> tuple[bytes | None, str]:
     return None, f"[{len(resp) - 2} bytes redacted] {resp[-2:].hex().upper()}"
 
 
+def _entry(
+    direction: str,
+    text: Callable[[bytes, bool], tuple[bytes | None, str]],
+    wire: bytes,
+    plain: bytes | None,
+    hide: bool,
+    step: str | None,
+) -> TraceEntry:
+    """One traced APDU as it went on the wire, with its plain (unwrapped) form as a child when known."""
+    child = TraceEntry(direction, *text(plain, hide)) if plain is not None else None
+    return TraceEntry(direction, *text(wire, hide), child, step)
+
+
 class ApduTrace:
     """A list of traced APDUs; redacts secure-messaging and authentication payloads unless ``redact=False``."""
 
@@ -89,20 +102,9 @@ class ApduTrace:
         ``response`` is None when the link failed before an answer came.
         """
         hide = self.redact and sensitive
-        pc = None
-        if plain_command is not None:
-            d, t = _command_text(plain_command, hide)
-            pc = TraceEntry("C", d, t)
-        d, t = _command_text(command, hide)
-        self.entries.append(TraceEntry("C", d, t, pc, step))
-        if response is None:
-            return
-        pr = None
-        if plain_response is not None:
-            d, t = _response_text(plain_response, hide)
-            pr = TraceEntry("R", d, t)
-        d, t = _response_text(response, hide)
-        self.entries.append(TraceEntry("R", d, t, pr, step))
+        self.entries.append(_entry("C", _command_text, command, plain_command, hide, step))
+        if response is not None:
+            self.entries.append(_entry("R", _response_text, response, plain_response, hide, step))
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -17,7 +17,7 @@ import click
 
 from ..errors import InputError
 
-__all__ = ["key_options", "source_options", "resolve_key", "open_transport"]
+__all__ = ["key_options", "source_options", "resolve_key", "open_transport", "inspect_chip"]
 
 
 def source_options(*, dump: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -131,3 +131,28 @@ def open_transport(reader: str | None, sim: Path | None) -> tuple[Any, Callable[
     transport = PcscTransport(target)
     close = getattr(transport, "close", None) or getattr(transport, "disconnect", None)
     return transport, (close if callable(close) else (lambda: None))
+
+
+def inspect_chip(reader: str | None, sim: Path | None, trace: Path | None, **options: Any) -> Any:
+    """Open the chip (``--reader`` or ``--sim``) and run ``inspect`` on it with ``options``.
+
+    The link is closed and the APDU trace (when ``trace`` names a file; payloads redacted) is written
+    whatever happens, so a read that stops half-way still leaves its trace.
+
+    Raises:
+        what ``open_transport`` raises; ``inspect`` itself reports failures in its report.
+    """
+    from ..inspect import inspect
+
+    apdu_trace = None
+    if trace is not None:
+        from ..card import ApduTrace
+
+        apdu_trace = ApduTrace()
+    transport, close = open_transport(reader, sim)
+    try:
+        return inspect(transport, trace=apdu_trace, **options)
+    finally:
+        close()
+        if apdu_trace is not None:
+            apdu_trace.write(trace)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._terminal import key_options, open_transport, resolve_key, source_options
+from ._terminal import inspect_chip, key_options, resolve_key, source_options
 
 __all__ = ["read"]
 
@@ -35,24 +35,11 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
     """Read a chip into the dump directory DUMP."""
     from ..checks import Status
     from ..dump import write_dump
-    from ..inspect import inspect
 
     key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
-    apdu_trace = None
-    if trace is not None:
-        from ..card import ApduTrace
-
-        apdu_trace = ApduTrace()
-    transport, close = open_transport(reader, sim)
-    try:
-        report = inspect(transport, trust=None, trace=apdu_trace, block_size=block_size, prove_chip=False,
-                         sfi=sfi, **key)
-    finally:
-        close()
-        if apdu_trace is not None:
-            apdu_trace.write(trace)
+    report = inspect_chip(reader, sim, trace, trust=None, block_size=block_size, prove_chip=False, sfi=sfi, **key)
     if report.files:
         write_dump(out, report.files)
     code = 0 if report.stopped_at is None else (report.exit_code if report.exit_code in (2, 3) else 3)

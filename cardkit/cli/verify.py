@@ -17,7 +17,7 @@ import click
 
 from ..errors import InputError
 from ..private_files import write_private
-from ._terminal import key_options, open_transport, resolve_key, source_options
+from ._terminal import inspect_chip, key_options, resolve_key, source_options
 
 __all__ = ["verify"]
 
@@ -78,7 +78,7 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
     no CA/AA proof: a chip without them, or a dump); 2 usage or input error; 3 INCOMPLETE
     (wrong CAN/MRZ data, card removed, reader gone); 4 internal error.
     """
-    from ..inspect import inspect, inspect_dump
+    from ..inspect import inspect_dump
 
     sources = [n for n, v in (("--reader", reader), ("--sim", sim), ("--dump", dump)) if v is not None]
     if len(sources) != 1:
@@ -94,19 +94,8 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
         report = inspect_dump(dump, store, mrz_information=key.get("mrz_information"), at=when)
     else:
         key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
-        apdu_trace = None
-        if trace is not None:
-            from ..card import ApduTrace
-
-            apdu_trace = ApduTrace()
-        transport, close = open_transport(reader, sim)
-        try:
-            report = inspect(transport, trust=store, at=when, trace=apdu_trace, block_size=block_size,
-                             out_dir=out, sfi=sfi, **key)
-        finally:
-            close()
-            if apdu_trace is not None:
-                apdu_trace.write(trace)
+        report = inspect_chip(reader, sim, trace, trust=store, at=when, block_size=block_size, out_dir=out,
+                              sfi=sfi, **key)
     show(report, as_json=as_json, face_out=face_out)
     click.get_current_context().exit(report.exit_code)
 

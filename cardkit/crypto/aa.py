@@ -28,9 +28,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from ..errors import ProtocolError, StatusWordError
-from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ..errors import ProtocolError
+from ..iso7816 import CommandApdu, ResponseApdu, check_sw
 from ._ec import Curve
+from ._machine import ProtocolMachine
 from ._primitives import mac_equal
 from .keys import EcPublicKey, load_public_key
 
@@ -184,11 +185,20 @@ class AaState(enum.Enum):
     FAILED = "failed"
 
 
-class ActiveAuthentication:
+class ActiveAuthentication(ProtocolMachine[AaResult]):
     """Terminal side of AA: ``cmd = aa.start(); aa.receive(resp)``; then ``aa.result``."""
+
+    STEP = "AA"
+    STATES = AaState
+    # state -> (method allowed, state after success)
+    TRANSITIONS = {
+        AaState.NEW: ("start", AaState.SENT),
+        AaState.SENT: ("receive", AaState.DONE),
+    }
 
     def __init__(self, public_key_info: bytes, aa_info: _AaInfoLike | None = None, rng: Rng = os.urandom) -> None:
         """Args: DG15's SubjectPublicKeyInfo (DER); DG14's ActiveAuthenticationInfo (ECDSA); rng."""
+        super().__init__()
         self.public_key = load_public_key(public_key_info)
         if not isinstance(self.public_key, (rsa.RSAPublicKey, EcPublicKey)):
             raise ProtocolError("the AA public key is neither RSA nor EC", step="AA")
@@ -199,38 +209,23 @@ class ActiveAuthentication:
                 raise ProtocolError(f"unsupported AA signature algorithm {aa_info.signature_algorithm}", step="AA")
         self._aa_info_missing = isinstance(self.public_key, EcPublicKey) and aa_info is None
         self._rng = rng
-        self.state = AaState.NEW
-        self._result: AaResult | None = None
         self.challenge: bytes | None = None
 
     def __repr__(self) -> str:
         return f"ActiveAuthentication(state={self.state.name})"
 
-    @property
-    def done(self) -> bool:
-        return self.state is AaState.DONE
-
-    @property
-    def result(self) -> AaResult:
-        if self._result is None:
-            raise ProtocolError(f"no result in state {self.state.name}", step="AA")
-        return self._result
-
     def start(self) -> CommandApdu:
         """INTERNAL AUTHENTICATE 00 88 00 00 08 RND.IFD, Le 00; extended Le for RSA moduli over 2040 bits."""
-        if self.state is not AaState.NEW:
-            self.state = AaState.FAILED
-            raise ProtocolError("start() called twice", step="AA")
-        rnd = self._rng(8)
-        if len(rnd) != 8:
-            raise ValueError("rng returned the wrong number of bytes")
-        self.challenge = bytes(rnd)
-        self.state = AaState.SENT
-        if isinstance(self.public_key, rsa.RSAPublicKey) and self.public_key.key_size > 2040:
-            # A 256-byte signature plus SM framing does not fit a short response (lds-and-protocols.md).
-            k = (self.public_key.key_size + 7) // 8
-            return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=max(256, k), extended=True)
-        return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=256)
+        with self._transition("start"):
+            rnd = self._rng(8)
+            if len(rnd) != 8:
+                raise ValueError("rng returned the wrong number of bytes")
+            self.challenge = bytes(rnd)
+            if isinstance(self.public_key, rsa.RSAPublicKey) and self.public_key.key_size > 2040:
+                # A 256-byte signature plus SM framing does not fit a short response (lds-and-protocols.md).
+                k = (self.public_key.key_size + 7) // 8
+                return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=max(256, k), extended=True)
+            return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=256)
 
     def receive(self, resp: ResponseApdu) -> None:
         """Check the chip's signature; the verdict is in ``result``.
@@ -238,26 +233,21 @@ class ActiveAuthentication:
         Raises:
             StatusWordError: the chip refused INTERNAL AUTHENTICATE. ProtocolError: wrong call or no data.
         """
-        if self.state is not AaState.SENT:
-            self.state = AaState.FAILED
-            raise ProtocolError("receive() without INTERNAL AUTHENTICATE", step="AA")
-        if resp.sw != 0x9000:
-            self.state = AaState.FAILED
-            raise StatusWordError(resp.sw, step="AA INTERNAL AUTHENTICATE", meaning=sw_meaning(resp.sw))
-        if not resp.data:
-            self.state = AaState.FAILED
-            raise ProtocolError("no signature in the response", step="AA INTERNAL AUTHENTICATE")
-        assert self.challenge is not None
-        if isinstance(self.public_key, rsa.RSAPublicKey):
-            self._result = verify_rsa_9796_2(self.public_key, self.challenge, resp.data)
-        else:
+        with self._transition("receive"):
+            check_sw(resp, "AA INTERNAL AUTHENTICATE")
+            if not resp.data:
+                raise ProtocolError("no signature in the response", step="AA INTERNAL AUTHENTICATE")
+            assert self.challenge is not None
+            if isinstance(self.public_key, rsa.RSAPublicKey):
+                self._result = verify_rsa_9796_2(self.public_key, self.challenge, resp.data)
+                return None
             candidates = [self._hash] if self._hash else ["sha256", "sha1"]
-            verified = next((h for h in candidates if verify_ecdsa(self.public_key, self.challenge, resp.data, h)), None)
+            verified = next((h for h in candidates if verify_ecdsa(self.public_key, self.challenge, resp.data, h)),
+                            None)
             self._result = AaResult(
                 verified is not None, "ECDSA", verified or candidates[0],
                 "" if verified else "ECDSA signature does not verify", self._aa_info_missing)
-        self.state = AaState.DONE
-        return None
+            return None
 
 
 # --- chip side -------------------------------------------------------------------------------

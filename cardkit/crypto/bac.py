@@ -14,8 +14,9 @@ import hashlib
 import os
 from typing import Callable
 
-from ..errors import AuthenticationError, ProtocolError, StatusWordError
-from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ..errors import AuthenticationError, ProtocolError
+from ..iso7816 import CommandApdu, ResponseApdu, check_sw
+from ._machine import ProtocolMachine
 from ._primitives import cbc_decrypt, cbc_encrypt, mac, mac_equal, pad
 from .kdf import KDF_ENC, KDF_MAC, kdf
 from .sm import SessionKeys
@@ -91,49 +92,34 @@ class BacState(enum.Enum):
     FAILED = "failed"
 
 
-class Bac:
-    """Terminal side of BAC: ``cmd = bac.start(); while not bac.done: cmd = bac.receive(resp)``."""
+class Bac(ProtocolMachine[SessionKeys]):
+    """Terminal side of BAC: ``cmd = bac.start(); while not bac.done: cmd = bac.receive(resp)``.
 
+    ``result`` is the session keys (3DES) after a successful run.
+    """
+
+    STEP = "BAC"
+    STATES = BacState
     # state -> (method allowed, state after success)
-    _TRANSITIONS = {
+    TRANSITIONS = {
         BacState.NEW: ("start", BacState.CHALLENGE_SENT),
         BacState.CHALLENGE_SENT: ("receive", BacState.AUTH_SENT),
         BacState.AUTH_SENT: ("receive", BacState.DONE),
     }
+    SECRETS = ("_k_enc", "_k_mac", "_k_ifd")
 
     def __init__(self, mrz_information: str, rng: Rng = os.urandom) -> None:
+        super().__init__()
         self._k_enc, self._k_mac = bac_keys(k_seed(mrz_information))
         self._rng = rng
-        self.state = BacState.NEW
-        self._result: SessionKeys | None = None
 
     def __repr__(self) -> str:
         return f"Bac(state={self.state.name}, <redacted>)"
 
-    @property
-    def done(self) -> bool:
-        return self.state is BacState.DONE
-
-    @property
-    def result(self) -> SessionKeys:
-        """The session keys (3DES) after a successful run."""
-        if self._result is None:
-            raise ProtocolError(f"no result in state {self.state.name}", step="BAC")
-        return self._result
-
-    def _enter(self, method: str) -> BacState:
-        allowed = self._TRANSITIONS.get(self.state)
-        if allowed is None or allowed[0] != method:
-            prev = self.state
-            self.state = BacState.FAILED
-            raise ProtocolError(f"{method}() not allowed in state {prev.name}", step="BAC")
-        return allowed[1]
-
     def start(self) -> CommandApdu:
         """GET CHALLENGE (00 84 00 00 08)."""
-        nxt = self._enter("start")
-        self.state = nxt
-        return CommandApdu(0x00, 0x84, 0x00, 0x00, le=8)
+        with self._transition("start"):
+            return CommandApdu(0x00, 0x84, 0x00, 0x00, le=8)
 
     def receive(self, resp: ResponseApdu) -> CommandApdu | None:
         """Consume the chip's answer; returns the next command, or None when done.
@@ -142,23 +128,12 @@ class Bac:
             StatusWordError: unexpected status word. AuthenticationError: the chip refused the
             cryptogram or its own cryptogram does not verify (wrong MRZ data). ProtocolError: bad lengths.
         """
-        nxt = self._enter("receive")
-        try:
-            if self.state is BacState.CHALLENGE_SENT:
-                cmd = self._on_challenge(resp)
-            else:
-                cmd = self._on_auth(resp)
-        except Exception:
-            self.state = BacState.FAILED
-            self._k_enc = self._k_mac = b""
-            raise
-        self.state = nxt
-        return cmd
+        with self._transition("receive") as state:
+            return self._on_challenge(resp) if state is BacState.CHALLENGE_SENT else self._on_auth(resp)
 
     def _on_challenge(self, resp: ResponseApdu) -> CommandApdu:
         step = "BAC GET CHALLENGE"
-        if resp.sw != 0x9000:
-            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
+        check_sw(resp, step)
         if len(resp.data) != 8:
             raise ProtocolError(f"challenge of {len(resp.data)} bytes (expected 8)", step=step)
         self._rnd_ic = resp.data
@@ -171,8 +146,7 @@ class Bac:
         step = "BAC EXTERNAL AUTHENTICATE"
         if resp.sw in (0x6300, 0x6982) or resp.sw & 0xFFF0 == 0x63C0:
             raise AuthenticationError(f"chip refused the terminal cryptogram ({resp.sw:04X}); wrong MRZ data?", step=step)
-        if resp.sw != 0x9000:
-            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
+        check_sw(resp, step)
         r = _open(self._k_enc, self._k_mac, resp.data, step)
         if not mac_equal(r[:8], self._rnd_ic) or not mac_equal(r[8:16], self._rnd_ifd):
             raise AuthenticationError("chip cryptogram does not echo the challenges", step=step)

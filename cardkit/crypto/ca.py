@@ -17,6 +17,7 @@ import enum
 import os
 import warnings
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .. import tlv
-from ..errors import ParseError, ProtocolError, StatusWordError
-from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ..errors import ParseError, ProtocolError
+from ..iso7816 import CommandApdu, ResponseApdu, check_sw
 from ._ec import Curve
+from ._machine import ProtocolMachine
 from ._pacemath import oid_der
 from .kdf import KDF_ENC, KDF_MAC, kdf
 from .keys import CURVES, DhGroup, DhPublicKey, EcPublicKey, dh_shared, ecdh, load_public_key, random_scalar
@@ -94,8 +96,25 @@ class CaState(enum.Enum):
     FAILED = "failed"
 
 
-class ChipAuthentication:
-    """Terminal side of CA v1: ``cmd = ca.start(); while not ca.done: cmd = ca.receive(resp)``."""
+class ChipAuthentication(ProtocolMachine[SessionKeys]):
+    """Terminal side of CA v1: ``cmd = ca.start(); while not ca.done: cmd = ca.receive(resp)``.
+
+    ``result`` is the new SM keys (SSC zero).
+    """
+
+    STEP = "CA"
+    STATES = CaState
+    # state -> (method allowed, state after success); 3DES ends after MSE:Set KAT, AES adds GA
+    TRANSITIONS_3DES = {
+        CaState.NEW: ("start", CaState.MSE_SENT),
+        CaState.MSE_SENT: ("receive", CaState.DONE),
+    }
+    TRANSITIONS = {
+        CaState.NEW: ("start", CaState.MSE_SENT),
+        CaState.MSE_SENT: ("receive", CaState.GA_SENT),
+        CaState.GA_SENT: ("receive", CaState.DONE),
+    }
+    SECRETS = ("_pending",)
 
     def __init__(
         self,
@@ -106,6 +125,7 @@ class ChipAuthentication:
     ) -> None:
         """Args: ca_info from DG14 (None: 3DES default); the chip's static key info from DG14;
         current_cipher: the SM cipher in use (informational; the CA cipher comes from ca_info)."""
+        super().__init__()
         self.public_key = load_public_key(public_key_info.public_key_info)
         if isinstance(self.public_key, EcPublicKey):
             ka = "ECDH"
@@ -123,28 +143,13 @@ class ChipAuthentication:
             raise ProtocolError("ChipAuthenticationInfo and its public key name different key ids", step="CA")
         self.current_cipher = current_cipher
         self._rng = rng
-        self.state = CaState.NEW
-        self._result: SessionKeys | None = None
         self.ephemeral_public_key: bytes | None = None
 
     def __repr__(self) -> str:
         return f"ChipAuthentication({self.algorithm.oid}, state={self.state.name})"
 
-    @property
-    def done(self) -> bool:
-        return self.state is CaState.DONE
-
-    @property
-    def result(self) -> SessionKeys:
-        """The new SM keys (SSC zero)."""
-        if self._result is None:
-            raise ProtocolError(f"no result in state {self.state.name}", step="CA")
-        return self._result
-
-    def _fail(self, message: str) -> ProtocolError:
-        prev = self.state
-        self.state = CaState.FAILED
-        return ProtocolError(f"{message} (state {prev.name})", step="CA")
+    def _table(self) -> Mapping[CaState, tuple[str, CaState]]:
+        return self.TRANSITIONS_3DES if self.algorithm.cipher == "3DES" else self.TRANSITIONS
 
     def _agree(self) -> tuple[bytes, bytes]:
         """Draw the ephemeral key; return (its public encoding, shared secret K)."""
@@ -162,17 +167,14 @@ class ChipAuthentication:
 
     def start(self) -> CommandApdu:
         """MSE:Set KAT (3DES) or MSE:Set AT (AES)."""
-        if self.state is not CaState.NEW:
-            raise self._fail("start() called twice")
-        kid = tlv.encode(0x84, _key_id_bytes(self.key_id)) if self.key_id is not None else b""
-        if self.algorithm.cipher == "3DES":
-            pub, shared = self._agree()
-            self.ephemeral_public_key = pub
-            self._pending = ca_session_keys(shared, "3DES")
-            self.state = CaState.MSE_SENT
-            return CommandApdu(0x00, 0x22, 0x41, 0xA6, tlv.encode(0x91, pub) + kid)
-        self.state = CaState.MSE_SENT
-        return CommandApdu(0x00, 0x22, 0x41, 0xA4, tlv.encode(0x80, oid_der(self.algorithm.oid)) + kid)
+        with self._transition("start"):
+            kid = tlv.encode(0x84, _key_id_bytes(self.key_id)) if self.key_id is not None else b""
+            if self.algorithm.cipher == "3DES":
+                pub, shared = self._agree()
+                self.ephemeral_public_key = pub
+                self._pending = ca_session_keys(shared, "3DES")
+                return CommandApdu(0x00, 0x22, 0x41, 0xA6, tlv.encode(0x91, pub) + kid)
+            return CommandApdu(0x00, 0x22, 0x41, 0xA4, tlv.encode(0x80, oid_der(self.algorithm.oid)) + kid)
 
     def receive(self, resp: ResponseApdu) -> CommandApdu | None:
         """Consume the chip's answer; returns GENERAL AUTHENTICATE (AES) or None when done.
@@ -180,21 +182,21 @@ class ChipAuthentication:
         Raises:
             StatusWordError: the chip refused the command. ProtocolError: wrong call or response data.
         """
-        if self.state not in (CaState.MSE_SENT, CaState.GA_SENT):
-            raise self._fail("receive() without a pending command")
-        step = "CA MSE" if self.state is CaState.MSE_SENT else "CA GENERAL AUTHENTICATE"
-        if resp.sw != 0x9000:
-            self.state = CaState.FAILED
-            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
-        if self.state is CaState.MSE_SENT and self.algorithm.cipher != "3DES":
-            if resp.data:
-                raise self._fail("MSE:Set AT answered with data")
-            pub, shared = self._agree()
-            self.ephemeral_public_key = pub
-            self._pending = ca_session_keys(shared, self.algorithm.cipher)
-            self.state = CaState.GA_SENT
-            return CommandApdu(0x00, 0x86, 0x00, 0x00, tlv.encode(0x7C, tlv.encode(0x80, pub)), le=256)
-        if self.state is CaState.GA_SENT:
+        with self._transition("receive") as state:
+            step = "CA MSE" if state is CaState.MSE_SENT else "CA GENERAL AUTHENTICATE"
+            check_sw(resp, step)
+            if state is CaState.MSE_SENT:
+                if self.algorithm.cipher == "3DES":
+                    if resp.data:
+                        raise self._fail("MSE:Set KAT answered with data")
+                    self._result = self._pending
+                    return None
+                if resp.data:
+                    raise self._fail("MSE:Set AT answered with data")
+                pub, shared = self._agree()
+                self.ephemeral_public_key = pub
+                self._pending = ca_session_keys(shared, self.algorithm.cipher)
+                return CommandApdu(0x00, 0x86, 0x00, 0x00, tlv.encode(0x7C, tlv.encode(0x80, pub)), le=256)
             # CA v1 answers an empty dynamic authentication data object (7C 00); tolerate no data at all.
             if resp.data:
                 try:
@@ -203,11 +205,8 @@ class ChipAuthentication:
                     raise self._fail("malformed GENERAL AUTHENTICATE response") from None
                 if outer.tag != 0x7C:
                     raise self._fail("GENERAL AUTHENTICATE response is not 7C")
-        elif resp.data:
-            raise self._fail("MSE:Set KAT answered with data")
-        self._result = self._pending
-        self.state = CaState.DONE
-        return None
+            self._result = self._pending
+            return None
 
 
 def chip_ca_session_keys(

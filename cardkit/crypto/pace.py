@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from .. import tlv
-from ..errors import AuthenticationError, ParseError, ProtocolError, StatusWordError
-from ..iso7816 import CommandApdu, ResponseApdu, sw_meaning
+from ..errors import AuthenticationError, ParseError, ProtocolError
+from ..iso7816 import CommandApdu, ResponseApdu, check_sw
 from ._pacemath import (
     Group,
     auth_token,
@@ -45,9 +45,9 @@ from ._pacemath import (
     pace_session_keys,
     password_key,
 )
-from ._primitives import mac_equal
 from ._ec import Curve
-from ._primitives import block_size, cbc_decrypt, cbc_encrypt, ecb_encrypt, pad, unpad
+from ._machine import ProtocolMachine
+from ._primitives import block_size, cbc_decrypt, cbc_encrypt, ecb_encrypt, mac_equal, pad, unpad
 from .keys import EcPublicKey, load_public_key, pace_parameters
 from .sm import SessionKeys
 
@@ -199,10 +199,23 @@ def _dyn(data: bytes, step: str, allowed: tuple[int, ...]) -> dict[int, bytes]:
         raise ProtocolError(f"malformed dynamic authentication data ({e})", step=step) from None
 
 
-class Pace:
+def _answer(resp: ResponseApdu, step: str, allowed: tuple[int, ...],
+            need: tuple[int, str] | None = None) -> dict[int, bytes]:
+    """A GA response's data objects: SW 9000, a well-formed 7C, and ``need`` = (tag, name) present if given."""
+    check_sw(resp, step)
+    dos = _dyn(resp.data, step, allowed)
+    if need is not None and need[0] not in dos:
+        raise ProtocolError(f"no {need[1]} ({need[0]:X})", step=step)
+    return dos
+
+
+class Pace(ProtocolMachine[PaceResult]):
     """Terminal side of PACE: ``cmd = p.start(); while not p.done: cmd = p.receive(transport(cmd))``."""
 
-    _TRANSITIONS = {
+    STEP = "PACE"
+    STATES = PaceState
+    # state -> (method allowed, state after success)
+    TRANSITIONS = {
         PaceState.NEW: ("start", PaceState.SET_AT_SENT),
         PaceState.SET_AT_SENT: ("receive", PaceState.NONCE_ASKED),
         PaceState.NONCE_ASKED: ("receive", PaceState.MAP_SENT),
@@ -210,8 +223,11 @@ class Pace:
         PaceState.KEY_SENT: ("receive", PaceState.TOKEN_SENT),
         PaceState.TOKEN_SENT: ("receive", PaceState.DONE),
     }
+    # the secrets a run holds between steps; dropped when it fails (the object is dead anyway)
+    SECRETS = ("_s", "_t", "_sk", "_sk_map", "_ks")
 
     def __init__(self, password: Password, pace_info: _PaceInfoLike, rng: Rng = os.urandom) -> None:
+        super().__init__()
         self.algorithm = PaceAlgorithm.from_oid(pace_info.protocol)
         if pace_info.parameter_id is None:
             raise ProtocolError("PACEInfo without parameterId (proprietary domain parameters) is not supported",
@@ -224,37 +240,17 @@ class Pace:
         self._group: Group = group_for(params)
         self._password = password
         self._rng = rng
-        self.state = PaceState.NEW
-        self._result: PaceResult | None = None
 
     def __repr__(self) -> str:
         return f"Pace({self.algorithm.oid}, state={self.state.name}, <redacted>)"
 
-    @property
-    def done(self) -> bool:
-        return self.state is PaceState.DONE
-
-    @property
-    def result(self) -> PaceResult:
-        if self._result is None:
-            raise ProtocolError(f"no result in state {self.state.name}", step="PACE")
-        return self._result
-
-    def _enter(self, method: str) -> PaceState:
-        allowed = self._TRANSITIONS.get(self.state)
-        if allowed is None or allowed[0] != method:
-            prev = self.state
-            self.state = PaceState.FAILED
-            raise ProtocolError(f"{method}() not allowed in state {prev.name}", step="PACE")
-        return allowed[1]
-
     def start(self) -> CommandApdu:
         """MSE:Set AT (00 22 C1 A4): 80 OID, 83 password reference, 84 parameter id (§4.4.4.1)."""
-        nxt = self._enter("start")
-        data = (tlv.encode(0x80, oid_der(self.algorithm.oid)) + tlv.encode(0x83, bytes([self._password.reference]))
-                + tlv.encode(0x84, bytes([self.parameter_id])))
-        self.state = nxt
-        return CommandApdu(0x00, 0x22, 0xC1, 0xA4, data)
+        with self._transition("start"):
+            data = (tlv.encode(0x80, oid_der(self.algorithm.oid))
+                    + tlv.encode(0x83, bytes([self._password.reference]))
+                    + tlv.encode(0x84, bytes([self.parameter_id])))
+            return CommandApdu(0x00, 0x22, 0xC1, 0xA4, data)
 
     def receive(self, resp: ResponseApdu) -> CommandApdu | None:
         """Consume the chip's answer; returns the next command, or None when PACE is complete.
@@ -264,49 +260,28 @@ class Pace:
             terminal's token, or the chip's token does not verify (wrong password). ProtocolError:
             malformed data, invalid public keys, a wrong call.
         """
-        nxt = self._enter("receive")
-        handler = {
-            PaceState.SET_AT_SENT: self._on_set_at,
-            PaceState.NONCE_ASKED: self._on_nonce,
-            PaceState.MAP_SENT: self._on_map,
-            PaceState.KEY_SENT: self._on_key,
-            PaceState.TOKEN_SENT: self._on_token,
-        }[self.state]
-        where = f"PACE {self.state.value}"
-        try:
-            cmd = handler(resp)
-        except ParseError as e:
-            self._fail()
-            raise ProtocolError(str(e), step=where) from None
-        except Exception:
-            self._fail()
-            raise
-        self.state = nxt
-        return cmd
-
-    def _fail(self) -> None:
-        self.state = PaceState.FAILED
-        # drop the secrets this run held; the object is dead anyway
-        for name in ("_s", "_t", "_sk", "_sk_map", "_ks"):
-            self.__dict__.pop(name, None)
-
-    @staticmethod
-    def _check_sw(resp: ResponseApdu, step: str) -> None:
-        if resp.sw != 0x9000:
-            raise StatusWordError(resp.sw, step=step, meaning=sw_meaning(resp.sw))
+        with self._transition("receive") as state:
+            handler = {
+                PaceState.SET_AT_SENT: self._on_set_at,
+                PaceState.NONCE_ASKED: self._on_nonce,
+                PaceState.MAP_SENT: self._on_map,
+                PaceState.KEY_SENT: self._on_key,
+                PaceState.TOKEN_SENT: self._on_token,
+            }[state]
+            try:
+                return handler(resp)
+            except ParseError as e:  # e.g. an invalid chip public key
+                raise ProtocolError(str(e), step=f"PACE {state.value}") from None
 
     def _on_set_at(self, resp: ResponseApdu) -> CommandApdu:
         # 63Cx only reports a retry counter (PIN/CAN); the protocol goes on (TR-03110-3 B.11.1).
         if resp.sw & 0xFFF0 != 0x63C0 or resp.sw == 0x63C0:
-            self._check_sw(resp, "PACE MSE:Set AT")
+            check_sw(resp, "PACE MSE:Set AT")
         return _ga(b"", last=False)
 
     def _on_nonce(self, resp: ResponseApdu) -> CommandApdu:
         step = "PACE GA 1 (encrypted nonce)"
-        self._check_sw(resp, step)
-        dos = _dyn(resp.data, step, (0x80,))
-        if 0x80 not in dos:
-            raise ProtocolError("no encrypted nonce (80)", step=step)
+        dos = _answer(resp, step, (0x80,), need=(0x80, "encrypted nonce"))
         cipher = self.algorithm.cipher
         self._s = decrypt_nonce(self._password.key(cipher), dos[0x80], cipher)
         if self.algorithm.mapping in ("GM", "CAM"):
@@ -321,8 +296,7 @@ class Pace:
 
     def _on_map(self, resp: ResponseApdu) -> CommandApdu:
         step = "PACE GA 2 (mapping)"
-        self._check_sw(resp, step)
-        dos = _dyn(resp.data, step, (0x82,))
+        dos = _answer(resp, step, (0x82,))
         if self.algorithm.mapping in ("GM", "CAM"):
             if 0x82 not in dos:
                 raise ProtocolError("no mapping public key (82)", step=step)
@@ -343,10 +317,7 @@ class Pace:
 
     def _on_key(self, resp: ResponseApdu) -> CommandApdu:
         step = "PACE GA 3 (key agreement)"
-        self._check_sw(resp, step)
-        dos = _dyn(resp.data, step, (0x84,))
-        if 0x84 not in dos:
-            raise ProtocolError("no chip ephemeral public key (84)", step=step)
+        dos = _answer(resp, step, (0x84,), need=(0x84, "chip ephemeral public key"))
         chip_pk = dos[0x84]
         peer = self._mapped.decode_public(chip_pk, "chip ephemeral public key")
         # TR-03110-2 §3.2: the chip's ephemeral key must differ from the terminal's.
@@ -363,10 +334,7 @@ class Pace:
         step = "PACE GA 4 (mutual authentication)"
         if resp.sw in (0x6300, 0x6982) or resp.sw & 0xFFF0 == 0x63C0:
             raise AuthenticationError(f"chip refused the terminal token ({resp.sw:04X}); wrong password?", step=step)
-        self._check_sw(resp, step)
-        dos = _dyn(resp.data, step, (0x86, 0x87, 0x88, 0x8A))
-        if 0x86 not in dos:
-            raise ProtocolError("no chip authentication token (86)", step=step)
+        dos = _answer(resp, step, (0x86, 0x87, 0x88, 0x8A), need=(0x86, "chip authentication token"))
         expected = auth_token(self._ks.ks_mac, self.algorithm.oid, self._mapped.key_tag, self._pk,
                               self.algorithm.cipher)
         if not mac_equal(expected, dos[0x86]):

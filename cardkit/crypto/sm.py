@@ -56,6 +56,7 @@ class _Channel:
         self._bs = block_size(keys.cipher)
         self._ssc = int.from_bytes(keys.ssc, "big")
         self._broken = False
+        self._pending = False  # a command is wrapped (terminal) / unwrapped (chip) and awaits its response
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(cipher={self._keys.cipher!r}, <redacted>)"
@@ -87,6 +88,17 @@ class _Channel:
         self._broken = True
         return SecureMessagingError(message, step=step)
 
+    def _second_half(self, step: str, out_of_turn: str) -> bytes:
+        """Start the second message of an exchange (the response): the command must have come first.
+
+        Returns the SSC for it; a response out of turn ends the session with ``out_of_turn``.
+        """
+        self._alive(step)
+        if not self._pending:
+            raise self._fail(out_of_turn, step)
+        self._pending = False
+        return self._next_ssc()
+
     def _iv(self, ssc: bytes) -> bytes | None:
         # 3DES uses a zero IV; AES uses E(KS_enc, SSC) (Doc 9303-11 §9.8.6.1).
         if self._keys.cipher == "3DES":
@@ -104,6 +116,28 @@ class _Channel:
             return unpad(plain)
         except ValueError:
             raise self._fail("decrypted data has no padding", step) from None
+
+    def _seal_data(self, data: bytes, ssc: bytes, odd: bool) -> bytes:
+        """The encrypted-data DO of a message, or nothing when it has no data.
+
+        Odd INS carries BER-TLV data, so the cryptogram goes into DO85 without the padding-indicator
+        byte; even INS uses DO87 = 01 || cryptogram. A response uses the form of its command.
+        """
+        if not data:
+            return b""
+        crypt = self._encrypt(data, ssc)
+        return tlv.encode(0x85, crypt) if odd else tlv.encode(0x87, b"\x01" + crypt)
+
+    def _open_data(self, dos: dict[int, bytes], ssc: bytes, step: str) -> bytes:
+        """Decrypt the DO87 or DO85 of a parsed, MAC-checked message; empty when it has neither."""
+        if 0x87 in dos:
+            v = dos[0x87]
+            if not v or v[0] != 0x01:
+                raise self._fail("DO87 without padding indicator 01", step)
+            return self._decrypt(v[1:], ssc, step)
+        if 0x85 in dos:
+            return self._decrypt(dos[0x85], ssc, step)
+        return b""
 
     def _mac(self, ssc: bytes, data: bytes) -> bytes:
         return mac(self._keys.ks_mac, pad(ssc + data, self._bs), self._keys.cipher)
@@ -145,10 +179,6 @@ def _parse_dos(data: bytes, order: tuple[tuple[int, ...], ...], what: str) -> di
 class SecureMessaging(_Channel):
     """Terminal side of SM: ``wrap`` each command, then ``unwrap`` its response (Doc 9303-11 §9.8)."""
 
-    def __init__(self, keys: SessionKeys) -> None:
-        super().__init__(keys)
-        self._pending = False
-
     def wrap(self, cmd: CommandApdu) -> CommandApdu:
         """Protect a plain command APDU.
 
@@ -164,12 +194,7 @@ class SecureMessaging(_Channel):
         ssc = self._next_ssc()
         cla = cmd.cla | 0x0C
         header = bytes((cla, cmd.ins, cmd.p1, cmd.p2))
-        dos = b""
-        if cmd.data:
-            crypt = self._encrypt(cmd.data, ssc)
-            # Odd INS carries BER-TLV data, so the cryptogram goes into DO85 without the
-            # padding-indicator byte; even INS uses DO87 = 01 || cryptogram.
-            dos += tlv.encode(0x85, crypt) if cmd.ins & 1 else tlv.encode(0x87, b"\x01" + crypt)
+        dos = self._seal_data(cmd.data, ssc, odd=bool(cmd.ins & 1))
         if cmd.le is not None:
             dos += tlv.encode(0x97, _encode_le(cmd.le))
         cc = self._mac(ssc, pad(header, self._bs) + dos)
@@ -185,11 +210,7 @@ class SecureMessaging(_Channel):
             SecureMessagingError: missing or wrong MAC, malformed DOs, bad padding, or an earlier failure.
         """
         step = "SM unwrap"
-        self._alive(step)
-        if not self._pending:
-            raise self._fail("a response was unwrapped without a wrapped command", step)
-        self._pending = False
-        ssc = self._next_ssc()
+        ssc = self._second_half(step, "a response was unwrapped without a wrapped command")
         if not resp.data:
             sw1 = resp.sw >> 8
             if resp.sw != 0x9000 and sw1 not in (0x62, 0x63):
@@ -208,15 +229,7 @@ class SecureMessaging(_Channel):
             raise self._fail("DO8E is not 8 bytes", step)
         if not mac_equal(self._mac(ssc, resp.data[: dos[-1]]), dos[0x8E]):
             raise self._fail("response MAC does not verify", step)
-        data = b""
-        if 0x87 in dos:
-            v = dos[0x87]
-            if not v or v[0] != 0x01:
-                raise self._fail("DO87 without padding indicator 01", step)
-            data = self._decrypt(v[1:], ssc, step)
-        elif 0x85 in dos:
-            data = self._decrypt(dos[0x85], ssc, step)
-        return ResponseApdu(data, int.from_bytes(dos[0x99], "big"))
+        return ResponseApdu(self._open_data(dos, ssc, step), int.from_bytes(dos[0x99], "big"))
 
 
 class ChipSecureMessaging(_Channel):
@@ -225,7 +238,6 @@ class ChipSecureMessaging(_Channel):
     def __init__(self, keys: SessionKeys) -> None:
         super().__init__(keys)
         self._odd = False
-        self._pending = False
 
     def unwrap_command(self, cmd: CommandApdu) -> CommandApdu:
         """Check and decrypt a protected command (ISO/IEC 7816-4 §6; Doc 9303-11 §9.8).
@@ -251,16 +263,8 @@ class ChipSecureMessaging(_Channel):
         header = bytes((cmd.cla, cmd.ins, cmd.p1, cmd.p2))
         if not mac_equal(self._mac(ssc, pad(header, self._bs) + cmd.data[: dos[-1]]), dos[0x8E]):
             raise self._fail("command MAC does not verify", step)
-        data = b""
-        if 0x87 in dos:
-            v = dos[0x87]
-            if not v or v[0] != 0x01:
-                raise self._fail("DO87 without padding indicator 01", step)
-            data = self._decrypt(v[1:], ssc, step)
-        elif 0x85 in dos:
-            data = self._decrypt(dos[0x85], ssc, step)
         cla = cmd.cla & ~0x0C & 0xFF
-        return CommandApdu(cla, cmd.ins, cmd.p1, cmd.p2, data, le=le)
+        return CommandApdu(cla, cmd.ins, cmd.p1, cmd.p2, self._open_data(dos, ssc, step), le=le)
 
     def wrap_response(self, resp: ResponseApdu) -> ResponseApdu:
         """Protect a plain response: [DO87|DO85] DO99 DO8E, outer SW equal to DO99.
@@ -269,15 +273,8 @@ class ChipSecureMessaging(_Channel):
             SecureMessagingError: no command was unwrapped first, or the session failed.
         """
         step = "SM response"
-        self._alive(step)
-        if not self._pending:
-            raise self._fail("a response was wrapped without an unwrapped command", step)
-        self._pending = False
-        ssc = self._next_ssc()
-        dos = b""
-        if resp.data:
-            crypt = self._encrypt(resp.data, ssc)
-            dos += tlv.encode(0x85, crypt) if self._odd else tlv.encode(0x87, b"\x01" + crypt)
+        ssc = self._second_half(step, "a response was wrapped without an unwrapped command")
+        dos = self._seal_data(resp.data, ssc, odd=self._odd)
         dos += tlv.encode(0x99, resp.sw.to_bytes(2, "big"))
         dos += tlv.encode(0x8E, self._mac(ssc, dos))
         return ResponseApdu(dos, resp.sw)

@@ -77,16 +77,23 @@ def _as_bytes(data: bytes | bytearray | memoryview, what: str) -> bytes:
     return data
 
 
-def unwrap(data: bytes | bytearray | memoryview, tag: int, what: str) -> tuple[bytes, tlv.Tlv]:
+def unwrap(data: bytes | bytearray | memoryview, tag: int, what: str, *,
+           content: tuple[int, str] | None = None) -> tuple[bytes, tlv.Tlv]:
     """Check the outer tag of an LDS file and return (raw bytes, outer Tlv).
 
+    Args:
+        content: (tag, description) when the content must be one ASN.1 element starting with that
+            tag (DG14: a SET, DG15: a SubjectPublicKeyInfo SEQUENCE).
+
     Raises:
-        ParseError: not bytes, too large, wrong outer tag, bad length, trailing bytes.
+        ParseError: not bytes, too large, wrong outer tag, bad length, trailing bytes, wrong content tag.
     """
     raw = _as_bytes(data, what)
     outer = tlv.decode(raw)
     if outer.tag != tag:
         raise ParseError(f"outer tag is {outer.tag:X}, expected {tag:X}", what=what, offset=0)
+    if content is not None and (not outer.value or outer.value[0] != content[0]):
+        raise ParseError(f"content of {tag:X} is not {content[1]}", what=what, offset=outer.value_start)
     return raw, outer
 
 

@@ -10,14 +10,15 @@ shown as its hex digits); images stay bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Mapping, Self
 
 from .. import tlv
 from ..errors import ParseError
-from ._base import MAX_ITEMS, check_build, decode_text, parse_tag_list, tag_list_bytes
+from ._base import (MAX_ITEMS, check_build, decode_text, hex_or_text, parse_guard, parse_tag_list, tag_list_bytes,
+                    unwrap, wrap)
 
-__all__ = ["Element", "Layout", "parse_elements", "encode_elements"]
+__all__ = ["Element", "Layout", "TagListFile", "parse_elements", "encode_elements"]
 
 _TAG_LIST, _GROUP, _COUNT = 0x5C, 0xA0, 0x02
 
@@ -144,3 +145,67 @@ def encode_elements(layout: Layout, values: Mapping[str, Any], other: tuple = ()
         tags.append(t)
         body += tlv.encode(t, v)
     return tlv.encode(_TAG_LIST, tag_list_bytes(tags)) + body, tuple(tags)
+
+
+
+class TagListFile:
+    """What DG11 and DG12 share beyond the layout: parsing, building and showing a whole file.
+
+    A subclass is a frozen dataclass with the fields ``raw``, ``tag_list``, one per layout element
+    and ``other``; it sets the class attributes ``_TAG`` (outer tag) and ``_LAYOUT``.
+    """
+
+    _TAG: ClassVar[int]
+    _LAYOUT: ClassVar[Layout]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Parse the file; ParseError on a missing tag list, a repeated element or bad text."""
+        return parse_guard(cls._LAYOUT.what)(cls._parse)(data)
+
+    @classmethod
+    def _parse(cls, data: bytes) -> Self:
+        raw, outer = unwrap(data, cls._TAG, cls._LAYOUT.what)
+        values, tag_list, other = parse_elements(outer, cls._LAYOUT)
+        return cls(raw=raw, tag_list=tag_list, other=other, **values)  # type: ignore[call-arg]
+
+    @classmethod
+    def build(cls, *, other: tuple[tuple[int, bytes], ...] = (), **values: Any) -> Self:
+        """A new file from the element attributes given (None/absent elements, and an empty group, are left out).
+
+        Raises:
+            TypeError: an attribute the layout does not have.
+            InputError: an element of the wrong type, a date that is not digits.
+        """
+        layout = cls._LAYOUT
+        unknown = set(values) - {e.attr for e in layout.elements}
+        if unknown:
+            raise TypeError(f"{cls.__name__}.build: unknown fields {sorted(unknown)}")
+        group = layout.group.attr if layout.group is not None else None
+        values = {k: (tuple(v) if k == group and v is not None else v) for k, v in values.items()}
+        other = tuple((int(t), bytes(v)) for t, v in other)
+        content, tags = encode_elements(layout, values, other)
+        kept = {k: v for k, v in values.items() if v is not None and not (k == group and not v)}
+        return cls(raw=wrap(cls._TAG, content), tag_list=tags, other=other, **kept)  # type: ignore[call-arg]
+
+    def to_bytes(self) -> bytes:
+        return self.raw  # type: ignore[attr-defined,no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe view of the elements present: tags in hex, images by size, unknown elements as text/hex."""
+        d: dict[str, Any] = {"file": self._LAYOUT.what}
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if f.name == "raw" or v is None or v == ():
+                continue
+            if f.name == "tag_list":
+                d[f.name] = [f"{t:X}" for t in v]
+            elif f.name == "other":
+                d[f.name] = {f"{t:X}": hex_or_text(b) for t, b in v}
+            elif isinstance(v, bytes):
+                d[f.name] = {"size": len(v), "start": v[:8].hex().upper()}
+            elif isinstance(v, tuple):
+                d[f.name] = list(v)
+            else:
+                d[f.name] = v
+        return d

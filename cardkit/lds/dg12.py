@@ -9,11 +9,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from ._base import parse_guard, unwrap, wrap
-from ._tagged import Element, Layout, encode_elements, parse_elements
-from .dg11 import _to_dict
+from ._tagged import Element, Layout, TagListFile
 
 __all__ = ["Dg12"]
 
@@ -32,8 +29,11 @@ LAYOUT = Layout("DG12", (
 
 
 @dataclass(frozen=True)
-class Dg12:
+class Dg12(TagListFile):
     """DG12 (Doc 9303-10 §4.7.12); absent elements are None (``other_persons`` is a tuple)."""
+
+    _TAG = TAG
+    _LAYOUT = LAYOUT
 
     raw: bytes = field(repr=False)
     tag_list: tuple[int, ...] = ()
@@ -47,35 +47,3 @@ class Dg12:
     personalisation_time: str | None = None
     personalisation_system_serial: str | None = None
     other: tuple[tuple[int, bytes], ...] = ()
-
-    @classmethod
-    @parse_guard("DG12")
-    def from_bytes(cls, data: bytes) -> "Dg12":
-        """Parse DG12; ParseError on a missing tag list, a repeated element or bad text."""
-        raw, outer = unwrap(data, TAG, "DG12")
-        values, tag_list, other = parse_elements(outer, LAYOUT)
-        return cls(raw=raw, tag_list=tag_list, other=other, **values)
-
-    @classmethod
-    def build(cls, *, other: tuple[tuple[int, bytes], ...] = (), **values: Any) -> "Dg12":
-        """A new DG12 from the element attributes given (None/absent elements are left out).
-
-        Raises:
-            InputError: an element of the wrong type, a date that is not digits.
-        """
-        known = {e.attr for e in LAYOUT.elements}
-        unknown = set(values) - known
-        if unknown:
-            raise TypeError(f"Dg12.build: unknown fields {sorted(unknown)}")
-        values = {k: (tuple(v) if k == "other_persons" and v is not None else v) for k, v in values.items()}
-        other = tuple((int(t), bytes(v)) for t, v in other)
-        content, tags = encode_elements(LAYOUT, values, other)
-        kept = {k: v for k, v in values.items() if v is not None and not (k == "other_persons" and not v)}
-        return cls(raw=wrap(TAG, content), tag_list=tags, other=tuple(other), **kept)
-
-    def to_bytes(self) -> bytes:
-        return self.raw
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe view of the elements present (images by size)."""
-        return _to_dict(self, "DG12")

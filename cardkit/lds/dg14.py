@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tlv
-from ..errors import ParseError
 from ._base import parse_guard, unwrap, wrap
 from .security_infos import InfosView, SecurityInfo, SecurityInfos, decode_infos, encode_infos
 
@@ -39,10 +38,8 @@ class Dg14(InfosView):
     @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> "Dg14":
         """Parse DG14; ParseError unless 6E holds exactly one DER SET OF SecurityInfo."""
-        raw, outer = unwrap(data, TAG, _WHAT)
+        raw, outer = unwrap(data, TAG, _WHAT, content=(0x31, "a SET (tag 31)"))
         inner = outer.value
-        if not inner or inner[0] != 0x31:
-            raise ParseError("content of 6E is not a SET (tag 31)", what=_WHAT, offset=outer.value_start)
         tlv.decode(inner)
         return cls(raw=raw, infos=decode_infos(inner, _WHAT))
 

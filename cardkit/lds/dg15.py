@@ -50,12 +50,8 @@ class Dg15:
     @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> "Dg15":
         """Parse DG15; ParseError unless 6F holds exactly one SubjectPublicKeyInfo."""
-        raw, outer = unwrap(data, TAG, _WHAT)
-        spki = outer.value
-        if not spki or spki[0] != 0x30:
-            raise ParseError("content of 6F is not a SubjectPublicKeyInfo SEQUENCE", what=_WHAT,
-                             offset=outer.value_start)
-        return cls(raw=raw, public_key_info=_check_spki(spki, _WHAT))
+        raw, outer = unwrap(data, TAG, _WHAT, content=(0x30, "a SubjectPublicKeyInfo SEQUENCE"))
+        return cls(raw=raw, public_key_info=_check_spki(outer.value, _WHAT))
 
     @classmethod
     def build(cls, public_key_info: "bytes | Any") -> "Dg15":

@@ -226,7 +226,10 @@ def make_link(
 def _issued(
     csca_signer: Any, public_key: Any, common_name: str, organization: str | None, not_before: dt.datetime | None,
     key_usage_days: int, validity_days: int, serial_number: int | None, crl_url: str | None,
-) -> tuple[x509.CertificateBuilder, dt.datetime]:
+    role: Sequence[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    """A certificate the CSCA issues: country, AKI/SKI, key usage period and CDP, then ``role``'s
+    (extension, critical) pairs in order, signed by the CSCA."""
     csca = csca_signer.certificate
     if csca is None:
         raise InputError("the CSCA signer has no certificate")
@@ -240,7 +243,9 @@ def _issued(
         .add_extension(_pkup(start, start + dt.timedelta(days=key_usage_days)), critical=False)
         .add_extension(_cdp(crl_url or default_crl_url(country)), critical=False)
     )
-    return b, start
+    for extension, critical in role:
+        b = b.add_extension(extension, critical=critical)
+    return _sign(b, csca_signer)
 
 
 def make_ds(
@@ -257,12 +262,9 @@ def make_ds(
     crl_url: str | None = None,
 ) -> x509.Certificate:
     """A Document Signer certificate (9303-12 §7.1.1): digitalSignature, documentTypeList, country of the CSCA."""
-    b, _ = _issued(csca_signer, public_key, common_name, organization, not_before, key_usage_days, validity_days,
-                   serial_number, crl_url)
-    b = b.add_extension(_key_usage(digital_signature=True), critical=True).add_extension(
-        _document_type_list(document_types), critical=False
-    )
-    return _sign(b, csca_signer)
+    return _issued(csca_signer, public_key, common_name, organization, not_before, key_usage_days, validity_days,
+                   serial_number, crl_url,
+                   [(_key_usage(digital_signature=True), True), (_document_type_list(document_types), False)])
 
 
 def make_ml_signer(
@@ -278,12 +280,9 @@ def make_ml_signer(
     crl_url: str | None = None,
 ) -> x509.Certificate:
     """A Master List signer certificate (9303-12 §8): digitalSignature, EKU id-icao-cscaMasterListSigningKey."""
-    b, _ = _issued(csca_signer, public_key, common_name, organization, not_before, key_usage_days, validity_days,
-                   serial_number, crl_url)
-    b = b.add_extension(_key_usage(digital_signature=True), critical=True).add_extension(
-        x509.ExtendedKeyUsage([ML_SIGNER_EKU]), critical=True
-    )
-    return _sign(b, csca_signer)
+    return _issued(csca_signer, public_key, common_name, organization, not_before, key_usage_days, validity_days,
+                   serial_number, crl_url,
+                   [(_key_usage(digital_signature=True), True), (x509.ExtendedKeyUsage([ML_SIGNER_EKU]), True)])
 
 
 def make_crl(

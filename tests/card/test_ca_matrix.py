@@ -12,15 +12,13 @@ import functools
 import pytest
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
-from cardkit.card import Session, SimulatorTransport
 from cardkit.crypto.keys import DH_GROUPS
-from cardkit.crypto.pace import Password
 from cardkit.errors import SecureMessagingError
 from cardkit.lds import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Dg14
 from simulators.emrtd import EmrtdChip, Faults
 
 from .test_session_auth import spki
-from .test_session_sim import CAN, DG1, DOB, DOC, DOE, MRZ_INFO, files
+from .test_session_sim import CAN, DG1, DOB, DOC, DOE, files, open_session
 
 # cryptography 46+ deprecates finite-field DH; DH Chip Authentication is still in Doc 9303, so the test
 # makes its chip keys with it and says so here rather than in every run's output.
@@ -54,23 +52,12 @@ def _card(key_name: str, cipher: int, *, key_id: int | None = None, faults: Faul
     return chip, dg14
 
 
-def _open(chip, access: str) -> Session:
-    s = Session(SimulatorTransport(chip))
-    if access == "PACE":
-        s.pace(Password.can(CAN))
-        s.select_application()
-    else:
-        s.select_application()
-        s.bac(MRZ_INFO)
-    return s
-
-
 @pytest.mark.parametrize("access", ["PACE", "BAC"])
 @pytest.mark.parametrize("cipher", list(CIPHERS), ids=list(CIPHERS.values()))
 @pytest.mark.parametrize("key_name", list(KEYS))
 def test_chip_authentication_in_each_form(key_name, cipher, access):
     chip, dg14 = _card(key_name, cipher, key_id=7 if cipher == 3 else None)
-    s = _open(chip, access)
+    s = open_session(chip, access)
     before = s.secure_messaging
     s.chip_authentication(dg14)
     assert s.secure_messaging is not before
@@ -81,7 +68,7 @@ def test_chip_authentication_in_each_form(key_name, cipher, access):
 @pytest.mark.parametrize("key_name", ["brainpoolP256r1", "DH-2048/256"])
 def test_a_cloned_chip_fails_chip_authentication(key_name):
     chip, dg14 = _card(key_name, 2, faults=Faults(cloned=True))
-    s = _open(chip, "PACE")
+    s = open_session(chip, "PACE")
     s.chip_authentication(dg14)
     with pytest.raises(SecureMessagingError):
         s.read_file("DG1")

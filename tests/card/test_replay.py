@@ -11,7 +11,7 @@ import pytest
 from cardkit.card import ApduTrace, ReplayMismatch, ReplayTransport, Session
 from cardkit.errors import AuthenticationError, SecureMessagingError
 
-from ._util import load_vector, scripted_rng
+from tests.support.vectors import load_vector, scripted_rng
 
 BAC = load_vector("crypto", "bac.json")
 D4 = load_vector("crypto", "sm_d4.json")

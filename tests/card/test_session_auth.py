@@ -6,11 +6,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cardkit import tlv
 from cardkit.card import Session, SimulatorTransport
 from cardkit.errors import AuthenticationError, ProtocolError, SecureMessagingError
 
-from .test_session_sim import CAN, COM, DG1, DG2, DOB, DOC, DOE, MRZ_INFO, files
+from .test_session_sim import CAN, COM, DG1, DG2, DOB, DOC, DOE, MRZ_INFO, files, open_session
 
 emrtd = pytest.importorskip("simulators.emrtd")
 pace_mod = pytest.importorskip("cardkit.crypto.pace")
@@ -84,13 +83,7 @@ def test_chip_authentication_restarts_sm(access: str, oid: str) -> None:
     pytest.importorskip("cardkit.crypto.ca")
     key, dg14 = _ca_setup(oid)
     c = make_chip({"DG14": dg14}, ca_private_key=key)
-    s = Session(SimulatorTransport(c))
-    if access == "pace":
-        s.pace(Password.can(CAN))
-        s.select_application()
-    else:
-        s.select_application()
-        s.bac(MRZ_INFO)
+    s = open_session(c, access)
     old = s.secure_messaging
     assert s.read_file("DG14") == dg14
     s.chip_authentication(dg14)

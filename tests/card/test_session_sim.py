@@ -46,6 +46,20 @@ def bac_session(c=None, **kw) -> Session:
     return s
 
 
+def open_session(c, access: str) -> Session:
+    """A session on ``c`` under SM: PACE with the CAN then SELECT, or SELECT then BAC (``access``, any case)."""
+    from cardkit.crypto.pace import Password
+
+    s = Session(SimulatorTransport(c))
+    if access.upper() == "PACE":
+        s.pace(Password.can(CAN))
+        s.select_application()
+    else:
+        s.select_application()
+        s.bac(MRZ_INFO)
+    return s
+
+
 def min_apdus(size: int, block: int) -> int:
     """SELECT + header read + ceil(rest / block)."""
     return 2 + math.ceil((size - 4) / block)

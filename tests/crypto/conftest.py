@@ -1,35 +1,20 @@
-"""Shared fixtures for the crypto tests: the vector loader and a scripted rng."""
+"""Shared fixtures for the crypto tests: the vector loader (area "crypto") and the scripted rng."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Callable
 
 import pytest
 
-VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "crypto"
+from tests.support.vectors import load_vector as _load_vector
+from tests.support.vectors import scripted_rng
+
+__all__ = ["load_vector", "scripted_rng"]
 
 
 def load_vector(name: str) -> dict:
     """Load tests/vectors/crypto/<name>.json; each file names its ``source``."""
-    data = json.loads((VECTORS / f"{name}.json").read_text())
-    assert data["source"]
-    return data
-
-
-def scripted_rng(*chunks: bytes | str) -> Callable[[int], bytes]:
-    """An rng that returns exactly the given chunks, in order, and fails on a length mismatch."""
-    queue = [bytes.fromhex(c) if isinstance(c, str) else c for c in chunks]
-
-    def rng(n: int) -> bytes:
-        assert queue, f"unexpected draw of {n} bytes"
-        chunk = queue.pop(0)
-        assert len(chunk) == n, f"drew {n} bytes, script has {len(chunk)}"
-        return chunk
-
-    rng.remaining = queue  # type: ignore[attr-defined]
-    return rng
+    return _load_vector("crypto", name)
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
               card_access: bytes | None = None, rng: Any = None) -> tuple[Any, Any, CardInfo]:
     """Build, sign and personalise one card; returns (chip, trust_store, info)."""
     from cardkit import tlv
-    from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15, SecurityInfos
+    from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
     from cardkit.lds.security_infos import (
         ActiveAuthenticationInfo,
         ChipAuthenticationInfo,
