@@ -84,8 +84,9 @@ class AuditSummary:
                 "trust_store": [c.to_dict() for c in self.trust_findings]}
 
 
-def _is_dump(d: Path) -> bool:
-    return any((d / n).is_file() for n in ("EF.SOD", "DG1", "EF.COM"))
+def _is_dump(d: str) -> bool:
+    # os.path on strings, not pathlib: this runs for every directory walked.
+    return any(os.path.isfile(os.path.join(d, n)) for n in ("EF.SOD", "DG1", "EF.COM"))
 
 
 def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
@@ -93,7 +94,7 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            if _is_dump(p):
+            if _is_dump(str(p)):
                 yield str(p), "dump"
                 continue
             stack = [p]
@@ -109,11 +110,10 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
                         if e.name.startswith("."):
                             continue
                         if e.is_dir():
-                            sub = Path(e.path)
-                            if _is_dump(sub):
+                            if _is_dump(e.path):
                                 yield e.path, "dump"
                             else:
-                                stack.append(sub)
+                                stack.append(Path(e.path))
                         elif e.is_file() and e.name != "report.json":
                             yield e.path, "sod"
         else:
@@ -121,12 +121,25 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
 
 
 def _read(path: str) -> bytes:
-    # os-level calls, not pathlib: this runs for every file of every dump.
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
+    """The whole file, refused above _MAX_FILE bytes before it is read."""
+    # Bare os calls (no buffered file object): this runs for every file of every dump, and a
+    # file object costs as much as the read itself. Usually one read returns it all and a
+    # second returns b"" (EOF); the loop also copes with short reads and growing files.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
         if size > _MAX_FILE:
             raise ParseError(f"{size} bytes is too large", source=path)
-        return f.read()
+        chunks = []
+        total = 0
+        while chunk := os.read(fd, size + 1 - total if total <= size else 1 << 16):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > _MAX_FILE:
+                raise ParseError(f"more than {_MAX_FILE} bytes", source=path)
+        return b"".join(chunks)  # a single chunk is returned as is, not copied
+    finally:
+        os.close(fd)
 
 
 _DG_FILES = {f"DG{n}": n for n in range(1, 17)}

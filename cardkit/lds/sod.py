@@ -10,12 +10,19 @@ Rules: parsing is bounded (size), keeps the exact bytes (``raw``, ``econtent``,
 re-encoding), and raises only ``ParseError``. The parser judges structure only; whether
 the content type, the attributes and the signature are right is Passive Authentication's
 job (``cardkit.pki.passive``), so that each fault becomes a specific finding there.
+
+Speed (a bulk audit parses thousands of SODs): the LDSSecurityObject and the messageDigest
+attribute are first offered to cryptography's strict DER decoder, several times faster;
+whatever it refuses is read by asn1crypto exactly as before. Parts that repeat in every SOD
+of one Document Signer (signer identifier, algorithms, certificates) are decoded once per
+distinct encoding: the caches are keyed by the exact bytes.
 """
 
 from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -84,6 +91,87 @@ class LdsSecurityObject(core.Sequence):
         ("data_group_hash_values", DataGroupHashValues),
         ("lds_version_info", LdsVersionInfo, {"optional": True}),
     ]
+
+
+_LsoFields = tuple[int, str, "Iterable[tuple[int, bytes]]", "str | None", "str | None"]
+
+
+def _decode_lds_security_object(der: bytes) -> _LsoFields:
+    """(version, hash algorithm name, [(DG number, hash)], ldsVersion, unicodeVersion) of an LDSSecurityObject.
+
+    The strict DER decoder of cryptography (Rust) reads a DER-encoded object about ten times
+    faster than asn1crypto; anything it refuses (BER, odd strings, a newer cryptography without
+    it) is read by asn1crypto, as before, so what is accepted and every error message are
+    asn1crypto's. Both give the same values for the same bytes (tests/pki/test_sod.py checks).
+    """
+    fast = _decode_fast(_FastLdsSecurityObject, der)
+    if fast is not None:
+        info = fast.lds_version_info
+        return (fast.version, _digest_name(fast.hash_algorithm.algorithm.dotted_string),
+                [(e.data_group_number, e.data_group_hash_value) for e in fast.data_group_hash_values],
+                None if info is None else info.lds_version.as_str(),
+                None if info is None else info.unicode_version.as_str())
+    lso = LdsSecurityObject.load(der, strict=True)
+    info = lso["lds_version_info"]
+    # A generator: the caller checks each entry as it is decoded, and stops at the first bad one.
+    return (lso["version"].native, _algorithm_name(lso["hash_algorithm"].dump()),
+            ((e["data_group_number"].native, e["data_group_hash_value"].native) for e in lso["data_group_hash_values"]),
+            None if isinstance(info, core.Void) else info["lds_version"].native,
+            None if isinstance(info, core.Void) else info["unicode_version"].native)
+
+
+# The same LDSSecurityObject, declared for cryptography's DER decoder (cryptography >= 46). That API
+# is young: if it is missing or its declarations change shape, everything is read by asn1crypto.
+# (Declared at module level: with postponed annotations the decoder resolves the field types by name.)
+try:
+    from cryptography.hazmat import asn1 as _asn1
+
+    @_asn1.sequence
+    class _FastAttribute:  # an Attribute whose values are OCTET STRINGs
+        type: x509.ObjectIdentifier
+        values: _asn1.SetOf[bytes]
+
+    @_asn1.sequence
+    class _FastDigestAlgorithm:
+        algorithm: x509.ObjectIdentifier
+        parameters: _asn1.Null | None = None  # NULL or absent for SHA-1/SHA-2 (RFC 5754 §2)
+
+    @_asn1.sequence
+    class _FastDataGroupHash:
+        data_group_number: int
+        data_group_hash_value: bytes
+
+    @_asn1.sequence
+    class _FastLdsVersionInfo:
+        lds_version: _asn1.PrintableString
+        unicode_version: _asn1.PrintableString
+
+    @_asn1.sequence
+    class _FastLdsSecurityObject:
+        version: int
+        hash_algorithm: _FastDigestAlgorithm
+        data_group_hash_values: list[_FastDataGroupHash]
+        lds_version_info: _FastLdsVersionInfo | None = None
+
+except Exception:  # noqa: BLE001  no such API, or one that changed: the asn1crypto path reads everything
+    _asn1 = None  # type: ignore[assignment]
+    _FastLdsSecurityObject = _FastAttribute = None  # type: ignore[assignment,misc]
+
+
+def _decode_fast(cls: type | None, der: bytes) -> object | None:
+    """``der`` decoded by cryptography into ``cls``; None when it refuses (asn1crypto then decides)."""
+    if cls is None:
+        return None
+    try:
+        return _asn1.decode_der(cls, der)
+    except Exception:  # noqa: BLE001  refused (not DER, not this type) or unreadable: not an error here
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _digest_name(dotted: str) -> str:
+    """asn1crypto's name for a digest algorithm OID ("sha256"), or the dotted OID when it has none."""
+    return algos.DigestAlgorithmId(dotted).native
 
 
 def load_certificate_der(der: bytes) -> x509.Certificate:
@@ -200,6 +288,9 @@ def _attribute(der: bytes) -> tuple[str, tuple[object, ...]]:
     contentType is the same in every SOD, so its decoding is a cache hit; messageDigest differs
     per document and is decoded each time (the cache is bounded).
     """
+    fast = _decode_fast(_FastAttribute, der)  # messageDigest, the attribute that differs per SOD
+    if fast is not None and fast.type.dotted_string == _MESSAGE_DIGEST:
+        return _MESSAGE_DIGEST, tuple(fast.values.as_list())
     attr = cms.CMSAttribute.load(der)
     oid = attr["type"].dotted
     if oid == _CONTENT_TYPE:
@@ -319,24 +410,16 @@ class Sod:
         if not isinstance(econtent, bytes):
             raise ParseError(f"eContent of type {econtent_type} is not an OCTET STRING")
         try:
-            lso = LdsSecurityObject.load(econtent, strict=True)
-            version = lso["version"].native
-            hash_alg = _algorithm_name(lso["hash_algorithm"].dump())
+            version, hash_alg, entries, lds_version, unicode_version = _decode_lds_security_object(econtent)
             hashes: dict[int, bytes] = {}
-            for entry in lso["data_group_hash_values"]:
-                n = entry["data_group_number"].native
+            for n, value in entries:
                 if not 1 <= n <= 16:
                     raise ParseError(f"data group number {n} outside 1..16")
                 if n in hashes:
                     raise ParseError(f"data group {n} hashed twice")
                 if len(hashes) >= _MAX_DG_HASHES:
                     raise ParseError("more than 16 data group hashes")
-                hashes[n] = entry["data_group_hash_value"].native
-            info = lso["lds_version_info"]
-            lds_version = unicode_version = None
-            if not isinstance(info, core.Void):
-                lds_version = info["lds_version"].native
-                unicode_version = info["unicode_version"].native
+                hashes[n] = value
         except ParseError as e:
             raise e.within(what=f"LDSSecurityObject (eContentType {econtent_type})")
         except (ValueError, TypeError, KeyError) as e:

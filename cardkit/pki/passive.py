@@ -23,13 +23,12 @@ import hmac
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
-from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, Sod
-from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
+from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, SignerInfoData, Sod
+from .cms_verify import check_signed_attributes, ski_of, verify_signer_info
 from .algorithms import public_key_of
 from .countries import alpha2
 from .trust import TrustStore
@@ -92,11 +91,12 @@ def _country(name: x509.Name) -> str | None:
     return str(attrs[0].value).upper() if attrs else None
 
 
-def _validity(cert: x509.Certificate, at: dt.datetime) -> str | None:
-    if at < cert.not_valid_before_utc:
-        return f"not yet valid at {at:%Y-%m-%d %H:%M}Z (from {cert.not_valid_before_utc:%Y-%m-%d})"
-    if at > cert.not_valid_after_utc:
-        return f"expired at {at:%Y-%m-%d %H:%M}Z (valid until {cert.not_valid_after_utc:%Y-%m-%d})"
+def _validity(not_before: dt.datetime, not_after: dt.datetime, at: dt.datetime) -> str | None:
+    """Why a certificate valid from ``not_before`` to ``not_after`` is not valid ``at``, or None."""
+    if at < not_before:
+        return f"not yet valid at {at:%Y-%m-%d %H:%M}Z (from {not_before:%Y-%m-%d})"
+    if at > not_after:
+        return f"expired at {at:%Y-%m-%d %H:%M}Z (valid until {not_after:%Y-%m-%d})"
     return None
 
 
@@ -177,7 +177,7 @@ def passive_authentication(
     else:
         # Cache keys are the DS certificate's exact DER, every byte: a different certificate with
         # the same name or serial is a miss, and is judged on its own.
-        facts: _DsFacts = trust.memo(("pa-ds", der, now), lambda: _ds_facts(ds, der, trust, now))  # type: ignore[assignment]
+        facts: _DsFacts = trust.memo(("pa-ds", der), lambda: _ds_facts(ds, der, trust, now))  # type: ignore[assignment]
         checks.append(facts.ds_check)
         try:
             if isinstance(facts.key, VerificationError):
@@ -191,16 +191,38 @@ def passive_authentication(
     return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
 
 
+def _signer_certificate(si: SignerInfoData, sod: Sod, trust: TrustStore) -> tuple[x509.Certificate | None, bytes]:
+    """The certificate in EF.SOD that the SignerInfo names, with its DER (``find_signer_certificate``'s rule).
+
+    The names and key identifier of each carried certificate are looked up once per DER (in the
+    trust store's memo), not encoded again for every document.
+    """
+    for der, cert in zip(sod.certificate_ders, sod.certificates):
+        serial, issuer, ski = trust.memo(("pa-sid", der), lambda c=cert: (c.serial_number, c.issuer.public_bytes(),
+                                                                          ski_of(c)))  # type: ignore[misc]
+        if si.sid_kind == "issuer_serial":
+            if serial == si.serial_number and issuer == si.issuer_der:
+                return cert, der
+        elif ski == si.subject_key_identifier:
+            return cert, der
+    return None, b""
+
+
 @dataclass(frozen=True)
 class _DsFacts:
     """What does not change between documents signed by one DS certificate (computed once per store)."""
 
     ds_check: Check
+    key: object  # the DS public key, or the VerificationError saying why it cannot be used
+    ds_not_before: dt.datetime
+    ds_not_after: dt.datetime
     path_ok: bool
     path_check: Check
     csca: x509.Certificate | None
     validity_ok: Check
     csca_ok: Check | None
+    csca_not_before: dt.datetime | None
+    csca_not_after: dt.datetime | None
     key_usage: Check
     revocation: Check
     ds_country: str | None
@@ -228,6 +250,9 @@ def _ds_facts(ds: x509.Certificate, der: bytes, trust: TrustStore, now: dt.datet
     csca = path.issuer
     return _DsFacts(
         ds_check=Check("DS certificate", Status.PASSED, ds.subject.rfc4514_string(), {"serial": f"{ds.serial_number:X}"}),
+        key=_key_or_error(ds),
+        ds_not_before=ds.not_valid_before_utc,
+        ds_not_after=ds.not_valid_after_utc,
         path_ok=path.ok,
         path_check=path_check,
         csca=csca,
@@ -235,6 +260,8 @@ def _ds_facts(ds: x509.Certificate, der: bytes, trust: TrustStore, now: dt.datet
                           f"valid {ds.not_valid_before_utc:%Y-%m-%d} to {ds.not_valid_after_utc:%Y-%m-%d}"),
         csca_ok=None if csca is None else Check("CSCA validity", Status.PASSED,
                                                 f"valid until {csca.not_valid_after_utc:%Y-%m-%d}"),
+        csca_not_before=None if csca is None else csca.not_valid_before_utc,
+        csca_not_after=None if csca is None else csca.not_valid_after_utc,
         key_usage=key_usage,
         revocation=revocation,
         ds_country=_country(ds.subject),
@@ -250,10 +277,10 @@ def _certificate_checks(
     problems = []
     if signing_time is not None:
         st = signing_time if signing_time.tzinfo else signing_time.replace(tzinfo=dt.timezone.utc)
-        bad = _validity(ds, st)
+        bad = _validity(facts.ds_not_before, facts.ds_not_after, st)
         if bad:
             problems.append(f"at signing time: {bad}")
-    bad = _validity(ds, now)
+    bad = _validity(facts.ds_not_before, facts.ds_not_after, now)
     if bad:
         problems.append(bad)
     checks.append(Check("DS validity", Status.FAILED, "; ".join(problems)) if problems else facts.validity_ok)
@@ -261,7 +288,7 @@ def _certificate_checks(
     if csca is None:
         checks.append(Check("CSCA validity", Status.SKIPPED, "no CSCA"))
     else:
-        bad = _validity(csca, now)
+        bad = _validity(facts.csca_not_before, facts.csca_not_after, now)  # type: ignore[arg-type]
         checks.append(Check("CSCA validity", Status.FAILED, bad) if bad else facts.csca_ok)  # type: ignore[arg-type]
     checks.append(facts.key_usage)
     checks.append(facts.revocation)

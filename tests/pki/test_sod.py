@@ -145,3 +145,95 @@ def test_protocol_minimal_signer():
     trust = TrustStore()
     trust.add_certificate(PKI.csca)
     assert passive_authentication(sod, dgs, trust).passed
+
+
+# --- the two LDSSecurityObject decoders (cryptography's strict DER, asn1crypto) agree ---------
+
+def _lso_both_ways(der):
+    """(fast result or its exception type, asn1crypto result or its exception type) for the same bytes."""
+    from cardkit.lds import sod as sod_module
+
+    def run():
+        try:
+            version, alg, entries, lds, uni = sod_module._decode_lds_security_object(der)
+            return version, alg, list(entries), lds, uni
+        except Exception as e:  # noqa: BLE001
+            return type(e)
+
+    fast = run()
+    saved = sod_module._FastLdsSecurityObject
+    sod_module._FastLdsSecurityObject = None
+    try:
+        slow = run()
+    finally:
+        sod_module._FastLdsSecurityObject = saved
+    return fast, slow
+
+
+@given(version=st.sampled_from([0, 1]), alg=st.sampled_from(["sha1", "sha224", "sha256", "sha384", "sha512"]),
+       params=st.booleans(), dgs=st.dictionaries(st.integers(-3, 20), st.binary(max_size=64), max_size=17),
+       info=st.one_of(st.none(), st.tuples(st.text("0123456789 A", max_size=6), st.text("0123456789", max_size=6))))
+def test_fast_and_asn1crypto_lso_decoders_agree(version, alg, params, dgs, info):
+    from asn1crypto import core
+
+    from cardkit.lds.sod import LdsSecurityObject
+
+    value = {"version": version, "hash_algorithm": {"algorithm": alg, **({"parameters": core.Null()} if params else {})},
+             "data_group_hash_values": [{"data_group_number": n, "data_group_hash_value": h} for n, h in dgs.items()]}
+    if info is not None:
+        value["lds_version_info"] = {"lds_version": info[0], "unicode_version": info[1]}
+    der = LdsSecurityObject(value).dump()
+    fast, slow = _lso_both_ways(der)
+    assert fast == slow
+    assert fast[1] == alg and fast[2] == list(dgs.items())
+
+
+_LSO = "3022020100300d06096086480165030402010500300e300c020101040700010203040506"  # v0, sha256, DG1
+
+
+@pytest.mark.parametrize("der_hex, readable", [
+    ("3080" + _LSO[4:] + "0000", True),  # BER indefinite length: the DER decoder refuses, asn1crypto reads
+    ("308122" + _LSO[4:], True),  # BER non-minimal length: likewise
+    # "&" is not a PrintableString character: the DER decoder refuses, asn1crypto reads
+    ("302a020101300d06096086480165030402010500300b30090201010404000102033009130430313038130126", True),
+    (_LSO + "00", False), ("", False), ("30", False), ("3000", False), ("0500", False),
+])
+def test_fast_lso_decoder_falls_back_to_asn1crypto(der_hex, readable):
+    from cryptography.hazmat import asn1
+
+    from cardkit.lds import sod as sod_module
+
+    der = bytes.fromhex(der_hex)
+    with pytest.raises(ValueError):
+        asn1.decode_der(sod_module._FastLdsSecurityObject, der)
+    fast, slow = _lso_both_ways(der)
+    assert fast == slow
+    assert isinstance(fast, tuple) is readable
+
+
+@given(values=st.lists(st.binary(max_size=70), max_size=3),
+       kind=st.sampled_from(["message_digest", "content_type", "signing_time", "1.2.3.4"]))
+def test_fast_and_asn1crypto_attribute_decoders_agree(values, kind):
+    import datetime as dt
+
+    from asn1crypto import cms, core
+
+    from cardkit.lds import sod as sod_module
+
+    if kind == "content_type":
+        values = ["2.23.136.1.1.1", "1.2.840.113549.1.7.1"][: len(values)]
+    elif kind == "signing_time":
+        values = [cms.Time({"utc_time": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)})][: len(values)]
+    elif kind == "1.2.3.4":
+        values = [core.OctetString(v) for v in values]
+    der = cms.CMSAttribute({"type": kind, "values": values}).dump()
+    fast = sod_module._attribute.__wrapped__(der)
+    saved = sod_module._FastAttribute
+    sod_module._FastAttribute = None
+    try:
+        slow = sod_module._attribute.__wrapped__(der)
+    finally:
+        sod_module._FastAttribute = saved
+    assert fast == slow
+    if kind == "message_digest":
+        assert fast[0] == "1.2.840.113549.1.9.4" and sorted(fast[1]) == sorted(values)  # DER sorts a SET OF
