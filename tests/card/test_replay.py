@@ -117,15 +117,24 @@ def test_trace_of_d4_redacts_by_default_and_replays_when_asked() -> None:
 
 # --- PACE G.1 -------------------------------------------------------------------------
 
-PACE = load_vector("card", "pace_g1.json")
+# The same G.1 vector file the crypto tests check step by step; here only its wire transcript counts.
+G1 = load_vector("crypto", "pace_g1.json")
+PACE = {
+    "mrz_information": G1["password"]["mrz_information"],
+    "card_access": G1["card_access"],
+    "steps": [{"command": c, "response": r} for c, r in G1["transcript"]],
+    "rng": G1["rng_draws"],
+    "ks_enc": G1["ks_enc"],
+    "ks_mac": G1["ks_mac"],
+    "ssc": G1["ssc_after"],
+}
 
 
 def _pace_objects():
-    pace = pytest.importorskip("cardkit.crypto.pace")
-    lds = pytest.importorskip("cardkit.lds")
-    PaceInfo = getattr(lds, "PaceInfo", None) or pytest.importorskip("cardkit.lds.security_infos").PaceInfo
-    pi = PACE["pace_info"]
-    return pace, PaceInfo(pi["protocol"], pi["version"], pi["parameter_id"])
+    from cardkit.crypto import pace
+    from cardkit.lds import PaceInfo
+
+    return pace, PaceInfo(G1["protocol"], 2, G1["parameter_id"])
 
 
 def test_pace_g1_byte_for_byte() -> None:
