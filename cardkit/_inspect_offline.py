@@ -21,7 +21,8 @@ from .report import VERDICT_EXIT, AccessInfo, InspectionReport, Verdict
 
 __all__ = ["OfflineChecks", "Stop", "why"]
 
-_PROOFS = ("chip_authentication", "active_authentication")  # the checks by which a chip proves its key
+# the checks by which a chip proves its key
+_PROOFS = ("chip_authentication", "active_authentication", "chip_authentication_mapping")
 
 
 class Stop(Exception):
@@ -70,6 +71,9 @@ class OfflineChecks:
         self.parsed: dict[str, Any] = {}
         self.pa_passed = False
         self.sfi = False
+        self.cam_used = False  # PACE ran Chip Authentication Mapping
+        # (EF.CardSecurity bytes or None, CAM verified or None, why it could not be checked)
+        self.cam_outcome: tuple[bytes | None, bool | None, str] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
     def _apdus(self) -> int:
@@ -192,6 +196,35 @@ class OfflineChecks:
             self.s.add("dg1_matches_input", Status.SKIPPED, "the CAN is not part of DG1")
         else:
             self.s.add("dg1_matches_input", Status.SKIPPED, "no holder data shown to compare")
+
+    # -- PACE-CAM: EF.CardSecurity's PA, then the CAM outcome ----------------------------
+    def chip_authentication_mapping(self) -> None:
+        """Record CAM (Doc 9303-11 §4.4.3.5.2): proof only when EF.CardSecurity passed PA (signature and chain)."""
+        data, ok, error = self.cam_outcome or (None, None, "PACE-CAM was not run")
+        if error:
+            self.s.add("chip_authentication_mapping", Status.FAILED, error)
+            return
+        signed = False
+        if self.trust is None:
+            self.s.add("card_security_authentication", Status.SKIPPED, "no trust store given")
+        else:
+            from .pki.passive import verify_card_security
+
+            result = verify_card_security(data, self.trust, issuing_state=self._issuing_state(), at=self.at)
+            signed = bool(result.passed)
+            failed = [c for c in result.checks if c.status is Status.FAILED]
+            reason = ("EF.CardSecurity signature and chain to the CSCA verified" if signed else
+                      "; ".join(f"{c.name}: {c.reason}" for c in failed) or "EF.CardSecurity failed PA")
+            self.s.add("card_security_authentication", Status.PASSED if signed else Status.FAILED, reason,
+                       size=len(data))
+        if ok:
+            why = "the chip proved the EF.CardSecurity CA key in PACE (CA_IC * PK_IC = PK_Map,IC)"
+            self.s.add("chip_authentication_mapping", Status.PASSED,
+                       why + ("" if signed else "; but EF.CardSecurity did not pass PA: no proof"),
+                       card_security_signed=signed, proof=signed)
+        else:
+            self.s.add("chip_authentication_mapping", Status.FAILED,
+                       "CA_IC does not match the EF.CardSecurity CA key (cloned chip?)", card_security_signed=signed)
 
     # -- the PA condition of CA and AA --------------------------------------------------
     def _dg_signed(self, n: int) -> bool:

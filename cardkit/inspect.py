@@ -4,8 +4,10 @@ Flow on a card (``inspect``), each step a ``Check`` in the report:
 
 1. ``card_access``: read EF.CardAccess by FID without selecting the MF (Vietnamese cards answer
    6D00 to SELECT MF); its PACEInfos choose PACE.
-2. ``access_control``: PACE with the best PACEInfo this terminal supports (ECDH before DH, the
-   strongest cipher, generic mapping first); falling back to BAC when PACE is absent or fails and
+2. ``access_control``: PACE with the best PACEInfo this terminal supports (Chip Authentication
+   Mapping first when offered: it proves the chip in the same run; then ECDH before DH, the
+   strongest cipher, generic mapping first); after PACE-CAM, EF.CardSecurity is read (in the MF,
+   before the application is selected) and CAM is checked against its CA public key; falling back to BAC when PACE is absent or fails and
    the MRZ data was given, saying why. A CAN cannot open BAC: no PACE + CAN stops here.
 3. ``read:<file>``: EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD
    (the union: a DG15 hidden from EF.COM must not switch off Active Authentication). An
@@ -14,6 +16,8 @@ Flow on a card (``inspect``), each step a ``Check`` in the report:
 5. ``active_authentication`` when DG15 is present, then ``chip_authentication`` when DG14 offers it.
    AA first because a failed CA leaves the secure channel unusable, and a clone should be caught
    by both. Each counts as proof only when its key's data group passed PA (DG15 / DG14).
+   ``chip_authentication_mapping`` (after PACE-CAM) counts only when EF.CardSecurity passed PA
+   (``card_security_authentication``: its signature and chain, like EF.SOD's).
 
 Verdict (see cardkit.report for exit codes): INCOMPLETE when the read stopped for a card or
 reader reason (wrong key, card removed, reader gone) — never genuine; NOT_GENUINE when any check
@@ -96,6 +100,9 @@ class _Inspector(OfflineChecks):
         from .crypto.pace import Password
 
         best, unsupported = dec.choose_pace(pace_infos)
+        cam_best, _ = dec.choose_pace([i for i in pace_infos if str(i.protocol).startswith(_CAM_PREFIX)])
+        if cam_best is not None:
+            best = cam_best  # CAM proves the chip in the PACE run itself (Doc 9303-11 §4.4.3.5)
         pw_kind = "CAN" if self._can is not None else "MRZ"
         pace_error: str = ""
         if best is not None:
@@ -118,6 +125,8 @@ class _Inspector(OfflineChecks):
                 self.s.algorithms["pace"] = dec.pace_name(best)
                 self.s.add("access_control", Status.PASSED, f"PACE with the {pw_kind} ({dec.pace_name(best)})")
                 self._note_sm_cipher()
+                if getattr(getattr(self.session.pace_result, "algorithm", None), "mapping", None) == "CAM":
+                    self.read_card_security()
                 self.select_application()
                 return
         elif pace_infos:
@@ -148,6 +157,27 @@ class _Inspector(OfflineChecks):
         reason = "BAC with the MRZ data" + (f"; fell back from PACE: {pace_error}" if fell_back else f"; {pace_error}")
         self.s.add("access_control", Status.PASSED, reason)
         self._note_sm_cipher()
+
+    def read_card_security(self) -> None:
+        """After PACE-CAM: read EF.CardSecurity (MF, before SELECT application) and check CA_IC against its key."""
+        self.cam_used = True
+        try:
+            data = self.session.read_card_security()
+        except TransportError as e:
+            self.s.add("chip_authentication_mapping", Status.FAILED, f"EF.CardSecurity: {_why(e)}")
+            raise _Stop("chip_authentication_mapping", "incomplete", e) from None
+        except SecureMessagingError as e:
+            self.s.add("secure_messaging", Status.FAILED, f"the chip broke secure messaging: {_why(e)}")
+            raise _Stop("secure_messaging", "broken", e) from None
+        except (ProtocolError, ParseError) as e:
+            self.cam_outcome = (None, None, f"PACE-CAM ran but EF.CardSecurity cannot be read: {_why(e)}")
+            return
+        try:
+            ok = self.session.verify_cam(data)
+        except (ProtocolError, ParseError) as e:
+            self.cam_outcome = (data, None, f"CAM cannot be checked with EF.CardSecurity: {_why(e)}")
+            return
+        self.cam_outcome = (data, ok, "")
 
     def select_application(self) -> None:
         """SELECT the eMRTD application under the new channel: its MACed answer is the first proof the channel works."""
@@ -271,6 +301,9 @@ class _Inspector(OfflineChecks):
                    dg14_signed=signed, proof=signed)
 
 
+_CAM_PREFIX = "0.4.0.127.0.7.2.2.4.6."  # id-PACE-ECDH-CAM-*
+
+
 def _check_secrets(can: str | None, mrz_information: str | None, id_number: str | None) -> tuple[str | None, str | None]:
     """Validate the holder's input (never echoing it) and derive the VN CAN from the ID number."""
     if id_number is not None:
@@ -345,8 +378,11 @@ def inspect(
         ins.s.add("connect", Status.FAILED, _why(e))
         ins.s.stop = _Stop("connect", "incomplete", e)
     ins.check_files()
-    for name, step in (("active_authentication", ins.active_authentication),
-                       ("chip_authentication", ins.chip_authentication)):
+    steps = [("active_authentication", ins.active_authentication),
+             ("chip_authentication", ins.chip_authentication)]
+    if ins.cam_used:
+        steps.insert(0, ("chip_authentication_mapping", ins.chip_authentication_mapping))
+    for name, step in steps:
         if ins.s.stop is not None:
             ins.s.add(name, Status.SKIPPED, f"not run: stopped at {ins.s.stop.step}")
             continue

@@ -3,7 +3,9 @@
 Rules (Doc 9303-10 §3, ISO/IEC 7816-4 §7 and §11.2, the chip behaviour of spec/lds-and-protocols.md):
 - one flat store of transparent EFs keyed by FID. EF.CardAccess (011C) lives in the master file and is
   readable before access control; every other EF lives in the eMRTD application (AID A0000002471001)
-  and is reachable only once that application is selected;
+  and is reachable only once that application is selected. EF.CardSecurity (PACE-CAM) also lives in the
+  MF under FID 011D, the FID of EF.SOD in the application: it is stored under ``CARD_SECURITY_KEY``
+  (above the 16-bit FID range) and 011D / SFI 1D name it while the application is not selected;
 - the SFI of an LDS file is the low byte of its FID (0101 <-> 01, 011E <-> 1E), so an SFI maps to 01xx;
 - SELECT of a missing file answers 6A82; SELECT MF answers 6D00 unless ``select_mf_supported`` (VN chips);
 - READ BINARY past the end answers 6B00; a read that stops at the end of the EF answers 6282 with the data;
@@ -24,12 +26,14 @@ from cardkit.lds.files import MRTD_AID
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
-__all__ = ["CARD_ACCESS_FID", "MF_FID", "MF_FIDS", "MAX_TOTAL_SIZE", "select", "read_binary",
+__all__ = ["CARD_ACCESS_FID", "CARD_SECURITY_FID", "CARD_SECURITY_KEY", "MF_FID", "MF_FIDS", "MAX_TOTAL_SIZE", "select", "read_binary",
            "create_file", "update_binary", "sw"]
 
 CARD_ACCESS_FID = 0x011C
 MF_FID = 0x3F00
 MF_FIDS = frozenset({CARD_ACCESS_FID})
+CARD_SECURITY_FID = 0x011D  # in the MF; the same FID in the application is EF.SOD
+CARD_SECURITY_KEY = 0x1_011D  # where EF.CardSecurity is kept in ``chip.files`` (no clash with EF.SOD)
 MAX_FILE_SIZE = 0xFFFF  # CREATE FILE carries the size on two bytes
 MAX_TOTAL_SIZE = 512 * 1024  # EEPROM of the simulated chip; CREATE FILE past it answers 6A84
 
@@ -44,11 +48,13 @@ def fid_for_sfi(sfi: int) -> int:
     return 0x0100 | sfi
 
 
-def _visible(chip: "EmrtdChip", fid: int) -> bool:
-    """A file can be selected in the current DF: MF files always, application files once the app is selected."""
+def resolve(chip: "EmrtdChip", fid: int) -> int | None:
+    """The ``chip.files`` key an FID names in the current DF (MF files always, application files once selected), or None."""
+    if fid == CARD_SECURITY_FID and not chip.volatile.app_selected:
+        return CARD_SECURITY_KEY if CARD_SECURITY_KEY in chip.files else None
     if fid not in chip.files:
-        return False
-    return fid in MF_FIDS or chip.volatile.app_selected
+        return None
+    return fid if fid in MF_FIDS or chip.volatile.app_selected else None
 
 
 def select(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
@@ -77,12 +83,13 @@ def select(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
         if p1 != 0x00:
             return sw(0x6A82)
         return _select_mf(chip)
-    if not _visible(chip, fid):
+    key = resolve(chip, fid)
+    if key is None:
         return sw(0x6A82)
-    vol.current_ef = fid
+    vol.current_ef = key
     if p2 & 0x0C == 0x0C:
         return sw(0x9000)
-    size = len(chip.files[fid])
+    size = len(chip.files[key])
     fcp = tlv.encode(0x62, tlv.encode(0x80, size.to_bytes(2, "big")) + tlv.encode(0x82, b"\x01")
                      + tlv.encode(0x83, fid.to_bytes(2, "big")))
     return _with_le(chip, cmd, fcp)
@@ -108,10 +115,10 @@ def _resolve_sfi(chip: "EmrtdChip", sfi: int) -> tuple[int | None, int]:
     """The FID an SFI names, or a status word when it names nothing visible."""
     if not 1 <= sfi <= 30:
         return None, 0x6A86
-    fid = fid_for_sfi(sfi)
-    if not _visible(chip, fid):
+    key = resolve(chip, fid_for_sfi(sfi))
+    if key is None:
         return None, 0x6A82
-    return fid, 0x9000
+    return key, 0x9000
 
 
 def _even_target(chip: "EmrtdChip", cmd: CommandApdu) -> tuple[int | None, int, int]:
@@ -160,8 +167,8 @@ def read_binary(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
             if fid is None:
                 return sw(code)
         else:
-            fid = p1p2
-            if not _visible(chip, fid):
+            fid = resolve(chip, p1p2)
+            if fid is None:
                 return sw(0x6A82)
     else:
         if cmd.data:

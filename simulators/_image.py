@@ -154,7 +154,8 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
     chip.life_cycle = life_cycle
     files = r.get(doc, "files", dict, "files")
     for name, content in files.items():
-        if not (isinstance(name, str) and len(name) == 4):
+        # "1011D" is EF.CardSecurity in the MF (simulators._fs.CARD_SECURITY_KEY), apart from EF.SOD 011D
+        if not (isinstance(name, str) and (len(name) == 4 or name == "1011D")):
             raise r.fail("files", f"file name {name!r} is not a 4-digit hex FID")
         try:
             fid = int(name, 16)

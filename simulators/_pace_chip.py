@@ -3,8 +3,13 @@
 The chip offers exactly the PACEInfos of its own EF.CardAccess: MSE:Set AT must name one of their
 protocol OIDs (DO80) and, when several share it, the parameter id (DO84). Password references:
 01 MRZ (the K = SHA-1(MRZ_information) stored at perso), 02 CAN (PUT DATA 00 65). The protocol math
-is ``cardkit.crypto.pace.ChipPace`` (GM and IM, ECDH and DH, 3DES and AES). A wrong terminal token
+is ``cardkit.crypto.pace.ChipPace`` (GM, IM and CAM, ECDH and DH, 3DES and AES). A wrong terminal token
 answers 6300; malformed data 6A80; anything out of order 6985. Success opens SM with SSC 0.
+
+Chip Authentication Mapping (id-PACE-ECDH-CAM-*, §4.4.3.5): the chip hands ChipPace its static CA private
+key on the PACE curve, so GA 4 also returns the encrypted CA_IC (DO8A); the matching public key is the
+ChipAuthenticationPublicKeyInfo of EF.CardSecurity. A chip with no such key answers MSE:Set AT 6A88.
+With the ``cloned`` fault the chip uses a different key of the same curve, so the terminal's CAM check fails.
 """
 
 from __future__ import annotations
@@ -67,6 +72,25 @@ def _password(chip: "EmrtdChip", ref: int) -> Any:
     return None
 
 
+_CAM_PREFIX = "0.4.0.127.0.7.2.2.4.6."  # id-PACE-ECDH-CAM-{3DES,AES-128,AES-192,AES-256}
+
+
+def _cam_key(chip: "EmrtdChip", parameter_id: int) -> Any:
+    """The chip's static CA private key on the curve of PACE parameter id ``parameter_id`` (None: there is none)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from cardkit.crypto.keys import ec_curve
+
+    try:
+        curve = ec_curve(parameter_id)
+    except CardkitError:
+        return None
+    for _kid, key in chip.secrets.ca_keys:
+        if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name.lower() == curve.name.lower():
+            return key
+    return None
+
+
 def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """MSE:Set AT for PACE (00 22 C1 A4 {80 OID, 83 password ref, [84 parameter id], [7F4C CHAT]})."""
     from cardkit.crypto.pace import ChipPace
@@ -95,8 +119,15 @@ def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> Response
     password = _password(chip, dos[0x83][0])
     if password is None:
         return sw(0x6A88)  # reference data (that password) not found
+    ca_key = None
+    if oid.startswith(_CAM_PREFIX):
+        ca_key = _cam_key(chip, pid)
+        if ca_key is None:
+            return sw(0x6A88)  # CAM offered but no static key on that curve: reference data not found
+        if chip.faults.cloned:
+            ca_key = chip.clone_key(ca_key)
     try:
-        flow = ChipPace(password, oid, pid, chip.rng)
+        flow = ChipPace(password, oid, pid, chip.rng, ca_private_key=ca_key)
     except CardkitError:
         return sw(0x6A80)
     vol.flow = PaceFlow(flow)

@@ -10,6 +10,8 @@ Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md la
 - life cycle PERSONALISATION accepts the perso commands (CREATE FILE, UPDATE BINARY, PUT DATA) and
   reads without access control; PUT DATA DE AD locks it into OPERATIONAL, where perso commands answer
   6985 and every application file needs BAC or PACE first (6982), EF.CardAccess in the MF excepted;
+- EF.CardSecurity (PACE-CAM) sits in the MF under FID 011D, apart from EF.SOD (011D in the application),
+  and like the application files needs BAC or PACE first;
 - DG3 and DG4 are EAC-protected: 6982 even after BAC/PACE (no Terminal Authentication here);
 - a plain command during a secure-messaging session ends that session (Doc 9303-11 §9.8);
 - a protected response that would not fit the outer Le (short: 256) answers a wrapped 6700, so an
@@ -305,13 +307,15 @@ class EmrtdChip:
             document_number, date_of_birth, date_of_expiry: the MRZ fields of the BAC/PACE-MRZ key.
             can: the PACE CAN; aa_private_key / ca_private_key: cryptography private keys.
         Raises:
-            KeyError: an unknown file name (or EF.CardSecurity, which this chip does not hold).
+            KeyError: an unknown file name.
+        EF.CardSecurity (PACE-CAM) goes into the MF, apart from EF.SOD which shares its FID 011D.
         """
         chip = cls(rng=rng, faults=faults, options=ChipOptions(
             extended_length=extended_length, select_mf_supported=select_mf_supported, **option_fields))
         for name, content in files.items():
-            if name == "EF.CardSecurity":  # shares FID 011D with EF.SOD; this chip has no MF copy of it
-                raise KeyError("EF.CardSecurity is not supported by the simulated chip")
+            if name == "EF.CardSecurity":  # shares FID 011D with EF.SOD: kept apart, in the MF
+                chip.files[_fs.CARD_SECURITY_KEY] = bytearray(content)
+                continue
             chip.files[by_name(name).fid] = bytearray(content)
         chip.secrets.mrz_key = _perso.mrz_key(document_number, date_of_birth, date_of_expiry)
         if can is not None:

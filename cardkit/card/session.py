@@ -6,7 +6,9 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 - Every command goes through ``transmit``: wrapped by secure messaging when a session is
   active, counted in ``apdu_count``, recorded in the optional trace (redacted unless asked).
 - It never selects the master file: real cards (Vietnam's CCCD among them) refuse it.
-  EF.CardAccess is selected by its FID from the card's current DF, like every other file.
+  EF.CardAccess is selected by its FID from the card's current DF, like every other file;
+  so is EF.CardSecurity (PACE-CAM), which must therefore be read after PACE and before the
+  application is selected (in the application, FID 011D is EF.SOD).
 - ``read_file`` selects the EF by FID, reads the first 4 bytes, learns the total length from
   the TLV header, then reads the rest in ``block_size`` pieces: the order of the ICAO D.4
   worked example. ``sfi=True`` reads the first piece with a short FID instead of SELECT.
@@ -95,6 +97,7 @@ class Session:
         self.access: str | None = None
         self.secure_messaging: Any = None
         self.pace_result: Any = None
+        self._app_selected = False  # EF.CardSecurity (in the MF) is out of reach once this is True
         self._extended = extended_length
         self._probing = False
         self._sm_ended = False
@@ -195,6 +198,7 @@ class Session:
         """
         if self._sm_ended:
             self._plain()
+        self._app_selected = True  # even a refused SELECT may have left the MF on some chips
         check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid), step="SELECT application"),
                  "SELECT application")
 
@@ -213,7 +217,7 @@ class Session:
         self._sm_ended = False
         self.access = "BAC"
 
-    def pace(self, password: Any, pace_info: Any = None) -> None:
+    def pace(self, password: Any, pace_info: Any = None) -> Any:
         """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
 
         Args:
@@ -224,6 +228,8 @@ class Session:
             StatusWordError: EF.CardAccess missing (6A82) when pace_info is None.
             ProtocolError: EF.CardAccess offers no PACEInfo cardkit supports.
             AuthenticationError: the chip refused the password or a token is wrong.
+        Returns:
+            The ``PaceResult`` (also kept as ``pace_result``); for CAM, check it with ``verify_cam``.
         """
         from ..crypto.pace import Pace
         from ..crypto.sm import SecureMessaging
@@ -240,6 +246,55 @@ class Session:
         self.secure_messaging = SecureMessaging(result.keys)
         self._sm_ended = False
         self.access = "PACE"
+        return result
+
+    def read_card_security(self) -> bytes:
+        """Read EF.CardSecurity (FID 011D in the MF; Doc 9303-11 §9.2.12) under the PACE channel.
+
+        Selected by FID from the MF context the chip is in after PACE (never SELECT MF): call it
+        before ``select_application``, in whose DF 011D is EF.SOD.
+
+        Raises:
+            ProtocolError: no PACE channel yet, or the application was already selected.
+            StatusWordError: 6A82 (the chip has no EF.CardSecurity) or 6982 (not readable now).
+        """
+        if self.access != "PACE" or self.secure_messaging is None:
+            raise ProtocolError("EF.CardSecurity is read after PACE", step="READ EF.CardSecurity")
+        if self._app_selected:
+            raise ProtocolError("EF.CardSecurity lives in the MF: read it before selecting the application "
+                                "(this terminal never selects the MF)", step="READ EF.CardSecurity")
+        return self.read_file("EF.CardSecurity")
+
+    def verify_cam(self, card_security: Any) -> bool:
+        """Chip Authentication Mapping check (Doc 9303-11 §4.4.3.5.2) against EF.CardSecurity's CA public key.
+
+        Args:
+            card_security: EF.CardSecurity bytes or a parsed ``cardkit.lds.card_security.CardSecurity``.
+                Only proof when EF.CardSecurity passed Passive Authentication (the caller's job).
+        Returns:
+            True when CA_IC * PK_IC equals the chip's mapping key; False for a clone.
+        Raises:
+            ProtocolError: PACE did not run CAM, or EF.CardSecurity has no CA key on the PACE curve.
+            ParseError: EF.CardSecurity does not parse.
+        """
+        result = self.pace_result
+        if result is None or getattr(result.algorithm, "mapping", None) != "CAM":
+            raise ProtocolError("PACE did not run Chip Authentication Mapping", step="PACE CAM")
+        from ..lds.card_security import CardSecurity
+
+        cs = CardSecurity.from_bytes(card_security) if isinstance(card_security, (bytes, bytearray)) else card_security
+        tried = 0
+        for key in cs.ca_public_keys:
+            try:
+                ok = result.verify_cam(key.public_key_info)
+            except (ProtocolError, ParseError):
+                continue  # a key of another curve or kind (e.g. DH): not the CAM key
+            tried += 1
+            if ok:
+                return True
+        if not tried:
+            raise ProtocolError("EF.CardSecurity holds no Chip Authentication key on the PACE curve", step="PACE CAM")
+        return False
 
     def chip_authentication(self, dg14: Any) -> None:
         """Chip Authentication v1 (Doc 9303-11 §6.2) with the key in DG14; SM restarts with the new keys.

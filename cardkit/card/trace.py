@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import InputError
 from ..private_files import write_private
 
 __all__ = ["ApduTrace", "TraceEntry"]
@@ -116,10 +117,13 @@ class ApduTrace:
     def write(self, path: str | Path) -> None:
         """Write the JSON trace to ``path`` (mode 0600 when unredacted: it holds personal data)."""
         data = (self.to_json() + "\n").encode("utf-8")
-        if self.redact:
-            Path(path).write_bytes(data)
-        else:
-            write_private(path, data)
+        try:
+            if self.redact:
+                Path(path).write_bytes(data)
+            else:
+                write_private(path, data)
+        except OSError as e:
+            raise InputError(f"{path}: cannot write the APDU trace ({e.strerror or e})") from None
 
     def to_replay(self) -> list[tuple[bytes, bytes]]:
         """(command, response) pairs of the wire APDUs, for ``ReplayTransport``.

@@ -118,7 +118,7 @@ def open_transport(reader: str | None, sim: Path | None) -> tuple[Any, Callable[
         raise InputError("give exactly one of --reader R and --sim IMAGE")
     if sim is not None:
         if not sim.is_file():
-            raise InputError(f"simulator image {sim} does not exist")
+            raise InputError(f"simulator image {sim} " + ("is not a file" if sim.exists() else "does not exist"))
         from simulators.emrtd import EmrtdChip
 
         from ..card import SimulatorTransport

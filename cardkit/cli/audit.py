@@ -76,7 +76,13 @@ def audit(paths: tuple[Path, ...], trust: tuple[Path, ...], crls: tuple[Path, ..
         except ValueError:
             raise InputError(f"--at {at!r} is not a date YYYY-MM-DD") from None
     out: IO[str] = sys.stdout
-    report_file = report.open("w", encoding="utf-8") if report else None
+    from .verify import load_trust
+
+    load_trust(tuple(trust), tuple(crls))  # a named trust or CRL file that is unreadable: InputError, before work
+    try:
+        report_file = report.open("w", encoding="utf-8") if report else None
+    except OSError as e:
+        raise InputError(f"{report}: cannot write ({e.strerror or e})") from None
     first = [True]
     progress = Progress(SpinnerColumn(), TextColumn("auditing"), BarColumn(), TextColumn("{task.completed} items"),
                         TimeElapsedColumn(), console=Console(stderr=True), transient=True)

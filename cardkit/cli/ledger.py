@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, LedgerError
 
 __all__ = ["ledger"]
 
@@ -22,6 +22,21 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
 
     if not path.is_file():
         raise InputError(f"{path}: no such ledger")
+    import sqlite3
+    from urllib.request import pathname2url
+
+    # Ledger() creates its tables: look read-only first, so a report never turns an empty or foreign
+    # database into a ledger that says "nothing issued".
+    try:
+        db = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            known = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as e:
+        raise LedgerError(f"{path}: not a usable ledger: {e}") from None
+    if not known:
+        raise LedgerError(f"{path}: not a cardkit ledger (no documents table)")
     return Ledger(path)
 
 

@@ -57,8 +57,6 @@ def _first(d: Path, names: tuple[str, ...]) -> Path | None:
 
 def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
     """--trust, else the CSCA next to the DS (DIR/csca.pem): the read-back's trust anchors."""
-    from ..pki.trust import TrustStore
-
     paths = list(trust)
     if not paths and ds is not None:
         csca = _first(ds, ("csca.pem", "csca.crt", "csca.der"))
@@ -66,10 +64,9 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
             paths = [csca]
     if not paths:
         raise InputError("give the CSCA for the read-back check: --trust PATH (or put csca.pem in the --ds folder)")
-    for p in paths:
-        if not p.exists():
-            raise InputError(f"{p} does not exist")
-    return TrustStore.load(paths)
+    from .verify import load_trust
+
+    return load_trust(tuple(paths), ())  # InputError for a missing file or a named file with nothing usable
 
 
 @click.command("personalise")

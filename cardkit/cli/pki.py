@@ -90,6 +90,14 @@ def _finish(out: Path, role: str, signer: Any, cert: Any, save_kwargs: dict[str,
     click.echo(f"{role}: {cert.subject.rfc4514_string()} serial {cert.serial_number:X} -> {out}")
 
 
+def _write(out: Path, data: bytes) -> None:
+    """Write an output file; a path that cannot be written is an input error naming it."""
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise InputError(f"{out}: cannot write ({e.strerror or e})") from None
+
+
 def _check_out(out: Path, role: str) -> None:
     for suffix in (".pem", ".key", ".json"):
         if (out / f"{role}{suffix}").exists():
@@ -188,7 +196,7 @@ def link(old: Path, new: Path, out: Path) -> None:
     from ..pki.keystore import load_role_certificate
 
     cert = make_link(load_role_certificate(new, "csca"), _load_csca(old))
-    out.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write(out, cert.public_bytes(serialization.Encoding.PEM))
     click.echo(f"link: {cert.issuer.rfc4514_string()} -> {cert.subject.rfc4514_string()} -> {out}")
 
 
@@ -212,7 +220,7 @@ def crl(csca: Path, revoke: tuple[Path, ...], crl_number: int, next_update_days:
         if c.issuer != ca.certificate.subject:
             raise InputError(f"{c.subject.rfc4514_string()} was not issued by this CSCA")
     result = make_crl(ca, certs, crl_number=crl_number, next_update_days=next_update_days)
-    out.write_bytes(result.public_bytes(serialization.Encoding.DER))
+    _write(out, result.public_bytes(serialization.Encoding.DER))
     click.echo(f"CRL #{crl_number}: {len(certs)} revoked -> {out}")
 
 
@@ -228,7 +236,7 @@ def master_list(signer: Path, cscas: tuple[Path, ...], out: Path) -> None:
     from ..pki.signers import load_certificate
 
     ml = load_signer(signer, "ml", ask_passphrase=lambda: _ask_passphrase(False))
-    out.write_bytes(build_master_list([load_certificate(p) for p in cscas], ml))
+    _write(out, build_master_list([load_certificate(p) for p in cscas], ml))
     click.echo(f"master list: {len(cscas)} CSCA certificates -> {out}")
 
 

@@ -48,7 +48,16 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
     for p in (*trust, *crl):
         if not p.exists():
             raise InputError(f"{p} does not exist")
-    return TrustStore.load(list(trust), crls=list(crl))
+    store = TrustStore.load(list(trust), crls=list(crl))
+    # A file named on the command line that gives nothing (garbage, a key, a CRL nobody signed) is a
+    # mistake to report, not a finding to bury: an unread CRL would let a revoked DS pass. Files found
+    # by walking a directory stay findings.
+    named = {str(p) for p in (*trust, *crl) if p.is_file()}
+    for f in store.findings:
+        source = f.reason.split(": ", 1)[0]
+        if f.failed and source in named:
+            raise InputError(f.reason)
+    return store
 
 
 @click.command("verify")

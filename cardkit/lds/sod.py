@@ -31,7 +31,8 @@ from cryptography import x509
 
 from ..errors import ParseError
 
-__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE"]
+__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE",
+           "signed_data_parts", "signed_data_fields"]
 
 MAX_SOD_SIZE = 1 << 20  # 1 MiB: a real SOD is a few kB (certificate included)
 _MAX_DG_HASHES = 16
@@ -337,6 +338,44 @@ def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
     )
 
 
+def signed_data_parts(ci_bytes: bytes) -> tuple[str, bytes, cms.SignedData]:
+    """(eContentType, eContent exactly as signed, SignedData) of a CMS ContentInfo (RFC 5652 §5.1-5.2).
+
+    The structural part shared by EF.SOD and EF.CardSecurity (Doc 9303-11 §9.2.12); ParseError when the
+    ContentInfo is not an attached SignedData with an OCTET STRING eContent.
+    """
+    ci = cms.ContentInfo.load(ci_bytes, strict=True)
+    if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
+        raise ParseError(f"ContentInfo type {ci['content_type'].dotted} is not signedData")
+    sd = ci["content"]
+    if not isinstance(sd, cms.SignedData):
+        raise ParseError("ContentInfo content is not SignedData")
+    eci = sd["encap_content_info"]
+    econtent_type = eci["content_type"].dotted
+    content = eci["content"]
+    if isinstance(content, core.Void) or content.contents is None:
+        raise ParseError("SignedData has no eContent (detached signature)")
+    econtent = content.native
+    if not isinstance(econtent, bytes):
+        raise ParseError(f"eContent of type {econtent_type} is not an OCTET STRING")
+    return econtent_type, econtent, sd
+
+
+def signed_data_fields(sd: cms.SignedData) -> dict[str, object]:
+    """The SignedData fields Passive Authentication judges: version, digest algorithms, certificates, SignerInfos."""
+    certs = _certificates(sd["certificates"])
+    infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
+    if not infos:
+        raise ParseError("SignedData has no SignerInfo")
+    sd_version = sd["version"].native
+    return {
+        "signed_data_version": int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
+        "digest_algorithms": _digest_algorithm_names(sd["digest_algorithms"].dump()),
+        "certificate_ders": certs,
+        "signer_infos": infos,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Sod:
     """EF.SOD parsed (9303-10 §4.6.2): LDSSecurityObject inside CMS SignedData, raw bytes kept."""
@@ -395,20 +434,7 @@ class Sod:
             ci_bytes = data
         else:
             raise ParseError(f"starts with tag {data[0]:02X}, expected 77 (EF.SOD) or 30 (ContentInfo)", offset=0)
-        ci = cms.ContentInfo.load(ci_bytes, strict=True)
-        if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
-            raise ParseError(f"ContentInfo type {ci['content_type'].dotted} is not signedData")
-        sd = ci["content"]
-        if not isinstance(sd, cms.SignedData):
-            raise ParseError("ContentInfo content is not SignedData")
-        eci = sd["encap_content_info"]
-        econtent_type = eci["content_type"].dotted
-        content = eci["content"]
-        if isinstance(content, core.Void) or content.contents is None:
-            raise ParseError("SignedData has no eContent (detached signature)")
-        econtent = content.native
-        if not isinstance(econtent, bytes):
-            raise ParseError(f"eContent of type {econtent_type} is not an OCTET STRING")
+        econtent_type, econtent, sd = signed_data_parts(ci_bytes)
         try:
             version, hash_alg, entries, lds_version, unicode_version = _decode_lds_security_object(econtent)
             hashes: dict[int, bytes] = {}
@@ -428,11 +454,6 @@ class Sod:
             raise ParseError(f"LDSSecurityObject version {version}, expected 0 or 1")
         if version == 1 and lds_version is None:
             raise ParseError("LDSSecurityObject v1 without ldsVersionInfo")
-        certs = _certificates(sd["certificates"])
-        infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
-        if not infos:
-            raise ParseError("SignedData has no SignerInfo")
-        sd_version = sd["version"].native
         return cls(
             raw=data,
             econtent_type=econtent_type,
@@ -442,8 +463,5 @@ class Sod:
             dg_hashes=hashes,
             lds_version=lds_version,
             unicode_version=unicode_version,
-            signed_data_version=int(sd_version[1:]) if isinstance(sd_version, str) else int(sd_version),
-            digest_algorithms=_digest_algorithm_names(sd["digest_algorithms"].dump()),
-            certificate_ders=certs,
-            signer_infos=infos,
+            **signed_data_fields(sd),
         )

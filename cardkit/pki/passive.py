@@ -11,6 +11,8 @@ Each step is a ``Check`` in the result, in this order:
   group (present and listed: hash compared; listed but not given: SKIPPED with the reason;
   given but not listed: FAILED).
 
+``verify_card_security`` runs the same CMS, signer and chain steps over EF.CardSecurity (PACE-CAM).
+
 A step that cannot run because an earlier one failed is SKIPPED with that reason. The result
 ``passed`` is True only when no step FAILED and the signature, path and hashes all PASSED.
 """
@@ -27,13 +29,14 @@ from cryptography.x509.oid import NameOID
 
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
+from ..lds.card_security import ID_SECURITY_OBJECT, CardSecurity
 from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, SignerInfoData, Sod
 from .cms_verify import check_signed_attributes, ski_of, verify_signer_info
 from .algorithms import public_key_of
 from .countries import alpha2
 from .trust import TrustStore
 
-__all__ = ["PassiveAuthResult", "passive_authentication", "REQUIRED_STEPS"]
+__all__ = ["PassiveAuthResult", "passive_authentication", "verify_card_security", "REQUIRED_STEPS"]
 
 REQUIRED_STEPS = ("SOD signature", "certificate path")
 
@@ -47,16 +50,18 @@ class PassiveAuthResult:
     csca: x509.Certificate | None = None
     hash_algorithm: str | None = None
     signature_algorithm: str | None = None
+    required_steps: tuple[str, ...] = REQUIRED_STEPS  # EF.CardSecurity: its own signature step
+    needs_hashes: bool = True  # EF.SOD: at least one DG hash must match; EF.CardSecurity hashes nothing
 
     @property
     def passed(self) -> bool:
-        """True when no step failed, the signature and path verified and at least one DG hash matched."""
+        """True when no step failed, the signature and path verified and (EF.SOD) at least one DG hash matched."""
         if any(c.status is Status.FAILED for c in self.checks):
             return False
         names = {c.name for c in self.checks if c.status is Status.PASSED}
-        return all(n in names for n in REQUIRED_STEPS) and any(
+        return all(n in names for n in self.required_steps) and (not self.needs_hashes or any(
             c.name.endswith(" hash") and c.status is Status.PASSED for c in self.checks
-        )
+        ))
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -139,6 +144,46 @@ def passive_authentication(
             return PassiveAuthResult(tuple(checks))
     checks.append(Check("SOD parse", Status.PASSED, f"LDSSecurityObject v{sod.version}, {sod.hash_algorithm}, "
                         f"{len(sod.dg_hashes)} data groups"))
+    ds, csca, sig_name = _signed_data_checks(checks, sod, trust, now, issuing_state, "SOD",
+                                             LDS_SECURITY_OBJECT_OIDS, "id-icao-ldsSecurityObject (2.23.136.1.1.1)")
+    _dg_checks(checks, sod, data_groups)
+    return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
+
+
+def verify_card_security(
+    card_security: CardSecurity | bytes,
+    trust: TrustStore,
+    *,
+    issuing_state: str | None = None,
+    at: dt.datetime | None = None,
+) -> PassiveAuthResult:
+    """Passive Authentication of EF.CardSecurity (Doc 9303-11 §9.2.12): the same CMS, signer and chain checks as EF.SOD.
+
+    Check names use "CardSecurity" where EF.SOD's say "SOD"; eContentType must be id-SecurityObject
+    (0.4.0.127.0.7.3.2.1); there are no data group hashes. Never raises for bad input.
+    """
+    now = at or dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    checks: list[Check] = []
+    required = ("CardSecurity signature", "certificate path")
+    if not isinstance(card_security, CardSecurity):
+        try:
+            card_security = CardSecurity.from_bytes(card_security)
+        except ParseError as e:
+            checks.append(Check("CardSecurity parse", Status.FAILED, f"EF.CardSecurity cannot be parsed: {e}"))
+            _skip_rest(checks, ("CardSecurity signature", *_AFTER_SIGNATURE), "EF.CardSecurity could not be parsed")
+            return PassiveAuthResult(tuple(checks), required_steps=required, needs_hashes=False)
+    checks.append(Check("CardSecurity parse", Status.PASSED, f"{len(card_security.infos)} SecurityInfos"))
+    ds, csca, sig_name = _signed_data_checks(checks, card_security, trust, now, issuing_state, "CardSecurity",
+                                             (ID_SECURITY_OBJECT,), f"id-SecurityObject ({ID_SECURITY_OBJECT})")
+    return PassiveAuthResult(tuple(checks), ds, csca, None, sig_name, required_steps=required, needs_hashes=False)
+
+
+def _signed_data_checks(checks: list[Check], sod: Sod | CardSecurity, trust: TrustStore, now: dt.datetime,
+                        issuing_state: str | None, label: str, econtent_types: tuple[str, ...],
+                        type_desc: str) -> tuple[x509.Certificate | None, x509.Certificate | None, str | None]:
+    """The CMS part of PA shared by EF.SOD and EF.CardSecurity: structure, content type, attributes, signer, chain."""
     problems = []
     if sod.signed_data_version != 3:
         problems.append(f"SignedData version {sod.signed_data_version}, 9303 requires 3")
@@ -151,13 +196,13 @@ def passive_authentication(
     if sod.signer_info.digest_algorithm not in sod.digest_algorithms:
         problems.append(f"SignerInfo digest {sod.signer_info.digest_algorithm} is not among SignedData.digestAlgorithms "
                         f"({', '.join(sod.digest_algorithms) or 'none'}) (RFC 5652 §5.1)")
-    checks.append(Check("SOD structure", Status.FAILED if problems else Status.PASSED,
+    checks.append(Check(f"{label} structure", Status.FAILED if problems else Status.PASSED,
                         "; ".join(problems) or "SignedData v3, one SignerInfo"))
-    if sod.econtent_type in LDS_SECURITY_OBJECT_OIDS:
+    if sod.econtent_type in econtent_types:
         checks.append(Check("eContent type", Status.PASSED, sod.econtent_type))
     else:
         checks.append(Check("eContent type", Status.FAILED,
-                            f"eContentType {sod.econtent_type} is not id-icao-ldsSecurityObject (2.23.136.1.1.1)"))
+                            f"eContentType {sod.econtent_type} is not {type_desc}"))
     si = sod.signer_info
     try:
         check_signed_attributes(si, sod.econtent_type, sod.econtent)
@@ -169,11 +214,12 @@ def passive_authentication(
     sig_name = None
     csca = None
     if ds is None:
-        why = ("EF.SOD carries no certificate" if not sod.certificate_ders else
-               "no certificate in EF.SOD is the one the SignerInfo names "
+        where = "EF.SOD" if label == "SOD" else f"EF.{label}"
+        why = (f"{where} carries no certificate" if not sod.certificate_ders else
+               f"no certificate in {where} is the one the SignerInfo names "
                f"({'issuer and serial' if si.sid_kind == 'issuer_serial' else 'subject key identifier'})")
         checks.append(Check("DS certificate", Status.FAILED, why))
-        _skip_rest(checks, ("SOD signature", *_AFTER_SIGNATURE), "no DS certificate")
+        _skip_rest(checks, (f"{label} signature", *_AFTER_SIGNATURE), "no DS certificate")
     else:
         # Cache keys are the DS certificate's exact DER, every byte: a different certificate with
         # the same name or serial is a miss, and is judged on its own.
@@ -183,15 +229,14 @@ def passive_authentication(
             if isinstance(facts.key, VerificationError):
                 raise facts.key
             sig_name, _ = verify_signer_info(si, facts.key)
-            checks.append(Check("SOD signature", Status.PASSED, f"{sig_name} with the DS key"))
+            checks.append(Check(f"{label} signature", Status.PASSED, f"{sig_name} with the DS key"))
         except VerificationError as e:
-            checks.append(Check("SOD signature", Status.FAILED, str(e)))
+            checks.append(Check(f"{label} signature", Status.FAILED, str(e)))
         csca = _certificate_checks(checks, ds, facts, si.signing_time, trust, now, issuing_state)
-    _dg_checks(checks, sod, data_groups)
-    return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
+    return ds, csca, sig_name
 
 
-def _signer_certificate(si: SignerInfoData, sod: Sod, trust: TrustStore) -> tuple[x509.Certificate | None, bytes]:
+def _signer_certificate(si: SignerInfoData, sod: Sod | CardSecurity, trust: TrustStore) -> tuple[x509.Certificate | None, bytes]:
     """The certificate in EF.SOD that the SignerInfo names, with its DER (``find_signer_certificate``'s rule).
 
     The names and key identifier of each carried certificate are looked up once per DER (in the

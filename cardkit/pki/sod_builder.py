@@ -4,7 +4,8 @@ LDSSecurityObject v0, or v1 with ldsVersionInfo, over the data groups given (eac
 as its complete file: tag, length, value). CMS SignedData version 3, one SignerInfo with the
 signed attributes contentType and messageDigest, the DS certificate included, the signer named
 by issuer and serial number (SignerInfo v1) or by subject key identifier (v3). The output is
-tag 77 around the ContentInfo, as EF.SOD is stored on the chip.
+tag 77 around the ContentInfo, as EF.SOD is stored on the chip. EF.CardSecurity is the same SignedData over
+SecurityInfos (eContentType id-SecurityObject), stored without an outer tag.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..errors import InputError
+from ..lds.card_security import ID_SECURITY_OBJECT
+from ..lds.security_infos import SecurityInfo, encode_infos
 from ..lds.sod import IcaoOid, LdsSecurityObject
 from ..tlv import encode
 from .algorithms import HASHES
 from .signers import Signer, signer_algorithm_identifier, signer_hash
 
-__all__ = ["build_sod", "build_lds_security_object"]
+__all__ = ["build_sod", "build_lds_security_object", "build_signed_data", "build_card_security"]
 
 
 def build_lds_security_object(
@@ -85,13 +88,33 @@ def build_sod(
     Raises:
         InputError: unknown hash, version, signer id, or a signer without certificate.
     """
-    cert = signer.certificate
-    if cert is None:
+    if signer.certificate is None:
         raise InputError("the signer has no Document Signer certificate")
     econtent = build_lds_security_object(
         data_groups, hash_algorithm=hash_algorithm, version=version, lds_version=lds_version,
         unicode_version=unicode_version,
     )
+    content_info = build_signed_data(econtent, signer, econtent_type=econtent_type, signer_id=signer_id,
+                                     signing_time=signing_time)
+    return encode(0x77, content_info)
+
+
+def build_signed_data(
+    econtent: bytes,
+    signer: Signer,
+    *,
+    econtent_type: str,
+    signer_id: str = "issuer_serial",
+    signing_time: dt.datetime | None = None,
+) -> bytes:
+    """DER ContentInfo(SignedData v3) over ``econtent``, signed as 9303-12 App. B asks (shared by EF.SOD and EF.CardSecurity).
+
+    Raises:
+        InputError: unknown signer id, or a signer without certificate.
+    """
+    cert = signer.certificate
+    if cert is None:
+        raise InputError("the signer has no Document Signer certificate")
     digest_name = signer_hash(signer)
     asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     if signer_id == "issuer_serial":
@@ -140,5 +163,20 @@ def build_sod(
             "signer_infos": [signer_info],
         }
     )
-    content_info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-    return encode(0x77, content_info.dump())
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+
+
+def build_card_security(infos: list[SecurityInfo] | tuple[SecurityInfo, ...], signer: Signer, *,
+                        signer_id: str = "issuer_serial", econtent_type: str = ID_SECURITY_OBJECT) -> bytes:
+    """EF.CardSecurity bytes (Doc 9303-11 §9.2.12): SecurityInfos signed by the Document Signer, no outer tag.
+
+    Args:
+        infos: the SecurityInfos (PACEInfos, ChipAuthenticationPublicKeyInfo for PACE-CAM ...).
+        signer: the Document Signer; its certificate is embedded.
+        econtent_type: id-SecurityObject (tests use another to make a wrong one).
+    Raises:
+        InputError: no infos, an info that cannot be encoded, or a signer without certificate.
+    """
+    if not infos:
+        raise InputError("EF.CardSecurity needs at least one SecurityInfo")
+    return build_signed_data(encode_infos(tuple(infos)), signer, econtent_type=econtent_type, signer_id=signer_id)

@@ -129,6 +129,8 @@ class TrustStore:
         if stripped.startswith(b"-----BEGIN"):
             if b"X509 CRL" in stripped[:40]:
                 return self._add_crl_pem(data, source)
+            if expect == "crl":  # a certificate given as a CRL must not become a trust anchor
+                return self._finding(source, "not a CRL (DER or PEM)")
             try:
                 certs = [load_certificate_der(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(data)]
             except (ValueError, ParseError, x509.InvalidVersion):

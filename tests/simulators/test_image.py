@@ -116,10 +116,21 @@ def test_secrets_not_in_error_messages(tmp_path, keys):
     assert DG1.hex() not in str(ei.value)
 
 
-def test_personalised_refuses_card_security():
-    with pytest.raises(KeyError):
-        EmrtdChip.personalised({"EF.CardSecurity": b"\x30\x00"}, document_number=DOC, date_of_birth=DOB,
-                               date_of_expiry=DOE)
+def test_personalised_keeps_card_security_apart_from_the_sod(tmp_path):
+    # EF.CardSecurity (MF) and EF.SOD (application) share FID 011D: both are kept, and survive an image.
+    from simulators._fs import CARD_SECURITY_KEY
+
+    files = {**sample_files(), "EF.SOD": b"\x77\x01\x00", "EF.CardSecurity": b"\x30\x03\x02\x01\x00"}
+    chip = EmrtdChip.personalised(files, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE)
+    assert bytes(chip.files[CARD_SECURITY_KEY]) == files["EF.CardSecurity"]
+    assert bytes(chip.files[0x011D]) == files["EF.SOD"]
+    chip.save(tmp_path / "c.image")
+    again = EmrtdChip.load(tmp_path / "c.image")
+    assert bytes(again.files[CARD_SECURITY_KEY]) == files["EF.CardSecurity"]
+    assert bytes(again.files[0x011D]) == files["EF.SOD"]
+
+
+def test_personalised_refuses_unknown_files():
     with pytest.raises(KeyError):
         EmrtdChip.personalised({"DG99": b"\x30\x00"}, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE)
 

@@ -97,8 +97,14 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
               face_size: int = 20_000, dg3: bool = False, dg13: dict[str, str] | None = None,
               extra_dgs: dict[int, bytes] | None = None, csca: str = "default",
               com_extra: tuple[int, ...] = (), com_drop: tuple[int, ...] = (),
-              card_access: bytes | None = None, rng: Any = None) -> tuple[Any, Any, CardInfo]:
-    """Build, sign and personalise one card; returns (chip, trust_store, info)."""
+              card_access: bytes | None = None, rng: Any = None,
+              cam: tuple[str, int] | None = None) -> tuple[Any, Any, CardInfo]:
+    """Build, sign and personalise one card; returns (chip, trust_store, info).
+
+    ``cam=(PACE-CAM OID, parameter id)``: EF.CardAccess offers that CAM PACEInfo (and GM on the same
+    curve), the chip holds a static CA key on that curve, and EF.CardSecurity (signed by the DS) carries
+    the PACEInfos and the ChipAuthenticationPublicKeyInfo.
+    """
     from cardkit import tlv
     from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
     from cardkit.lds.security_infos import (
@@ -145,6 +151,21 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     files["EF.SOD"] = build_sod(dgs, ds_signer)
     if pace:
         files["EF.CardAccess"] = card_access if card_access is not None else VN_CARD_ACCESS
+    if cam is not None:
+        from cardkit.lds import CardAccess
+        from cardkit.pki.sod_builder import build_card_security
+
+        cam_oid, pid = cam
+        curve = ec.SECP256R1() if pid == 12 else ec.BrainpoolP256R1()
+        if ca_key is not None and ca_key.curve.name != curve.name:
+            raise ValueError("cam on another curve than the DG14 CA key: pass ca=False")
+        cam_key = ca_key if ca_key is not None else ec.generate_private_key(curve)
+        pace_infos = [PaceInfo(cam_oid, 2, pid), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, pid)]
+        files["EF.CardAccess"] = CardAccess.build(pace_infos).to_bytes()
+        files["EF.CardSecurity"] = build_card_security(
+            [*pace_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
+        if ca_key is None:
+            ca_key = cam_key
     kwargs: dict[str, Any] = {}
     if rng is not None:
         kwargs["rng"] = rng
