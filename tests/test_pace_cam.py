@@ -228,3 +228,17 @@ def test_inspect_cam_with_dg14_ca_as_well(tmp_path):
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
     assert _status(r, "chip_authentication").status is Status.PASSED
     assert _status(r, "chip_authentication_mapping").status is Status.PASSED
+
+
+def test_lds_decodes_and_shows_card_security(tmp_path, capsys):
+    from cardkit import cli
+    from cardkit.lds import decode_file, guess_name
+
+    _, _, info = _card(tmp_path)
+    raw = info.files["EF.CardSecurity"]
+    assert guess_name(raw) == "EF.CardSecurity"
+    assert decode_file("EF.CardSecurity", raw).to_bytes() == raw
+    f = tmp_path / "EF.CardSecurity"
+    f.write_bytes(raw)
+    assert cli.main(["lds", "show", str(f), "--json"]) == 0
+    assert CAM_AES128 in capsys.readouterr().out

@@ -39,7 +39,7 @@ __all__ = [
     "Com", "Dg1", "Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Dg11", "Dg12",
     "Dg13Vn", "Dg14", "Dg15", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
     "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
-    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "oid_name", "Sod",
+    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "oid_name", "Sod", "CardSecurity",
     "decode_file", "normalise_name", "guess_name", "CLASSES",
     "LdsFileId", "FILE_NAMES", "MRTD_AID", "by_name", "by_tag", "by_fid", "by_dg",
 ]
@@ -52,10 +52,14 @@ CLASSES: dict[str, Any] = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Sod":  # owner "pki" writes sod.py; a missing one must not break the rest of lds
+    if name == "Sod":  # loaded on first use: the CMS machinery is the heaviest import in lds
         from .sod import Sod
 
         return Sod
+    if name == "CardSecurity":
+        from .card_security import CardSecurity
+
+        return CardSecurity
     raise AttributeError(f"module 'cardkit.lds' has no attribute {name!r}")
 
 
@@ -83,6 +87,8 @@ def guess_name(data: bytes, filename: str | None = None) -> str | None:
         return None
     if data[0] == 0x31:
         return "EF.CardAccess"
+    if data[0] == 0x30:  # a bare ContentInfo: the signed SecurityInfos of the master file
+        return "EF.CardSecurity"
     try:
         from ..tlv import decode_header
 
@@ -94,7 +100,7 @@ def guess_name(data: bytes, filename: str | None = None) -> str | None:
 
 
 def decode_file(name: str, data: bytes) -> Any:
-    """Decode an LDS file by its name ("EF.COM", "DG1".."DG16", "EF.SOD", "EF.CardAccess").
+    """Decode an LDS file by its name ("EF.COM", "DG1".."DG16", "EF.SOD", "EF.CardAccess", "EF.CardSecurity").
 
     Raises:
         ParseError: unknown name, or bytes that are not that file (names the file).
@@ -107,6 +113,10 @@ def decode_file(name: str, data: bytes) -> Any:
             from .sod import Sod
 
             return Sod.from_bytes(data)
+        if canonical == "EF.CardSecurity":
+            from .card_security import CardSecurity
+
+            return CardSecurity.from_bytes(data)
         cls = CLASSES.get(canonical)
         if cls is not None:
             return cls.from_bytes(data)
