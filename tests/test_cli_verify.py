@@ -4,6 +4,8 @@ import json
 import os
 import stat
 
+import io
+
 import pytest
 
 from cardkit import cli
@@ -248,7 +250,7 @@ def test_can_dash_asks_without_echo(vn, capsys, monkeypatch):
     monkeypatch.delenv("CARDKIT_CAN", raising=False)
     asked = []
 
-    def prompt(text, hide_input=False, err=False):
+    def prompt(text, hide_input=False, err=False, confirmation_prompt=False):
         asked.append((text, hide_input))
         return info.id_number[-6:]
 
@@ -256,3 +258,13 @@ def test_can_dash_asks_without_echo(vn, capsys, monkeypatch):
     code, out, err = run(capsys, "verify", "--sim", image, "--can", "-", "--trust", info.csca_path)
     assert code == 0, out + err
     assert asked == [("CAN", True)]
+
+
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")  # Python's own note: stdin is not a terminal
+def test_can_dash_without_an_answer_names_the_variable(vn, capsys, monkeypatch):
+    image, info = vn
+    monkeypatch.delenv("CARDKIT_CAN", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal and nothing piped in
+    code, out, err = run(capsys, "verify", "--sim", image, "--can", "-", "--trust", info.csca_path)
+    assert code == 2
+    assert err.splitlines()[-1] == "cardkit: CAN: no answer (no terminal, or the input ended); set CARDKIT_CAN"

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import click
 
 from ..errors import InputError
+from ._secrets import ask_secret
 
 __all__ = ["key_options", "source_options", "resolve_key", "open_transport", "inspect_chip"]
 
@@ -65,7 +66,8 @@ def _ask(value: str | None, name: str) -> str | None:
     """The value itself, or, for '-', what the operator types at a prompt that does not echo."""
     if value != "-":
         return value
-    return click.prompt(name, hide_input=True, err=True)
+    envs = {"CAN": "CARDKIT_CAN", "ID number": "CARDKIT_ID_NUMBER", "MRZ information": "CARDKIT_MRZ_INFO"}
+    return ask_secret(name, env=envs.get(name))
 
 
 def resolve_key(*, can: str | None, id_number: str | None, mrz_info: str | None, doc: str | None,

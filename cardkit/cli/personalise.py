@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, KeyStoreError, TransportError
+from ._secrets import ask_secret
 
 __all__ = ["personalise", "load_signer", "load_trust_for"]
 
@@ -41,13 +42,13 @@ def load_signer(ds: Path | None, module: str | None, token: str | None, key_labe
             raise InputError(f"{ds}: expected ds.pem and ds.key (the Document Signer certificate and key)")
         passphrase = passphrase_from_env()
         if passphrase is None:
-            passphrase = click.prompt("Passphrase of the DS key", hide_input=True, err=True).encode()
+            passphrase = ask_secret("Passphrase of the DS key", env="CARDKIT_PASSPHRASE").encode("utf-8")
         return KeyFileSigner.load(key, cert, passphrase)
     if not token or not key_label:
         raise InputError("--pkcs11-module needs --token and --key-label")
     from ..pki.hsm import Pkcs11Signer
 
-    pin = os.environ.get("CARDKIT_PIN") or click.prompt(f"PIN of token {token}", hide_input=True, err=True)
+    pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN")
     return Pkcs11Signer.open(module, token, pin, key_label, ds_cert)  # type: ignore[arg-type]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, KeyStoreError
+from ._secrets import ask_secret
 
 __all__ = ["pki"]
 
@@ -24,8 +25,7 @@ _KEY_TYPES = ["rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384", "ec-p521
 
 
 def _ask_passphrase(confirm: bool = False) -> bytes:
-    value = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
-    return value.encode("utf-8")
+    return ask_secret("Key passphrase", env="CARDKIT_PASSPHRASE", confirm=confirm).encode("utf-8")
 
 
 def _passphrase(confirm: bool) -> bytes:

@@ -1,0 +1,26 @@
+"""Asking the operator for a secret (passphrase, PIN, CAN) without echo, or saying where else it can come from.
+
+The answer may come from a terminal or a pipe. When there is none (CI, a service, input already
+ended), click would only say "aborted"; the error names the environment variable to set instead.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+
+__all__ = ["ask_secret"]
+
+
+def ask_secret(prompt: str, *, env: str | None = None, confirm: bool = False) -> str:
+    """What the operator types at a prompt that does not echo.
+
+    Raises:
+        InputError: no answer came (no input, or it ended); names ``env`` when there is one.
+    """
+    try:
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    except click.exceptions.Abort:
+        hint = f"; set {env}" if env else ""
+        raise InputError(f"{prompt}: no answer (no terminal, or the input ended){hint}") from None
