@@ -10,12 +10,14 @@ command line, where `ps` and the shell history would show it.
 
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from ..errors import InputError
+from ..errors import CardkitError, InputError
 from ._secrets import ask_secret
 
 __all__ = ["key_options", "source_options", "resolve_key", "open_transport", "inspect_chip"]
@@ -153,8 +155,14 @@ def inspect_chip(reader: str | None, sim: Path | None, trace: Path | None, **opt
         apdu_trace = ApduTrace()
     transport, close = open_transport(reader, sim)
     try:
-        return inspect(transport, trace=apdu_trace, **options)
-    finally:
+        report = inspect(transport, trace=apdu_trace, **options)
+    except BaseException:
         close()
         if apdu_trace is not None:
-            apdu_trace.write(trace)
+            with contextlib.suppress(CardkitError):  # the card's error is the one to report, not the trace's
+                apdu_trace.write(trace)
+        raise
+    close()
+    if apdu_trace is not None:
+        apdu_trace.write(trace)
+    return report
