@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography import x509
 
 from ..errors import ParseError
 from .security_infos import InfosView, SecurityInfo, decode_infos
-from .sod import MAX_SOD_SIZE, SignerInfoData, load_certificate_der, signed_data_fields, signed_data_parts
+from .sod import MAX_SOD_SIZE, SignedDataView, SignerInfoData, signed_data_fields, signed_data_parts
 
 __all__ = ["CardSecurity", "ID_SECURITY_OBJECT"]
 
@@ -28,7 +27,7 @@ ID_SECURITY_OBJECT = "0.4.0.127.0.7.3.2.1"  # bsi-de applications(3) eID(2) 1 (T
 
 
 @dataclass(frozen=True)
-class CardSecurity(InfosView):
+class CardSecurity(InfosView, SignedDataView):
     """EF.CardSecurity parsed: its SecurityInfos (``pace_infos``, ``ca_public_keys`` ...) and the CMS fields PA needs."""
 
     raw: bytes = field(repr=False)
@@ -39,20 +38,6 @@ class CardSecurity(InfosView):
     digest_algorithms: tuple[str, ...]
     certificate_ders: tuple[bytes, ...] = field(repr=False)
     signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
-
-    @property
-    def signer_info(self) -> SignerInfoData:
-        """The (first) SignerInfo; PA requires exactly one."""
-        return self.signer_infos[0]
-
-    @property
-    def certificates(self) -> tuple[x509.Certificate, ...]:
-        """The certificates carried in SignedData.certificates (the DS certificate)."""
-        return tuple(load_certificate_der(d) for d in self.certificate_ders)
-
-    def to_bytes(self) -> bytes:
-        """The bytes this object was parsed from."""
-        return self.raw
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str | None = None) -> "CardSecurity":

@@ -376,8 +376,31 @@ def signed_data_fields(sd: cms.SignedData) -> dict[str, object]:
     }
 
 
+class SignedDataView:
+    """What EF.SOD and EF.CardSecurity share: a CMS SignedData around their content, raw bytes kept.
+
+    A mixin for frozen dataclasses with the fields ``raw``, ``certificate_ders`` and ``signer_infos``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def signer_info(self) -> SignerInfoData:
+        """The (first) SignerInfo; 9303 allows exactly one, which PA checks."""
+        return self.signer_infos[0]  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The certificates carried in SignedData.certificates, as cryptography objects."""
+        return tuple(_load_certificate(d) for d in self.certificate_ders)  # type: ignore[attr-defined]
+
+    def to_bytes(self) -> bytes:
+        """The bytes this object was parsed from (or built as)."""
+        return self.raw  # type: ignore[attr-defined, no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
-class Sod:
+class Sod(SignedDataView):
     """EF.SOD parsed (9303-10 §4.6.2): LDSSecurityObject inside CMS SignedData, raw bytes kept."""
 
     raw: bytes = field(repr=False)
@@ -392,20 +415,6 @@ class Sod:
     digest_algorithms: tuple[str, ...]
     certificate_ders: tuple[bytes, ...] = field(repr=False)
     signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
-
-    @property
-    def signer_info(self) -> SignerInfoData:
-        """The (first) SignerInfo; 9303 allows exactly one, which PA checks."""
-        return self.signer_infos[0]
-
-    @property
-    def certificates(self) -> tuple[x509.Certificate, ...]:
-        """The certificates carried in SignedData.certificates, as cryptography objects."""
-        return tuple(_load_certificate(d) for d in self.certificate_ders)
-
-    def to_bytes(self) -> bytes:
-        """The bytes this object was parsed from (or built as)."""
-        return self.raw
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str | None = None) -> Sod:
