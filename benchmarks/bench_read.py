@@ -111,7 +111,7 @@ def main() -> None:
     head = f"{'mode':<24}{'file APDUs':>11}{'minimum':>9}{'ratio':>7}{'all APDUs':>10}{'ms in-proc':>12}"
     head += f"{'ms pcscd':>10}{'pcscd/in':>9}" if pcsc else ""
     print(head)
-    for name, block, ext, sfi in MODES:
+    for name, block, _ext, sfi in MODES:
         n, total, ms = inproc[name]
         m = minimum(block, sfi)
         line = f"{name:<24}{n:>11}{m:>9}{n / m:>7.2f}{total:>10}{ms:>12.1f}"

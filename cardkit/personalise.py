@@ -189,9 +189,9 @@ def _mrz_for(record: Any, profile: Profile) -> Any:
     from .mrz import Mrz
 
     base = record.to_mrz()
-    if profile.mrz_format == base.format and profile.document_code in (base.document_code, base.document_code[:1]):
-        if profile.issuing_state == base.issuing_state:
-            return base
+    if (profile.mrz_format == base.format and profile.issuing_state == base.issuing_state
+            and profile.document_code in (base.document_code, base.document_code[:1])):
+        return base
     args = dict(document_number=base.document_number, date_of_birth=base.date_of_birth, sex=base.sex,
                 date_of_expiry=base.date_of_expiry, nationality=base.nationality,
                 primary_identifier=base.primary_identifier, secondary_identifier=base.secondary_identifier,
