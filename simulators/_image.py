@@ -1,13 +1,16 @@
 """Chip images: the simulated chip's persistent state in one versioned JSON file (mode 0600).
 
-Layout (version 1):
-    {"format": "cardkit-emrtd-image", "version": 1, "life_cycle": "OPERATIONAL",
+Layout (version 2; version 1 is the same without "personality" and "spare", and reads as "default"):
+    {"format": "cardkit-emrtd-image", "version": 2, "personality": "default"|"jmrtd", "life_cycle": "OPERATIONAL",
      "options": {"extended_length": true, "max_response_length": 65536, "select_mf_supported": false,
                  "bac_enabled": true, "eac_protected": [3, 4]},
-     "files": {"011E": "<hex>", ...},
+     "files": {"011E": "<hex>", ...}, "spare": {"0101": "<hex>"},
      "secrets": {"mrz_key": "<hex>"|null, "pace_secrets": {"2": "<hex>"}, "aa_private_key": "<PKCS#8 hex>"|null,
                  "rsa_modulus": "<hex>"|null, "rsa_private_exponent": "<hex>"|null,
                  "ca_keys": [{"key_id": 1|null, "private_key": "<PKCS#8 hex>"}], "cvca": {"1": "<hex>"}}}
+"spare" holds the bytes allocated to an EF past its current size (a jmrtd re-CREATE that shrank it).
+The personality is saved so that a served image answers as the chip that was written; an older
+cardkit refuses a version 2 image rather than serve it with the wrong personality.
 Keys are unencrypted PKCS#8 inside: the file is created 0600 and replaced atomically. Volatile state
 (selection, sessions) and faults are never saved. Loading checks every field and raises ParseError
 naming the image path and the field.
@@ -16,6 +19,7 @@ naming the image path and the field.
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,7 +31,8 @@ from cardkit.private_files import write_private
 __all__ = ["save", "load", "FORMAT", "VERSION", "MAX_IMAGE_SIZE"]
 
 FORMAT = "cardkit-emrtd-image"
-VERSION = 1
+VERSION = 2
+_READABLE = (1, 2)
 MAX_IMAGE_SIZE = 16 * 1024 * 1024
 
 
@@ -47,6 +52,7 @@ def save(chip: Any, path: Path) -> None:
     doc = {
         "format": FORMAT,
         "version": VERSION,
+        "personality": chip.personality.name,
         "life_cycle": chip.life_cycle,
         "options": {
             "extended_length": opts.extended_length,
@@ -56,6 +62,7 @@ def save(chip: Any, path: Path) -> None:
             "eac_protected": sorted(opts.eac_protected),
         },
         "files": {f"{fid:04X}": bytes(content).hex() for fid, content in sorted(chip.files.items())},
+        "spare": {f"{fid:04X}": bytes(tail).hex() for fid, tail in sorted(chip.spare.items())},
         "secrets": {
             "mrz_key": sec.mrz_key.hex() if sec.mrz_key is not None else None,
             "pace_secrets": {str(ref): v.hex() for ref, v in sorted(sec.pace_secrets.items())},
@@ -113,7 +120,7 @@ class _Reader:
 
 def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> Any:
     """Read and validate an image; ParseError (source = the path) on anything wrong."""
-    from .emrtd import OPERATIONAL, PERSONALISATION, ChipOptions
+    from .emrtd import OPERATIONAL, PERSONALISATION, PERSONALITIES, ChipOptions
 
     r = _Reader(path)
     try:
@@ -131,8 +138,13 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
         raise r.fail("(top)", "expected an object")
     if doc.get("format") != FORMAT:
         raise r.fail("format", f"expected {FORMAT!r}")
-    if r.get(doc, "version", int, "version") != VERSION:
-        raise r.fail("version", f"unsupported version {doc['version']} (this cardkit reads {VERSION})")
+    version = r.get(doc, "version", int, "version")
+    if version not in _READABLE:
+        readable = ", ".join(map(str, _READABLE))
+        raise r.fail("version", f"unsupported version {version} (this cardkit reads {readable})")
+    personality = "default" if version == 1 else r.get(doc, "personality", str, "personality")
+    if personality not in PERSONALITIES:
+        raise r.fail("personality", f"unknown personality {personality!r} (known: {', '.join(PERSONALITIES)})")
     life_cycle = r.get(doc, "life_cycle", str, "life_cycle")
     if life_cycle not in (PERSONALISATION, OPERATIONAL):
         raise r.fail("life_cycle", f"unknown state {life_cycle!r}")
@@ -150,7 +162,10 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
         bac_enabled=r.get(o, "bac_enabled", bool, "options.bac_enabled"),
         eac_protected=frozenset(eac),
     )
-    chip = cls(rng=rng, faults=faults, options=options)
+    try:
+        chip = cls(rng=rng, faults=faults, options=options, personality=personality)
+    except ValueError as e:
+        raise r.fail("options.extended_length", str(e)) from None
     chip.life_cycle = life_cycle
     files = r.get(doc, "files", dict, "files")
     for name, content in files.items():
@@ -165,6 +180,15 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
         if not data or len(data) > 0xFFFF:
             raise r.fail(f"files.{name}", "size outside 1..65535")
         chip.files[fid] = bytearray(data)
+    spare = r.get(doc, "spare", dict, "spare", optional=True) or {}
+    for name, tail in spare.items():
+        fid = int(name, 16) if len(name) == 4 and all(c in string.hexdigits for c in name) else None
+        if fid not in chip.files:
+            raise r.fail("spare", f"{name!r} is not the FID of a file in the image")
+        data = r.hexbytes(tail, f"spare.{name}")
+        if not data or len(chip.files[fid]) + len(data) > 0xFFFF:
+            raise r.fail(f"spare.{name}", "size outside 1..65535 with the file")
+        chip.spare[fid] = bytearray(data)
     s = r.get(doc, "secrets", dict, "secrets")
     sec = chip.secrets
     sec.mrz_key = r.hexbytes(s.get("mrz_key"), "secrets.mrz_key", optional=True)

@@ -1,5 +1,9 @@
 """A software eMRTD chip (ICAO Doc 9303 LDS1) running the JMRTD passport applet's command set.
 
+A chip has a personality (``_personality``): ``default`` answers as simulators/PERSO.md describes;
+``jmrtd`` answers as the JMRTD applet itself does on a Java Card (short APDUs only, SELECT after
+CREATE FILE, the 60/61 AA key form, no PACE or CA); its handlers replace the default ones by INS.
+
 How it works: ``process_apdu`` parses the command (a bad encoding answers 6700), checks the class
 byte, removes secure messaging when the command is protected (a bad MAC answers 6988 and ends the
 session, as Doc 9303-11 §9.8 asks), dispatches on INS, wraps the answer under the same session
@@ -34,8 +38,9 @@ from cardkit.tlv import encode_length
 from . import _fs, _perso
 from ._faults import Faults, corrupt_mac, oversize, tamper, truncate
 from ._perso import Secrets
+from ._personality import PERSONALITIES, Personality, personality as _personality_named
 
-__all__ = ["EmrtdChip", "Faults", "ChipOptions", "PERSONALISATION", "OPERATIONAL"]
+__all__ = ["EmrtdChip", "Faults", "ChipOptions", "Personality", "PERSONALITIES", "PERSONALISATION", "OPERATIONAL"]
 
 PERSONALISATION = "PERSONALISATION"
 OPERATIONAL = "OPERATIONAL"
@@ -85,14 +90,32 @@ class Volatile:
 
 
 class EmrtdChip:
-    """The simulated chip. Args: rng (random bytes source), faults, options (ChipOptions or its fields)."""
+    """The simulated chip.
+
+    Args:
+        rng: random bytes source; faults: the fault and attack modes.
+        options: ChipOptions, or its fields as keywords.
+        personality: "default", "jmrtd" (the JMRTD applet as a Java Card runs it) or a Personality.
+    Raises:
+        ValueError: an unknown personality, or options it cannot have (extended length on a short-APDU chip).
+    """
 
     def __init__(self, rng: Callable[[int], bytes] = os.urandom, faults: Faults | None = None,
-                 options: ChipOptions | None = None, **option_fields: Any) -> None:
+                 options: ChipOptions | None = None, personality: str | Personality = "default",
+                 **option_fields: Any) -> None:
+        self.personality = _personality_named(personality) if isinstance(personality, str) else personality
+        if options is None:
+            if not self.personality.extended_length:
+                option_fields.setdefault("extended_length", False)
+            options = ChipOptions(**option_fields)
+        if options.extended_length and not self.personality.extended_length:
+            raise ValueError(f"the {self.personality.name} personality takes short APDUs only: "
+                             "extended_length must be False")
         self.rng = rng
         self.faults = faults or Faults()
-        self.options = options or ChipOptions(**option_fields)
+        self.options = options
         self.files: dict[int, bytearray] = {}
+        self.spare: dict[int, bytearray] = {}  # bytes allocated to an EF past its current size (jmrtd re-CREATE)
         self.secrets = Secrets()
         self.life_cycle = PERSONALISATION
         self.volatile = Volatile()
@@ -103,7 +126,8 @@ class EmrtdChip:
         self._clone_keys: dict[int, Any] = {}
 
     def __repr__(self) -> str:
-        return f"EmrtdChip(life_cycle={self.life_cycle}, files={len(self.files)}, present={self.present})"
+        return (f"EmrtdChip(personality={self.personality.name}, life_cycle={self.life_cycle}, "
+                f"files={len(self.files)}, present={self.present})")
 
     # --- card in the field -------------------------------------------------------------------
 
@@ -218,6 +242,9 @@ class EmrtdChip:
             return _fs.sw(0x6884)
         if ins != 0xDA:
             vol.chain = None  # a chain is broken by any other command
+        handler = self.personality.handlers.get(ins)
+        if handler is not None:
+            return handler(self, cmd, protected)
         if ins in _PERSO_INS:
             if self.life_cycle != PERSONALISATION:
                 return _fs.sw(0x6985)
@@ -297,27 +324,37 @@ class EmrtdChip:
     @classmethod
     def personalised(cls, files: dict[str, bytes], *, document_number: str, date_of_birth: str,
                      date_of_expiry: str, can: str | None = None, aa_private_key: Any = None,
-                     ca_private_key: Any = None, ca_key_id: int | None = None, extended_length: bool = True,
+                     ca_private_key: Any = None, ca_key_id: int | None = None, extended_length: bool | None = None,
                      select_mf_supported: bool = False, rng: Callable[[int], bytes] = os.urandom,
-                     faults: Faults | None = None, locked: bool = True, **option_fields: Any) -> "EmrtdChip":
+                     faults: Faults | None = None, locked: bool = True, personality: str | Personality = "default",
+                     **option_fields: Any) -> "EmrtdChip":
         """A chip personalised directly (no APDUs) and locked, for tests of other layers.
 
         Args:
             files: LDS file name ("EF.CardAccess", "EF.COM", "DG1".."DG16", "EF.SOD") -> bytes.
             document_number, date_of_birth, date_of_expiry: the MRZ fields of the BAC/PACE-MRZ key.
             can: the PACE CAN; aa_private_key / ca_private_key: cryptography private keys.
+            extended_length: None: what the personality allows (the default chip: True).
+            personality: as for the constructor; the MRZ key is derived as that chip derives it.
         Raises:
             KeyError: an unknown file name.
+            ValueError: a file, key or CAN the personality's chip cannot hold (jmrtd: no EF.CardAccess,
+                no DG16, no CA key, no CAN, AA only as an RSA-1024 key).
         EF.CardSecurity (PACE-CAM) goes into the MF, apart from EF.SOD which shares its FID 011D.
         """
-        chip = cls(rng=rng, faults=faults, options=ChipOptions(
-            extended_length=extended_length, select_mf_supported=select_mf_supported, **option_fields))
+        if extended_length is not None:
+            option_fields["extended_length"] = extended_length
+        chip = cls(rng=rng, faults=faults, personality=personality, select_mf_supported=select_mf_supported,
+                   **option_fields)
+        why = chip.personality.refuses(files, can=can, aa_private_key=aa_private_key, ca_private_key=ca_private_key)
+        if why is not None:
+            raise ValueError(why)
         for name, content in files.items():
             if name == "EF.CardSecurity":  # shares FID 011D with EF.SOD: kept apart, in the MF
                 chip.files[_fs.CARD_SECURITY_KEY] = bytearray(content)
                 continue
             chip.files[by_name(name).fid] = bytearray(content)
-        chip.secrets.mrz_key = _perso.mrz_key(document_number, date_of_birth, date_of_expiry)
+        chip.secrets.mrz_key = chip.personality.mrz_key(document_number, date_of_birth, date_of_expiry)
         if can is not None:
             chip.secrets.pace_secrets[_perso.PACE_REF_CAN] = can.encode("ascii")
         chip.secrets.aa_private_key = aa_private_key

@@ -59,6 +59,21 @@ def test_perso_state_round_trip(tmp_path):
     assert back.life_cycle == "PERSONALISATION" and back.files == {0x0101: bytearray(16)}
 
 
+def test_version_1_image_loads_as_the_default_chip(tmp_path, keys):
+    # images written before personalities existed: no "personality", no "spare"
+    path = tmp_path / "old.image"
+    _chip(keys).save(path)
+    doc = json.loads(path.read_text())
+    assert doc["version"] == 2 and doc["personality"] == "default"
+    del doc["personality"], doc["spare"]
+    doc["version"] = 1
+    path.write_text(json.dumps(doc))
+    back = EmrtdChip.load(path)
+    assert back.personality.name == "default" and back.life_cycle == "OPERATIONAL"
+    back.power_on()
+    assert back.process_apdu(bytes.fromhex("00A4000C023F00")) == b"\x90\x00"  # select_mf_supported kept
+
+
 def _corrupt(tmp_path, keys, mutate) -> tuple:
     path = tmp_path / "bad.image"
     _chip(keys).save(path)
@@ -70,7 +85,13 @@ def _corrupt(tmp_path, keys, mutate) -> tuple:
 
 @pytest.mark.parametrize("mutate, field", [
     (lambda d: d.update(format="other"), "format"),
-    (lambda d: d.update(version=2), "version"),
+    (lambda d: d.update(version=3), "version"),
+    (lambda d: d.update(personality="javacard"), "personality"),
+    (lambda d: d.pop("personality"), "personality"),
+    (lambda d: d.update(personality="jmrtd", options={**d["options"], "extended_length": True}),
+     "options.extended_length"),
+    (lambda d: d.update(spare={"0199": "00"}), "spare"),
+    (lambda d: d.update(spare={"0101": ""}), "spare.0101"),
     (lambda d: d.update(version="1"), "version"),
     (lambda d: d.update(life_cycle="TERMINATED"), "life_cycle"),
     (lambda d: d["files"].update({"0101": "zz"}), "files.0101"),
