@@ -3,7 +3,9 @@
 The file's kind comes from ``--name``, else from its file name as in a dump (``DG1``, ``EF.COM``,
 ``EF.CardAccess``, ``EF.SOD`` ...; an extension is ignored), else from its first tag. Text is shown
 as stored (Vietnamese with its diacritics); a face image is summarised by type, size and
-dimensions, never dumped. A file that does not decode is one line on stderr and exit code 2.
+dimensions, never dumped. ``--face-out`` (a DG2) and ``--signature-out`` (a DG7) write the image in
+the format the file name asks for. A file that does not decode, or an image in it that does not, is
+one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, ParseError
+from ._images import KINDS, image_options, write_images
 
 __all__ = ["lds", "describe"]
 
@@ -28,8 +31,9 @@ def lds() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", "name", metavar="NAME", help="The file's name (DG1, EF.COM, EF.SOD ...); default: guessed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def show(file: Path, name: str | None, as_json: bool) -> None:
-    """Decode one LDS file and print its contents."""
+@image_options
+def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, signature_out: Path | None) -> None:
+    """Decode one LDS file and print its contents (and write its face or signature image)."""
     from ..lds import decode_file, guess_name, normalise_name
 
     try:
@@ -41,16 +45,28 @@ def show(file: Path, name: str | None, as_json: bool) -> None:
     chosen = name or guess_name(data, file.name)
     if chosen is None:
         raise ParseError("cannot tell which LDS file this is; give --name", source=str(file))
+    wanted = {"face": face_out, "signature": signature_out}
+    canonical = normalise_name(chosen)
+    for kind, out in wanted.items():
+        if out is not None and canonical != KINDS[kind][0]:
+            raise InputError(f"--{kind}-out needs a {KINDS[kind][0]} file; {file} is {canonical or chosen}")
     try:
         obj = decode_file(chosen, data)
     except ParseError as e:
         e.source = str(file)
         raise
+    images_done = write_images({canonical: data} if canonical else {}, wanted, lambda _: str(file))
+    if any(out is not None for out in wanted.values()) and not images_done.written:
+        images_done.raise_failure()
+        raise InputError(f"{file}: {'; '.join(images_done.notes)}")
     d = describe(obj)
     if as_json:
+        d.update(images_done.paths())
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
         return
     _render(d)
+    for w in images_done.written:
+        click.echo(w.line())
 
 
 def describe(obj: Any) -> dict[str, Any]:

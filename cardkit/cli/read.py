@@ -3,7 +3,8 @@
 The dump holds the raw bytes as read (mode 0700 directory, 0600 files). No verification is done
 here: ``cardkit verify --dump`` does that offline. Exit 0 when every file was read, 3 when the read
 stopped (wrong key, card removed, reader gone: the files read so far are still written and the
-step that failed is named), 2 for bad options.
+step that failed is named), 2 for bad options, or for a face or signature image asked for with
+``--face-out``/``--signature-out`` that does not decode (the dump is written first).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ._images import image_options, write_images
 from ._terminal import inspect_chip, key_options, resolve_key, source_options
 
 __all__ = ["read"]
@@ -29,9 +31,10 @@ __all__ = ["read"]
               help="Write the APDU trace (secure-messaging payloads redacted).")
 @click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
 @click.option("--sfi", is_flag=True, help="Read files by short FID (one SELECT fewer per file).")
+@image_options
 def read(reader: str | None, sim: Path | None, can: str | None, id_number: str | None, mrz_info: str | None,
          doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool, trace: Path | None,
-         block_size: int | None, sfi: bool) -> None:
+         block_size: int | None, sfi: bool, face_out: Path | None, signature_out: Path | None) -> None:
     """Read a chip into the dump directory DUMP."""
     from ..checks import Status
     from ..dump import write_dump
@@ -44,11 +47,17 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
         write_dump(out, report.files)
     code = 0 if report.stopped_at is None else (report.exit_code if report.exit_code in (2, 3) else 3)
     reads = [c for c in report.checks if c.name.startswith("read:") or c.name in ("card_access", "access_control")]
+    # after the dump is safe on disk: an image that does not decode must not cost the read
+    images_done = write_images(report.files, {"face": face_out, "signature": signature_out},
+                               lambda name: f"{name} (read from the chip)")
+    for note in images_done.notes:
+        click.echo(f"cardkit: {note}", err=True)
     if as_json:
         click.echo(json.dumps({
             "dump": str(out), "access": report.access.to_dict(), "apdu_count": report.apdu_count,
             "timings_ms": {k: round(v, 3) for k, v in report.timings.items()},
             "stopped_at": report.stopped_at, "checks": [c.to_dict() for c in reads],
+            **images_done.paths(),
         }, ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
@@ -66,6 +75,9 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
         console.print(table)
         total = report.timings.get("total", 0.0)
         console.print(Text(f"{len(report.files)} files, {report.apdu_count} APDUs, {total:.0f} ms"))
+        for w in images_done.written:
+            console.print(Text(w.line()))
+    images_done.raise_failure()  # the one error line; what was read is in the table above
     if code:
         click.echo(f"cardkit: read stopped: {report.verdict_reason}", err=True)
     click.get_current_context().exit(code)

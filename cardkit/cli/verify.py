@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from ..private_files import write_private
+from ._images import image_options, write_images
 from ._terminal import inspect_chip, key_options, resolve_key, source_options
 
 __all__ = ["verify"]
@@ -30,13 +30,6 @@ def _at(value: str | None) -> datetime | None:
     except ValueError:
         raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    try:
-        write_private(path, data)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
@@ -68,7 +61,7 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
 @click.option("--crl", "crl", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
               help="A CRL (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--face-out", type=click.Path(path_type=Path), metavar="FILE", help="Write the face image here.")
+@image_options
 @click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the APDU trace (secure-messaging payloads redacted).")
 @click.option("--out", "out", type=click.Path(path_type=Path), metavar="DUMP",
@@ -78,8 +71,8 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
 @click.option("--sfi", is_flag=True, help="Read files by short FID (one SELECT fewer per file).")
 def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | None, id_number: str | None,
            mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, trust: tuple[Path, ...],
-           crl: tuple[Path, ...], as_json: bool, face_out: Path | None, trace: Path | None, out: Path | None,
-           at: str | None, block_size: int | None, sfi: bool) -> None:
+           crl: tuple[Path, ...], as_json: bool, face_out: Path | None, signature_out: Path | None,
+           trace: Path | None, out: Path | None, at: str | None, block_size: int | None, sfi: bool) -> None:
     """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict.
 
     \b
@@ -101,33 +94,41 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
         if key.get("can") or key.get("id_number"):
             raise InputError("a dump is checked against --mrz-info or --doc/--dob/--doe, not a CAN")
         report = inspect_dump(dump, store, mrz_information=key.get("mrz_information"), at=when)
+        where = str(dump)
     else:
         key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
         report = inspect_chip(reader, sim, trace, trust=store, at=when, block_size=block_size, out_dir=out,
                               sfi=sfi, **key)
-    show(report, as_json=as_json, face_out=face_out)
+        where = None
+    show(report, as_json=as_json, images={"face": face_out, "signature": signature_out}, dump=where)
     click.get_current_context().exit(report.exit_code)
 
 
-def show(report: Any, *, as_json: bool, face_out: Path | None) -> None:
-    """Print the report (rich table or JSON) and write the face image when asked."""
-    face_path = None
-    if face_out is not None:
-        if report.holder.face is None:
-            click.echo("cardkit: no face image to write (DG2 not read)", err=True)
-        else:
-            _write_private(face_out, report.holder.face.image)
-            face_path = str(face_out)
+def show(report: Any, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None) -> None:
+    """Print the report (rich table or JSON) and write the images asked for (face, signature).
+
+    An image that cannot be written (it does not decode, the path is bad) is raised after the
+    report is printed: the verdict is still seen, and the exit code (2) and the one error line say
+    the image failed.
+    """
+    images_done = write_images(report.files, images,
+                               lambda name: f"{dump}/{name}" if dump else f"{name} (read from the chip)")
+    for note in images_done.notes:
+        click.echo(f"cardkit: {note}", err=True)
     if as_json:
         d = report.to_dict()
-        if face_path:
-            d["face_image_path"] = face_path
+        d.update(images_done.paths())
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
 
         from ..report import render
 
-        render(report, Console(soft_wrap=False), face_path=face_path)
+        face = next((w for w in images_done.written if w.kind == "face"), None)
+        render(report, Console(soft_wrap=False), face_path=f"{face.path} ({face.exported.describe()})" if face else None)
+        for w in images_done.written:
+            if w.kind != "face":
+                click.echo(w.line())
+    images_done.raise_failure()  # the one error line; the verdict is in the report above
     if report.exit_code:  # one line for scripts and logs, whatever the output format
         click.echo(f"cardkit: {report.verdict.value}: {report.verdict_reason}", err=True)

@@ -15,13 +15,16 @@ from ._base import DataGroup
 from .card_access import CardAccess
 from .com import Com
 from .dg1 import Dg1
-from .dg2 import BiometricHeader, BiometricTemplate, Dg2, FaceImage, FeaturePoint
+from .dg2 import BiometricHeader, BiometricTemplate, Dg2, Face, FaceImage, FeaturePoint
+from .dg7 import Dg7
 from .dg11 import Dg11
 from .dg12 import Dg12
 from .dg13_vn import Dg13Vn
 from .dg14 import Dg14
 from .dg15 import Dg15
+from .dg16 import Dg16, PersonToNotify
 from .files import FILE_NAMES, MRTD_AID, LdsFileId, by_dg, by_fid, by_name, by_tag
+from .iso39794_5 import DateTimeBlock, FaceImageDataBlock, FaceRepresentation
 from .security_infos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationInfo,
@@ -36,8 +39,9 @@ from .security_infos import (
 )
 
 __all__ = [
-    "Com", "Dg1", "Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Dg11", "Dg12",
-    "Dg13Vn", "Dg14", "Dg15", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
+    "Com", "Dg1", "Dg2", "Face", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate",
+    "FaceImageDataBlock", "FaceRepresentation", "DateTimeBlock", "Dg7", "Dg11", "Dg12", "Dg13Vn", "Dg14", "Dg15",
+    "Dg16", "PersonToNotify", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
     "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
     "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "oid_name", "Sod", "CardSecurity",
     "decode_file", "normalise_name", "guess_name", "CLASSES",
@@ -46,8 +50,8 @@ __all__ = [
 
 # file name -> class; DGs not listed decode as DataGroup. DG13 is national: cardkit knows Vietnam's.
 CLASSES: dict[str, Any] = {
-    "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG11": Dg11, "DG12": Dg12, "DG13": Dg13Vn, "DG14": Dg14,
-    "DG15": Dg15, "EF.CardAccess": CardAccess,
+    "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG7": Dg7, "DG11": Dg11, "DG12": Dg12, "DG13": Dg13Vn, "DG14": Dg14,
+    "DG15": Dg15, "DG16": Dg16, "EF.CardAccess": CardAccess,
 }
 
 

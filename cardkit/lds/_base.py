@@ -159,7 +159,7 @@ def parse_tag_list(value: bytes, what: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class DataGroup:
-    """A data group cardkit does not model (DG3..DG10, DG16): its outer TLV checked, content kept."""
+    """A data group cardkit does not model (DG3..DG6, DG8..DG10): its outer TLV checked, content kept."""
 
     raw: bytes = field(repr=False)
     dg: int

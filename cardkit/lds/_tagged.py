@@ -18,7 +18,8 @@ from ..errors import ParseError
 from ._base import (MAX_ITEMS, check_build, decode_text, hex_or_text, parse_guard, parse_tag_list, tag_list_bytes,
                     unwrap, wrap)
 
-__all__ = ["Element", "Layout", "TagListFile", "parse_elements", "encode_elements"]
+__all__ = ["Element", "Layout", "TagListFile", "parse_elements", "encode_elements", "decode_element",
+           "encode_element"]
 
 _TAG_LIST, _GROUP, _COUNT = 0x5C, 0xA0, 0x02
 
@@ -50,7 +51,8 @@ class Layout:
         return next((e for e in self.elements if e.kind == "group"), None)
 
 
-def _decode(e: Element, value: bytes, what: str, offset: int) -> Any:
+def decode_element(e: Element, value: bytes, what: str, offset: int) -> Any:
+    """One element's value as its kind says: text (UTF-8), date digits (ASCII, or BCD as hex digits), bytes."""
     if e.kind == "bytes":
         return value
     if e.kind == "date":
@@ -63,7 +65,8 @@ def _decode(e: Element, value: bytes, what: str, offset: int) -> Any:
     return decode_text(value, f"{what} tag {e.tag:X}")
 
 
-def _encode(e: Element, value: Any) -> bytes:
+def encode_element(e: Element, value: Any) -> bytes:
+    """The bytes of one element's value; InputError when the value is not of the element's kind."""
     if e.kind == "bytes":
         check_build(isinstance(value, (bytes, bytearray)), f"{e.attr} must be bytes", e.attr)
         return bytes(value)
@@ -101,7 +104,7 @@ def parse_elements(outer: tlv.Tlv, layout: Layout) -> tuple[dict[str, Any], tupl
         else:
             if e.attr in values:
                 raise ParseError(f"tag {c.tag:X} repeated", what=what, offset=c.start)
-            values[e.attr] = _decode(e, c.value, what, c.start)
+            values[e.attr] = decode_element(e, c.value, what, c.start)
     for k, v in list(values.items()):
         if isinstance(v, list):
             values[k] = tuple(v)
@@ -140,7 +143,7 @@ def encode_elements(layout: Layout, values: Mapping[str, Any], other: tuple = ()
             inner = tlv.encode(_COUNT, bytes([len(v)])) + b"".join(tlv.encode(e.tag, x.encode("utf-8")) for x in v)
             body += tlv.encode(_GROUP, inner)
         else:
-            body += tlv.encode(e.tag, _encode(e, v))
+            body += tlv.encode(e.tag, encode_element(e, v))
     for t, v in other:
         tags.append(t)
         body += tlv.encode(t, v)

@@ -16,6 +16,10 @@ height 2, colour space, source type, device type 2, quality 2), then the image b
 Readers in the field abort on a malformed template, so parsing is strict: every length must
 match exactly, counts must agree, and nothing may trail. Validity period is tag 85 and the
 creator (PID) tag 86, as in ISO/IEC 7816-11 Table C.1.
+
+A 7F2E data block may instead hold ISO/IEC 39794-5 face data (Doc 9303-10 §4.7.2, 8th edition;
+``cardkit.lds.iso39794_5``): chosen by the header's format type (0008: 19794-5, 002A: 39794-5),
+else by the block's first bytes ('FAC\0' or the profile's A1 template).
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from typing import Any, Iterable
 
 from .. import tlv
 from ..errors import ParseError
+from ..images import ImageFormat, image_format
 from ._base import MAX_ITEMS, check_build, hex_or_text, parse_guard, unwrap, wrap
+from .iso39794_5 import FORMAT_TYPE_39794_5, DateTimeBlock, FaceImageDataBlock, FaceRepresentation
 
-__all__ = ["Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate"]
+__all__ = ["Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Face"]
 
 TAG = 0x75
 _WHAT = "DG2"
@@ -40,6 +46,7 @@ _IMAGE_CODES = {v: k for k, v in _IMAGE_TYPES.items()}
 _FACE_HEADER = struct.Struct(">IHBBB3s2s3s3s")  # 20 bytes
 _FEATURE_POINT = struct.Struct(">BBHHH")  # 8 bytes
 _IMAGE_INFO = struct.Struct(">BBHHBBHH")  # 12 bytes
+_FORMAT_TYPE_19794_5 = 0x0008
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,10 @@ class FaceImage:
         return head + fps + info + self.image
 
 
+# A face of either encoding: both have image, image_type, width, height and to_dict().
+Face = FaceImage | FaceRepresentation
+
+
 @dataclass(frozen=True)
 class BiometricHeader:
     """Biometric header template A1 (ISO/IEC 7816-11 Table C.1); ``elements`` keeps every (tag, value)."""
@@ -153,12 +164,30 @@ class BiometricHeader:
 
 @dataclass(frozen=True)
 class BiometricTemplate:
-    """One 7F60 template: its header, the faces of its record, the data-block tag, other children."""
+    """One 7F60 template: its header, its faces, the data-block tag, other children.
+
+    ``face_data`` is the ISO/IEC 39794-5 block when the template holds one (``faces`` are then its
+    representations that carry a 2D image); it is None for a 19794-5 record.
+    """
 
     header: BiometricHeader
-    faces: tuple[FaceImage, ...]
+    faces: tuple[Face, ...]
     bdb_tag: int = 0x5F2E
     other: tuple[tuple[int, bytes], ...] = ()
+    face_data: FaceImageDataBlock | None = None
+
+    @property
+    def encoding(self) -> str:
+        return "ISO/IEC 39794-5" if self.face_data is not None else "ISO/IEC 19794-5"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"encoding": self.encoding, "header": self.header.to_dict()}
+        if self.face_data is not None:
+            d.update(self.face_data.to_dict())
+        else:
+            d["faces"] = [f.to_dict() for f in self.faces]
+        d["data_block_tag"] = f"{self.bdb_tag:X}"
+        return d
 
 
 @dataclass(frozen=True)
@@ -170,7 +199,8 @@ class Dg2:
     other: tuple[tuple[int, bytes], ...] = ()  # children of 75 other than 7F61
 
     @property
-    def faces(self) -> tuple[FaceImage, ...]:
+    def faces(self) -> tuple[Face, ...]:
+        """Every face image of every template (19794-5 faces or 39794-5 2D representations)."""
         return tuple(f for t in self.templates for f in t.faces)
 
     @classmethod
@@ -228,32 +258,49 @@ class Dg2:
         """
         check_build(image_type in _IMAGE_CODES, "image_type must be 'jpeg' or 'jpeg2000'", _WHAT)
         image = bytes(image)
-        if image_type == "jpeg":
-            check_build(image[:2] == b"\xff\xd8", "image is not a JPEG (no FF D8 start)", _WHAT)
-        else:
-            check_build(image[:12] == bytes.fromhex("0000000C6A5020200D0A870A") or image[:4] == b"\xff\x4f\xff\x51",
-                        "image is not JPEG2000 (no JP2 signature or J2K codestream start)", _WHAT)
+        _check_image(image, image_type)
         face = FaceImage(image=image, image_type=image_type, width=width, height=height, **face_fields)
         _check_face(face)
-        elements: list[tuple[int, bytes]] = [(0x80, b"\x01\x01"), (0x81, b"\x02")]
-        if biometric_subtype is not None:
-            elements.append((0x82, bytes([biometric_subtype])))
-        for tag, val, n in ((0x83, creation_date, 7), (0x85, validity_period, 8), (0x86, creator, None)):
-            if val is not None:
-                check_build(n is None or len(val) == n, f"tag {tag:X} must be {n} bytes", _WHAT)
-                elements.append((tag, bytes(val)))
-        elements += [(0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))]
-        template = BiometricTemplate(BiometricHeader(tuple(elements)), (face,))
-        return cls(raw=wrap(TAG, _encode_group((template,))), templates=(template,))
+        header = _header(biometric_subtype, creation_date, validity_period, creator, format_type)
+        template = BiometricTemplate(header, (face,))
+        return cls(raw=wrap(TAG, _encode_group(header, 0x5F2E, _encode_record((face,)))), templates=(template,))
+
+    @classmethod
+    def build_39794(
+        cls,
+        image: bytes,
+        image_type: str,
+        width: int | None = None,
+        height: int | None = None,
+        *,
+        capture_date: DateTimeBlock | None = None,
+        lossless: bool = False,
+        creation_date: bytes | None = None,
+        validity_period: bytes | None = None,
+        creator: bytes | None = None,
+    ) -> "Dg2":
+        """A new DG2 whose one template holds ISO/IEC 39794-5 face data (the ICAO profile: one 2D face).
+
+        Args:
+            image: the JPEG or JPEG 2000 bytes.
+            image_type: "jpeg" or "jpeg2000" (``lossless`` picks JPEG 2000 lossless, code 4, over lossy, 3).
+        Raises:
+            InputError: wrong image type or magic, values out of range.
+        """
+        check_build(image_type in _IMAGE_CODES, "image_type must be 'jpeg' or 'jpeg2000'", _WHAT)
+        image = bytes(image)
+        _check_image(image, image_type)
+        code = 2 if image_type == "jpeg" else (4 if lossless else 3)
+        block = FaceImageDataBlock.build(image, code, width=width, height=height, capture_date=capture_date)
+        header = _header(None, creation_date, validity_period, creator, FORMAT_TYPE_39794_5)
+        return cls.from_bytes(wrap(TAG, _encode_group(header, 0x7F2E, block.data_block())))
 
     def to_bytes(self) -> bytes:
         return self.raw
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view (images summarised by type and size)."""
-        d: dict[str, Any] = {"file": _WHAT, "templates": [
-            {"header": t.header.to_dict(), "faces": [f.to_dict() for f in t.faces],
-             "data_block_tag": f"{t.bdb_tag:X}"} for t in self.templates]}
+        d: dict[str, Any] = {"file": _WHAT, "templates": [t.to_dict() for t in self.templates]}
         if self.other:
             d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
         return d
@@ -289,8 +336,28 @@ def _template(bit: tlv.Tlv, index: int) -> BiometricTemplate:
     if header.biometric_type not in (None, 2):
         raise ParseError(f"template {index + 1}: biometric type {header.biometric_type} is not face (2)",
                          what=_WHAT, offset=bit.start)
+    if bdb_tag == 0x7F2E and _is_39794(header, bdb):
+        try:
+            data = FaceImageDataBlock.from_data_block(bdb)
+        except ParseError as e:
+            e.what = f"{_WHAT} template {index + 1}, {e.what}" if e.what else f"{_WHAT} template {index + 1}"
+            raise
+        faces = tuple(r for r in data.representations if r.image is not None)
+        return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=tuple(other), face_data=data)
+    if header.format_type == FORMAT_TYPE_39794_5:
+        raise ParseError(f"template {index + 1}: format type 002A (ISO/IEC 39794-5) needs a 7F2E data block",
+                         what=_WHAT, offset=bdb.start)
     faces = _parse_record(bdb.value, bdb.value_start)
     return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=tuple(other))
+
+
+def _is_39794(header: BiometricHeader, bdb: tlv.Tlv) -> bool:
+    """Which format a 7F2E block holds: the header's format type when it names one, else its first bytes."""
+    if header.format_type == FORMAT_TYPE_39794_5:
+        return True
+    if header.format_type == _FORMAT_TYPE_19794_5:
+        return False
+    return not bdb.value.startswith(_FAC)
 
 
 def _parse_record(rec: bytes, base: int) -> tuple[FaceImage, ...]:
@@ -344,6 +411,29 @@ def _parse_record(rec: bytes, base: int) -> tuple[FaceImage, ...]:
     return tuple(faces)
 
 
+def _check_image(image: bytes, image_type: str) -> None:
+    found = image_format(image)
+    if image_type == "jpeg":
+        check_build(found is ImageFormat.JPEG, "image is not a JPEG (no FF D8 start)", _WHAT)
+    else:
+        check_build(found is not None and found.is_jpeg2000,
+                    "image is not JPEG2000 (no JP2 signature or J2K codestream start)", _WHAT)
+
+
+def _header(subtype: int | None, creation_date: bytes | None, validity_period: bytes | None, creator: bytes | None,
+            format_type: int) -> BiometricHeader:
+    """The A1 header of a new template: version 0101, face, the optional elements given, owner 0101."""
+    elements: list[tuple[int, bytes]] = [(0x80, b"\x01\x01"), (0x81, b"\x02")]
+    if subtype is not None:
+        elements.append((0x82, bytes([subtype])))
+    for tag, val, n in ((0x83, creation_date, 7), (0x85, validity_period, 8), (0x86, creator, None)):
+        if val is not None:
+            check_build(n is None or len(val) == n, f"tag {tag:X} must be {n} bytes", _WHAT)
+            elements.append((tag, bytes(val)))
+    elements += [(0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))]
+    return BiometricHeader(tuple(elements))
+
+
 def _check_face(f: FaceImage) -> None:
     def rng(v: Any, bits: int) -> bool:
         return isinstance(v, int) and 0 <= v < (1 << bits)
@@ -369,10 +459,11 @@ def _encode_record(faces: Iterable[FaceImage]) -> bytes:
     return _FAC + _VERSION_010 + struct.pack(">IH", 14 + len(body), len(faces)) + body
 
 
-def _encode_group(templates: tuple[BiometricTemplate, ...]) -> bytes:
-    bits = b""
-    for t in templates:
-        bht = tlv.encode(_BHT, b"".join(tlv.encode(tag, v) for tag, v in t.header.elements))
-        inner = bht + tlv.encode(t.bdb_tag, _encode_record(t.faces)) + b"".join(tlv.encode(a, b) for a, b in t.other)
-        bits += tlv.encode(_BIT, inner)
-    return tlv.encode(_BIT_GROUP, tlv.encode(_COUNT, bytes([len(templates)])) + bits)
+def _header_bytes(header: BiometricHeader) -> bytes:
+    return b"".join(tlv.encode(tag, v) for tag, v in header.elements)
+
+
+def _encode_group(header: BiometricHeader, bdb_tag: int, bdb: bytes) -> bytes:
+    """7F61 with one 7F60 template: the header, then the data block."""
+    bit = tlv.encode(_BIT, tlv.encode(_BHT, _header_bytes(header)) + tlv.encode(bdb_tag, bdb))
+    return tlv.encode(_BIT_GROUP, tlv.encode(_COUNT, b"\x01") + bit)

@@ -52,16 +52,45 @@ class CardInfo:
     face: bytes = field(default=b"", repr=False)
 
 
+@functools.lru_cache(maxsize=None)
+def _small_jpeg() -> bytes:
+    """A real 16 x 20 JPEG (Pillow, deterministic): the image every test face is grown from."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (16, 20))
+    img.putdata([((x * 16) % 256, (y * 12) % 256, 128) for y in range(20) for x in range(16)])
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=75)
+    return out.getvalue()
+
+
 def face_jpeg(size: int) -> bytes:
-    """A deterministic byte string of ``size`` that starts and ends like a JPEG (DG2 checks the FF D8 start)."""
-    head = bytes.fromhex("FFD8FFE000104A46494600010100000100010000")
-    body = bytearray()
+    """A real JPEG of exactly ``size`` bytes: a small image grown by comment segments (COM, ITU T.81 B.2.4.5).
+
+    The comments are hash output, so the bytes do not compress and every offset differs; the image
+    still decodes, so exporting the face (``--face-out``) works on the test cards.
+    """
+    base = _small_jpeg()
+    pad = size - len(base)
+    if pad < 0 or 0 < pad < 4:
+        raise ValueError(f"face_jpeg: {size} bytes is too small (the image alone is {len(base)}; pad 0 or >= 4)")
+    filler = bytearray()
     counter = 0
-    while len(head) + len(body) + 2 < size:
-        body += hashlib.sha256(counter.to_bytes(4, "big")).digest()
+    while len(filler) < pad:
+        filler += hashlib.sha256(counter.to_bytes(4, "big")).digest()
         counter += 1
-    body = body[: size - len(head) - 2]
-    return head + bytes(body) + b"\xff\xd9"
+    segments = b""
+    pos = 0
+    while pad - len(segments) > 0:
+        left = pad - len(segments)
+        body = min(left - 4, 65533)
+        if 0 < left - 4 - body < 4:  # keep room for one more whole segment
+            body -= 4
+        segments += b"\xff\xfe" + (body + 2).to_bytes(2, "big") + bytes(filler[pos : pos + body])
+        pos += body
+    return base[:2] + segments + base[2:]
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,261 @@
+"""The images an eMRTD holds (faces in DG2, signatures in DG7): what they are, and export to a file.
+
+Doc 9303-10 §4.7.2 and §4.7.7 store faces and signatures as JPEG (ISO/IEC 10918) or JPEG 2000
+(ISO/IEC 15444-1: the JP2 file format or a bare codestream); fingerprints (DG3) may be WSQ.
+``image_format`` names the stored form by its magic bytes; ``export_image`` gives the bytes a
+file name asks for:
+
+- the stored bytes untouched when the asked format is the stored one (no re-encoding, so the
+  file is the chip's image bit for bit), after checking that they decode; a bare codestream
+  (``.j2k``) asked of a JP2 file is the codestream in its ``jp2c`` box, likewise untouched;
+- otherwise a conversion by Pillow (built with libjpeg and OpenJPEG): PNG and JPEG 2000 losslessly,
+  JPEG at quality 95; PNG and JPEG keep the ICC profile (Pillow's JPEG 2000 writer has no place for one).
+
+Rules: the stored image is always decoded, fully, so a corrupt or truncated image is a
+``ParseError`` (exit 2) and never a half-written file; only the decoders of the stored formats are
+offered to Pillow; the pixel count is bounded (``MAX_PIXELS``) before any pixel is decoded, so a
+hostile header cannot make the decoder allocate gigabytes. Pillow is imported on the first decode:
+the magic-byte table is vocabulary every LDS parser shows, and decoding is the rare path.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+import struct
+import warnings
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from .errors import InputError, ParseError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+__all__ = [
+    "ImageFormat",
+    "ExportedImage",
+    "MAX_PIXELS",
+    "MAX_IMAGE_SIZE",
+    "EXTENSIONS",
+    "image_format",
+    "format_for_path",
+    "export_image",
+]
+
+# A passport face is a fraction of a megapixel (the real ones: 384x480 to 449x598); 16 MP is far
+# above any face or signature and keeps one decode within a few hundred MB of memory.
+MAX_PIXELS = 4096 * 4096
+# An image is part of an LDS file, which is far smaller than this.
+MAX_IMAGE_SIZE = 16 * 1024 * 1024
+_JPEG_QUALITY = 95
+
+
+class ImageFormat(str, enum.Enum):
+    """A stored or wanted image encoding; the value is the usual file extension."""
+
+    JPEG = "jpg"  # ISO/IEC 10918-1 (JFIF or Exif)
+    JP2 = "jp2"  # ISO/IEC 15444-1 Annex I: the JP2 file format (boxes around a codestream)
+    J2K = "j2k"  # ISO/IEC 15444-1 Annex A: a bare JPEG 2000 codestream
+    PNG = "png"  # ISO/IEC 15948
+    WSQ = "wsq"  # FBI WSQ fingerprint compression (DG3); cardkit does not decode it
+
+    @property
+    def label(self) -> str:
+        """A name for people: "JPEG", "JPEG 2000 (JP2)", ..."""
+        return _LABELS[self]
+
+    @property
+    def is_jpeg2000(self) -> bool:
+        return self in (ImageFormat.JP2, ImageFormat.J2K)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+_LABELS = {ImageFormat.JPEG: "JPEG", ImageFormat.JP2: "JPEG 2000 (JP2)", ImageFormat.J2K: "JPEG 2000 codestream",
+           ImageFormat.PNG: "PNG", ImageFormat.WSQ: "WSQ"}
+# Magic bytes, longest first where one could be a prefix of another.
+_MAGIC: tuple[tuple[bytes, ImageFormat], ...] = (
+    (bytes.fromhex("0000000C6A502020"), ImageFormat.JP2),  # the JPEG 2000 signature box
+    (bytes.fromhex("FF4FFF51"), ImageFormat.J2K),  # SOC then SIZ
+    (bytes.fromhex("89504E470D0A1A0A"), ImageFormat.PNG),
+    (bytes.fromhex("FFD8"), ImageFormat.JPEG),  # SOI
+    (bytes.fromhex("FFA0"), ImageFormat.WSQ),  # SOI of WSQ
+)
+# File name extension (lower case) -> format written.
+EXTENSIONS: dict[str, ImageFormat] = {
+    ".png": ImageFormat.PNG, ".jpg": ImageFormat.JPEG, ".jpeg": ImageFormat.JPEG,
+    ".jp2": ImageFormat.JP2, ".j2k": ImageFormat.J2K,
+}
+# The Pillow plugin that decodes each stored format (Pillow reads JP2 and J2K with one plugin).
+_PILLOW_FORMAT = {ImageFormat.JPEG: "JPEG", ImageFormat.JP2: "JPEG2000", ImageFormat.J2K: "JPEG2000",
+                  ImageFormat.PNG: "PNG"}
+
+
+@dataclass(frozen=True)
+class ExportedImage:
+    """The bytes to write and how they were made."""
+
+    data: bytes = field(repr=False)
+    format: ImageFormat
+    stored_format: ImageFormat
+    width: int
+    height: int
+    reencoded: bool  # False: ``data`` is the stored image, or the codestream inside it, byte for byte
+
+    def describe(self) -> str:
+        """``PNG 413x531, converted from JPEG 2000 (JP2)`` / ``JPEG 384x480, as stored``."""
+        if self.reencoded:
+            how = f"converted from {self.stored_format.label}"
+        elif self.format is self.stored_format:
+            how = "as stored"
+        else:
+            how = f"the codestream of the stored {self.stored_format.label}, not re-encoded"
+        return f"{self.format.label} {self.width}x{self.height}, {how}"
+
+
+def image_format(data: bytes | bytearray | memoryview) -> ImageFormat | None:
+    """The stored format named by the image's first bytes, or None when no known format starts so."""
+    head = bytes(data[:8])
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt
+    return None
+
+
+def format_for_path(path: str | os.PathLike[str]) -> ImageFormat:
+    """The format a file name asks for, by its extension (``.png``, ``.jpg``/``.jpeg``, ``.jp2``, ``.j2k``).
+
+    Raises:
+        InputError: no extension, or one cardkit does not write (names the file and the choices).
+    """
+    suffix = PurePath(os.fspath(path)).suffix.lower()
+    fmt = EXTENSIONS.get(suffix)
+    if fmt is None:
+        known = ", ".join(EXTENSIONS)
+        said = f"extension {suffix!r} names no image format cardkit writes" if suffix else "no extension names the format"
+        raise InputError(f"{os.fspath(path)}: {said} (use {known})")
+    return fmt
+
+
+def export_image(data: bytes | bytearray | memoryview, target: ImageFormat | str | os.PathLike[str], *,
+                 what: str = "image") -> ExportedImage:
+    """The image in the format ``target`` asks for: the stored bytes when it is the stored format, else converted.
+
+    Args:
+        data: the image as stored on the chip.
+        target: an ``ImageFormat``, or a file name whose extension names one (see ``format_for_path``).
+        what: names the image in errors ("DG2 face 1").
+
+    Raises:
+        InputError: ``target`` names no format; the image is WSQ (cardkit does not decode it).
+        ParseError: not a known image, corrupt or truncated, or larger than ``MAX_PIXELS``.
+    """
+    wanted = target if isinstance(target, ImageFormat) else format_for_path(target)
+    data = bytes(data)
+    if len(data) > MAX_IMAGE_SIZE:
+        raise ParseError(f"{len(data)} bytes is larger than any LDS image ({MAX_IMAGE_SIZE})", what=what)
+    stored = image_format(data)
+    if stored is None:
+        raise ParseError(f"not a JPEG, JPEG 2000 or PNG image (starts {data[:8].hex().upper() or 'empty'})",
+                         what=what, offset=0)
+    if stored is ImageFormat.WSQ:
+        raise InputError(f"{what}: a WSQ image, which cardkit does not decode; it cannot be written as {wanted.label}")
+    image = _decode(data, stored, what)
+    if wanted is stored:
+        return ExportedImage(data, stored, stored, image.width, image.height, reencoded=False)
+    if wanted is ImageFormat.J2K and stored is ImageFormat.JP2:
+        codestream = _jp2_codestream(data, what)
+        if codestream is not None:
+            return ExportedImage(codestream, wanted, stored, image.width, image.height, reencoded=False)
+    return ExportedImage(_encode(image, wanted), wanted, stored, image.width, image.height, reencoded=True)
+
+
+def _jp2_codestream(data: bytes, what: str) -> bytes | None:
+    """The contiguous codestream box (``jp2c``) of a JP2 file (ISO/IEC 15444-1 I.4, I.5.4), or None."""
+    pos = 0
+    for _ in range(64):  # a JP2 file has a handful of top-level boxes
+        if pos + 8 > len(data):
+            return None
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        header = 8
+        if length == 1:  # the XLBox: a 64-bit length follows
+            if pos + 16 > len(data):
+                return None
+            (length,) = struct.unpack_from(">Q", data, pos + 8)
+            header = 16
+        elif length == 0:  # the last box runs to the end of the file
+            length = len(data) - pos
+        if length < header or pos + length > len(data):
+            raise ParseError(f"JP2 box {kind!r} of {length} bytes does not fit", what=what, offset=pos)
+        if kind == b"jp2c":
+            body = data[pos + header : pos + length]
+            return body if image_format(body) is ImageFormat.J2K else None
+        pos += length
+    return None
+
+
+def _decode(data: bytes, fmt: ImageFormat, what: str) -> "Image":
+    """Decode every pixel of ``data`` with the one Pillow plugin of ``fmt``, the pixel count bounded first."""
+    from PIL import Image as PilImage
+
+    label = f"{what} ({fmt.label})"
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice it; a warning here is an error.
+            warnings.simplefilter("error", PilImage.DecompressionBombWarning)
+            image = PilImage.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[fmt]])
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ParseError(f"{width}x{height} pixels is more than cardkit decodes ({MAX_PIXELS})", what=label)
+            image.load()
+    except ParseError:
+        raise
+    except (PilImage.DecompressionBombError, PilImage.DecompressionBombWarning) as e:
+        raise ParseError(f"too many pixels ({e})", what=label) from None
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, IndexError, struct.error) as e:
+        # Pillow reports corrupt data as OSError ("image file is truncated", "broken data stream"),
+        # SyntaxError (bad header) or ValueError; none of them may leave as anything but ParseError.
+        raise ParseError(f"the image does not decode ({type(e).__name__}: {_short(e)})", what=label) from None
+    return image
+
+
+def _encode(image: "Image", fmt: ImageFormat) -> bytes:
+    """Encode decoded pixels as ``fmt``: PNG and JPEG 2000 losslessly, JPEG at quality 95 (ICC profile kept)."""
+    icc = image.info.get("icc_profile")
+    extra: dict[str, object] = {"icc_profile": icc} if icc else {}
+    out = io.BytesIO()
+    if fmt is ImageFormat.PNG:
+        image = _for_modes(image, ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"))
+        image.save(out, "PNG", **extra)
+    elif fmt is ImageFormat.JPEG:
+        image = _for_modes(_eight_bit(image), ("L", "RGB", "CMYK"))
+        image.save(out, "JPEG", quality=_JPEG_QUALITY, **extra)
+    else:
+        # OpenJPEG's reversible 5/3 wavelet with no rate target: lossless (ISO/IEC 15444-1 Annex F).
+        image = _for_modes(image, ("L", "LA", "RGB", "RGBA", "I;16"))
+        image.save(out, "JPEG2000", irreversible=False, no_jp2=fmt is ImageFormat.J2K)  # no ICC option
+    return out.getvalue()
+
+
+def _eight_bit(image: "Image") -> "Image":
+    """A 16-bit grey image scaled to 8 bits (JPEG holds 8 bits a sample); other images unchanged."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image.point(lambda v: v / 256).convert("L")
+    return image
+
+
+def _for_modes(image: "Image", modes: tuple[str, ...]) -> "Image":
+    """``image`` in a pixel mode the encoder takes: itself, else RGBA when it has alpha, else RGB."""
+    if image.mode in modes:
+        return image
+    has_alpha = image.mode in ("LA", "La", "PA", "RGBa") or "A" in image.getbands()
+    return image.convert("RGBA" if has_alpha and "RGBA" in modes else "RGB")
+
+
+def _short(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text[:120] + ("..." if len(text) > 120 else "")
