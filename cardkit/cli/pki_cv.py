@@ -84,7 +84,8 @@ def _holder_options(mnemonic: str, days: int) -> Any:
         f = click.option("--effective", type=click.DateTime(["%Y-%m-%d"]), default=None,
                          help="Effective date (default: today, UTC; TR-03110 wants the date of generation).")(f)
         f = click.option("--validity-days", default=days, show_default=True, type=click.IntRange(1, 20 * 365))(f)
-        f = click.option("--read-dg4/--no-read-dg4", default=True, show_default=True, help="Read access to DG4 (iris).")(f)
+        f = click.option("--read-dg4/--no-read-dg4", default=True, show_default=True,
+                         help="Read access to DG4 (iris).")(f)
         f = click.option("--read-dg3/--no-read-dg3", default=True, show_default=True,
                          help="Read access to DG3 (fingerprints).")(f)
         f = click.option("--sequence", default="00001", show_default=True, help="5-character sequence number.")(f)
@@ -146,8 +147,9 @@ def _finish(out: Path, role: str, signer: CvSigner, cert: CvCertificate, kw: dic
         if isinstance(signer, Pkcs11Signer):
             signer.close()
     save_cv_signer(out, role, cert, **kw)
+    rights = ", ".join(cert.chat.rights()) or "no rights"
     click.echo(f"{role}: {cert.chr} (CAR {cert.car}) {cert.public_key.algorithm.name}, "
-               f"{cert.effective_date} .. {cert.expiration_date}, {', '.join(cert.chat.rights()) or 'no rights'} -> {out}")
+               f"{cert.effective_date} .. {cert.expiration_date}, {rights} -> {out}")
 
 
 @click.group("cvca")

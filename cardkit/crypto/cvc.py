@@ -70,7 +70,9 @@ class Chat:
 
     @classmethod
     def build(cls, terminal_type_oid: str, template: bytes) -> Chat:
-        """A CHAT from its parts (new encoding)."""
+        """A CHAT from its parts (new encoding); ValueError for an empty or over-long template."""
+        if not 0 < len(template) <= 16:
+            raise ValueError(f"a relative authorization is 1-16 bytes, not {len(template)}")
         return cls(terminal_type_oid, bytes(template),
                    tlv.encode(0x7F4C, encode_oid(terminal_type_oid) + tlv.encode(0x53, template)))
 

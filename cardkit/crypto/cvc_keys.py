@@ -208,7 +208,8 @@ def _curve_from(values: dict[int, bytes], offset: int) -> Curve:
         if known.same_domain(candidate):
             return known
     try:
-        consistent = r >= 3 and candidate.contains(candidate.generator) and candidate.mul(r, candidate.generator) is None
+        g = candidate.generator
+        consistent = r >= 3 and candidate.contains(g) and candidate.mul(r, g) is None
     except (ValueError, ZeroDivisionError):  # a composite "prime": some value has no inverse
         consistent = False
     if not consistent:

@@ -136,8 +136,11 @@ class TaKeySigner:
         if isinstance(self.private_key, rsa.RSAPrivateKey):
             pad = padding.PSS(padding.MGF1(h), h.digest_size) if self.algorithm.pss else padding.PKCS1v15()
             return self.private_key.sign(data, pad, h)
+        curve = CURVES.get(self.private_key.curve.name)
+        if curve is None:
+            raise InputError(f"curve {self.private_key.curve.name} is not one TA uses")
         der = self.private_key.sign(data, ec.ECDSA(h, deterministic_signing=True))
-        return plain_signature(der, CURVES[self.private_key.curve.name].order_size)
+        return plain_signature(der, curve.order_size)
 
 
 # --- the terminal ----------------------------------------------------------------------------
@@ -207,7 +210,8 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
             raise InputError("TA needs at least the terminal certificate")
         for prev, cert in zip(self.chain, self.chain[1:]):
             if cert.car != prev.chr:
-                raise InputError(f"certificate {cert.chr} names issuer {cert.car}, not {prev.chr}: the chain does not link")
+                raise InputError(f"certificate {cert.chr} names issuer {cert.car}, not {prev.chr}: "
+                                 "the chain does not link")
         if self.chain[-1].role is not Role.TERMINAL:
             raise InputError(f"the last certificate ({self.chain[-1].chr}) is a {self.chain[-1].role.name}, "
                              "not a terminal certificate")

@@ -68,10 +68,12 @@ def validate_chain(
     """
     anchors = {c.chr: c for c in trust}
     certs = list(chain)
-    while certs and certs[0].chr in anchors and certs[0].raw == anchors[certs[0].chr].raw:
+    while certs and certs[0].role is Role.CVCA and certs[0].chr in anchors \
+            and certs[0].raw == anchors[certs[0].chr].raw:
         certs.pop(0)
     if not certs:
-        raise CvRejected(Rejection.NOT_A_TERMINAL, "(empty chain)", "no certificate below the trust point")
+        raise CvRejected(Rejection.NOT_A_TERMINAL, chain[-1].chr if chain else "(empty chain)",
+                         "the chain holds nothing below the trust point")
     anchor = anchors.get(certs[0].car)
     if anchor is None:
         raise CvRejected(Rejection.NO_TRUST_POINT, certs[0].chr, f"no trusted CVCA {certs[0].car}")
@@ -81,8 +83,8 @@ def validate_chain(
     last = certs[-1].chr
     if terminal and key.role is not Role.TERMINAL:
         raise CvRejected(Rejection.NOT_A_TERMINAL, last, f"effective role {key.role.name}")
-    lacking = [name for name, needed, has in (("read DG3", require_dg3, key.authorization.read_dg3),
-                                              ("read DG4", require_dg4, key.authorization.read_dg4)) if needed and not has]
+    wanted = (("read DG3", require_dg3, key.authorization.read_dg3), ("read DG4", require_dg4, key.authorization.read_dg4))
+    lacking = [name for name, needed, has in wanted if needed and not has]
     if lacking:
         raise CvRejected(Rejection.INSUFFICIENT_RIGHTS, last, ", ".join(lacking))
     return CvChainResult(anchor.chr, tuple(certs), key)

@@ -108,6 +108,9 @@ def load_cv_signer(
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     signer: CvSigner
     if meta["key"] == "pkcs11":
+        # python-pkcs11 is an optional extra: imported only for a key in a token
+        import pkcs11
+
         from .hsm import Pkcs11Signer, open_session
 
         if pin is None:
@@ -118,7 +121,7 @@ def load_cv_signer(
         session = open_session(str(meta["module"]), str(meta["token"]), pin)
         try:
             signer = Pkcs11Signer.for_new_key(session, str(meta["key_label"]), hash_algorithm=h, pss=pss)
-        except Exception:  # python-pkcs11's own NoSuchKey etc.: close the session, say which key
+        except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned):
             session.close()
             raise KeyStoreError(f"no private key labelled {meta['key_label']!r} on token {meta['token']!r}") from None
     else:

@@ -78,10 +78,11 @@ def test_ec_public_key_with_and_without_domain_parameters():
     curve = CURVES["brainpoolP256r1"]
     y = point(key("brainpoolP256r1", "x"))
     full = ec_public_key(alg, y, curve)
+    parts = [(0x81, curve.p.to_bytes(32, "big")), (0x82, curve.a.to_bytes(32, "big")),
+             (0x83, curve.b.to_bytes(32, "big")), (0x84, curve.encode_point(curve.generator)),
+             (0x85, curve.n.to_bytes(32, "big")), (0x86, y), (0x87, b"\x01")]
     assert full.raw == tlv.encode(0x7F49, bytes.fromhex("060A04007F00070202020203")
-                                  + tlv.encode(0x81, curve.p.to_bytes(32, "big")) + tlv.encode(0x82, curve.a.to_bytes(32, "big"))
-                                  + tlv.encode(0x83, curve.b.to_bytes(32, "big")) + tlv.encode(0x84, curve.encode_point(curve.generator))
-                                  + tlv.encode(0x85, curve.n.to_bytes(32, "big")) + tlv.encode(0x86, y) + tlv.encode(0x87, b"\x01"))
+                                  + b"".join(tlv.encode(t, v) for t, v in parts))
     assert decode_public_key(tlv.decode(full.raw)) == full
     bare = ec_public_key(alg, y, None)
     assert bare.raw == tlv.encode(0x7F49, bytes.fromhex("060A04007F00070202020203") + tlv.encode(0x86, y))
@@ -95,8 +96,8 @@ def test_rsa_public_key_table():
     alg = ta_algorithm("RSA", "sha256", pss=True)
     n = (1 << 2047) | 0x1234567 | 1
     k = rsa_public_key(alg, n, 65537)
-    assert k.raw == tlv.encode(0x7F49, bytes.fromhex("060A04007F00070202020104") + tlv.encode(0x81, n.to_bytes(256, "big"))
-                               + bytes.fromhex("8203010001"))
+    assert k.raw == tlv.encode(0x7F49, bytes.fromhex("060A04007F00070202020104")
+                               + tlv.encode(0x81, n.to_bytes(256, "big")) + bytes.fromhex("8203010001"))
     assert decode_public_key(tlv.decode(k.raw)) == k and isinstance(k, CvRsaPublicKey)
 
 

@@ -239,7 +239,7 @@ def test_ta_once_per_session():
 def _link(old: CvPki, new: CvPki, effective: dt.date) -> CvCertificate:
     return issue(issuer=old.cvca, issuer_key=old.cvca_key, subject_key=new.cvca_key, car=old.cvca.chr,
                  chr=new.cvca.chr, chat=new.cvca.chat, effective=effective,
-                 expiration=effective + dt.timedelta(days=5), algorithm=old.algorithm, domain_parameters=True)
+                 expiration=effective + dt.timedelta(days=5), algorithm=new.algorithm, domain_parameters=True)
 
 
 def test_link_certificate_updates_the_trust_point_and_date():

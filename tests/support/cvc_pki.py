@@ -42,10 +42,15 @@ def point(private: ec.EllipticCurvePrivateKey) -> bytes:
 def issue(*, issuer: CvCertificate | None, issuer_key: object, subject_key: object, car: str, chr: str,
           chat: Chat, effective: dt.date, expiration: dt.date, algorithm: TaAlgorithm,
           domain_parameters: bool = False, pss: bool = False) -> CvCertificate:
-    """One certificate signed by ``issuer_key`` (a cryptography private key) with the builder."""
-    signer = KeyFileSigner(issuer_key, None, algorithm.hash, pss)  # type: ignore[arg-type]
+    """One certificate signed by ``issuer_key`` (a cryptography private key) with the builder.
+
+    ``algorithm`` is the certified key's; the signature follows the issuer key's algorithm.
+    """
+    signing = issuer.public_key.algorithm if issuer is not None else algorithm
+    signer = KeyFileSigner(issuer_key, None, signing.hash, signing.pss)  # type: ignore[arg-type]
+    public = subject_key.public_key()  # type: ignore[attr-defined]
     return (CvCertificateBuilder().certification_authority_reference(car).holder_reference(chr)
-            .public_key(subject_key.public_key(), algorithm, domain_parameters=domain_parameters)  # type: ignore[attr-defined]
+            .public_key(public, algorithm, domain_parameters=domain_parameters)
             .authorization(chat).validity(effective, expiration).sign(signer, issuer=issuer))
 
 
