@@ -44,7 +44,6 @@ __all__ = [
     "within",
 ]
 
-TAG_PUBLIC_KEY = 0x7F49
 _MAX_EC_VALUE = 67  # a 521-bit field element, with a leading zero tolerated
 _MAX_RSA_BYTES = 1025  # an 8192-bit modulus, with a leading zero tolerated
 _MAX_OID = 64
@@ -122,13 +121,13 @@ def ec_public_key(algorithm: TaAlgorithm, point: bytes, curve: Curve | None) -> 
     parts.append(tlv.encode(0x86, point))
     if curve is not None:
         parts.append(tlv.encode(0x87, _uint(curve.h)))
-    return CvEcPublicKey(algorithm, bytes(point), curve, tlv.encode(TAG_PUBLIC_KEY, b"".join(parts)))
+    return CvEcPublicKey(algorithm, bytes(point), curve, tlv.encode(0x7F49, b"".join(parts)))
 
 
 def rsa_public_key(algorithm: TaAlgorithm, modulus: int, exponent: int) -> CvRsaPublicKey:
     """Build an RSA public key data object (81 n, 82 e)."""
     body = encode_oid(algorithm.oid) + tlv.encode(0x81, _uint(modulus)) + tlv.encode(0x82, _uint(exponent))
-    return CvRsaPublicKey(algorithm, modulus, exponent, tlv.encode(TAG_PUBLIC_KEY, body))
+    return CvRsaPublicKey(algorithm, modulus, exponent, tlv.encode(0x7F49, body))
 
 
 def decode_public_key(t: tlv.Tlv) -> CvPublicKey:
@@ -138,7 +137,7 @@ def decode_public_key(t: tlv.Tlv) -> CvPublicKey:
         ParseError: not 7F49, an unknown algorithm OID, tags out of order, missing or oversized
             values, incomplete domain parameters, or a point that is not on the given curve.
     """
-    if t.tag != TAG_PUBLIC_KEY:
+    if t.tag != 0x7F49:
         raise ParseError(f"expected a public key (7F49), found tag {t.tag:X}", what=_WHAT, offset=t.start)
     try:
         children = t.children()
@@ -162,7 +161,7 @@ def decode_public_key(t: tlv.Tlv) -> CvPublicKey:
             return _decode_rsa(algorithm, values, t)
         return _decode_ec(algorithm, values, t)
     except ParseError as e:
-        raise within(e, TAG_PUBLIC_KEY)
+        raise within(e, 0x7F49)
 
 
 def _decode_rsa(algorithm: TaAlgorithm, values: dict[int, bytes], t: tlv.Tlv) -> CvRsaPublicKey:

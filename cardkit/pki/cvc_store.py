@@ -108,9 +108,6 @@ def load_cv_signer(
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     signer: CvSigner
     if meta["key"] == "pkcs11":
-        # python-pkcs11 is an optional extra: imported only for a key in a token
-        import pkcs11
-
         from .hsm import Pkcs11Signer, open_session
 
         if pin is None:
@@ -118,7 +115,9 @@ def load_cv_signer(
             pin = os.environ.get(var) if var else None
             if not pin:
                 raise KeyStoreError(f"no HSM PIN: set the environment variable {var or '(none named)'}")
-        session = open_session(str(meta["module"]), str(meta["token"]), pin)
+        session = open_session(str(meta["module"]), str(meta["token"]), pin)  # KeyStoreError without python-pkcs11
+        import pkcs11  # the optional extra, present once a session opened
+
         try:
             signer = Pkcs11Signer.for_new_key(session, str(meta["key_label"]), hash_algorithm=h, pss=pss)
         except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned):

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from hypothesis import given, strategies as st
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cardkit import tlv
@@ -318,3 +319,37 @@ def test_id_picc_and_comp():
         compress_public_key(b"\x02" + bytes(32), "ECDH")
     with pytest.raises(InputError):
         compress_public_key(eph, "RSA")
+
+
+# --- hostile peers ----------------------------------------------------------------------------
+
+_PKI = make_cv_pki()
+
+
+@given(st.lists(st.tuples(st.sampled_from([(0x22, 0x81, 0xB6), (0x22, 0x81, 0xA4), (0x2A, 0x00, 0xBE),
+                                           (0x84, 0x00, 0x00), (0x82, 0x00, 0x00), (0x22, 0x41, 0xA4)]),
+                          st.binary(max_size=300)), max_size=8))
+def test_chip_answers_any_command_sequence_with_a_status_word(commands):
+    chip = TaChip(ChipTrust.personalise([_PKI.cvca], D0), id_picc=ID_PICC,
+                  ca_ephemeral_public_key=ephemeral(_PKI.curve), rng=fixed_rng)
+    chip.set_dst(_PKI.cvca.chr)  # so that random PSO data reaches the certificate parser
+    for (ins, p1, p2), data in commands:
+        le = 8 if ins == 0x84 else None
+        resp = chip.respond(CommandApdu(0x00, ins, p1, p2, data if ins != 0x84 else b"", le=le))
+        assert resp.sw in (0x9000, 0x6300, 0x6700, 0x6A80, 0x6A86, 0x6A88, 0x6982, 0x6985)
+    assert chip.authorization is None
+
+
+@given(st.lists(st.tuples(st.binary(max_size=16), st.sampled_from([0x9000, 0x6300, 0x6982, 0x6A88, 0x6100])),
+                min_size=1, max_size=8))
+def test_terminal_fails_cleanly_on_any_answers(answers):
+    ta = TerminalAuthentication(_PKI.chain, TaKeySigner(_PKI.is_key, _PKI.algorithm), id_picc=ID_PICC,
+                                ca_ephemeral_public_key=ephemeral(_PKI.curve))
+    cmd = ta.start()
+    try:
+        for data, sw in answers:
+            cmd = ta.receive(ResponseApdu(data, sw))
+            if cmd is None:
+                break
+    except ProtocolError:
+        assert ta.state is TaState.FAILED
