@@ -39,10 +39,10 @@ from ..errors import InputError, ParseError, ProtocolError, StatusWordError
 from ..iso7816 import CommandApdu, ResponseApdu
 from ..mrz import check_digit
 from ._machine import ProtocolMachine
-from .cvc import Chat, CvCertificate, Role
-from .cvc_keys import plain_signature
+from .cvc import Chat, CvCertificate, CvCertificateBody, Role, decode_date, encode_date
+from .cvc_keys import CvPublicKey, ec_public_key, plain_signature, resolve_key, rsa_public_key
 from .cvc_validation import CvKey, CvRejected, Rejection, advances_date, import_certificate
-from .keys import CURVES
+from .keys import CURVES, EcPublicKey
 
 __all__ = [
     "compress_public_key",
@@ -302,6 +302,43 @@ class ChipTrust:
         """The references a chip announces (EF.CVCA; PACE 87/88), most recent first."""
         return tuple(k.chr for k in self.trust_points)
 
+    def to_bytes(self) -> bytes:
+        """The state to keep in a chip's memory: 5F25 current date, then each trust point as a 7F4E
+        certificate body (CAR = CHR) carrying its domain parameters and effective authorization."""
+        bodies = [CvCertificateBody.build(car=k.chr, public_key=_cv_key(k), chr=k.chr, chat=k.authorization,
+                                          effective_date=k.effective_date, expiration_date=k.expiration_date).raw
+                  for k in self.trust_points]
+        return tlv.encode(0x5F25, encode_date(self.current_date)) + b"".join(bodies)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ChipTrust:
+        """Read what ``to_bytes`` wrote.
+
+        Raises:
+            ParseError: not a date followed by one or two trust point bodies.
+        """
+        what = "TA trust points"
+        objects = tlv.decode_all(data)
+        if not 2 <= len(objects) <= 3 or objects[0].tag != 0x5F25:
+            raise ParseError("expected 5F25 then one or two 7F4E bodies", what=what)
+        points = []
+        for o in objects[1:]:
+            body = CvCertificateBody.from_tlv(o)
+            try:
+                key = resolve_key(body.public_key, None)
+            except ParseError as e:
+                raise e.within(what=what)
+            points.append(CvKey(body.chr, key, body.chat, body.effective_date, body.expiration_date))
+        return cls(tuple(points), decode_date(objects[0], what))
+
+
+def _cv_key(k: CvKey) -> CvPublicKey:
+    """A trust point's key as a public key data object with its domain parameters."""
+    if isinstance(k.key.key, EcPublicKey):
+        return ec_public_key(k.key.algorithm, k.key.key.encoded, k.key.key.curve)
+    n = k.key.key.public_numbers()
+    return rsa_public_key(k.key.algorithm, n.n, n.e)
+
 
 @dataclass(frozen=True)
 class TaAuthorization:
@@ -387,7 +424,8 @@ class TaChip:
         points = self.trust.trust_points
         if key.role is Role.CVCA:
             if all(p.chr != key.chr for p in points):
-                points = tuple(sorted((key, *points), key=lambda k: k.effective_date, reverse=True)[:2])
+                point = replace(key, issuer_role=None)  # a trust point now, whoever certified it
+                points = tuple(sorted((point, *points), key=lambda k: k.effective_date, reverse=True)[:2])
         else:
             self._imported = key
         self.trust = replace(self.trust, trust_points=points, current_date=date)

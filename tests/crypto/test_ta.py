@@ -6,8 +6,8 @@ import datetime as dt
 import hashlib
 
 import pytest
-from hypothesis import given, strategies as st
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, strategies as st
 
 from cardkit import tlv
 from cardkit._eac_vocabulary import ta_algorithm
@@ -15,8 +15,9 @@ from cardkit.crypto.cvc import Chat, CvCertificate, Role
 from cardkit.crypto.ta import ChipTrust, TaChip, TaChipError, TaKeySigner, TaRefusedError, TaState, \
     TerminalAuthentication, compress_public_key, id_picc_from_can, id_picc_from_document_number, \
     id_picc_from_mrz_information, id_picc_from_pace
-from cardkit.errors import InputError, ProtocolError
+from cardkit.errors import InputError, ParseError, ProtocolError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.lds.ef_cvca import EfCvca
 from tests.support.cvc_pki import D0, CvPki, issue, key, make_cv_pki, point
 
 ID_PICC = id_picc_from_document_number("000012345")
@@ -353,3 +354,38 @@ def test_terminal_fails_cleanly_on_any_answers(answers):
                 break
     except ProtocolError:
         assert ta.state is TaState.FAILED
+
+
+def test_chip_trust_survives_being_stored():
+    old = make_cv_pki(prefix="A")
+    new = make_cv_pki("secp384r1", "sha384", prefix="B", effective=D0 + dt.timedelta(days=2))
+    link = _link(old, new, D0 + dt.timedelta(days=2))
+    _, chip, _ = run(new, chain=[link, *new.chain], trust=[old.cvca])
+    stored = chip.trust.to_bytes()
+    again = ChipTrust.from_bytes(stored)
+    assert again == chip.trust and again.cars == (new.cvca.chr, old.cvca.chr)
+    assert again.to_bytes() == stored
+    _, chip2, _ = run(new, trust=[new.cvca])  # a chip restored from storage accepts the new chain directly
+    chip3 = TaChip(again, id_picc=ID_PICC, ca_ephemeral_public_key=ephemeral(new.curve), rng=fixed_rng)
+    ta = TerminalAuthentication(new.chain, TaKeySigner(new.is_key, new.algorithm), id_picc=ID_PICC,
+                                ca_ephemeral_public_key=ephemeral(new.curve))
+    cmd = ta.start()
+    while cmd is not None:
+        cmd = ta.receive(chip3.respond(cmd))
+    assert chip3.authorization == chip2.authorization
+    with pytest.raises(ParseError):
+        ChipTrust.from_bytes(stored[:-3])
+    with pytest.raises(ParseError):
+        ChipTrust.from_bytes(b"\x5f\x25\x06" + bytes(6))
+
+
+def test_ef_cvca():
+    pki = make_cv_pki()
+    f = EfCvca.build([pki.cvca.chr, "VNCVCA00000"])
+    assert len(f.raw) == 36 and f.raw.startswith(b"\x42\x0bVNCVCA00001\x42\x0bVNCVCA00000") and f.raw.endswith(b"\x00")
+    assert EfCvca.from_bytes(f.raw) == f
+    assert EfCvca.from_bytes(tlv.encode(0x42, b"VNCVCA00001")).cars == ("VNCVCA00001",)
+    for bad in (bytes(36), b"\x42\x00" + bytes(34), tlv.encode(0x5F20, b"VNCVCA00001"), bytes(37),
+                tlv.encode(0x42, b"A") * 3, tlv.encode(0x42, b"VN\x01") + bytes(3), b"\x42\x0bVN" + bytes(8) + b"\x01"):
+        with pytest.raises(ParseError):
+            EfCvca.from_bytes(bad)
