@@ -50,7 +50,8 @@ def main() -> None:
         apdus = []
 
         def ta() -> None:
-            chip = TaChip(ChipTrust.personalise([pki.cvca], D0), id_picc=b"000012345<3", ca_ephemeral_public_key=eph)
+            chip = TaChip(ChipTrust.personalise([pki.cvca], D0), id_picc=b"000012345<3",
+                          ca_ephemeral_public_key=eph)
             t = TerminalAuthentication(pki.chain, TaKeySigner(pki.is_key, pki.algorithm), id_picc=b"000012345<3",
                                        ca_ephemeral_public_key=eph)
             cmd, n = t.start(), 0

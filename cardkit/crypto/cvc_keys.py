@@ -177,7 +177,7 @@ def _decode_ec(algorithm: TaAlgorithm, values: dict[int, bytes], t: tlv.Tlv) -> 
     if 0x86 not in values:
         raise ParseError("EC key without its public point (86)", what=_WHAT, offset=t.start)
     domain = {0x81, 0x82, 0x83, 0x84, 0x85} & set(values)
-    if domain and len(domain) != 5 or 0x87 in values and not domain:
+    if (domain and len(domain) != 5) or (0x87 in values and not domain):
         raise ParseError("domain parameters 81-85 must be all present or all absent", what=_WHAT, offset=t.start)
     for tag in (0x81, 0x82, 0x83, 0x85, 0x87):
         if tag in values and len(values[tag]) > _MAX_EC_VALUE:

@@ -1,4 +1,4 @@
-"""Terminal Authentication version 1 (ICAO Doc 9303-11 §7.1; BSI TR-03110-1 §B, TR-03110-3 B.3, B.11).
+"""Terminal Authentication version 1 (ICAO Doc 9303-11 §7.1; BSI TR-03110-1 EAC1, TR-03110-3 B.3, B.11).
 
 After Chip Authentication the terminal proves it holds the key of a terminal certificate the chip
 can trace back to its CVCA trust point:
@@ -11,7 +11,7 @@ can trace back to its CVCA trust point:
 Comp(PK_PCD) is the terminal's ephemeral CA public key compressed: its x-coordinate (ECDH) or the
 SHA-1 of the DH value (9303-11 §7.1.4.1.3, §7.1.4.2.3). ID_PICC (§7.1.2) is, after BAC, the MRZ document
 number with its check digit; after PACE, Comp of the chip's ephemeral PACE key (dynamic binding),
-though some states bind statically to the document number or the CAN (TR-03110-1 §B.11.1).
+though some states bind statically to the document number or the CAN (TR-03110-1, TA version 1).
 
 Both ends live here, sans I/O, sharing the validation step of ``cvc_validation``: the terminal
 machine ``TerminalAuthentication`` (on ``ProtocolMachine``; it draws no randomness: r_PICC is the
@@ -110,7 +110,7 @@ def id_picc_from_pace(chip_ephemeral_public_key: bytes, key_agreement: str) -> b
 
 
 def id_picc_from_can(can: str) -> bytes:
-    """ID_PICC of the static binding some states use after PACE with the CAN (TR-03110-1 §B.11.1)."""
+    """ID_PICC of the static binding some states use after PACE with the CAN (TR-03110-1, TA version 1)."""
     return can.encode("ascii")
 
 
