@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 openssl)
+need_pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 openssl openpace)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,6 +17,7 @@ import click
 
 from ..errors import InputError, KeyStoreError
 from ._secrets import ask_secret
+from .pki_cv import cv_groups
 
 __all__ = ["pki"]
 
@@ -269,3 +270,8 @@ def lint_cmd(cert: Path, role: str | None, as_json: bool) -> None:
         click.echo(f"{len(failed)} departure(s) from the profile" if failed else "conforms to the profile")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+# the EAC PKI (TR-03110-3 CV certificates): cvca, dv, is, cv
+for _group in cv_groups():
+    pki.add_command(_group)
