@@ -228,7 +228,8 @@ def _new_keys(profile: Profile) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePri
 
 def _curve(params: DomainParameters | None, key: str) -> ec.EllipticCurve:
     if params is None or params.crypto_curve is None:
-        raise ProfileError(f"{key}: curve {params.name if params else None!r} is not one the personaliser makes keys on")
+        name = params.name if params is not None else None
+        raise ProfileError(f"{key}: curve {name!r} is not one the personaliser makes keys on")
     return params.crypto_curve()
 
 

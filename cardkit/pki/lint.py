@@ -254,7 +254,8 @@ def _extension_checks(checks: list[Check], cert: x509.Certificate, role: str) ->
     eku = _ext(cert, E.EXTENDED_KEY_USAGE)
     if role == "ml_signer":
         if eku is None or _ML_EKU not in eku.value:
-            p.append(f"extendedKeyUsage must contain id-icao-cscaMasterListSigningKey ({IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY})")
+            p.append("extendedKeyUsage must contain id-icao-cscaMasterListSigningKey "
+                     f"({IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY})")
     elif eku is not None:
         p.append("extendedKeyUsage must not be present in a CSCA or DS certificate")
     _ok(checks, "extended key usage", p, IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY if role == "ml_signer" else "absent")
