@@ -31,7 +31,7 @@ from .errors import ParseError, UnsupportedAlgorithmError
 __all__ = [
     "Curve", "DhGroup", "Point", "IcaoOid", "oid_name", "encode_oid", "decode_oid",
     "BSI_DE", "ID_PK", "ID_TA", "ID_CA", "ID_PACE", "ID_RI", "ID_CI", "ID_EID_SECURITY", "ID_PT",
-    "ID_SECURITY_OBJECT", "ID_UTF8", "ID_DATA", "ID_SIGNED_DATA", "ID_CONTENT_TYPE", "ID_MESSAGE_DIGEST",
+    "ID_SECURITY_OBJECT", "ID_STANDARDIZED_DOMAIN_PARAMETERS", "ID_UTF8", "ID_DATA", "ID_SIGNED_DATA", "ID_CONTENT_TYPE", "ID_MESSAGE_DIGEST",
     "ID_SIGNING_TIME", "ID_EC_PUBLIC_KEY", "ID_PRIME_FIELD", "ID_RSA_ENCRYPTION", "ID_RSASSA_PSS", "ID_MGF1",
     "ID_DH_PUBLIC_NUMBER", "ID_DH_KEY_AGREEMENT", "ID_PRIVATE_KEY_USAGE_PERIOD",
     "HASH_OIDS", "HASHES", "hash_by_oid", "SignatureAlgorithm", "SIGNATURE_ALGORITHMS",
@@ -49,6 +49,9 @@ ID_PK, ID_TA, ID_CA, ID_PACE = f"{_SMARTCARD}.1", f"{_SMARTCARD}.2", f"{_SMARTCA
 ID_RI, ID_CI, ID_EID_SECURITY, ID_PT = f"{_SMARTCARD}.5", f"{_SMARTCARD}.6", f"{_SMARTCARD}.7", f"{_SMARTCARD}.8"
 ID_SECURITY_OBJECT = f"{BSI_DE}.3.2.1"  # bsi-de applications(3) eID(2) 1: EF.CardSecurity (TR-03110-3 A.1.2.5)
 _ECDSA_PLAIN_ARC = f"{BSI_DE}.1.1.4.1"  # ecdsa-plain-signatures (TR-03111 §5.2.1)
+# bsi-de algorithms(1) 2: an AlgorithmIdentifier whose parameters are a standardized domain parameter id
+# (TR-03110-3 A.2.1.1), as German and Finnish EF.CardSecurity CA keys are written
+ID_STANDARDIZED_DOMAIN_PARAMETERS = f"{BSI_DE}.1.2"
 
 ID_UTF8 = "1.0.10646.1.0.8"  # ISO/IEC 10646 UTF-8 (the VN DG13 names its encoding with it)
 ID_DATA, ID_SIGNED_DATA = "1.2.840.113549.1.7.1", "1.2.840.113549.1.7.2"  # RFC 5652 §4, §5
@@ -470,6 +473,7 @@ def crypto_curve(curve: Curve) -> ec.EllipticCurve | None:
 _NAMES: dict[str, str] = {
     ID_PK: "id-PK", ID_TA: "id-TA", ID_CA: "id-CA", ID_PACE: "id-PACE", ID_RI: "id-RI", ID_CI: "id-CI",
     ID_EID_SECURITY: "id-eIDSecurity", ID_PT: "id-PT", ID_SECURITY_OBJECT: "id-SecurityObject",
+    ID_STANDARDIZED_DOMAIN_PARAMETERS: "standardizedDomainParameters",
     f"{ID_PK}.1": "id-PK-DH", f"{ID_PK}.2": "id-PK-ECDH", f"{ID_CA}.1": "id-CA-DH", f"{ID_CA}.2": "id-CA-ECDH",
     IcaoOid.LDS_SECURITY_OBJECT: "id-icao-mrtd-security-ldsSecurityObject",
     IcaoOid.LDS_SECURITY_OBJECT_LEGACY: "ldsSecurityObject (legacy 1.3.27.1.1.1)",

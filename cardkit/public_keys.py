@@ -4,7 +4,9 @@
 RSA (RFC 8017 A.1.1) -> ``cryptography`` RSAPublicKey; EC (RFC 5480; X9.62 named or explicit
 parameters, explicit ones matched to the table of ``cardkit.algorithms``) -> ``EcPublicKey``;
 DH (X9.42 dhpublicnumber, RFC 3279 §2.3.3; PKCS #3 dhKeyAgreement) -> ``DhPublicKey``
-(TR-03110-3 D.3 names the same encodings for CA keys).
+(TR-03110-3 D.3 names the same encodings for CA keys); and TR-03110-3 A.2.1.1's
+standardizedDomainParameters, whose parameters are a standardized id (EF.CardSecurity of German
+and Finnish passports writes its CA keys so) -> ``EcPublicKey`` or ``DhPublicKey`` of that id.
 Every public value is checked as far as needs no group arithmetic: an EC point on its curve, a DH
 value with 1 < y < p-1 and y^q = 1; explicit curve parameters with G on the curve. What needs the
 group law (n*G = O for an unknown explicit curve, subgroup membership when h != 1) is
@@ -20,8 +22,8 @@ from asn1crypto import core, keys as akeys
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .algorithms import (ID_DH_KEY_AGREEMENT, ID_DH_PUBLIC_NUMBER, ID_EC_PUBLIC_KEY, ID_PRIME_FIELD,
-                         ID_RSA_ENCRYPTION, Curve, DhGroup, DomainParameters, crypto_curve, match_curve,
-                         match_dh_group, parameters_by_oid)
+                         ID_RSA_ENCRYPTION, ID_STANDARDIZED_DOMAIN_PARAMETERS, Curve, DhGroup, DomainParameters,
+                         crypto_curve, domain_parameters, match_curve, match_dh_group, parameters_by_oid)
 from .errors import ParseError
 
 __all__ = ["EcPublicKey", "DhPublicKey", "PublicKey", "load_public_key", "check_spki", "spki_algorithm",
@@ -199,11 +201,25 @@ def load_public_key(spki: bytes) -> PublicKey:
             key = DhPublicKey(p, q, g, y)
             key.group.check_public(y, what="DH public key")
             return key
+        if oid == ID_STANDARDIZED_DOMAIN_PARAMETERS:
+            return _standardized_key(params, key_bytes, what)
         raise ParseError(f"unsupported public key algorithm {oid}", what=what)
     except ParseError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
         raise ParseError(f"malformed public key ({type(e).__name__})", what=what) from None
+
+
+def _standardized_key(params: core.Any | core.Void, key_bytes: bytes, what: str) -> EcPublicKey | DhPublicKey:
+    """A key on standardized domain parameters named by id (TR-03110-3 A.2.1.1): a point or a DH value."""
+    if not isinstance(params, core.Any) or params.contents is None:
+        raise ParseError("standardizedDomainParameters without the parameter id", what=what)
+    pid = core.Integer.load(params.dump(), strict=True).native
+    group = domain_parameters(pid).group
+    if isinstance(group, Curve):
+        return EcPublicKey(group, group.decode_point(key_bytes, what="EC public key"))
+    y = core.Integer.load(key_bytes, strict=True).native
+    return DhPublicKey(group.p, group.q, group.g, group.check_public(y, what="DH public key"))
 
 
 def describe_key(key: PublicKey) -> str:

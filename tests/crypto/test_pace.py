@@ -367,6 +367,16 @@ def _static_spki(curve, point) -> bytes:
                      "public_key": curve.encode_point(point)}).dump()
 
 
+def _standardized_spki(pid: int, point: bytes) -> bytes:
+    from asn1crypto import core
+
+    from cardkit.algorithms import ID_STANDARDIZED_DOMAIN_PARAMETERS
+    from cardkit.public_keys import _RawSpki
+
+    return _RawSpki({"algorithm": {"algorithm": ID_STANDARDIZED_DOMAIN_PARAMETERS,
+                                   "parameters": core.Any(core.Integer(pid))}, "public_key": point}).dump()
+
+
 @pytest.mark.parametrize("oid, pid", CAM_CASES, ids=[f"cam.{o[-1]}-{p}" for o, p in CAM_CASES])
 def test_cam_terminal_against_chip(oid, pid):
     curve = ec_curve(pid)
@@ -379,6 +389,8 @@ def test_cam_terminal_against_chip(oid, pid):
     assert res.verify_cam(_static_spki(curve, _ec.mul_generator(curve, secret)))
     # a cloned chip (another static key) does not verify
     assert not res.verify_cam(_static_spki(curve, _ec.mul_generator(curve, secret + 1)))
+    # EF.CardSecurity may name the curve by its standardized id (TR-03110-3 A.2.1.1), as DE and FI passports do
+    assert res.verify_cam(_standardized_spki(pid, curve.encode_point(_ec.mul_generator(curve, secret))))
 
 
 def test_cam_with_cryptography_key_and_failures():
