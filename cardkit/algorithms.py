@@ -31,8 +31,8 @@ from .errors import ParseError, UnsupportedAlgorithmError
 __all__ = [
     "Curve", "DhGroup", "Point", "IcaoOid", "oid_name", "encode_oid", "decode_oid",
     "BSI_DE", "ID_PK", "ID_TA", "ID_CA", "ID_PACE", "ID_RI", "ID_CI", "ID_EID_SECURITY", "ID_PT",
-    "ID_SECURITY_OBJECT", "ID_STANDARDIZED_DOMAIN_PARAMETERS", "ID_UTF8", "ID_DATA", "ID_SIGNED_DATA", "ID_CONTENT_TYPE", "ID_MESSAGE_DIGEST",
-    "ID_SIGNING_TIME", "ID_EC_PUBLIC_KEY", "ID_PRIME_FIELD", "ID_RSA_ENCRYPTION", "ID_RSASSA_PSS", "ID_MGF1",
+    "ID_SECURITY_OBJECT", "ID_STANDARDIZED_DOMAIN_PARAMETERS", "ID_UTF8", "ID_DATA", "ID_SIGNED_DATA",
+    "ID_CONTENT_TYPE", "ID_MESSAGE_DIGEST", "ID_SIGNING_TIME", "ID_EC_PUBLIC_KEY", "ID_PRIME_FIELD", "ID_RSA_ENCRYPTION", "ID_RSASSA_PSS", "ID_MGF1",
     "ID_DH_PUBLIC_NUMBER", "ID_DH_KEY_AGREEMENT", "ID_PRIVATE_KEY_USAGE_PERIOD",
     "HASH_OIDS", "HASHES", "hash_by_oid", "SignatureAlgorithm", "SIGNATURE_ALGORITHMS",
     "Cipher", "KeyAgreement", "Mapping", "PaceAlgorithm", "CaAlgorithm", "AaAlgorithm", "key_agreement_of",
@@ -61,8 +61,8 @@ ID_EC_PUBLIC_KEY, ID_PRIME_FIELD = "1.2.840.10045.2.1", "1.2.840.10045.1.1"  # X
 ID_RSA_ENCRYPTION, ID_MGF1, ID_RSASSA_PSS = (
     "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.8", "1.2.840.113549.1.1.10")  # RFC 8017, RFC 4055
 ID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"  # X9.42 dhpublicnumber (RFC 3279 §2.3.3)
-ID_PRIVATE_KEY_USAGE_PERIOD = "2.5.29.16"  # RFC 3280 §4.2.1.4; 9303-12 §7.1.1 wants it in CSCA and DS certificates
 ID_DH_KEY_AGREEMENT = "1.2.840.113549.1.3.1"  # PKCS #3 dhKeyAgreement
+ID_PRIVATE_KEY_USAGE_PERIOD = "2.5.29.16"  # RFC 3280 §4.2.1.4; 9303-12 §7.1.1 wants it in CSCA and DS certificates
 
 
 class IcaoOid:
@@ -110,7 +110,7 @@ class SignatureAlgorithm:
 _RSA_PKCS1 = {"sha1": "5", "sha224": "14", "sha256": "11", "sha384": "12", "sha512": "13"}  # RFC 8017 A.2.4
 _ECDSA_WITH = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
                "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}  # RFC 3279, RFC 5758 §3.2
-_HASH_ORDER = ("sha1", "sha224", "sha256", "sha384", "sha512")
+_HASH_ORDER = tuple(HASH_OIDS)  # TR-03111 §5.2.1 numbers ecdsa-plain-SHA1 ... SHA512 in this order
 
 #: every signature algorithm cardkit reads or writes, by OID
 SIGNATURE_ALGORITHMS: dict[str, SignatureAlgorithm] = {
@@ -196,7 +196,7 @@ class Mapping(enum.StrEnum):
     CAM = "CAM"
 
 
-#: (key agreement, mapping) -> the arc m of id-PACE m c (Doc 9303-11 §9.2.3; CAM: §9.2.3 with m = 6)
+#: (key agreement, mapping) -> the arc m of id-PACE.m.c (Doc 9303-11 §9.2.3; TR-03110-3 A.1.1.1)
 _PACE_ARCS: dict[tuple[KeyAgreement, Mapping], int] = {
     (KeyAgreement.DH, Mapping.GM): 1, (KeyAgreement.ECDH, Mapping.GM): 2, (KeyAgreement.DH, Mapping.IM): 3,
     (KeyAgreement.ECDH, Mapping.IM): 4, (KeyAgreement.ECDH, Mapping.CAM): 6,
