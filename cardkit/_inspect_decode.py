@@ -9,83 +9,39 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from .algorithms import DOMAIN_PARAMETERS, oid_name
 from .errors import CardkitError, ParseError
+from .lds import CardAccess, Dg13Vn, Dg14, Dg15, PaceInfo
+from .lds import decode_file as lds_decode
+from .public_keys import describe_key, load_public_key
 from .report import FaceInfo, Holder
 
 __all__ = [
     "parse_card_access",
     "decode_file",
     "pace_name",
-    "choose_pace",
     "ca_name",
     "aa_name",
     "vn_id_numbers",
     "holder",
-    "PARAMETER_NAMES",
 ]
 
-_BSI = "0.4.0.127.0.7.2.2."
-PARAMETER_NAMES = {
-    0: "MODP-1024/160", 1: "MODP-2048/224", 2: "MODP-2048/256", 8: "secp192r1", 9: "brainpoolP192r1",
-    10: "secp224r1", 11: "brainpoolP224r1", 12: "secp256r1", 13: "brainpoolP256r1", 14: "brainpoolP320r1",
-    15: "secp384r1", 16: "brainpoolP384r1", 17: "brainpoolP512r1", 18: "secp521r1",
-}
 # Files the terminal interprets; the others (DG3-DG10, DG16) are kept raw and only hashed.
 _DECODED = {"EF.COM", "EF.SOD", "DG1", "DG2", "DG11", "DG12", "DG13", "DG14", "DG15"}
 
 
-def _oid_tail(oid: str, prefix: str) -> tuple[int, ...] | None:
-    if not oid.startswith(prefix):
-        return None
-    try:
-        return tuple(int(x) for x in oid[len(prefix):].split("."))
-    except ValueError:
-        return None
-
-
-def pace_name(info: Any) -> str:
+def pace_name(info: PaceInfo) -> str:
     """``id-PACE-ECDH-GM-AES-CBC-CMAC-128 (brainpoolP256r1)`` for a PACEInfo; the OID when unknown."""
-    from .lds.security_infos import oid_name
-
-    name = oid_name(str(info.protocol))
-    pid = getattr(info, "parameter_id", None)
+    name = info.name
+    pid = info.parameter_id
     if pid is not None:
-        name += f" ({PARAMETER_NAMES.get(pid, f'parameter {pid}')})"
+        params = DOMAIN_PARAMETERS.get(pid)
+        name += f" ({params.name if params is not None else f'parameter {pid}'})"
     return name
 
 
-def _pace_rank(info: Any) -> tuple[int, int, int]:
-    """Order PACEInfos: ECDH before DH (speed), stronger cipher, then GM > IM > CAM (compatibility)."""
-    tail = _oid_tail(str(info.protocol), _BSI + "4.") or (0, 0)
-    mapping, cipher = (tail + (0, 0))[:2]
-    ec = 1 if mapping in (2, 4, 6) else 0
-    mapping_rank = {2: 3, 1: 3, 4: 2, 3: 2, 6: 1}.get(mapping, 0)
-    return ec, cipher, mapping_rank
-
-
-def choose_pace(infos: list[Any]) -> tuple[Any | None, list[str]]:
-    """The best PACEInfo the terminal's crypto supports, and the names of those it does not."""
-    supported, unsupported = [], []
-    try:
-        from .crypto.pace import PaceAlgorithm
-    except ImportError:  # the crypto layer is not there: no PACE from this terminal
-        return None, [pace_name(i) for i in infos]
-    for info in infos:
-        try:
-            PaceAlgorithm.from_oid(str(info.protocol))
-        except (CardkitError, ValueError, KeyError, NotImplementedError):
-            unsupported.append(pace_name(info))
-            continue
-        supported.append(info)
-    if not supported:
-        return None, unsupported
-    return max(supported, key=_pace_rank), unsupported
-
-
-def parse_card_access(data: bytes) -> Any:
+def parse_card_access(data: bytes) -> CardAccess:
     """EF.CardAccess as ``cardkit.lds.CardAccess`` (ParseError when malformed)."""
-    from .lds import CardAccess
-
     return CardAccess.from_bytes(data)
 
 
@@ -100,67 +56,43 @@ def decode_file(name: str, data: bytes, *, issuing_state: str | None) -> Any:
     if name == "DG13":
         if issuing_state not in ("VNM", None):
             return None
-        from .lds import Dg13Vn
-
         try:
             return Dg13Vn.from_bytes(data)
         except ParseError:
             if issuing_state is None:
                 return None
             raise
-    from .lds import decode_file as lds_decode
-
     obj = lds_decode(name, data)
     if name == "DG1":
         obj.mrz  # noqa: B018 - parse the MRZ now so that a bad one is a decode:DG1 finding
     return obj
 
 
-def ca_name(dg14: Any) -> str:
+def ca_name(dg14: Dg14) -> str:
     """``id-CA-ECDH-AES-CBC-CMAC-128 (brainpoolP256r1)`` from DG14's infos (the key's curve when known)."""
-    from .lds.security_infos import oid_name
-
-    infos = list(getattr(dg14, "ca_infos", ()) or ())
-    name = oid_name(str(infos[0].protocol)) if infos else "Chip Authentication"
-    keys = list(getattr(dg14, "ca_public_keys", ()) or ())
+    infos = dg14.ca_infos
+    name = infos[0].name if infos else "Chip Authentication"
+    keys = dg14.ca_public_keys
     if keys:
         name += f" ({_key_text(keys[0].public_key_info)})"
     return name
 
 
-def aa_name(dg15: Any, dg14: Any | None) -> str:
+def aa_name(dg15: Dg15, dg14: Dg14 | None) -> str:
     """``RSA-2048 ISO 9796-2`` or ``ECDSA brainpoolP256r1 (ecdsa-with-SHA256)`` for DG15's key."""
     text = _key_text(dg15.public_key_info)
     if text.startswith("RSA"):
         return f"{text} ISO/IEC 9796-2"
-    aa_info = getattr(dg14, "aa_info", None) if dg14 is not None else None
-    sig = getattr(aa_info, "signature_algorithm", None)
-    return f"ECDSA {text}" + (f" ({_sig_name(str(sig))})" if sig else "")
-
-
-def _sig_name(oid: str) -> str:
-    from .lds.security_infos import oid_name
-
-    return oid_name(oid)
+    aa_info = dg14.aa_info if dg14 is not None else None
+    return f"ECDSA {text}" + (f" ({oid_name(aa_info.signature_algorithm)})" if aa_info is not None else "")
 
 
 def _key_text(spki: bytes) -> str:
     """``RSA-2048`` / ``brainpoolP256r1`` / ``DH-2048`` for a SubjectPublicKeyInfo (explicit EC parameters matched)."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from .crypto.keys import DhPublicKey, EcPublicKey, load_public_key
-
     try:
-        key = load_public_key(bytes(spki))
+        return describe_key(load_public_key(bytes(spki)))
     except CardkitError:
         return "unknown key"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA-{key.key_size}"
-    if isinstance(key, EcPublicKey):
-        return key.curve.name
-    if isinstance(key, DhPublicKey):
-        return f"DH-{key.p.bit_length()}"
-    return type(key).__name__
 
 
 def vn_id_numbers(mrz: Any, dg13: Any | None) -> list[str]:

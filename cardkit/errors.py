@@ -27,6 +27,7 @@ __all__ = [
     "StatusWordError",
     "AuthenticationError",
     "SecureMessagingError",
+    "UnsupportedAlgorithmError",
     "TransportError",
     "CardRemovedError",
     "ReaderError",
@@ -169,6 +170,10 @@ class AuthenticationError(ProtocolError):
 
 class SecureMessagingError(ProtocolError):
     """A secure-messaging response whose MAC or structure is wrong; the session is over."""
+
+
+class UnsupportedAlgorithmError(ProtocolError):
+    """The chip offers a protocol only in variants cardkit does not implement (no PACEInfo it knows ...)."""
 
 
 class TransportError(CardkitError):

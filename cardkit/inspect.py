@@ -4,11 +4,11 @@ Flow on a card (``inspect``), each step a ``Check`` in the report:
 
 1. ``card_access``: read EF.CardAccess by FID without selecting the MF (Vietnamese cards answer
    6D00 to SELECT MF); its PACEInfos choose PACE.
-2. ``access_control``: PACE with the best PACEInfo this terminal supports (Chip Authentication
-   Mapping first when offered: it proves the chip in the same run; then ECDH before DH, the
-   strongest cipher, generic mapping first); after PACE-CAM, EF.CardSecurity is read (in the MF,
-   before the application is selected) and CAM is checked against its CA public key; falling back to BAC when PACE is absent or fails and
-   the MRZ data was given, saying why. A CAN cannot open BAC: no PACE + CAN stops here.
+2. ``access_control``: PACE with the PACEInfo ``cardkit.algorithms.choose_pace_info`` picks (the
+   one policy, shared with ``Session.pace``: Chip Authentication Mapping first, as it proves the chip
+   in the same run); after PACE-CAM, EF.CardSecurity is read (in the MF, before the application is
+   selected) and CAM is checked against its CA public key; falling back to BAC when PACE is absent or
+   fails and the MRZ data was given, saying why. A CAN cannot open BAC: no PACE + CAN stops here.
 3. ``read:<file>``: EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD
    (the union: a DG15 hidden from EF.COM must not switch off Active Authentication). An
    EAC-protected group (6982/6985) is NOT_SUPPORTED with its status word, not an error.
@@ -38,7 +38,10 @@ from typing import Any, Callable
 
 from . import _inspect_decode as dec
 from ._inspect_offline import OfflineChecks, Stop as _Stop, why as _why
+from .algorithms import Cipher, Mapping, choose_pace_info
+from .card import Session
 from .checks import Status
+from .crypto.pace import Password
 from .dump import read_dump, write_dump
 from .errors import (
     AuthenticationError,
@@ -48,7 +51,9 @@ from .errors import (
     SecureMessagingError,
     StatusWordError,
     TransportError,
+    UnsupportedAlgorithmError,
 )
+from .lds import PaceInfo
 from .report import AccessInfo, InspectionReport, Verdict
 
 __all__ = ["inspect", "inspect_dump", "InspectionReport", "Verdict", "PROTECTED_SW"]
@@ -65,7 +70,7 @@ class _Inspector(OfflineChecks):
     """One inspection of a chip: the card steps; the session is only touched from here."""
 
     # -- 1. EF.CardAccess ---------------------------------------------------------
-    def read_card_access(self) -> list[Any]:
+    def read_card_access(self) -> list[PaceInfo]:
         try:
             data = self.session.read_file("EF.CardAccess")
         except StatusWordError as e:
@@ -96,13 +101,12 @@ class _Inspector(OfflineChecks):
         return pace
 
     # -- 2. access control --------------------------------------------------------
-    def access_control(self, pace_infos: list[Any]) -> None:
-        from .crypto.pace import Password
-
-        best, unsupported = dec.choose_pace(pace_infos)
-        cam_best, _ = dec.choose_pace([i for i in pace_infos if str(i.protocol).startswith(_CAM_PREFIX)])
-        if cam_best is not None:
-            best = cam_best  # CAM proves the chip in the PACE run itself (Doc 9303-11 §4.4.3.5)
+    def access_control(self, pace_infos: list[PaceInfo]) -> None:
+        unsupported = [dec.pace_name(i) for i in pace_infos if i.algorithm is None]
+        try:
+            best: PaceInfo | None = choose_pace_info(pace_infos)
+        except UnsupportedAlgorithmError:
+            best = None
         pw_kind = "CAN" if self._can is not None else "MRZ"
         pace_error: str = ""
         if best is not None:
@@ -125,7 +129,8 @@ class _Inspector(OfflineChecks):
                 self.s.algorithms["pace"] = dec.pace_name(best)
                 self.s.add("access_control", Status.PASSED, f"PACE with the {pw_kind} ({dec.pace_name(best)})")
                 self._note_sm_cipher()
-                if getattr(getattr(self.session.pace_result, "algorithm", None), "mapping", None) == "CAM":
+                result = self.session.pace_result
+                if result is not None and result.algorithm.mapping is Mapping.CAM:
                     self.read_card_security()
                 self.select_application()
                 return
@@ -152,7 +157,7 @@ class _Inspector(OfflineChecks):
             self.s.access = AccessInfo(None, "BAC", None, "MRZ", fell_back, pace_error if fell_back else "")
             self.s.add("access_control", Status.FAILED, reason, step=getattr(e, "step", None))
             raise _Stop("access_control", "incomplete", e) from None
-        self.s.access = AccessInfo("BAC", "3DES", None, "MRZ", fell_back, pace_error if fell_back else "")
+        self.s.access = AccessInfo("BAC", Cipher.TDES.value, None, "MRZ", fell_back, pace_error if fell_back else "")
         self.s.algorithms["access"] = "BAC"
         reason = "BAC with the MRZ data" + (f"; fell back from PACE: {pace_error}" if fell_back else f"; {pace_error}")
         self.s.add("access_control", Status.PASSED, reason)
@@ -194,10 +199,9 @@ class _Inspector(OfflineChecks):
             raise _Stop("select_application", "incomplete", e) from None
 
     def _note_sm_cipher(self) -> None:
-        sm = getattr(self.session, "secure_messaging", None)
-        cipher = getattr(sm, "cipher", None) or getattr(getattr(sm, "keys", None), "cipher", None)
-        if cipher:
-            self.s.algorithms["sm_cipher"] = str(cipher)
+        sm = self.session.secure_messaging
+        if sm is not None:
+            self.s.algorithms["sm_cipher"] = sm.cipher.value
 
     # -- 3. reading ----------------------------------------------------------------
     def read(self, name: str, *, required: bool = False) -> bytes | None:
@@ -301,9 +305,6 @@ class _Inspector(OfflineChecks):
                    dg14_signed=signed, proof=signed)
 
 
-_CAM_PREFIX = "0.4.0.127.0.7.2.2.4.6."  # id-PACE-ECDH-CAM-*
-
-
 def _check_secrets(can: str | None, mrz_information: str | None, id_number: str | None) -> tuple[str | None, str | None]:
     """Validate the holder's input (never echoing it) and derive the VN CAN from the ID number."""
     if id_number is not None:
@@ -356,8 +357,6 @@ def inspect(
         InputError: the holder's input is malformed (never echoed).
     """
     can, mrz_information = _check_secrets(can, mrz_information, id_number)
-    from .card import Session
-
     kwargs: dict[str, Any] = {"rng": rng, "trace": trace}
     if block_size is not None:
         kwargs["block_size"] = block_size

@@ -31,14 +31,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
+from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
+from .card import Session, Transport
+from .checks import Status
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
+from .inspect import inspect
 from .iso7816 import CommandApdu
+from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
+                  Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
 from .lds.files import MRTD_AID, by_name
+from .mrz import Mrz
+from .pki.signers import Signer
+from .pki.sod_builder import build_sod
+from .pki.trust import TrustStore
 from .profiles import Profile
+from .report import InspectionReport, Verdict
 
 __all__ = [
     "CardBuild",
@@ -54,13 +66,6 @@ __all__ = [
     "face_size",
 ]
 
-_EC_CURVES: dict[str, Callable[[], ec.EllipticCurve]] = {
-    "secp192r1": ec.SECP192R1, "secp224r1": ec.SECP224R1, "secp256r1": ec.SECP256R1, "secp384r1": ec.SECP384R1,
-    "secp521r1": ec.SECP521R1, "brainpoolP256r1": ec.BrainpoolP256R1, "brainpoolP384r1": ec.BrainpoolP384R1,
-    "brainpoolP512r1": ec.BrainpoolP512R1,
-}
-_TA_OID = "0.4.0.127.0.7.2.2.2"
-_AA_OID = "2.23.136.1.1.5"
 _PACE_REF_CAN = 0x02
 # Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
 # half-way never holds a SOD for files it lacks.
@@ -82,15 +87,16 @@ class PersoResult:
     apdus_written: int
     apdus_read_back: int
     verdict: str
-    report: Any = field(repr=False, default=None)
+    report: InspectionReport | None = field(repr=False, default=None)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 class CardBuild:
     """Everything one chip receives. Holds secrets: ``repr`` is redacted; call ``wipe`` when done."""
 
-    def __init__(self, *, document_number: str, person_id: str, mrz: Any, files: dict[str, bytes],
-                 ds_certificate: Any, mrz_information: str, can: str | None, timings: dict[str, float]) -> None:
+    def __init__(self, *, document_number: str, person_id: str, mrz: Mrz, files: dict[str, bytes],
+                 ds_certificate: x509.Certificate, mrz_information: str, can: str | None,
+                 timings: dict[str, float]) -> None:
         self.document_number = document_number
         self.person_id = person_id
         self.mrz = mrz
@@ -184,10 +190,8 @@ def _face(record: Any) -> tuple[bytes, str]:
     return data, ("jpeg" if data[:2] == b"\xff\xd8" else "jpeg2000")
 
 
-def _mrz_for(record: Any, profile: Profile) -> Any:
+def _mrz_for(record: Any, profile: Profile) -> Mrz:
     """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields)."""
-    from .mrz import Mrz
-
     base = record.to_mrz()
     if (profile.mrz_format == base.format and profile.issuing_state == base.issuing_state
             and profile.document_code in (base.document_code, base.document_code[:1])):
@@ -203,7 +207,8 @@ def _mrz_for(record: Any, profile: Profile) -> Any:
     return Mrz.td3(**args)
 
 
-def _new_keys(profile: Profile) -> tuple[Any, Any]:
+def _new_keys(profile: Profile) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None,
+                                         ec.EllipticCurvePrivateKey | None]:
     """Fresh (AA, CA) private keys for one chip, as the profile asks; None where not used."""
     aa = ca = None
     spec = profile.active_authentication
@@ -211,21 +216,21 @@ def _new_keys(profile: Profile) -> tuple[Any, Any]:
         if spec.key == "rsa":
             aa = rsa.generate_private_key(public_exponent=65537, key_size=spec.rsa_bits)
         else:
-            aa = ec.generate_private_key(_curve(spec.curve, "active_authentication.curve"))
+            aa = ec.generate_private_key(_curve(spec.parameters, "active_authentication.curve"))
     cspec = profile.chip_authentication
     if cspec is not None:
-        if cspec.key_agreement != "ECDH":
+        if cspec.key_agreement is not KeyAgreement.ECDH:
             raise ProfileError(f"{profile.source}: chip_authentication.curve: DH chip keys are not supported by "
                                "the personaliser yet; use an EC curve")
-        ca = ec.generate_private_key(_curve(cspec.curve, "chip_authentication.curve"))
+        ca = ec.generate_private_key(_curve(cspec.parameters, "chip_authentication.curve"))
     return aa, ca
 
 
-def _curve(name: str | None, key: str) -> ec.EllipticCurve:
-    maker = _EC_CURVES.get(name or "") or getattr(ec, (name or "x")[:1].upper() + (name or "x")[1:], None)
-    if maker is None:
-        raise ProfileError(f"{key}: curve {name!r} is not available in this cryptography build")
-    return maker()
+def _curve(params: DomainParameters | None, key: str) -> ec.EllipticCurve:
+    if params is None or params.crypto_curve is None:
+        name = params.name if params is not None else None
+        raise ProfileError(f"{key}: curve {name!r} is not one the personaliser makes keys on")
+    return params.crypto_curve()
 
 
 def _spki(key: Any) -> bytes:
@@ -237,15 +242,14 @@ def _pkcs8(key: Any) -> bytes:
                              serialization.NoEncryption())
 
 
-def _security_infos(profile: Profile, ca_key: Any, aa_key: Any) -> tuple[list[Any], list[Any]]:
+def _security_infos(profile: Profile, ca_key: ec.EllipticCurvePrivateKey | None,
+                    aa_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None
+                    ) -> tuple[list[SecurityInfo], list[SecurityInfo]]:
     """(EF.CardAccess infos, DG14 infos) for the profile (Doc 9303-11 §9.2)."""
-    from .lds import ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, PaceInfo
-    from .lds import TerminalAuthenticationInfo
-
-    access: list[Any] = []
-    dg14: list[Any] = []
+    access: list[SecurityInfo] = []
+    dg14: list[SecurityInfo] = []
     if profile.terminal_authentication:
-        access.append(TerminalAuthenticationInfo(protocol=_TA_OID, version=1))
+        access.append(TerminalAuthenticationInfo(protocol=ID_TA, version=1))
     cspec = profile.chip_authentication
     if cspec is not None:
         ca_info = ChipAuthenticationInfo(protocol=cspec.protocol_oid, version=1, key_id=cspec.key_id)
@@ -261,7 +265,7 @@ def _security_infos(profile: Profile, ca_key: Any, aa_key: Any) -> tuple[list[An
         dg14.append(pace)
     aspec = profile.active_authentication
     if aspec is not None and aspec.signature_algorithm_oid is not None:
-        dg14.append(ActiveAuthenticationInfo(protocol=_AA_OID, version=1,
+        dg14.append(ActiveAuthenticationInfo(protocol=IcaoOid.AA_PROTOCOL, version=1,
                                              signature_algorithm=aspec.signature_algorithm_oid))
     return access, dg14
 
@@ -269,7 +273,7 @@ def _security_infos(profile: Profile, ca_key: Any, aa_key: Any) -> tuple[list[An
 class _GuardedSigner:
     """Wraps the DS signer so that any failure of it (HSM down, token removed) is a SignerFailure."""
 
-    def __init__(self, signer: Any) -> None:
+    def __init__(self, signer: Signer) -> None:
         self._signer = signer
         self.certificate = signer.certificate
         self.signature_algorithm = signer.signature_algorithm
@@ -288,29 +292,26 @@ class _GuardedSigner:
         return getattr(self._signer, name)
 
 
-def check_signer(signer: Any, profile: Profile) -> None:
+def check_signer(signer: Signer, profile: Profile) -> None:
     """Refuse a DS whose signature algorithm the profile does not accept.
 
     Raises:
         ProfileError: the signer's algorithm is not in ``sod.signature_algorithms``.
     """
-    alg = getattr(signer, "signature_algorithm", None)
+    alg = signer.signature_algorithm
     accepted = {a.lower() for a in profile.sod.signature_algorithms}
-    if alg is None or alg.lower() not in accepted:
+    if alg.lower() not in accepted:
         raise ProfileError(f"{profile.source}: sod.signature_algorithms: the Document Signer signs with {alg}, "
                            f"the profile accepts {', '.join(profile.sod.signature_algorithms)}")
 
 
-def build_card(record: Any, profile: Profile, signer: Any) -> CardBuild:
+def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
     """Build every file of one chip and sign its EF.SOD (Doc 9303-10 §4).
 
     Raises:
         InputError: the record cannot make a valid card (bad face image, MRZ field ...).
         SignerFailure: the Document Signer failed (the caller must stop the batch).
     """
-    from .lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
-    from .pki.sod_builder import build_sod
-
     t0 = time.perf_counter()
     mrz = _mrz_for(record, profile)
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes()}
@@ -437,7 +438,8 @@ def minimum_apdus(build: CardBuild, profile: Profile) -> int:
 # --- 3 and 4. writing, locking, reading back ---------------------------------------------------
 
 
-def write_card(session: Any, commands: list[CommandApdu], *, on_first_write: Callable[[], None] | None = None) -> int:
+def write_card(session: Session, commands: list[CommandApdu], *,
+               on_first_write: Callable[[], None] | None = None) -> int:
     """Send the perso commands; the first one is preceded by ``on_first_write`` (the ledger's commit).
 
     Raises:
@@ -460,22 +462,20 @@ def write_card(session: Any, commands: list[CommandApdu], *, on_first_write: Cal
 _INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
 
 
-def read_back(transport: Any, build: CardBuild, profile: Profile, trust: Any) -> Any:
+def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: TrustStore | None
+              ) -> InspectionReport:
     """Inspect the locked card as a terminal would; return the report if GENUINE and identical to what was written.
 
     Raises:
         VerificationError: any other verdict, or a file that differs from the one written.
         ProtocolError / TransportError: the card could not be read.
     """
-    from .inspect import inspect
-
     report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
                      block_size=profile.chip.read_block_size)
-    verdict = getattr(report.verdict, "value", report.verdict)
-    if verdict != "GENUINE":
-        failed = [c for c in report.checks if getattr(getattr(c, "status", None), "name", "") == "FAILED"]
+    if report.verdict is not Verdict.GENUINE:
+        failed = [c for c in report.checks if c.status is Status.FAILED]
         why = "; ".join(f"{c.name}: {c.reason}" for c in failed[:3]) or "no failed check named"
-        raise VerificationError(f"read-back verdict {verdict} ({why})")
+        raise VerificationError(f"read-back verdict {report.verdict.value} ({why})")
     for name, data in build.files.items():
         got = report.files.get(name)
         if got is None or not hmac.compare_digest(got, data):
@@ -483,15 +483,14 @@ def read_back(transport: Any, build: CardBuild, profile: Profile, trust: Any) ->
     return report
 
 
-def personalise_card(open_transport: Callable[[], Any], build: CardBuild, profile: Profile, trust: Any, *,
+def personalise_card(open_transport: Callable[[], Transport], build: CardBuild, profile: Profile,
+                     trust: TrustStore | None, *,
                      on_first_write: Callable[[], None] | None = None) -> PersoResult:
     """Write one built card, lock it, power it again and verify it (steps 2-4 of the module header).
 
     ``open_transport`` is called twice: for writing, then for the read-back (a fresh power-on, as a
     terminal would see the card). ``build`` is wiped whatever happens.
     """
-    from .card import Session
-
     t0 = time.perf_counter()
     try:
         commands = plan_perso(build, profile)
@@ -503,13 +502,11 @@ def personalise_card(open_transport: Callable[[], Any], build: CardBuild, profil
     transport = open_transport()
     report = read_back(transport, build, profile, trust)
     t2 = time.perf_counter()
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     cert = build.ds_certificate
     return PersoResult(
-        document_number=build.document_number, sod=build.sod, ds_certificate_der=cert.public_bytes(Encoding.DER),
+        document_number=build.document_number, sod=build.sod,
+        ds_certificate_der=cert.public_bytes(serialization.Encoding.DER),
         ds_subject=cert.subject.rfc4514_string(), apdus_written=written,
-        apdus_read_back=int(getattr(report, "apdu_count", 0) or 0),
-        verdict=getattr(report.verdict, "value", report.verdict), report=report,
+        apdus_read_back=report.apdu_count, verdict=report.verdict.value, report=report,
         timings={**build.timings, "write": t1 - t0, "read_back": t2 - t1})
 

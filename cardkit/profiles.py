@@ -17,7 +17,9 @@ Sections (all keys listed in ``_SCHEMA`` below):
 - ``[active_authentication]`` enabled, key (rsa/ec), rsa_bits, curve, hash
 - ``[chip]`` command_set, write_block_size, read_block_size, extended_length
 
-OIDs are those of Doc 9303-11 §9.2 and BSI TR-03110-3 A.1.1.
+Names and OIDs (ciphers, mappings, curves and groups, hashes, signature algorithms) are those of
+``cardkit.algorithms`` (Doc 9303-11 §9.2, §9.5.1; BSI TR-03110-3 A.1.1): a curve or group is named
+as there, or by an alias ("modp2048_256", "P-256"), case and punctuation aside.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .algorithms import (DOMAIN_PARAMETERS, HASH_OIDS, SIGNATURE_ALGORITHMS, AaAlgorithm, CaAlgorithm, Cipher, Curve,
+                         DomainParameters, KeyAgreement, Mapping, PaceAlgorithm, parameters_by_name)
 from .errors import ProfileError
 
 __all__ = [
@@ -40,81 +44,86 @@ __all__ = [
     "parse_profile",
     "list_profiles",
     "PROFILES_DIR",
-    "CURVES",
-    "DH_GROUPS",
     "KEY_CURVES",
 ]
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
-# PACE standardized domain parameter ids (Doc 9303-11 §9.5.1, TR-03110-3 Table 4).
-CURVES: dict[str, int] = {
-    "secp192r1": 8, "brainpoolP192r1": 9, "secp224r1": 10, "brainpoolP224r1": 11,
-    "secp256r1": 12, "brainpoolP256r1": 13, "brainpoolP320r1": 14, "secp384r1": 15,
-    "brainpoolP384r1": 16, "brainpoolP512r1": 17, "secp521r1": 18,
-}
-DH_GROUPS: dict[str, int] = {"modp1024_160": 0, "modp2048_224": 1, "modp2048_256": 2}
-# Curves on which the personaliser can make the chip's own key pairs (CA, AA): those cryptography
-# generates keys on. PACE runs on any curve above (the chip's PACE math is cardkit's own).
-KEY_CURVES = ("secp192r1", "secp224r1", "secp256r1", "secp384r1", "secp521r1", "brainpoolP256r1",
-              "brainpoolP384r1", "brainpoolP512r1")
-_CIPHERS = {"3DES": 1, "AES-128": 2, "AES-192": 3, "AES-256": 4}
-_MAPPINGS = {("DH", "GM"): 1, ("ECDH", "GM"): 2, ("DH", "IM"): 3, ("ECDH", "IM"): 4, ("ECDH", "CAM"): 6}
-_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
+# Curves on which the personaliser can make the chip's own key pairs (CA, AA): those cardkit uses
+# cryptography for. PACE runs on any standardized domain parameters (the chip's PACE math is cardkit's own).
+KEY_CURVES = tuple(d.name for d in DOMAIN_PARAMETERS.values() if d.crypto_curve is not None)
+_HASHES = tuple(HASH_OIDS)
 _PACE_PASSWORDS = ("MRZ", "CAN")
 _COMMAND_SETS = ("jmrtd",)
 _KNOWN_DGS = set(range(1, 17))
-_BSI = "0.4.0.127.0.7.2.2"
-_ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
-               "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
 
 
 @dataclass(frozen=True, slots=True)
 class PaceSpec:
     """PACE as the chip offers it in EF.CardAccess (Doc 9303-11 §4.4, §9.2.1)."""
 
-    mapping: str  # "GM" | "IM" | "CAM"
-    cipher: str  # "3DES" | "AES-128" | "AES-192" | "AES-256"
-    curve: str  # a CURVES or DH_GROUPS name
+    algorithm: PaceAlgorithm
+    parameters: DomainParameters  # standardized: EF.CardAccess names them by parameterId
     passwords: tuple[str, ...]  # ("CAN", "MRZ")
     version: int = 2
 
     @property
-    def key_agreement(self) -> str:
-        return "DH" if self.curve in DH_GROUPS else "ECDH"
+    def mapping(self) -> Mapping:
+        return self.algorithm.mapping
+
+    @property
+    def cipher(self) -> Cipher:
+        return self.algorithm.cipher
+
+    @property
+    def curve(self) -> str:
+        """The name of the domain parameters (a curve, or a MODP group)."""
+        return self.parameters.name
+
+    @property
+    def key_agreement(self) -> KeyAgreement:
+        return self.algorithm.key_agreement
 
     @property
     def parameter_id(self) -> int:
-        return DH_GROUPS[self.curve] if self.curve in DH_GROUPS else CURVES[self.curve]
+        return self.parameters.id
 
     @property
     def protocol_oid(self) -> str:
-        """id-PACE-{DH,ECDH}-{GM,IM,CAM}-{cipher} (0.4.0.127.0.7.2.2.4.m.c)."""
-        return f"{_BSI}.4.{_MAPPINGS[(self.key_agreement, self.mapping)]}.{_CIPHERS[self.cipher]}"
+        """id-PACE-{DH,ECDH}-{GM,IM,CAM}-{cipher}."""
+        return self.algorithm.oid
 
 
 @dataclass(frozen=True, slots=True)
 class ChipAuthSpec:
     """Chip Authentication v1 (Doc 9303-11 §6.2): the chip's static key pair type and cipher."""
 
-    cipher: str
-    curve: str
+    algorithm: CaAlgorithm
+    parameters: DomainParameters  # the domain parameters of the chip's static key
     key_id: int | None = None
     in_card_access: bool = False  # the VN card also lists its ChipAuthenticationInfo in EF.CardAccess
 
     @property
-    def key_agreement(self) -> str:
-        return "DH" if self.curve in DH_GROUPS else "ECDH"
+    def cipher(self) -> Cipher:
+        return self.algorithm.cipher
+
+    @property
+    def curve(self) -> str:
+        return self.parameters.name
+
+    @property
+    def key_agreement(self) -> KeyAgreement:
+        return self.algorithm.key_agreement
 
     @property
     def protocol_oid(self) -> str:
-        """id-CA-{DH,ECDH}-{cipher} (0.4.0.127.0.7.2.2.3.k.c)."""
-        return f"{_BSI}.3.{1 if self.key_agreement == 'DH' else 2}.{_CIPHERS[self.cipher]}"
+        """id-CA-{DH,ECDH}-{cipher}."""
+        return self.algorithm.oid
 
     @property
     def public_key_oid(self) -> str:
-        """id-PK-{DH,ECDH} (0.4.0.127.0.7.2.2.1.k)."""
-        return f"{_BSI}.1.{1 if self.key_agreement == 'DH' else 2}"
+        """id-PK-{DH,ECDH}."""
+        return self.algorithm.public_key_oid
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +132,22 @@ class ActiveAuthSpec:
 
     key: str  # "rsa" | "ec"
     rsa_bits: int = 2048
-    curve: str | None = None
+    parameters: DomainParameters | None = None  # the curve of an "ec" key
     hash: str = "sha256"  # ECDSA hash, named in DG14's ActiveAuthenticationInfo
+
+    @property
+    def curve(self) -> str | None:
+        return self.parameters.name if self.parameters is not None else None
+
+    @property
+    def algorithm(self) -> AaAlgorithm | None:
+        """The ECDSA algorithm for ActiveAuthenticationInfo, None for RSA (no info needed)."""
+        return AaAlgorithm(self.hash) if self.key == "ec" else None
 
     @property
     def signature_algorithm_oid(self) -> str | None:
         """ecdsa-with-SHAxxx for ActiveAuthenticationInfo, None for RSA (no info needed)."""
-        return _ECDSA_OIDS[self.hash] if self.key == "ec" else None
+        return self.algorithm.oid if self.algorithm is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +217,9 @@ _SCHEMA: dict[str, Any] = {
     "chip": {"command_set": (str, True), "write_block_size": (int, True), "read_block_size": (int, False),
              "extended_length": (bool, False)},
 }
-_SIGNATURE_ALGORITHMS = (
-    "sha1WithRSAEncryption", "sha224WithRSAEncryption", "sha256WithRSAEncryption", "sha384WithRSAEncryption",
-    "sha512WithRSAEncryption", "RSASSA-PSS", "ecdsa-with-SHA1", "ecdsa-with-SHA224", "ecdsa-with-SHA256",
-    "ecdsa-with-SHA384", "ecdsa-with-SHA512",
-)
+# the DS signature algorithms a profile may accept: those cardkit signs with (9303-12 §4.4)
+_SIGNATURE_ALGORITHMS = tuple(a.name for a in SIGNATURE_ALGORITHMS.values()
+                              if a.scheme in ("RSA-PKCS1", "RSASSA-PSS", "ECDSA"))
 
 
 class _Checker:
@@ -246,6 +262,14 @@ class _Checker:
         if key not in table:
             raise self.fail(f"{prefix}.{key}", "missing key (required when enabled)")
         return table[key]
+
+    def parameters(self, key: str, value: str, curves_only: bool = False) -> DomainParameters:
+        """Standardized domain parameters by name or alias (``cardkit.algorithms``)."""
+        found = parameters_by_name(value)
+        if found is None or (curves_only and not isinstance(found.group, Curve)):
+            known = [d.name for d in DOMAIN_PARAMETERS.values() if not curves_only or isinstance(d.group, Curve)]
+            raise self.fail(key, f"unknown curve {value!r} (known: {', '.join(known)})")
+        return found
 
 
 def parse_profile(text: str, source: str = "<profile>") -> Profile:
@@ -300,33 +324,40 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     pace_doc = access.get("pace", {"enabled": False})
     if pace_doc.get("enabled"):
         pre = "access.pace"
-        mapping = c.choice(f"{pre}.mapping", c.need(pace_doc, "mapping", pre), ("GM", "IM", "CAM"), "mapping")
-        cipher = c.choice(f"{pre}.cipher", c.need(pace_doc, "cipher", pre), _CIPHERS, "cipher")
-        curve = c.choice(f"{pre}.curve", c.need(pace_doc, "curve", pre), {**CURVES, **DH_GROUPS}, "curve")
-        if curve in DH_GROUPS and mapping == "CAM":
+        mapping = Mapping(c.choice(f"{pre}.mapping", c.need(pace_doc, "mapping", pre), list(Mapping), "mapping"))
+        cipher = Cipher(c.choice(f"{pre}.cipher", c.need(pace_doc, "cipher", pre), list(Cipher), "cipher"))
+        params = c.parameters(f"{pre}.curve", c.need(pace_doc, "curve", pre))
+        if params.key_agreement is KeyAgreement.DH and mapping is Mapping.CAM:
             raise c.fail(f"{pre}.mapping", "CAM is defined for ECDH only")
+        if mapping is Mapping.CAM and cipher is Cipher.TDES:
+            raise c.fail(f"{pre}.cipher", "CAM has no 3DES variant (Doc 9303-11 §9.2.3)")
+        algorithm = PaceAlgorithm(params.key_agreement, mapping, cipher)
+        if not algorithm.fits(params):
+            raise c.fail(f"{pre}.curve", f"{algorithm.name} cannot run on {params.name}")
         pws = c.need(pace_doc, "passwords", pre)
         if not pws:
             raise c.fail(f"{pre}.passwords", "must list at least one password")
         for i, pw in enumerate(pws):
             c.choice(f"{pre}.passwords[{i}]", pw, _PACE_PASSWORDS, "PACE password")
         version = c.choice(f"{pre}.version", pace_doc.get("version", 2), (1, 2), "PACEInfo version")
-        pace = PaceSpec(mapping, cipher, curve, tuple(pws), version)
+        pace = PaceSpec(algorithm, params, tuple(pws), version)
     if not access["bac"] and pace is None:
         raise c.fail("access", "neither BAC nor PACE is enabled: nobody could read the chip")
 
     chip_auth = None
     if ca.get("enabled"):
         pre = "chip_authentication"
-        cipher = c.choice(f"{pre}.cipher", c.need(ca, "cipher", pre), _CIPHERS, "cipher")
-        curve = c.choice(f"{pre}.curve", c.need(ca, "curve", pre), {**CURVES, **DH_GROUPS}, "curve")
-        if curve not in KEY_CURVES:
+        cipher = Cipher(c.choice(f"{pre}.cipher", c.need(ca, "cipher", pre), list(Cipher), "cipher"))
+        curve = c.need(ca, "curve", pre)
+        params = c.parameters(f"{pre}.curve", curve)
+        if params.crypto_curve is None:
             raise c.fail(f"{pre}.curve", f"the personaliser cannot make chip keys on {curve!r} "
                          f"(it can on: {', '.join(KEY_CURVES)})")
         key_id = ca.get("key_id")
         if key_id is not None and not 0 <= key_id <= 0xFFFF:
             raise c.fail(f"{pre}.key_id", f"must be 0..65535, not {key_id}")
-        chip_auth = ChipAuthSpec(cipher, curve, key_id, ca.get("in_card_access", False))
+        chip_auth = ChipAuthSpec(CaAlgorithm(params.key_agreement, cipher), params, key_id,
+                                 ca.get("in_card_access", False))
 
     active = None
     if aa.get("enabled"):
@@ -340,12 +371,13 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
             active = ActiveAuthSpec("rsa", rsa_bits=bits, hash=c.choice(f"{pre}.hash", aa.get("hash", "sha1"),
                                                                       _HASHES, "hash algorithm"))
         else:
-            curve = c.choice(f"{pre}.curve", c.need(aa, "curve", pre), CURVES, "curve")
-            if curve not in KEY_CURVES:
+            curve = c.need(aa, "curve", pre)
+            params = c.parameters(f"{pre}.curve", curve, curves_only=True)
+            if params.crypto_curve is None:
                 raise c.fail(f"{pre}.curve", f"the personaliser cannot make chip keys on {curve!r} "
                              f"(it can on: {', '.join(KEY_CURVES)})")
             h = c.choice(f"{pre}.hash", aa.get("hash", "sha256"), _HASHES, "hash algorithm")
-            active = ActiveAuthSpec("ec", curve=curve, hash=h)
+            active = ActiveAuthSpec("ec", parameters=params, hash=h)
 
     # DG14 carries the CA key, the PACEInfo (PA-protected copy) and the ECDSA AA hash; DG15 the AA key
     needs14 = [why for why, on in (("Chip Authentication", chip_auth is not None), ("PACE", pace is not None),

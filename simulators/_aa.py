@@ -13,23 +13,18 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from cardkit.crypto.aa import aa_sign
 from cardkit.errors import CardkitError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.lds.dg14 import Dg14
 
 from ._fs import sw
+from ._perso import complete_rsa_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
 __all__ = ["internal_authenticate", "ecdsa_hash"]
-
-_ECDSA_HASHES = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-}
 
 
 def ecdsa_hash(chip: "EmrtdChip") -> str:
@@ -37,22 +32,16 @@ def ecdsa_hash(chip: "EmrtdChip") -> str:
     dg14 = chip.files.get(0x010E)
     if dg14:
         try:
-            from cardkit.lds import Dg14
-
             info = Dg14.from_bytes(bytes(dg14)).aa_info
-            if info is not None and info.signature_algorithm in _ECDSA_HASHES:
-                return _ECDSA_HASHES[info.signature_algorithm]
         except CardkitError:
-            pass
+            info = None
+        if info is not None and info.algorithm is not None:
+            return info.algorithm.hash
     return "sha256"
 
 
 def internal_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """INTERNAL AUTHENTICATE: sign RND.IFD with the AA private key."""
-    from cardkit.crypto.aa import aa_sign
-
-    from ._perso import complete_rsa_key
-
     key = chip.secrets.aa_private_key
     if key is None and not complete_rsa_key(chip):
         return sw(0x6D00)

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from cardkit.crypto.bac import bac_keys, chip_authenticate
+from cardkit.crypto.sm import ChipSecureMessaging
 from cardkit.errors import AuthenticationError, CardkitError, ProtocolError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 
+from . import _ca, _pace_chip
+from ._aa import internal_authenticate
 from ._fs import sw
 from ._perso import is_dh_key
 
@@ -32,8 +36,6 @@ def dispatch(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseAp
     if ins == 0x82:
         return external_authenticate(chip, cmd, protected)
     if ins == 0x88:
-        from ._aa import internal_authenticate
-
         return internal_authenticate(chip, cmd, protected)
     if ins == 0x22:
         return mse(chip, cmd, protected)
@@ -62,9 +64,6 @@ def get_challenge(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> Respo
 
 def external_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """EXTERNAL AUTHENTICATE (00 82 00 00 28 E_IFD||M_IFD 28): checks the terminal, opens 3DES SM."""
-    from cardkit.crypto.bac import bac_keys, chip_authenticate
-    from cardkit.crypto.sm import ChipSecureMessaging
-
     vol = chip.volatile
     flow, vol.flow = vol.flow, None  # one attempt per challenge
     if protected or not (isinstance(flow, tuple) and flow[0] == "BAC"):
@@ -90,13 +89,9 @@ def mse(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """MSE:Set AT for PACE (C1 A4), for CA (41 A4), MSE:Set KAT for 3DES CA (41 A6)."""
     p1p2 = (cmd.p1 << 8) | cmd.p2
     if p1p2 == 0xC1A4:
-        from ._pace_chip import mse_set_at
-
-        return mse_set_at(chip, cmd, protected)
+        return _pace_chip.mse_set_at(chip, cmd, protected)
     if p1p2 in (0x41A4, 0x41A6):
-        from ._ca import mse_ca
-
-        return mse_ca(chip, cmd, protected)
+        return _ca.mse_ca(chip, cmd, protected)
     if p1p2 in (0x81B6, 0x81A4):
         return sw(0x6A88)  # Terminal Authentication: this chip holds no CVCA chain to check against
     return sw(0x6A86)
@@ -107,15 +102,10 @@ def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -
     if cmd.p1 or cmd.p2:
         return sw(0x6A86)
     flow = chip.volatile.flow
-    kind = getattr(flow, "kind", None)
-    if kind == "PACE":
-        from ._pace_chip import general_authenticate as pace_ga
-
-        return pace_ga(chip, cmd, protected)
-    if kind == "CA":
-        from ._ca import general_authenticate as ca_ga
-
-        return ca_ga(chip, cmd, protected)
+    if isinstance(flow, _pace_chip.PaceFlow):
+        return _pace_chip.general_authenticate(chip, cmd, protected)
+    if isinstance(flow, _ca.CaFlow):
+        return _ca.general_authenticate(chip, cmd, protected)
     return sw(0x6985)
 
 

@@ -16,35 +16,36 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardkit import tlv
+from cardkit.algorithms import CaAlgorithm, Cipher, KeyAgreement, decode_oid
+from cardkit.crypto.ca import chip_ca_session_keys
+from cardkit.crypto.sm import ChipSecureMessaging
 from cardkit.errors import CardkitError, ParseError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 
 from ._fs import sw
-from ._pace_chip import dotted_oid
+from ._perso import is_dh_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
-__all__ = ["mse_ca", "general_authenticate"]
+__all__ = ["mse_ca", "general_authenticate", "CaFlow"]
 
 
 @dataclass
 class CaFlow:
     """An AES CA run between MSE:Set AT and GENERAL AUTHENTICATE."""
 
-    key: Any
-    cipher: str
-    kind: str = "CA"
+    key: Any  # a cryptography EC or DH private key (DH is touched only through is_dh_key: it warns)
+    cipher: Cipher
 
 
-def _find_key(chip: "EmrtdChip", key_id: int | None, key_agreement: str | None) -> Any:
+def _find_key(chip: "EmrtdChip", key_id: int | None, key_agreement: KeyAgreement | None) -> Any:
     """The CA private key named by keyId (or the only fitting one when no keyId is given)."""
-    from ._perso import is_dh_key
 
     def fits(k: Any) -> bool:
         if key_agreement is None:
             return True
-        return isinstance(k, ec.EllipticCurvePrivateKey) if key_agreement == "ECDH" else is_dh_key(k)
+        return isinstance(k, ec.EllipticCurvePrivateKey) if key_agreement is KeyAgreement.ECDH else is_dh_key(k)
 
     keys = [(kid, k) for kid, k in chip.secrets.ca_keys if fits(k)]
     if key_id is not None:
@@ -57,11 +58,8 @@ def _find_key(chip: "EmrtdChip", key_id: int | None, key_agreement: str | None) 
     return keys[0][1]
 
 
-def _agree(chip: "EmrtdChip", key: Any, public: bytes, cipher: str) -> Any:
+def _agree(chip: "EmrtdChip", key: Any, public: bytes, cipher: Cipher) -> None:
     """Derive the CA session, opening SM with it after the current response; ParseError-free."""
-    from cardkit.crypto.ca import chip_ca_session_keys
-    from cardkit.crypto.sm import ChipSecureMessaging
-
     if chip.faults.cloned:
         key = chip.clone_key(key)
     keys = chip_ca_session_keys(key, public, cipher)
@@ -99,16 +97,14 @@ def mse_ca(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu
         if key is None:
             return sw(0x6A88)
         try:
-            _agree(chip, key, dos[0x91], "3DES")
+            _agree(chip, key, dos[0x91], Cipher.TDES)
         except CardkitError:
             return sw(0x6A80)
         return sw(0x9000)
-    from cardkit.crypto.ca import CaAlgorithm
-
     if set(dos) - {0x80, 0x84} or 0x80 not in dos:
         return sw(0x6A80)
     try:
-        alg = CaAlgorithm.from_oid(dotted_oid(dos[0x80]))
+        alg = CaAlgorithm.from_oid(decode_oid(dos[0x80], what="MSE DO80"))
     except ParseError:
         return sw(0x6A80)
     key = _find_key(chip, key_id, alg.key_agreement)
@@ -121,7 +117,8 @@ def mse_ca(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu
 def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """GENERAL AUTHENTICATE for AES CA: 7C {80 terminal ephemeral key} -> 7C 00."""
     vol = chip.volatile
-    flow: CaFlow = vol.flow
+    flow = vol.flow
+    assert isinstance(flow, CaFlow)  # _access routes here only while a CA flow runs
     vol.flow = None
     if not protected:
         return sw(0x6982)

@@ -15,13 +15,18 @@ With the ``cloned`` fault the chip uses a different key of the same curve, so th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from asn1crypto import core
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardkit import tlv
+from cardkit.algorithms import Mapping, decode_oid, ec_curve
+from cardkit.crypto.pace import ChipPace, Password
+from cardkit.crypto.sm import ChipSecureMessaging
 from cardkit.errors import AuthenticationError, CardkitError, ParseError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.lds.card_access import CardAccess
+from cardkit.lds.security_infos import PaceInfo
 
 from ._fs import CARD_ACCESS_FID, sw
 from ._perso import PACE_REF_CAN, PACE_REF_MRZ
@@ -29,41 +34,28 @@ from ._perso import PACE_REF_CAN, PACE_REF_MRZ
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
-__all__ = ["mse_set_at", "general_authenticate", "dotted_oid"]
+__all__ = ["mse_set_at", "general_authenticate", "PaceFlow"]
 
 
 @dataclass
 class PaceFlow:
     """A PACE run in progress (kept in the chip's volatile state)."""
 
-    chip_pace: Any
-    kind: str = "PACE"
+    chip_pace: ChipPace
 
 
-def dotted_oid(content: bytes) -> str:
-    """DO80 content octets (an OID without tag and length) as a dotted string; ParseError if malformed."""
-    try:
-        return core.ObjectIdentifier.load(b"\x06" + tlv.encode_length(len(content)) + content, strict=True).dotted
-    except (ValueError, TypeError) as e:
-        raise ParseError(f"malformed OID ({type(e).__name__})", what="MSE DO80") from None
-
-
-def offered_pace_infos(chip: "EmrtdChip") -> list[Any]:
+def offered_pace_infos(chip: "EmrtdChip") -> list[PaceInfo]:
     """The PACEInfos of the chip's own EF.CardAccess (none when it has no or an unreadable EF.CardAccess)."""
     data = chip.files.get(CARD_ACCESS_FID)
     if not data:
         return []
     try:
-        from cardkit.lds import CardAccess
-
         return list(CardAccess.from_bytes(bytes(data)).pace_infos)
     except CardkitError:
         return []
 
 
-def _password(chip: "EmrtdChip", ref: int) -> Any:
-    from cardkit.crypto.pace import Password
-
+def _password(chip: "EmrtdChip", ref: int) -> Password | None:
     sec = chip.secrets
     if ref == PACE_REF_MRZ and sec.mrz_key is not None:
         return Password("MRZ", PACE_REF_MRZ, sec.mrz_key)
@@ -72,15 +64,8 @@ def _password(chip: "EmrtdChip", ref: int) -> Any:
     return None
 
 
-_CAM_PREFIX = "0.4.0.127.0.7.2.2.4.6."  # id-PACE-ECDH-CAM-{3DES,AES-128,AES-192,AES-256}
-
-
-def _cam_key(chip: "EmrtdChip", parameter_id: int) -> Any:
+def _cam_key(chip: "EmrtdChip", parameter_id: int) -> ec.EllipticCurvePrivateKey | None:
     """The chip's static CA private key on the curve of PACE parameter id ``parameter_id`` (None: there is none)."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    from cardkit.crypto.keys import ec_curve
-
     try:
         curve = ec_curve(parameter_id)
     except CardkitError:
@@ -93,8 +78,6 @@ def _cam_key(chip: "EmrtdChip", parameter_id: int) -> Any:
 
 def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """MSE:Set AT for PACE (00 22 C1 A4 {80 OID, 83 password ref, [84 parameter id], [7F4C CHAT]})."""
-    from cardkit.crypto.pace import ChipPace
-
     vol = chip.volatile
     vol.flow = None
     try:
@@ -104,7 +87,7 @@ def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> Response
     if 0x80 not in dos or 0x83 not in dos or len(dos[0x83]) != 1:
         return sw(0x6A80)
     try:
-        oid = dotted_oid(dos[0x80])
+        oid = decode_oid(dos[0x80], what="MSE DO80")
     except ParseError:
         return sw(0x6A80)
     pid = int.from_bytes(dos[0x84], "big") if 0x84 in dos and 1 <= len(dos[0x84]) <= 2 else None
@@ -120,7 +103,8 @@ def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> Response
     if password is None:
         return sw(0x6A88)  # reference data (that password) not found
     ca_key = None
-    if oid.startswith(_CAM_PREFIX):
+    algorithm = infos[0].algorithm
+    if algorithm is not None and algorithm.mapping is Mapping.CAM:
         ca_key = _cam_key(chip, pid)
         if ca_key is None:
             return sw(0x6A88)  # CAM offered but no static key on that curve: reference data not found
@@ -136,10 +120,9 @@ def mse_set_at(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> Response
 
 def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     """One PACE GENERAL AUTHENTICATE step; after the fourth, secure messaging starts with the new keys."""
-    from cardkit.crypto.sm import ChipSecureMessaging
-
     vol = chip.volatile
-    flow: PaceFlow = vol.flow
+    flow = vol.flow
+    assert isinstance(flow, PaceFlow)  # _access routes here only while a PACE flow runs
     try:
         out = flow.chip_pace.general_authenticate(cmd.data)
     except AuthenticationError:
@@ -151,7 +134,7 @@ def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -
     if cmd.le is not None and len(out) > cmd.le:
         vol.flow = None
         return sw(0x6700)
-    if flow.chip_pace.done:
+    if flow.chip_pace.done and flow.chip_pace.result is not None:
         keys = flow.chip_pace.result
         vol.flow = None
         vol.sm, vol.sm_cipher, vol.access = ChipSecureMessaging(keys), keys.cipher, "PACE"

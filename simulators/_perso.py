@@ -24,8 +24,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit import tlv
+from cardkit.algorithms import DOMAIN_PARAMETERS
 from cardkit.errors import CardkitError, ParseError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.mrz import mrz_information
 
 from ._fs import sw
 
@@ -36,21 +38,10 @@ __all__ = ["Secrets", "is_dh_key", "put_data", "mrz_key", "ec_curves", "complete
 
 PACE_REF_MRZ, PACE_REF_CAN, PACE_REF_PIN, PACE_REF_PUK = 1, 2, 3, 4
 
-# The named curves a JMRTD-style explicit EC key (PUT DATA 00 63) is matched against, by generator.
-_CURVES: tuple[type[ec.EllipticCurve], ...] = (
-    ec.SECP192R1, ec.SECP224R1, ec.SECP256R1, ec.SECP384R1, ec.SECP521R1,
-    ec.BrainpoolP256R1, ec.BrainpoolP384R1, ec.BrainpoolP512R1,
-)
-_EXTRA = ("BrainpoolP192R1", "BrainpoolP224R1", "BrainpoolP320R1")
-
-
 def ec_curves() -> list[ec.EllipticCurve]:
-    """Every named curve of the PACE parameter table that this cryptography build knows."""
-    out: list[ec.EllipticCurve] = [c() for c in _CURVES]
-    for name in _EXTRA:
-        if hasattr(ec, name):
-            out.append(getattr(ec, name)())
-    return out
+    """The curves of the domain-parameter table that cardkit uses ``cryptography`` for: those a JMRTD-style
+    explicit EC key (PUT DATA 00 63) is matched against, by generator."""
+    return [d.crypto_curve() for d in DOMAIN_PARAMETERS.values() if d.crypto_curve is not None]
 
 
 @dataclass(eq=False)
@@ -80,8 +71,6 @@ def is_dh_key(key: Any) -> bool:
 
 def mrz_key(document_number: str, date_of_birth: str, date_of_expiry: str) -> bytes:
     """SHA-1 over MRZ_information (Doc 9303-11 §9.7.2): the BAC seed source and the PACE-MRZ password K."""
-    from cardkit.mrz import mrz_information
-
     info = mrz_information(document_number, date_of_birth, date_of_expiry)
     return hashlib.sha1(info.encode("ascii")).digest()
 

@@ -30,13 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from cardkit.errors import CardRemovedError, ParseError
+from cardkit.algorithms import Cipher
+from cardkit.crypto.sm import ChipSecureMessaging
+from cardkit.errors import CardRemovedError, ParseError, SecureMessagingError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 from cardkit.lds.files import by_name
 from cardkit.tlv import encode_length
 
-from . import _fs, _perso
+from . import _access, _fs, _image, _perso
+from ._ca import CaFlow
 from ._faults import Faults, corrupt_mac, oversize, tamper, truncate
+from ._pace_chip import PaceFlow
 from ._perso import Secrets
 from ._personality import PERSONALITIES, Personality, personality as _personality_named
 
@@ -71,13 +75,14 @@ class Volatile:
 
     app_selected: bool = False
     current_ef: int | None = None
-    sm: Any = None  # cardkit.crypto.sm.ChipSecureMessaging while a session runs
-    sm_cipher: str | None = None
+    sm: ChipSecureMessaging | None = None  # while a session runs
+    sm_cipher: Cipher | None = None
     access: str | None = None  # "BAC" / "PACE"
-    next_sm: Any = None  # a session that starts after the current response (CA)
-    next_cipher: str | None = None
+    next_sm: ChipSecureMessaging | None = None  # a session that starts after the current response (CA)
+    next_cipher: Cipher | None = None
     chip_authenticated: bool = False
-    flow: Any = None  # an access-control exchange in progress (_access)
+    # an access-control exchange in progress (_access): BAC's ("BAC", RND.IC), a PACE or an AES CA run
+    flow: tuple[str, bytes] | PaceFlow | CaFlow | None = None
     chain: tuple[int, bytes] | None = None  # PUT DATA command chaining: (P1-P2, data so far)
 
     def reset(self) -> None:
@@ -208,8 +213,6 @@ class EmrtdChip:
             return self._dispatch(cmd, protected=False)
         if vol.sm is None:
             return _fs.sw(0x6882)
-        from cardkit.errors import SecureMessagingError
-
         session = vol.sm
         try:
             inner = session.unwrap_command(cmd)
@@ -228,7 +231,7 @@ class EmrtdChip:
 
     def _wrapped_length(self, n: int) -> int:
         """Length of a protected response with n data bytes: DO87, DO99 and DO8E (Doc 9303-11 §9.8.5)."""
-        bs = 8 if self.volatile.sm_cipher == "3DES" else 16
+        bs = self.volatile.sm_cipher.block_size if self.volatile.sm_cipher is not None else 16
         do87 = 0
         if n:
             p = (n // bs + 1) * bs
@@ -260,8 +263,6 @@ class EmrtdChip:
         if ins in (0xB0, 0xB1):
             return _fs.read_binary(self, cmd)
         if ins in (0x84, 0x82, 0x22, 0x86, 0x88):
-            from . import _access
-
             return _access.dispatch(self, cmd, protected)
         return _fs.sw(0x6D00)
 
@@ -366,23 +367,17 @@ class EmrtdChip:
 
     def save(self, path: str | Path) -> None:
         """Write the chip image (versioned JSON, mode 0600: it holds the keys)."""
-        from ._image import save
-
-        save(self, Path(path))
+        _image.save(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path, *, rng: Callable[[int], bytes] = os.urandom,
              faults: Faults | None = None) -> "EmrtdChip":
         """Read a chip image. Raises ParseError (with the path) when the image is not a valid one."""
-        from ._image import load
-
-        return load(cls, Path(path), rng=rng, faults=faults)
+        return _image.load(cls, Path(path), rng=rng, faults=faults)
 
     def clone_key(self, key: Any) -> Any:
         """A different private key of the same kind and size (the ``cloned`` fault), made once per key."""
-        from ._access import substitute_key
-
         ident = id(key)
         if ident not in self._clone_keys:
-            self._clone_keys[ident] = substitute_key(key)
+            self._clone_keys[ident] = _access.substitute_key(key)
         return self._clone_keys[ident]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
+from cardkit.algorithms import ID_SECURITY_OBJECT
 from cardkit.card import Session, SimulatorTransport
 from cardkit.checks import Status
 from cardkit.crypto.pace import Password
 from cardkit.errors import InputError, ParseError, ProtocolError, StatusWordError
 from cardkit.inspect import inspect
 from cardkit.lds import CardAccess, PaceInfo
-from cardkit.lds.card_security import ID_SECURITY_OBJECT, CardSecurity
+from cardkit.lds.card_security import CardSecurity
 from cardkit.pki.passive import verify_card_security
 from cardkit.report import Verdict
 from simulators._fs import CARD_SECURITY_KEY
@@ -186,6 +187,17 @@ def test_inspect_prefers_cam_over_gm_when_both_are_offered(tmp_path):
     r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
     assert r.algorithms["access"] == "PACE" and "CAM" in r.algorithms["pace"]
     assert r.verdict is Verdict.GENUINE
+
+
+def test_session_and_inspection_choose_the_same_pace_info(tmp_path):
+    """One policy (cardkit.algorithms.choose_pace_info): Session.pace(pace_info=None) runs CAM too."""
+    chip, trust, info = _card(tmp_path)
+    s = Session(SimulatorTransport(chip))
+    result = s.pace(Password.can(info.can))
+    assert result.algorithm.oid == CAM_AES128 and result.chip_authentication_data is not None
+    assert s.verify_cam(s.read_card_security())
+    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    assert r.algorithms["pace"].startswith(result.algorithm.name)
 
 
 def test_inspect_cloned_cam_chip_is_not_genuine(tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cardkit.algorithms import DOMAIN_PARAMETERS, Cipher, KeyAgreement, Mapping, PaceAlgorithm
 from cardkit.errors import ProfileError
 from cardkit.profiles import PROFILES_DIR, list_profiles, load_profile, parse_profile
 
@@ -109,6 +110,25 @@ def test_bad_key_is_named(old, new, message):
         parse_profile(text, "profiles/x.toml")
     assert str(e.value).startswith("profiles/x.toml: "), str(e.value)
     assert message in str(e.value), str(e.value)
+
+
+def test_pace_spec_is_typed_and_refuses_what_no_terminal_can_run():
+    """Profiles read the vocabulary: typed algorithm, table parameters, aliases; impossible PACE is refused."""
+    p = parse_profile(VN, "profiles/x.toml")
+    assert p.pace.algorithm == PaceAlgorithm(KeyAgreement.ECDH, Mapping.GM, Cipher.AES_128)
+    assert p.pace.parameters is DOMAIN_PARAMETERS[13] and p.pace.curve == "brainpoolP256r1"
+    assert p.chip_authentication.algorithm.cipher is Cipher.AES_128
+    dh = parse_profile(_broken('curve = "brainpoolP256r1"\npasswords', 'curve = "modp2048_256"\npasswords'),
+                       "x.toml")
+    assert dh.pace.parameter_id == 2 and dh.pace.protocol_oid == "0.4.0.127.0.7.2.2.4.1.2"
+    cam_3des = _broken('mapping = "GM"', 'mapping = "CAM"').replace(
+        'cipher = "AES-128"\ncurve = "brainpoolP256r1"\npasswords', 'cipher = "3DES"\ncurve = "brainpoolP256r1"\npasswords')
+    with pytest.raises(ProfileError, match="access.pace.cipher: CAM has no 3DES variant"):
+        parse_profile(cam_3des, "x.toml")
+    im_p224 = _broken('mapping = "GM"', 'mapping = "IM"').replace(
+        'curve = "brainpoolP256r1"\npasswords', 'curve = "secp224r1"\npasswords')
+    with pytest.raises(ProfileError, match="access.pace.curve: id-PACE-ECDH-IM-AES-CBC-CMAC-128 cannot run on secp22"):
+        parse_profile(im_p224, "x.toml")
 
 
 def test_no_access_control_at_all():

@@ -32,6 +32,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from cardkit.algorithms import Cipher
 from cardkit.card import ApduTrace, Session, SimulatorTransport
 from cardkit.crypto.bac import bac_keys
 from cardkit.crypto.kdf import kdf
@@ -87,7 +88,7 @@ def mrz_secrets(mrz_information: str) -> list[Any]:
 
 def can_secrets(can: str) -> list[Any]:
     """The CAN and the PACE K_pi derived from it for each cipher (Doc 9303-11 §9.7.3)."""
-    return [can, *(kdf(can.encode(), 3, c) for c in ("3DES", "AES-128", "AES-256"))]
+    return [can, *(kdf(can.encode(), 3, c) for c in (Cipher.TDES, Cipher.AES_128, Cipher.AES_256))]
 
 
 def session_key_secrets(session: Session) -> list[Any]:

@@ -26,17 +26,28 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Callable, Protocol, TypeVar
 
 from .. import tlv
+from ..algorithms import Cipher, Mapping, choose_pace_info
+from ..crypto.aa import ActiveAuthentication
+from ..crypto.bac import Bac
+from ..crypto.ca import ChipAuthentication
+from ..crypto.pace import Pace, PaceResult, Password
+from ..crypto.sm import SecureMessaging
 from ..errors import (AuthenticationError, ParseError, ProtocolError, SecureMessagingError, StatusWordError,
                       TransportError)
+from ..lds.card_access import CardAccess
+from ..lds.card_security import CardSecurity
+from ..lds.dg14 import Dg14
+from ..lds.dg15 import Dg15
 from ..lds.files import MRTD_AID, by_name
+from ..lds.security_infos import PaceInfo
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
 from .trace import ApduTrace
-from .transport import check_response_bytes
-from ._select import choose_pace_info, pick_ca_keys
+from .transport import Transport, check_response_bytes
+from ._select import pick_ca_keys
 
 __all__ = ["Session", "MAX_FILE_SIZE"]
 
@@ -60,9 +71,26 @@ def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
     return cmd.ins in _AUTH_INS and sw in _AUTH_REFUSED
 
 
-def _sm_short_cap(cipher: str) -> int:
+def _sm_short_cap(cipher: Cipher) -> int:
     """Largest plain READ BINARY block whose SM response fits 256 bytes: 0xE7 (3DES) or 0xDF (AES)."""
-    return 0xE7 if cipher == "3DES" else 0xDF
+    return 0xE7 if cipher is Cipher.TDES else 0xDF
+
+
+_R = TypeVar("_R")
+
+
+class _Protocol(Protocol[_R]):
+    """What ``Session._run`` drives: a sans-I/O protocol of ``cardkit.crypto`` (``ProtocolMachine``)."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def result(self) -> _R: ...
+
+    def start(self) -> CommandApdu: ...
+
+    def receive(self, resp: ResponseApdu) -> CommandApdu | None: ...
 
 
 class Session:
@@ -70,7 +98,7 @@ class Session:
 
     def __init__(
         self,
-        transport: Any,
+        transport: Transport,
         rng: Callable[[int], bytes] = os.urandom,
         block_size: int | None = 0xDF,
         trace: ApduTrace | None = None,
@@ -95,8 +123,8 @@ class Session:
         self.trace = trace
         self.apdu_count = 0
         self.access: str | None = None
-        self.secure_messaging: Any = None
-        self.pace_result: Any = None
+        self.secure_messaging: SecureMessaging | None = None
+        self.pace_result: PaceResult | None = None
         self._app_selected = False  # EF.CardSecurity (in the MF) is out of reach once this is True
         self._extended = extended_length
         self._probing = False
@@ -149,7 +177,8 @@ class Session:
                                        f"{sw_meaning(wire_resp.sw)}); the session is over", step=step)
         return resp
 
-    def _record(self, raw_cmd: bytes, raw_resp: bytes | None, plain_cmd, plain_resp, step) -> None:
+    def _record(self, raw_cmd: bytes, raw_resp: bytes | None, plain_cmd: CommandApdu | None,
+                plain_resp: ResponseApdu | None, step: str | None) -> None:
         if self.trace is None:
             return
         self.trace.record(
@@ -161,7 +190,7 @@ class Session:
             step=step,
         )
 
-    def _run(self, proto: Any, name: str, *, warn_ok: tuple[int, ...] = ()) -> Any:
+    def _run(self, proto: _Protocol[_R], name: str, *, warn_ok: tuple[int, ...] = ()) -> _R:
         """Drive a sans-I/O protocol to its end; map refusals to AuthenticationError."""
         self._sensitive = True
         try:
@@ -208,35 +237,28 @@ class Session:
         Raises:
             AuthenticationError: the chip refused the key (wrong MRZ data) or its cryptogram is wrong.
         """
-        from ..crypto.bac import Bac
-        from ..crypto.sm import SecureMessaging
-
         self._plain()
         keys = self._run(Bac(mrz_information, rng=self.rng), "BAC")
         self.secure_messaging = SecureMessaging(keys)
         self._sm_ended = False
         self.access = "BAC"
 
-    def pace(self, password: Any, pace_info: Any = None) -> Any:
+    def pace(self, password: Password, pace_info: PaceInfo | None = None) -> PaceResult:
         """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
 
         Args:
-            pace_info: the PACEInfo to use; None reads EF.CardAccess and picks the best one
-                (see ``cardkit.card._select.choose_pace_info`` for the order).
+            pace_info: the PACEInfo to use; None reads EF.CardAccess and picks one by the policy of
+                ``cardkit.algorithms.choose_pace_info`` (the same one inspection uses).
 
         Raises:
             StatusWordError: EF.CardAccess missing (6A82) when pace_info is None.
-            ProtocolError: EF.CardAccess offers no PACEInfo cardkit supports.
+            UnsupportedAlgorithmError: EF.CardAccess offers no PACEInfo cardkit supports.
             AuthenticationError: the chip refused the password or a token is wrong.
         Returns:
             The ``PaceResult`` (also kept as ``pace_result``); for CAM, check it with ``verify_cam``.
         """
-        from ..crypto.pace import Pace
-        from ..crypto.sm import SecureMessaging
-
         self._plain()
         if pace_info is None:
-            CardAccess = _lds("CardAccess", "card_access")
             infos = CardAccess.from_bytes(self.read_file("EF.CardAccess")).pace_infos
             pace_info = choose_pace_info(infos)
         # 63Cx on MSE:Set AT is a warning (tries left), not a refusal (TR-03110-3 B.11.1).
@@ -265,7 +287,7 @@ class Session:
                                 "(this terminal never selects the MF)", step="READ EF.CardSecurity")
         return self.read_file("EF.CardSecurity")
 
-    def verify_cam(self, card_security: Any) -> bool:
+    def verify_cam(self, card_security: bytes | CardSecurity) -> bool:
         """Chip Authentication Mapping check (Doc 9303-11 §4.4.3.5.2) against EF.CardSecurity's CA public key.
 
         Args:
@@ -278,10 +300,8 @@ class Session:
             ParseError: EF.CardSecurity does not parse.
         """
         result = self.pace_result
-        if result is None or getattr(result.algorithm, "mapping", None) != "CAM":
+        if result is None or result.algorithm.mapping is not Mapping.CAM:
             raise ProtocolError("PACE did not run Chip Authentication Mapping", step="PACE CAM")
-        from ..lds.card_security import CardSecurity
-
         cs = CardSecurity.from_bytes(card_security) if isinstance(card_security, (bytes, bytearray)) else card_security
         tried = 0
         for key in cs.ca_public_keys:
@@ -296,7 +316,7 @@ class Session:
             raise ProtocolError("EF.CardSecurity holds no Chip Authentication key on the PACE curve", step="PACE CAM")
         return False
 
-    def chip_authentication(self, dg14: Any) -> None:
+    def chip_authentication(self, dg14: bytes | Dg14) -> None:
         """Chip Authentication v1 (Doc 9303-11 §6.2) with the key in DG14; SM restarts with the new keys.
 
         Args:
@@ -309,15 +329,12 @@ class Session:
         """
         if self.secure_messaging is None:
             raise ProtocolError("chip authentication needs secure messaging (BAC or PACE) first", step="CA")
-        from ..crypto.ca import ChipAuthentication
-        from ..crypto.sm import SecureMessaging
-
         info, key = pick_ca_keys(_dg14(dg14))
         ca = ChipAuthentication(info, key, self.secure_messaging.cipher, rng=self.rng)
         keys = self._run(ca, "CA")
         self.secure_messaging = SecureMessaging(keys)
 
-    def active_authentication(self, dg15: Any, dg14: Any = None) -> bool:
+    def active_authentication(self, dg15: bytes | Dg15, dg14: bytes | Dg14 | None = None) -> bool:
         """Active Authentication (Doc 9303-11 §6.1): True when the chip's signature verifies.
 
         Args:
@@ -328,8 +345,6 @@ class Session:
         Returns:
             False when the signature does not verify (a clone); it raises only on protocol failure.
         """
-        from ..crypto.aa import ActiveAuthentication
-        Dg15 = _lds("Dg15", "dg15")
         d15 = Dg15.from_bytes(dg15) if isinstance(dg15, (bytes, bytearray)) else dg15
         aa_info = _dg14(dg14).aa_info if dg14 is not None else None
         result = self._run(ActiveAuthentication(d15.public_key_info, aa_info, rng=self.rng), "AA")
@@ -480,16 +495,5 @@ def _header(buf: bytes | bytearray) -> tuple[int, int, int] | None:
         raise
 
 
-def _lds(name: str, module: str) -> Any:
-    """A class of ``cardkit.lds`` (imported late: only the protocols that need it pay for it)."""
-    import importlib
-
-    lds = importlib.import_module("cardkit.lds")
-    if hasattr(lds, name):
-        return getattr(lds, name)
-    return getattr(importlib.import_module(f"cardkit.lds.{module}"), name)
-
-
-def _dg14(dg14: Any) -> Any:
-    Dg14 = _lds("Dg14", "dg14")
+def _dg14(dg14: bytes | Dg14) -> Dg14:
     return Dg14.from_bytes(bytes(dg14)) if isinstance(dg14, (bytes, bytearray)) else dg14

@@ -10,19 +10,26 @@ as ``cardkit.pki.keystore`` says.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..algorithms import SIGNING_CURVES
 from ..errors import InputError, KeyStoreError
+from ..pki.certs import generate_private_key, make_crl, make_csca, make_ds, make_link, make_ml_signer
+from ..pki.hsm import Pkcs11Signer, generate_key, open_session, store_certificate
+from ..pki.keystore import load_role_certificate, load_signer, save_signer
+from ..pki.lint import lint
+from ..pki.masterlist import build_master_list
+from ..pki.signers import KeyFileSigner, load_certificate, passphrase_from_env
 from ._secrets import ask_secret
 from .pki_cv import cv_groups
 
 __all__ = ["pki"]
 
-_KEY_TYPES = ["rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384", "ec-p521",
-              "ec-brainpoolp256r1", "ec-brainpoolp384r1", "ec-brainpoolp512r1"]
+_KEY_TYPES = ["rsa-2048", "rsa-3072", "rsa-4096", *(f"ec-{token}" for token in SIGNING_CURVES)]
 
 
 def _ask_passphrase(confirm: bool = False) -> bytes:
@@ -30,8 +37,6 @@ def _ask_passphrase(confirm: bool = False) -> bytes:
 
 
 def _passphrase(confirm: bool) -> bytes:
-    from ..pki.signers import passphrase_from_env
-
     return passphrase_from_env() or _ask_passphrase(confirm)
 
 
@@ -53,11 +58,6 @@ def _signing_options(f: Any) -> Any:
 def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool,
              hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> tuple[Any, dict[str, Any]]:
     """A signer over a new key (file or HSM) and the keyword arguments for ``save_signer``."""
-    import os
-
-    from ..pki.certs import generate_private_key
-    from ..pki.signers import KeyFileSigner
-
     is_rsa = key_type.startswith("rsa")
     if hsm_module:
         if not (hsm_token and hsm_pin_env):
@@ -65,7 +65,6 @@ def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool
         pin = os.environ.get(hsm_pin_env)
         if not pin:
             raise KeyStoreError(f"no PIN in the environment variable {hsm_pin_env}")
-        from ..pki.hsm import Pkcs11Signer, generate_key, open_session
 
         label = f"cardkit-{role}-{out.resolve().name}"
         session = open_session(hsm_module, hsm_token, pin, rw=True)
@@ -80,11 +79,7 @@ def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool
 
 
 def _finish(out: Path, role: str, signer: Any, cert: Any, save_kwargs: dict[str, Any]) -> None:
-    from ..pki.keystore import save_signer
-
     if "hsm" in save_kwargs:
-        from ..pki.hsm import store_certificate
-
         store_certificate(signer.session, save_kwargs["hsm"]["key_label"], cert)
         signer.close()
     save_signer(out, role, cert, **save_kwargs)
@@ -123,8 +118,6 @@ def init_csca(country: str, out: Path, common_name: str | None, organization: st
               key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool, hsm_module: str | None,
               hsm_token: str | None, hsm_pin_env: str | None) -> None:
     """Create a self-signed CSCA key and certificate in OUT."""
-    from ..pki.certs import make_csca
-
     _check_out(out, "csca")
     signer, kw = _new_key(out, "csca", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
     cert = make_csca(signer, country=country.upper(), common_name=common_name or f"CSCA {country.upper()}",
@@ -133,8 +126,6 @@ def init_csca(country: str, out: Path, common_name: str | None, organization: st
 
 
 def _load_csca(csca: Path) -> Any:
-    from ..pki.keystore import load_signer
-
     return load_signer(csca, "csca", ask_passphrase=lambda: _ask_passphrase(False))
 
 
@@ -153,8 +144,6 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
              validity_days: int, key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool,
              hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
     """Issue a Document Signer key and certificate in OUT, signed by the CSCA in CSCA."""
-    from ..pki.certs import make_ds
-
     _check_out(out, "ds")
     ca = _load_csca(csca)
     from cryptography.x509.oid import NameOID
@@ -176,8 +165,6 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
 def issue_ml_signer(csca: Path, out: Path, common_name: str, key_type: str, hash_algorithm: str, pss: bool,
                     hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
     """Issue a Master List signer key and certificate in OUT, signed by the CSCA in CSCA."""
-    from ..pki.certs import make_ml_signer
-
     _check_out(out, "ml")
     ca = _load_csca(csca)
     signer, kw = _new_key(out, "ml", key_type, hash_algorithm, pss, hsm_module, hsm_token, hsm_pin_env)
@@ -192,9 +179,6 @@ def issue_ml_signer(csca: Path, out: Path, common_name: str, key_type: str, hash
 def link(old: Path, new: Path, out: Path) -> None:
     """Make a link certificate: the new CSCA's key, signed by the old CSCA's key."""
     from cryptography.hazmat.primitives import serialization
-
-    from ..pki.certs import make_link
-    from ..pki.keystore import load_role_certificate
 
     cert = make_link(load_role_certificate(new, "csca"), _load_csca(old))
     _write(out, cert.public_bytes(serialization.Encoding.PEM))
@@ -211,9 +195,6 @@ def link(old: Path, new: Path, out: Path) -> None:
 def crl(csca: Path, revoke: tuple[Path, ...], crl_number: int, next_update_days: int, out: Path) -> None:
     """Issue a CRL from the CSCA listing the given certificates."""
     from cryptography.hazmat.primitives import serialization
-
-    from ..pki.certs import make_crl
-    from ..pki.signers import load_certificate
 
     ca = _load_csca(csca)
     certs = [load_certificate(p) for p in revoke]
@@ -232,10 +213,6 @@ def crl(csca: Path, revoke: tuple[Path, ...], crl_number: int, next_update_days:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def master_list(signer: Path, cscas: tuple[Path, ...], out: Path) -> None:
     """Build a CSCA Master List (CMS SignedData over CscaMasterList) signed by the ML signer."""
-    from ..pki.keystore import load_signer
-    from ..pki.masterlist import build_master_list
-    from ..pki.signers import load_certificate
-
     ml = load_signer(signer, "ml", ask_passphrase=lambda: _ask_passphrase(False))
     _write(out, build_master_list([load_certificate(p) for p in cscas], ml))
     click.echo(f"master list: {len(cscas)} CSCA certificates -> {out}")
@@ -250,9 +227,6 @@ def lint_cmd(cert: Path, role: str | None, as_json: bool) -> None:
     """Check CERT against the 9303-12 certificate profile; exit 1 on any departure."""
     from rich.console import Console
     from rich.table import Table
-
-    from ..pki.lint import lint
-    from ..pki.signers import load_certificate
 
     checks = lint(load_certificate(cert), role)
     failed = [c for c in checks if c.failed]

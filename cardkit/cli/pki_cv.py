@@ -19,16 +19,16 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from .._eac_vocabulary import TaAlgorithm, ta_algorithm
+from ..algorithms import TaAlgorithm, ta_algorithm
 from ..crypto.cvc import Chat, CvCertificate, Role
 from ..crypto.cvc_keys import CvEcPublicKey, resolve_key
-from ..crypto.keys import EcPublicKey
 from ..errors import InputError, KeyStoreError
 from ..pki.certs import generate_private_key
 from ..pki.cvc import CvCertificateBuilder, CvSigner, load_cv_certificate
 from ..pki.cvc_chain import validate_chain
 from ..pki.cvc_store import check_free, load_cv_signer, save_cv_signer
 from ..pki.signers import KeyFileSigner, passphrase_from_env
+from ..public_keys import EcPublicKey
 from ._secrets import ask_secret
 
 __all__ = ["cv_groups"]

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from simulators.emrtd import EmrtdChip
+from simulators.vpcd import serve
+
 from ..errors import InputError
 
 __all__ = ["sim"]
@@ -20,7 +23,7 @@ def sim() -> None:
     """The software chip (simulators/emrtd.py)."""
 
 
-def _image_bytes(chip, directory: Path) -> bytes:
+def _image_bytes(chip: EmrtdChip, directory: Path) -> bytes:
     fd, tmp = tempfile.mkstemp(prefix=".cardkit-sim-", dir=directory)
     os.close(fd)
     try:
@@ -36,9 +39,6 @@ def _image_bytes(chip, directory: Path) -> bytes:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Host where pcscd's vpcd listens.")
 def serve_cmd(image: Path, port: int, host: str) -> None:
     """Put the chip IMAGE into pcscd's vpcd reader until Ctrl-C; save IMAGE back if the chip changed (e.g. perso)."""
-    from simulators.emrtd import EmrtdChip
-    from simulators.vpcd import serve
-
     if not image.is_file():
         raise InputError(f"{image}: no such chip image")
     chip = EmrtdChip.load(image)

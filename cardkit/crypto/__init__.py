@@ -2,9 +2,11 @@
 
 Modules (import them directly; nothing is imported here so that ``cardkit.crypto.kdf`` stays cheap):
 ``kdf``, ``sm`` (SessionKeys, SecureMessaging, ChipSecureMessaging), ``bac`` (Bac, chip helpers),
-``keys`` (domain parameters, load_public_key), ``pace`` (Password, Pace, ChipPace), ``ca``
+``keys`` (random keys, ECDH/DH, key validation), ``pace`` (Password, Pace, ChipPace), ``ca``
 (ChipAuthentication, chip_ca_session_keys), ``aa`` (ActiveAuthentication, aa_sign).
 Every protocol object turns responses into the next command and never calls a transport.
+The vocabulary (ciphers, domain parameters, algorithm OIDs) is ``cardkit.algorithms``; decoding chip
+public keys is ``cardkit.public_keys``.
 """
 
 __all__ = ["kdf", "sm", "bac", "keys", "pace", "ca", "aa"]

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .. import tlv
+from ..algorithms import Cipher, Curve, DhGroup, encode_oid
 from ..errors import ProtocolError
-from ._ec import Curve
-from ._primitives import block_size, cbc_decrypt, cbc_encrypt, key_length, mac, pad
+from . import _ec
+from ._primitives import cbc_decrypt, cbc_encrypt, mac, pad
 from .kdf import KDF_ENC, KDF_MAC, kdf
-from .keys import DhGroup, dh_shared, ecdh, random_scalar
+from .keys import dh_shared, ecdh, random_scalar
 from .sm import SessionKeys
 
 __all__ = [
@@ -80,20 +81,20 @@ class EcGroup(Group):
         return random_scalar(rng, self.curve.n)
 
     def public(self, sk: int) -> bytes:
-        return self.curve.encode_point(self.curve.mul_generator(sk))
+        return self.curve.encode_point(_ec.mul_generator(self.curve, sk))
 
     def decode_public(self, data: bytes, what: str) -> tuple[int, int]:
-        return self.curve.decode_point(data, what=what)
+        return _ec.decode_point(self.curve, data, what=what)
 
     def shared_secret(self, sk: int, peer: object) -> bytes:
         return ecdh(self.curve, sk, peer)  # type: ignore[arg-type]
 
     def with_generic_mapping(self, s: int, sk_map: int, peer: object) -> "EcGroup":
         # H = sk_map * PK_map(peer); G~ = s*G + H (Doc 9303-11 §4.4.3.3.1)
-        h = self.curve.mul(sk_map, peer)  # type: ignore[arg-type]
+        h = _ec.mul(self.curve, sk_map, peer)  # type: ignore[arg-type]
         if h is None:
             raise ProtocolError("generic mapping gave H = infinity", step="PACE mapping")
-        g = self.curve.add(self.curve.mul_generator(s), h)
+        g = _ec.add(self.curve, _ec.mul_generator(self.curve, s), h)
         return self._with_generator(g)
 
     def with_integrated_mapping(self, r: int) -> "EcGroup":
@@ -151,31 +152,31 @@ class ModpGroup(Group):
 
 
 def group_for(params: Curve | DhGroup) -> Group:
-    """Wrap standardized domain parameters (keys.pace_parameters) as a PACE group."""
+    """Wrap standardized domain parameters (``cardkit.algorithms.DomainParameters.group``) as a PACE group."""
     return EcGroup(params) if isinstance(params, Curve) else ModpGroup(params)
 
 
 # --- password and nonce --------------------------------------------------------------
 
 
-def password_key(secret: bytes, cipher: str) -> bytes:
+def password_key(secret: bytes, cipher: Cipher) -> bytes:
     """K_pi = KDF(pi, 3) (Doc 9303-11 §9.7.3)."""
     return kdf(secret, 3, cipher)
 
 
-def nonce_length(cipher: str) -> int:
+def nonce_length(cipher: Cipher) -> int:
     """Length of the chip's nonce s: 16 bytes (l = 128) for 3DES/AES-128, 32 (l = 256) for AES-192/256."""
-    return 16 if key_length(cipher) == 16 else 32
+    return 16 if cipher.key_length == 16 else 32
 
 
-def encrypt_nonce(k_pi: bytes, s: bytes, cipher: str) -> bytes:
+def encrypt_nonce(k_pi: bytes, s: bytes, cipher: Cipher) -> bytes:
     """z = E(K_pi, s), CBC with IV 0 (Doc 9303-11 §4.4.3.1)."""
     return cbc_encrypt(k_pi, s, cipher)
 
 
-def decrypt_nonce(k_pi: bytes, z: bytes, cipher: str) -> bytes:
+def decrypt_nonce(k_pi: bytes, z: bytes, cipher: Cipher) -> bytes:
     """s = D(K_pi, z); ProtocolError when z is not whole blocks."""
-    if not z or len(z) % block_size(cipher):
+    if not z or len(z) % cipher.block_size:
         raise ProtocolError(f"encrypted nonce of {len(z)} bytes is not whole {cipher} blocks", step="PACE GA 1")
     return cbc_decrypt(k_pi, z, cipher)
 
@@ -192,7 +193,7 @@ _C1 = {
 }
 
 
-def prf(s: bytes, t: bytes, p: int, cipher: str) -> int:
+def prf(s: bytes, t: bytes, p: int, cipher: Cipher) -> int:
     """The pseudo-random function R_p(s, t) of the integrated mapping (Doc 9303-11 §4.4.3.3.2).
 
     k0 = E(t, s); x_i = E(k_i, c1), k_{i+1} = E(k_i, c0), keys cut to the cipher's key length;
@@ -202,7 +203,7 @@ def prf(s: bytes, t: bytes, p: int, cipher: str) -> int:
     if l_bits not in _C0 or len(t) != len(s):
         raise ProtocolError(f"integrated mapping needs nonces of 16 or 32 bytes (got {len(s)}/{len(t)})",
                             step="PACE mapping")
-    klen = key_length(cipher)
+    klen = cipher.key_length
     n = -(-(p.bit_length() + 64) // l_bits)
     key = cbc_encrypt(t[:klen], s, cipher)
     out = b""
@@ -238,7 +239,7 @@ def point_encoding(curve: Curve, t: int) -> tuple[int, int]:
     else:
         pt = (x3, big_a * u % p)
     if curve.h != 1:
-        mapped = curve.mul(curve.h, pt)
+        mapped = _ec.mul(curve, curve.h, pt)
         if mapped is None:
             raise ProtocolError("integrated mapping gave infinity", step="PACE mapping")
         pt = mapped
@@ -252,7 +253,7 @@ def map_generic(group: Group, s: bytes, sk_map: int, peer_map_public: object) ->
     return group.with_generic_mapping(int.from_bytes(s, "big"), sk_map, peer_map_public)
 
 
-def map_integrated(group: Group, s: bytes, t: bytes, cipher: str) -> Group:
+def map_integrated(group: Group, s: bytes, t: bytes, cipher: Cipher) -> Group:
     """Integrated mapping: the new generator from the nonces s and t."""
     return group.with_integrated_mapping(prf(s, t, group.field_prime, cipher))
 
@@ -260,42 +261,20 @@ def map_integrated(group: Group, s: bytes, t: bytes, cipher: str) -> Group:
 # --- keys and tokens -------------------------------------------------------------------
 
 
-def pace_session_keys(shared: bytes, cipher: str) -> SessionKeys:
+def pace_session_keys(shared: bytes, cipher: Cipher) -> SessionKeys:
     """KS_enc = KDF(K, 1), KS_mac = KDF(K, 2); SSC zero (Doc 9303-11 §4.4.3.4, §9.8.1)."""
-    return SessionKeys(kdf(shared, KDF_ENC, cipher), kdf(shared, KDF_MAC, cipher), bytes(block_size(cipher)), cipher)
-
-
-def _oid_der(oid: str) -> bytes:
-    parts = [int(x) for x in oid.split(".")]
-    if len(parts) < 2 or parts[0] > 2:
-        raise ValueError(f"bad OID {oid}")
-    out = bytearray()
-    for v in [parts[0] * 40 + parts[1], *parts[2:]]:
-        chunk = [v & 0x7F]
-        v >>= 7
-        while v:
-            chunk.append(0x80 | (v & 0x7F))
-            v >>= 7
-        out += bytes(reversed(chunk))
-    return bytes(out)
+    return SessionKeys(kdf(shared, KDF_ENC, cipher), kdf(shared, KDF_MAC, cipher), bytes(cipher.block_size), cipher)
 
 
 def public_key_do(oid: str, key_tag: int, public: bytes) -> bytes:
     """The public key data object 7F49 {06 OID, 86 point | 84 value} (TR-03110-3 D.3.4)."""
-    return tlv.encode(0x7F49, tlv.encode(0x06, _oid_der(oid)) + tlv.encode(key_tag, public))
+    return tlv.encode(0x7F49, tlv.encode(0x06, encode_oid(oid)) + tlv.encode(key_tag, public))
 
 
-def auth_token(ks_mac: bytes, oid: str, key_tag: int, other_public: bytes, cipher: str) -> bytes:
+def auth_token(ks_mac: bytes, oid: str, key_tag: int, other_public: bytes, cipher: Cipher) -> bytes:
     """T = MAC(KS_mac, 7F49 of the *other* side's ephemeral key), 8 bytes (Doc 9303-11 §4.4.3.4)."""
     data = public_key_do(oid, key_tag, other_public)
-    if cipher == "3DES":
+    if cipher is Cipher.TDES:
         data = pad(data, 8)  # retail MAC needs whole blocks; AES-CMAC pads internally
     return mac(ks_mac, data, cipher)
 
-
-def oid_der(oid: str) -> bytes:
-    """DER content octets of a dotted OID (no tag/length)."""
-    return _oid_der(oid)
-
-
-__all__ += ["oid_der"]

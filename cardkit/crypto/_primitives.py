@@ -13,7 +13,9 @@ import hmac
 import warnings
 
 from cryptography.hazmat.primitives import cmac
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher as _CipherContext, algorithms, modes
+
+from ..algorithms import Cipher
 
 with warnings.catch_warnings():
     # Importing the decrepit module is the supported way to reach 3DES; keep any
@@ -22,9 +24,6 @@ with warnings.catch_warnings():
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 
 __all__ = [
-    "CIPHERS",
-    "block_size",
-    "key_length",
     "des_parity",
     "pad",
     "unpad",
@@ -36,31 +35,6 @@ __all__ = [
     "mac",
     "mac_equal",
 ]
-
-#: cipher name -> (block size, key length in bytes)
-CIPHERS: dict[str, tuple[int, int]] = {
-    "3DES": (8, 16),
-    "AES-128": (16, 16),
-    "AES-192": (16, 24),
-    "AES-256": (16, 32),
-}
-
-
-def _check(cipher: str) -> None:
-    if cipher not in CIPHERS:
-        raise ValueError(f"unknown cipher {cipher!r} (expected one of {', '.join(CIPHERS)})")
-
-
-def block_size(cipher: str) -> int:
-    """Block size in bytes: 8 for 3DES, 16 for AES."""
-    _check(cipher)
-    return CIPHERS[cipher][0]
-
-
-def key_length(cipher: str) -> int:
-    """Key length in bytes (two-key 3DES: 16)."""
-    _check(cipher)
-    return CIPHERS[cipher][1]
 
 
 def des_parity(key: bytes) -> bytes:
@@ -88,9 +62,8 @@ def unpad(data: bytes) -> bytes:
     return data[:i]
 
 
-def _algorithm(key: bytes, cipher: str):
-    _check(cipher)
-    if cipher == "3DES":
+def _algorithm(key: bytes, cipher: Cipher) -> TripleDES | algorithms.AES:
+    if cipher is Cipher.TDES:
         if len(key) == 16:
             return TripleDES(key + key[:8])
         if len(key) == 24:
@@ -98,28 +71,28 @@ def _algorithm(key: bytes, cipher: str):
         if len(key) == 8:
             return TripleDES(key * 3)
         raise ValueError(f"3DES key of {len(key)} bytes")
-    if len(key) != key_length(cipher):
+    if len(key) != cipher.key_length:
         raise ValueError(f"{cipher} key of {len(key)} bytes")
     return algorithms.AES(key)
 
 
-def cbc_encrypt(key: bytes, data: bytes, cipher: str, iv: bytes | None = None) -> bytes:
+def cbc_encrypt(key: bytes, data: bytes, cipher: Cipher, iv: bytes | None = None) -> bytes:
     """CBC encryption without padding (IV zero unless given)."""
-    iv = iv if iv is not None else bytes(block_size(cipher))
-    enc = Cipher(_algorithm(key, cipher), modes.CBC(iv)).encryptor()
+    iv = iv if iv is not None else bytes(cipher.block_size)
+    enc = _CipherContext(_algorithm(key, cipher), modes.CBC(iv)).encryptor()
     return enc.update(data) + enc.finalize()
 
 
-def cbc_decrypt(key: bytes, data: bytes, cipher: str, iv: bytes | None = None) -> bytes:
+def cbc_decrypt(key: bytes, data: bytes, cipher: Cipher, iv: bytes | None = None) -> bytes:
     """CBC decryption without unpadding (IV zero unless given)."""
-    iv = iv if iv is not None else bytes(block_size(cipher))
-    dec = Cipher(_algorithm(key, cipher), modes.CBC(iv)).decryptor()
+    iv = iv if iv is not None else bytes(cipher.block_size)
+    dec = _CipherContext(_algorithm(key, cipher), modes.CBC(iv)).decryptor()
     return dec.update(data) + dec.finalize()
 
 
-def ecb_encrypt(key: bytes, data: bytes, cipher: str) -> bytes:
+def ecb_encrypt(key: bytes, data: bytes, cipher: Cipher) -> bytes:
     """ECB encryption of whole blocks (used for the AES SM IV = E(KS_enc, SSC))."""
-    enc = Cipher(_algorithm(key, cipher), modes.ECB()).encryptor()
+    enc = _CipherContext(_algorithm(key, cipher), modes.ECB()).encryptor()
     return enc.update(data) + enc.finalize()
 
 
@@ -135,10 +108,10 @@ def retail_mac(key: bytes, data: bytes) -> bytes:
     k1, k2 = key[:8], key[8:]
     # Single-DES CBC over all blocks with K1, then the last block gets D(K2) and E(K1):
     # the "retail" output transformation.
-    h = cbc_encrypt(k1, data, "3DES")[-8:]
-    dec = Cipher(_algorithm(k2, "3DES"), modes.ECB()).decryptor()
+    h = cbc_encrypt(k1, data, Cipher.TDES)[-8:]
+    dec = _CipherContext(_algorithm(k2, Cipher.TDES), modes.ECB()).decryptor()
     h = dec.update(h) + dec.finalize()
-    return ecb_encrypt(k1, h, "3DES")
+    return ecb_encrypt(k1, h, Cipher.TDES)
 
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
@@ -148,14 +121,13 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
     return c.finalize()
 
 
-def mac(key: bytes, data: bytes, cipher: str) -> bytes:
+def mac(key: bytes, data: bytes, cipher: Cipher) -> bytes:
     """The 8-byte eMRTD MAC of ``data`` as given: retail MAC (3DES) or AES-CMAC truncated to 8.
 
     The caller pads where Doc 9303 says so (SM input for both ciphers; BAC and 3DES PACE tokens).
     """
-    if cipher == "3DES":
+    if cipher is Cipher.TDES:
         return retail_mac(key, data)
-    _check(cipher)
     return aes_cmac(key, data)[:8]
 
 

@@ -21,19 +21,21 @@ import enum
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from ..algorithms import HASHES, Curve
 from ..errors import ProtocolError
 from ..iso7816 import CommandApdu, ResponseApdu, check_sw
-from ._ec import Curve
+from ..lds.security_infos import ActiveAuthenticationInfo
+from ..public_keys import EcPublicKey, load_public_key
+from . import _ec
 from ._machine import ProtocolMachine
 from ._primitives import mac_equal
-from .keys import EcPublicKey, load_public_key
+from .keys import check_public_key
 
 __all__ = [
     "ActiveAuthentication",
@@ -43,7 +45,6 @@ __all__ = [
     "verify_rsa_9796_2",
     "verify_ecdsa",
     "iso9796_2_representative",
-    "ECDSA_HASHES",
 ]
 
 Rng = Callable[[int], bytes]
@@ -51,26 +52,6 @@ Rng = Callable[[int], bytes]
 #: ISO/IEC 10118-3 hash identifiers used in the 9796-2 trailer xx CC
 _TRAILER_IDS = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
 _TRAILER_OF = {v: k for k, v in _TRAILER_IDS.items()}
-
-#: signatureAlgorithm OID (X9.62 ecdsa-with-*, BSI ecdsa-plain-*) -> hash name
-ECDSA_HASHES: dict[str, str] = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-    "0.4.0.127.0.7.1.1.4.1.1": "sha1",
-    "0.4.0.127.0.7.1.1.4.1.2": "sha224",
-    "0.4.0.127.0.7.1.1.4.1.3": "sha256",
-    "0.4.0.127.0.7.1.1.4.1.4": "sha384",
-    "0.4.0.127.0.7.1.1.4.1.5": "sha512",
-}
-_CRYPTO_HASH = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-                "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-
-
-class _AaInfoLike(Protocol):
-    signature_algorithm: str
 
 
 @dataclass(frozen=True)
@@ -149,7 +130,7 @@ def _ecdsa_pure(curve: Curve, q: tuple[int, int], digest: bytes, r: int, s: int)
     if len(digest) * 8 > n.bit_length():
         e >>= len(digest) * 8 - n.bit_length()
     w = pow(s, -1, n)
-    pt = curve.add(curve.mul_generator(e * w % n), curve.mul(r * w % n, q))
+    pt = _ec.add(curve, _ec.mul_generator(curve, e * w % n), _ec.mul(curve, r * w % n, q))
     return pt is not None and pt[0] % n == r
 
 
@@ -169,7 +150,7 @@ def verify_ecdsa(key: EcPublicKey, challenge: bytes, signature: bytes, hash_name
     if crypto_key is None:
         return _ecdsa_pure(key.curve, key.point, hashlib.new(hash_name, challenge).digest(), r, s)
     try:
-        crypto_key.verify(encode_dss_signature(r, s), challenge, ec.ECDSA(_CRYPTO_HASH[hash_name]()))
+        crypto_key.verify(encode_dss_signature(r, s), challenge, ec.ECDSA(HASHES[hash_name]()))
         return True
     except InvalidSignature:
         return False
@@ -196,17 +177,19 @@ class ActiveAuthentication(ProtocolMachine[AaResult]):
         AaState.SENT: ("receive", AaState.DONE),
     }
 
-    def __init__(self, public_key_info: bytes, aa_info: _AaInfoLike | None = None, rng: Rng = os.urandom) -> None:
+    def __init__(self, public_key_info: bytes, aa_info: ActiveAuthenticationInfo | None = None,
+                 rng: Rng = os.urandom) -> None:
         """Args: DG15's SubjectPublicKeyInfo (DER); DG14's ActiveAuthenticationInfo (ECDSA); rng."""
         super().__init__()
-        self.public_key = load_public_key(public_key_info)
-        if not isinstance(self.public_key, (rsa.RSAPublicKey, EcPublicKey)):
+        key = check_public_key(load_public_key(public_key_info))
+        if not isinstance(key, (rsa.RSAPublicKey, EcPublicKey)):
             raise ProtocolError("the AA public key is neither RSA nor EC", step="AA")
+        self.public_key: rsa.RSAPublicKey | EcPublicKey = key
         self._hash: str | None = None
-        if isinstance(self.public_key, EcPublicKey) and aa_info is not None:
-            self._hash = ECDSA_HASHES.get(aa_info.signature_algorithm)
-            if self._hash is None:
+        if isinstance(key, EcPublicKey) and aa_info is not None:
+            if aa_info.algorithm is None:
                 raise ProtocolError(f"unsupported AA signature algorithm {aa_info.signature_algorithm}", step="AA")
+            self._hash = aa_info.algorithm.hash
         self._aa_info_missing = isinstance(self.public_key, EcPublicKey) and aa_info is None
         self._rng = rng
         self.challenge: bytes | None = None
@@ -276,7 +259,7 @@ def aa_sign(
         f = iso9796_2_representative(m1, challenge, hash_name, k)
         return pow(int.from_bytes(f, "big"), d, n).to_bytes((n.bit_length() + 7) // 8, "big")
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        der = private_key.sign(challenge, ec.ECDSA(_CRYPTO_HASH[hash_name]()))
+        der = private_key.sign(challenge, ec.ECDSA(HASHES[hash_name]()))
         r, s = decode_dss_signature(der)
         size = (private_key.curve.key_size + 7) // 8
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")

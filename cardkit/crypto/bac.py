@@ -14,6 +14,7 @@ import hashlib
 import os
 from typing import Callable
 
+from ..algorithms import Cipher
 from ..errors import AuthenticationError, ProtocolError
 from ..iso7816 import CommandApdu, ResponseApdu, check_sw
 from ._machine import ProtocolMachine
@@ -33,18 +34,19 @@ def k_seed(mrz_information: str) -> bytes:
 
 def bac_keys(seed: bytes) -> tuple[bytes, bytes]:
     """The document basic access keys (K_enc, K_mac) from K_seed (Doc 9303-11 §9.7.2)."""
-    return kdf(seed, KDF_ENC, "3DES"), kdf(seed, KDF_MAC, "3DES")
+    return kdf(seed, KDF_ENC, Cipher.TDES), kdf(seed, KDF_MAC, Cipher.TDES)
 
 
 def session_keys(k_ifd: bytes, k_ic: bytes, rnd_ic: bytes, rnd_ifd: bytes) -> SessionKeys:
     """KS_enc/KS_mac from K.IFD xor K.IC, SSC = RND.IC[4:8] || RND.IFD[4:8] (Doc 9303-11 §9.8.1)."""
     seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic))
-    return SessionKeys(kdf(seed, KDF_ENC, "3DES"), kdf(seed, KDF_MAC, "3DES"), rnd_ic[4:8] + rnd_ifd[4:8], "3DES")
+    return SessionKeys(kdf(seed, KDF_ENC, Cipher.TDES), kdf(seed, KDF_MAC, Cipher.TDES), rnd_ic[4:8] + rnd_ifd[4:8],
+                       Cipher.TDES)
 
 
 def _cryptogram(k_enc: bytes, k_mac: bytes, plain: bytes) -> bytes:
-    e = cbc_encrypt(k_enc, plain, "3DES")
-    return e + mac(k_mac, pad(e, 8), "3DES")
+    e = cbc_encrypt(k_enc, plain, Cipher.TDES)
+    return e + mac(k_mac, pad(e, 8), Cipher.TDES)
 
 
 def _open(k_enc: bytes, k_mac: bytes, data: bytes, step: str) -> bytes:
@@ -52,9 +54,9 @@ def _open(k_enc: bytes, k_mac: bytes, data: bytes, step: str) -> bytes:
     if len(data) != 40:
         raise ProtocolError(f"cryptogram of {len(data)} bytes (expected 40)", step=step)
     e, m = data[:32], data[32:]
-    if not mac_equal(mac(k_mac, pad(e, 8), "3DES"), m):
+    if not mac_equal(mac(k_mac, pad(e, 8), Cipher.TDES), m):
         raise AuthenticationError("cryptogram MAC does not verify; wrong MRZ data?", step=step)
-    return cbc_decrypt(k_enc, e, "3DES")
+    return cbc_decrypt(k_enc, e, Cipher.TDES)
 
 
 def chip_authenticate(

@@ -16,9 +16,8 @@ from __future__ import annotations
 import enum
 import os
 import warnings
-from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import dh
@@ -26,62 +25,25 @@ if TYPE_CHECKING:
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .. import tlv
+from ..algorithms import CaAlgorithm, Cipher, Curve, DhGroup, KeyAgreement, encode_oid, parameters_by_name
 from ..errors import ParseError, ProtocolError
 from ..iso7816 import CommandApdu, ResponseApdu, check_sw
-from ._ec import Curve
+from ..lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo
+from ..public_keys import DhPublicKey, EcPublicKey, load_public_key
+from . import _ec
 from ._machine import ProtocolMachine
-from ._pacemath import oid_der
 from .kdf import KDF_ENC, KDF_MAC, kdf
-from .keys import CURVES, DhGroup, DhPublicKey, EcPublicKey, dh_shared, ecdh, load_public_key, random_scalar
-from ._primitives import block_size
+from .keys import check_public_key, dh_shared, ecdh, random_scalar
 from .sm import SessionKeys
 
-__all__ = ["CaAlgorithm", "ChipAuthentication", "CaState", "chip_ca_session_keys", "ca_session_keys"]
+__all__ = ["ChipAuthentication", "CaState", "chip_ca_session_keys", "ca_session_keys"]
 
 Rng = Callable[[int], bytes]
 
-CA_PREFIX = "0.4.0.127.0.7.2.2.3"
-PK_PREFIX = "0.4.0.127.0.7.2.2.1"
-_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
-
-@dataclass(frozen=True)
-class CaAlgorithm:
-    """id-CA-{DH,ECDH}-<cipher> split into its parts (TR-03110-3 A.1.1.2)."""
-
-    oid: str
-    key_agreement: str  # "DH" | "ECDH"
-    cipher: str
-
-    @classmethod
-    def from_oid(cls, oid: str) -> "CaAlgorithm":
-        """Raises ParseError for an OID that is not id-CA-DH-* / id-CA-ECDH-*."""
-        parts = oid.split(".")
-        if ".".join(parts[:-2]) != CA_PREFIX or parts[-2] not in ("1", "2") or not parts[-1].isdigit() \
-                or int(parts[-1]) not in _CIPHERS:
-            raise ParseError(f"{oid} is not a Chip Authentication OID", what="ChipAuthenticationInfo protocol")
-        return cls(oid, "DH" if parts[-2] == "1" else "ECDH", _CIPHERS[int(parts[-1])])
-
-    @classmethod
-    def default_for(cls, key_agreement: str) -> "CaAlgorithm":
-        """3DES, the algorithm Doc 9303-11 §9.2.5 implies when ChipAuthenticationInfo is absent."""
-        return cls.from_oid(f"{CA_PREFIX}.{1 if key_agreement == 'DH' else 2}.1")
-
-
-class _CaInfoLike(Protocol):
-    protocol: str
-    key_id: int | None
-
-
-class _CaKeyInfoLike(Protocol):
-    protocol: str
-    public_key_info: bytes
-    key_id: int | None
-
-
-def ca_session_keys(shared: bytes, cipher: str) -> SessionKeys:
+def ca_session_keys(shared: bytes, cipher: Cipher) -> SessionKeys:
     """KS_enc = KDF(K, 1), KS_mac = KDF(K, 2) with the CA cipher; SSC zero (Doc 9303-11 §6.2.3)."""
-    return SessionKeys(kdf(shared, KDF_ENC, cipher), kdf(shared, KDF_MAC, cipher), bytes(block_size(cipher)), cipher)
+    return SessionKeys(kdf(shared, KDF_ENC, cipher), kdf(shared, KDF_MAC, cipher), bytes(cipher.block_size), cipher)
 
 
 def _key_id_bytes(key_id: int) -> bytes:
@@ -118,23 +80,30 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
 
     def __init__(
         self,
-        ca_info: _CaInfoLike | None,
-        public_key_info: _CaKeyInfoLike,
-        current_cipher: str | None = None,
+        ca_info: ChipAuthenticationInfo | None,
+        public_key_info: ChipAuthenticationPublicKeyInfo,
+        current_cipher: Cipher | None = None,
         rng: Rng = os.urandom,
     ) -> None:
         """Args: ca_info from DG14 (None: 3DES default); the chip's static key info from DG14;
         current_cipher: the SM cipher in use (informational; the CA cipher comes from ca_info)."""
         super().__init__()
-        self.public_key = load_public_key(public_key_info.public_key_info)
-        if isinstance(self.public_key, EcPublicKey):
-            ka = "ECDH"
-        elif isinstance(self.public_key, DhPublicKey):
-            ka = "DH"
+        key = check_public_key(load_public_key(public_key_info.public_key_info))
+        if isinstance(key, EcPublicKey):
+            ka = KeyAgreement.ECDH
+        elif isinstance(key, DhPublicKey):
+            ka = KeyAgreement.DH
         else:
             raise ProtocolError("the CA public key is neither EC nor DH", step="CA")
-        self.algorithm = CaAlgorithm.from_oid(ca_info.protocol) if ca_info is not None else CaAlgorithm.default_for(ka)
-        if self.algorithm.key_agreement != ka:
+        self.public_key: EcPublicKey | DhPublicKey = key
+        if ca_info is None:
+            self.algorithm = CaAlgorithm.default_for(ka)
+        elif ca_info.algorithm is None:
+            raise ParseError(f"{ca_info.protocol} is not a Chip Authentication OID",
+                             what="ChipAuthenticationInfo protocol")
+        else:
+            self.algorithm = ca_info.algorithm
+        if self.algorithm.key_agreement is not ka:
             raise ProtocolError(f"{self.algorithm.oid} does not match a {ka} key", step="CA")
         self.key_id = public_key_info.key_id if public_key_info.key_id is not None else (
             ca_info.key_id if ca_info is not None else None)
@@ -149,7 +118,7 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
         return f"ChipAuthentication({self.algorithm.oid}, state={self.state.name})"
 
     def _table(self) -> Mapping[CaState, tuple[str, CaState]]:
-        return self.TRANSITIONS_3DES if self.algorithm.cipher == "3DES" else self.TRANSITIONS
+        return self.TRANSITIONS_3DES if self.algorithm.cipher is Cipher.TDES else self.TRANSITIONS
 
     def _agree(self) -> tuple[bytes, bytes]:
         """Draw the ephemeral key; return (its public encoding, shared secret K)."""
@@ -157,7 +126,7 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
         if isinstance(key, EcPublicKey):
             curve = key.curve
             d = random_scalar(self._rng, curve.n)
-            pub = curve.encode_point(curve.mul_generator(d))
+            pub = curve.encode_point(_ec.mul_generator(curve, d))
             return pub, ecdh(curve, d, key.point)
         group = key.group
         if group.q is None:
@@ -169,12 +138,12 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
         """MSE:Set KAT (3DES) or MSE:Set AT (AES)."""
         with self._transition("start"):
             kid = tlv.encode(0x84, _key_id_bytes(self.key_id)) if self.key_id is not None else b""
-            if self.algorithm.cipher == "3DES":
+            if self.algorithm.cipher is Cipher.TDES:
                 pub, shared = self._agree()
                 self.ephemeral_public_key = pub
-                self._pending = ca_session_keys(shared, "3DES")
+                self._pending = ca_session_keys(shared, Cipher.TDES)
                 return CommandApdu(0x00, 0x22, 0x41, 0xA6, tlv.encode(0x91, pub) + kid)
-            return CommandApdu(0x00, 0x22, 0x41, 0xA4, tlv.encode(0x80, oid_der(self.algorithm.oid)) + kid)
+            return CommandApdu(0x00, 0x22, 0x41, 0xA4, tlv.encode(0x80, encode_oid(self.algorithm.oid)) + kid)
 
     def receive(self, resp: ResponseApdu) -> CommandApdu | None:
         """Consume the chip's answer; returns GENERAL AUTHENTICATE (AES) or None when done.
@@ -186,7 +155,7 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
             step = "CA MSE" if state is CaState.MSE_SENT else "CA GENERAL AUTHENTICATE"
             check_sw(resp, step)
             if state is CaState.MSE_SENT:
-                if self.algorithm.cipher == "3DES":
+                if self.algorithm.cipher is Cipher.TDES:
                     if resp.data:
                         raise self._fail("MSE:Set KAT answered with data")
                     self._result = self._pending
@@ -212,7 +181,7 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
 def chip_ca_session_keys(
     private_key: "ec.EllipticCurvePrivateKey | dh.DHPrivateKey | tuple[Curve | DhGroup, int]",
     terminal_public: bytes,
-    cipher: str,
+    cipher: Cipher,
 ) -> SessionKeys:
     """Chip side: the new SM keys from the chip's static CA private key and the terminal's ephemeral key.
 
@@ -220,7 +189,7 @@ def chip_ca_session_keys(
         private_key: a ``cryptography`` EC or DH private key, or (Curve | DhGroup, private int) for
             curves ``cryptography`` lacks.
         terminal_public: DO91 / DO80 content (uncompressed point, or DH value).
-        cipher: the CA cipher ("3DES" for MSE:Set KAT).
+        cipher: the CA cipher (3DES for MSE:Set KAT).
 
     Raises:
         ProtocolError: the terminal's key is invalid (the chip answers 6A80).
@@ -229,14 +198,14 @@ def chip_ca_session_keys(
         if isinstance(private_key, tuple):
             params, secret = private_key
             if isinstance(params, Curve):
-                return ca_session_keys(ecdh(params, secret, params.decode_point(terminal_public, "terminal CA key")),
-                                       cipher)
+                point = _ec.decode_point(params, terminal_public, "terminal CA key")
+                return ca_session_keys(ecdh(params, secret, point), cipher)
             return ca_session_keys(dh_shared(params, secret, params.decode_public(terminal_public, "terminal CA key")),
                                    cipher)
         if isinstance(private_key, ec.EllipticCurvePrivateKey):
             curve = _curve_of(private_key.curve)
             d = private_key.private_numbers().private_value
-            return ca_session_keys(ecdh(curve, d, curve.decode_point(terminal_public, "terminal CA key")), cipher)
+            return ca_session_keys(ecdh(curve, d, _ec.decode_point(curve, terminal_public, "terminal CA key")), cipher)
         with warnings.catch_warnings():
             # FFDH is deprecated in cryptography but is what DH-CA chips carry; keep the warning local.
             warnings.simplefilter("ignore")
@@ -249,7 +218,7 @@ def chip_ca_session_keys(
 
 
 def _curve_of(c: ec.EllipticCurve) -> Curve:
-    curve = CURVES.get(c.name)
-    if curve is None:
+    params = parameters_by_name(c.name)
+    if params is None or not isinstance(params.group, Curve):
         raise ProtocolError(f"unsupported CA curve {c.name}", step="CA (chip)")
-    return curve
+    return params.group

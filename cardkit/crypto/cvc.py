@@ -22,7 +22,7 @@ import enum
 from dataclasses import dataclass
 
 from .. import tlv
-from .._eac_vocabulary import EXTENSION_NAMES, ID_IS, TERMINAL_TYPES
+from ..algorithms import EXTENSION_NAMES, ID_IS, TERMINAL_TYPES
 from ..errors import ParseError
 from .cvc_keys import CvPublicKey, decode_oid, decode_public_key, encode_oid, within
 

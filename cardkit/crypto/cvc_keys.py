@@ -19,15 +19,18 @@ from dataclasses import dataclass
 
 from asn1crypto import core
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 from .. import tlv
-from .._eac_vocabulary import TA_ALGORITHMS, TaAlgorithm
+from ..algorithms import CURVES, HASHES, TA_ALGORITHMS, TaAlgorithm, crypto_curve
 from ..errors import ParseError
+from ..public_keys import EcPublicKey
+from . import _ec
 from ._ec import Curve
-from .keys import CURVES, EcPublicKey, crypto_curve
 
 __all__ = [
     "CvEcPublicKey",
@@ -48,10 +51,6 @@ _MAX_EC_VALUE = 67  # a 521-bit field element, with a leading zero tolerated
 _MAX_RSA_BYTES = 1025  # an 8192-bit modulus, with a leading zero tolerated
 _MAX_OID = 64
 _WHAT = "CV public key"
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
 
 
 def encode_oid(dotted: str) -> bytes:
@@ -208,7 +207,7 @@ def _curve_from(values: dict[int, bytes], offset: int) -> Curve:
             return known
     try:
         g = candidate.generator
-        consistent = r >= 3 and candidate.contains(g) and candidate.mul(r, g) is None
+        consistent = r >= 3 and candidate.contains(g) and _ec.mul(candidate, r, g) is None
     except (ValueError, ZeroDivisionError):  # a composite "prime": some value has no inverse
         consistent = False
     if not consistent:
@@ -237,10 +236,10 @@ class TaPublicKey:
         h = self.algorithm.hash
         if isinstance(self.key, EcPublicKey):
             return _verify_plain_ecdsa(self.key, hashlib.new(h, data).digest(), data, signature, h)
-        pad = padding.PSS(padding.MGF1(_HASHES[h]()), _HASHES[h]().digest_size) if self.algorithm.pss \
+        pad = padding.PSS(padding.MGF1(HASHES[h]()), HASHES[h]().digest_size) if self.algorithm.pss \
             else padding.PKCS1v15()
         try:
-            self.key.verify(signature, data, pad, _HASHES[h]())
+            self.key.verify(signature, data, pad, HASHES[h]())
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -275,7 +274,7 @@ def _verify_plain_ecdsa(key: EcPublicKey, digest: bytes, data: bytes, signature:
         pub = key.to_cryptography()
         assert pub is not None
         try:
-            pub.verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[hash_name]()))
+            pub.verify(encode_dss_signature(r, s), data, ec.ECDSA(HASHES[hash_name]()))
         except InvalidSignature:
             return False
         return True
@@ -284,7 +283,7 @@ def _verify_plain_ecdsa(key: EcPublicKey, digest: bytes, data: bytes, signature:
     if len(digest) * 8 > curve.n.bit_length():
         e >>= len(digest) * 8 - curve.n.bit_length()
     w = pow(s, -1, curve.n)
-    pt = curve.add(curve.mul_generator(e * w % curve.n), curve.mul(r * w % curve.n, key.point))
+    pt = _ec.add(curve, _ec.mul_generator(curve, e * w % curve.n), _ec.mul(curve, r * w % curve.n, key.point))
     return pt is not None and pt[0] % curve.n == r
 
 

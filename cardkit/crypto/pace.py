@@ -27,12 +27,19 @@ import enum
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .. import tlv
+from ..algorithms import Cipher, Curve, Mapping, PaceAlgorithm, domain_parameters, encode_oid
 from ..errors import AuthenticationError, ParseError, ProtocolError
 from ..iso7816 import CommandApdu, ResponseApdu, check_sw
+from ..lds.security_infos import PaceInfo
+from ..public_keys import EcPublicKey, load_public_key
+from . import _ec
 from ._pacemath import (
+    EcGroup,
     Group,
     auth_token,
     decrypt_nonce,
@@ -41,31 +48,23 @@ from ._pacemath import (
     map_generic,
     map_integrated,
     nonce_length,
-    oid_der,
     pace_session_keys,
     password_key,
 )
-from ._ec import Curve
 from ._machine import ProtocolMachine
-from ._primitives import block_size, cbc_decrypt, cbc_encrypt, ecb_encrypt, mac_equal, pad, unpad
-from .keys import EcPublicKey, load_public_key, pace_parameters
+from ._primitives import cbc_decrypt, cbc_encrypt, ecb_encrypt, mac_equal, pad, unpad
+from .keys import check_public_key
 from .sm import SessionKeys
 
 __all__ = [
     "Password",
-    "PaceAlgorithm",
     "Pace",
     "PaceState",
     "PaceResult",
     "ChipPace",
-    "PACE_PREFIX",
 ]
 
 Rng = Callable[[int], bytes]
-
-PACE_PREFIX = "0.4.0.127.0.7.2.2.4"
-_MAPPINGS = {1: ("DH", "GM"), 2: ("ECDH", "GM"), 3: ("DH", "IM"), 4: ("ECDH", "IM"), 6: ("ECDH", "CAM")}
-_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
 
 class Password:
@@ -90,41 +89,12 @@ class Password:
             raise ValueError("a CAN is a non-empty string of digits")
         return cls("CAN", 2, can.encode("ascii"))
 
-    def key(self, cipher: str) -> bytes:
+    def key(self, cipher: Cipher) -> bytes:
         """K_pi = KDF(pi, 3) for the given cipher."""
         return password_key(self._secret, cipher)
 
     def __repr__(self) -> str:
         return f"Password({self.kind}, <redacted>)"
-
-
-@dataclass(frozen=True)
-class PaceAlgorithm:
-    """A PACE protocol OID split into key agreement, mapping and cipher (Doc 9303-11 §9.2.3)."""
-
-    oid: str
-    key_agreement: str  # "DH" | "ECDH"
-    mapping: str  # "GM" | "IM" | "CAM"
-    cipher: str  # "3DES" | "AES-128" | "AES-192" | "AES-256"
-
-    @classmethod
-    def from_oid(cls, oid: str) -> "PaceAlgorithm":
-        """Raises ParseError for an OID that is not id-PACE-{DH,ECDH}-{GM,IM,CAM}-<cipher>."""
-        head, _, tail = oid.rpartition(".")
-        base, _, m = head.rpartition(".")
-        try:
-            mi, ci = int(m), int(tail)
-        except ValueError:
-            mi = ci = -1
-        if base != PACE_PREFIX or mi not in _MAPPINGS or ci not in _CIPHERS or (mi == 6 and ci == 1):
-            raise ParseError(f"{oid} is not a PACE protocol OID", what="PACEInfo protocol")
-        ka, mp = _MAPPINGS[mi]
-        return cls(oid, ka, mp, _CIPHERS[ci])
-
-
-class _PaceInfoLike(Protocol):
-    protocol: str
-    parameter_id: int | None
 
 
 @dataclass(frozen=True)
@@ -149,17 +119,18 @@ class PaceResult:
         Raises:
             ProtocolError: this run was not CAM, or the key is not on the PACE curve.
         """
-        if self.algorithm.mapping != "CAM" or self.chip_authentication_data is None \
+        if self.algorithm.mapping is not Mapping.CAM or self.chip_authentication_data is None \
                 or self.chip_mapping_public_key is None:
             raise ProtocolError("PACE did not run Chip Authentication Mapping", step="PACE CAM")
         key = load_public_key(static_key) if isinstance(static_key, (bytes, bytearray)) else static_key
-        curve = pace_parameters(self.parameter_id)
+        curve = domain_parameters(self.parameter_id).group
         if not isinstance(key, EcPublicKey) or not isinstance(curve, Curve) or not key.curve.same_domain(curve):
             raise ProtocolError("the static CA key is not on the PACE domain parameters", step="PACE CAM")
+        check_public_key(key)
         ca_ic = int.from_bytes(self.chip_authentication_data, "big")
         if not 0 < ca_ic < curve.n:
             return False
-        expected = curve.mul(ca_ic, key.point)
+        expected = _ec.mul(curve, ca_ic, key.point)
         return expected is not None and mac_equal(curve.encode_point(expected), self.chip_mapping_public_key)
 
 
@@ -226,20 +197,24 @@ class Pace(ProtocolMachine[PaceResult]):
     # the secrets a run holds between steps; dropped when it fails (the object is dead anyway)
     SECRETS = ("_s", "_t", "_sk", "_sk_map", "_ks")
 
-    def __init__(self, password: Password, pace_info: _PaceInfoLike, rng: Rng = os.urandom) -> None:
+    def __init__(self, password: Password, pace_info: PaceInfo, rng: Rng = os.urandom) -> None:
         super().__init__()
-        self.algorithm = PaceAlgorithm.from_oid(pace_info.protocol)
+        algorithm = pace_info.algorithm
+        if algorithm is None:
+            raise ParseError(f"{pace_info.protocol} is not a PACE protocol OID", what="PACEInfo protocol")
+        self.algorithm: PaceAlgorithm = algorithm
         if pace_info.parameter_id is None:
             raise ProtocolError("PACEInfo without parameterId (proprietary domain parameters) is not supported",
                                 step="PACE")
         self.parameter_id = pace_info.parameter_id
-        params = pace_parameters(self.parameter_id)
-        if isinstance(params, Curve) != (self.algorithm.key_agreement == "ECDH"):
-            raise ProtocolError(f"parameter id {self.parameter_id} does not fit {self.algorithm.key_agreement}",
+        params = domain_parameters(self.parameter_id)
+        if params.key_agreement is not algorithm.key_agreement:
+            raise ProtocolError(f"parameter id {self.parameter_id} does not fit {algorithm.key_agreement}",
                                 step="PACE")
-        self._group: Group = group_for(params)
+        self._group: Group = group_for(params.group)
         self._password = password
         self._rng = rng
+        self._chip_map_pk: bytes | None = None  # GM/CAM: the chip's mapping key, kept for the CAM check
 
     def __repr__(self) -> str:
         return f"Pace({self.algorithm.oid}, state={self.state.name}, <redacted>)"
@@ -247,7 +222,7 @@ class Pace(ProtocolMachine[PaceResult]):
     def start(self) -> CommandApdu:
         """MSE:Set AT (00 22 C1 A4): 80 OID, 83 password reference, 84 parameter id (§4.4.4.1)."""
         with self._transition("start"):
-            data = (tlv.encode(0x80, oid_der(self.algorithm.oid))
+            data = (tlv.encode(0x80, encode_oid(self.algorithm.oid))
                     + tlv.encode(0x83, bytes([self._password.reference]))
                     + tlv.encode(0x84, bytes([self.parameter_id])))
             return CommandApdu(0x00, 0x22, 0xC1, 0xA4, data)
@@ -284,7 +259,7 @@ class Pace(ProtocolMachine[PaceResult]):
         dos = _answer(resp, step, (0x80,), need=(0x80, "encrypted nonce"))
         cipher = self.algorithm.cipher
         self._s = decrypt_nonce(self._password.key(cipher), dos[0x80], cipher)
-        if self.algorithm.mapping in ("GM", "CAM"):
+        if self.algorithm.mapping is not Mapping.IM:
             self._sk_map = self._group.random_private(self._rng)
             return _ga(tlv.encode(0x81, self._group.public(self._sk_map)), last=False)
         # IM: the terminal's nonce t, as long as s (l bits)
@@ -297,7 +272,7 @@ class Pace(ProtocolMachine[PaceResult]):
     def _on_map(self, resp: ResponseApdu) -> CommandApdu:
         step = "PACE GA 2 (mapping)"
         dos = _answer(resp, step, (0x82,))
-        if self.algorithm.mapping in ("GM", "CAM"):
+        if self.algorithm.mapping is not Mapping.IM:
             if 0x82 not in dos:
                 raise ProtocolError("no mapping public key (82)", step=step)
             peer = self._group.decode_public(dos[0x82], "chip mapping public key")
@@ -341,14 +316,14 @@ class Pace(ProtocolMachine[PaceResult]):
             raise AuthenticationError("chip token does not verify; wrong password?", step="PACE")
         car = tuple(dos[t] for t in (0x87, 0x88) if t in dos)
         ca_ic = None
-        if self.algorithm.mapping == "CAM":
+        if self.algorithm.mapping is Mapping.CAM:
             if 0x8A not in dos:
                 raise ProtocolError("no encrypted chip authentication data (8A) for CAM", step=step)
             ca_ic = _cam_decrypt(self._ks, dos[0x8A], step)
         elif 0x8A in dos:
             raise ProtocolError("chip authentication data (8A) outside CAM", step=step)
         self._result = PaceResult(self._ks, self._chip_pk, self.algorithm, self.parameter_id, car, ca_ic,
-                                  getattr(self, "_chip_map_pk", None) if ca_ic is not None else None)
+                                  self._chip_map_pk if ca_ic is not None else None)
         return None
 
 
@@ -364,21 +339,21 @@ class ChipPace:
     """
 
     def __init__(self, password: Password, oid: str, parameter_id: int, rng: Rng = os.urandom,
-                 ca_private_key: object = None) -> None:
+                 ca_private_key: ec.EllipticCurvePrivateKey | int | None = None) -> None:
         """Args: ca_private_key: for CAM, the chip's static CA key on the PACE curve (a ``cryptography``
         EC private key, or the private scalar as an int)."""
         self.algorithm = PaceAlgorithm.from_oid(oid)
         self._ca_secret: int | None = None
-        if self.algorithm.mapping == "CAM":
+        if self.algorithm.mapping is Mapping.CAM:
             if ca_private_key is None:
                 raise ProtocolError("CAM needs the chip's static CA private key", step="PACE (chip)")
             self._ca_secret = ca_private_key if isinstance(ca_private_key, int) else \
-                ca_private_key.private_numbers().private_value  # type: ignore[attr-defined]
-        params = pace_parameters(parameter_id)
-        if isinstance(params, Curve) != (self.algorithm.key_agreement == "ECDH"):
+                ca_private_key.private_numbers().private_value
+        params = domain_parameters(parameter_id)
+        if params.key_agreement is not self.algorithm.key_agreement:
             raise ProtocolError("parameter id does not fit the key agreement", step="PACE (chip)")
         self.parameter_id = parameter_id
-        self._group = group_for(params)
+        self._group = group_for(params.group)
         self._password = password
         self._rng = rng
         self._step = 1
@@ -419,7 +394,7 @@ class ChipPace:
     def _ga2(self, dos: dict[int, bytes], step: str) -> bytes:
         if 0x81 not in dos:
             raise ProtocolError("no mapping data (81)", step=step)
-        if self.algorithm.mapping in ("GM", "CAM"):
+        if self.algorithm.mapping is not Mapping.IM:
             peer = self._group.decode_public(dos[0x81], "terminal mapping public key")
             sk_map = self._group.random_private(self._rng)
             self._sk_map = sk_map
@@ -452,7 +427,8 @@ class ChipPace:
         out = tlv.encode(0x86, auth_token(self._ks.ks_mac, oid, tag, self._terminal_pk, cipher))
         if self._ca_secret is not None:
             # CA_IC = SK_IC^-1 * SK_Map,IC mod n, sent encrypted (Doc 9303-11 §4.4.3.5.1)
-            curve = self._group.curve  # type: ignore[attr-defined]
+            assert isinstance(self._group, EcGroup)  # CAM is ECDH only (PaceAlgorithm refuses DH-CAM)
+            curve = self._group.curve
             ca_ic = pow(self._ca_secret, -1, curve.n) * self._sk_map % curve.n
             out += tlv.encode(0x8A, _cam_encrypt(self._ks, ca_ic.to_bytes(curve.order_size, "big")))
         return out
@@ -460,15 +436,15 @@ class ChipPace:
 
 def _cam_iv(keys: SessionKeys) -> bytes:
     # IV = E(KS_enc, -1): the all-ones block (Doc 9303-11 §4.4.3.5.1)
-    return ecb_encrypt(keys.ks_enc, b"\xff" * block_size(keys.cipher), keys.cipher)
+    return ecb_encrypt(keys.ks_enc, b"\xff" * keys.cipher.block_size, keys.cipher)
 
 
 def _cam_encrypt(keys: SessionKeys, ca_ic: bytes) -> bytes:
-    return cbc_encrypt(keys.ks_enc, pad(ca_ic, block_size(keys.cipher)), keys.cipher, _cam_iv(keys))
+    return cbc_encrypt(keys.ks_enc, pad(ca_ic, keys.cipher.block_size), keys.cipher, _cam_iv(keys))
 
 
 def _cam_decrypt(keys: SessionKeys, data: bytes, step: str) -> bytes:
-    if not data or len(data) % block_size(keys.cipher):
+    if not data or len(data) % keys.cipher.block_size:
         raise ProtocolError("chip authentication data is not whole blocks", step=step)
     try:
         return unpad(cbc_decrypt(keys.ks_enc, data, keys.cipher, _cam_iv(keys)))

@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import tlv
+from ..algorithms import Cipher
 from ..errors import ParseError, SecureMessagingError
 from ..iso7816 import CommandApdu, ResponseApdu
-from ._primitives import block_size, cbc_decrypt, cbc_encrypt, ecb_encrypt, mac, mac_equal, pad, unpad
+from ._primitives import cbc_decrypt, cbc_encrypt, ecb_encrypt, mac, mac_equal, pad, unpad
 
 __all__ = ["SessionKeys", "SecureMessaging", "ChipSecureMessaging"]
 
@@ -37,15 +38,17 @@ class SessionKeys:
     ks_enc: bytes
     ks_mac: bytes
     ssc: bytes
-    cipher: str
+    cipher: Cipher
 
     def __post_init__(self) -> None:
-        bs = block_size(self.cipher)
+        if not isinstance(self.cipher, Cipher):
+            raise TypeError(f"cipher must be a cardkit.algorithms.Cipher, not {type(self.cipher).__name__}")
+        bs = self.cipher.block_size
         if len(self.ssc) != bs:
             raise ValueError(f"SSC of {len(self.ssc)} bytes for {self.cipher} (expected {bs})")
 
     def __repr__(self) -> str:
-        return f"SessionKeys(cipher={self.cipher!r}, <redacted>)"
+        return f"SessionKeys(cipher={self.cipher.value!r}, <redacted>)"
 
 
 class _Channel:
@@ -53,17 +56,17 @@ class _Channel:
 
     def __init__(self, keys: SessionKeys) -> None:
         self._keys = keys
-        self._bs = block_size(keys.cipher)
+        self._bs = keys.cipher.block_size
         self._ssc = int.from_bytes(keys.ssc, "big")
         self._broken = False
         self._pending = False  # a command is wrapped (terminal) / unwrapped (chip) and awaits its response
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(cipher={self._keys.cipher!r}, <redacted>)"
+        return f"{type(self).__name__}(cipher={self._keys.cipher.value!r}, <redacted>)"
 
     @property
-    def cipher(self) -> str:
-        """The session cipher: "3DES", "AES-128", "AES-192" or "AES-256"."""
+    def cipher(self) -> Cipher:
+        """The session cipher."""
         return self._keys.cipher
 
     @property
@@ -101,7 +104,7 @@ class _Channel:
 
     def _iv(self, ssc: bytes) -> bytes | None:
         # 3DES uses a zero IV; AES uses E(KS_enc, SSC) (Doc 9303-11 §9.8.6.1).
-        if self._keys.cipher == "3DES":
+        if self._keys.cipher is Cipher.TDES:
             return None
         return ecb_encrypt(self._keys.ks_enc, ssc, self._keys.cipher)
 

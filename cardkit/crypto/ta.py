@@ -30,19 +30,30 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .. import tlv
-from .._eac_vocabulary import TaAlgorithm
+from ..algorithms import CURVES, HASHES, TaAlgorithm
 from ..errors import InputError, ParseError, ProtocolError, StatusWordError
 from ..iso7816 import CommandApdu, ResponseApdu
 from ..mrz import check_digit
+from ..public_keys import EcPublicKey
 from ._machine import ProtocolMachine
 from .cvc import Chat, CvCertificate, CvCertificateBody, Role, decode_date, encode_date
-from .cvc_keys import CvPublicKey, ec_public_key, plain_signature, resolve_key, rsa_public_key
-from .cvc_validation import CvKey, CvRejected, Rejection, advances_date, import_certificate
-from .keys import CURVES, EcPublicKey
+from .cvc_keys import (
+    CvPublicKey,
+    ec_public_key,
+    plain_signature,
+    resolve_key,
+    rsa_public_key,
+)
+from .cvc_validation import (
+    CvKey,
+    CvRejected,
+    Rejection,
+    advances_date,
+    import_certificate,
+)
 
 __all__ = [
     "compress_public_key",
@@ -63,10 +74,6 @@ __all__ = [
 ]
 
 Rng = Callable[[int], bytes]
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
 
 
 # --- the signed message ----------------------------------------------------------------------
@@ -132,7 +139,7 @@ class TaKeySigner:
     algorithm: TaAlgorithm
 
     def sign(self, data: bytes) -> bytes:
-        h = _HASHES[self.algorithm.hash]()
+        h = HASHES[self.algorithm.hash]()
         if isinstance(self.private_key, rsa.RSAPrivateKey):
             pad = padding.PSS(padding.MGF1(h), h.digest_size) if self.algorithm.pss else padding.PKCS1v15()
             return self.private_key.sign(data, pad, h)

@@ -3,16 +3,18 @@
 Every file class is a frozen dataclass with ``raw``, ``from_bytes(data)`` (raises only
 ``ParseError``), ``to_bytes()`` (``raw`` untouched) and a ``build(...)`` classmethod.
 ``decode_file(name, data)`` picks the class from the file name used in dumps.
-``Sod`` (EF.SOD) lives in ``cardkit.lds.sod`` and is loaded on first use.
+``Sod`` (EF.SOD) and ``CardSecurity`` (EF.CardSecurity) share the CMS parser of ``cardkit.lds.sod``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import tlv
 from ..errors import ParseError
 from ._base import DataGroup
 from .card_access import CardAccess
+from .card_security import CardSecurity
 from .com import Com
 from .dg1 import Dg1
 from .dg2 import BiometricHeader, BiometricTemplate, Dg2, Face, FaceImage, FeaturePoint
@@ -25,6 +27,7 @@ from .dg15 import Dg15
 from .dg16 import Dg16, PersonToNotify
 from .files import FILE_NAMES, MRTD_AID, LdsFileId, by_dg, by_fid, by_name, by_tag
 from .iso39794_5 import DateTimeBlock, FaceImageDataBlock, FaceRepresentation
+from .sod import Sod
 from .security_infos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationInfo,
@@ -35,7 +38,6 @@ from .security_infos import (
     SecurityInfos,
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
-    oid_name,
 )
 
 __all__ = [
@@ -43,7 +45,7 @@ __all__ = [
     "FaceImageDataBlock", "FaceRepresentation", "DateTimeBlock", "Dg7", "Dg11", "Dg12", "Dg13Vn", "Dg14", "Dg15",
     "Dg16", "PersonToNotify", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
     "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
-    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "oid_name", "Sod", "CardSecurity",
+    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "Sod", "CardSecurity",
     "decode_file", "normalise_name", "guess_name", "CLASSES",
     "LdsFileId", "FILE_NAMES", "MRTD_AID", "by_name", "by_tag", "by_fid", "by_dg",
 ]
@@ -53,18 +55,6 @@ CLASSES: dict[str, Any] = {
     "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG7": Dg7, "DG11": Dg11, "DG12": Dg12, "DG13": Dg13Vn, "DG14": Dg14,
     "DG15": Dg15, "DG16": Dg16, "EF.CardAccess": CardAccess,
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Sod":  # loaded on first use: the CMS machinery is the heaviest import in lds
-        from .sod import Sod
-
-        return Sod
-    if name == "CardSecurity":
-        from .card_security import CardSecurity
-
-        return CardSecurity
-    raise AttributeError(f"module 'cardkit.lds' has no attribute {name!r}")
 
 
 def normalise_name(name: str) -> str | None:
@@ -94,9 +84,7 @@ def guess_name(data: bytes, filename: str | None = None) -> str | None:
     if data[0] == 0x30:  # a bare ContentInfo: the signed SecurityInfos of the master file
         return "EF.CardSecurity"
     try:
-        from ..tlv import decode_header
-
-        tag = decode_header(data)[0]
+        tag = tlv.decode_header(data)[0]
     except ParseError:
         return None
     info = by_tag(tag)
@@ -114,12 +102,8 @@ def decode_file(name: str, data: bytes) -> Any:
         raise ParseError(f"unknown LDS file name {name!r}", what="LDS file")
     try:
         if canonical == "EF.SOD":
-            from .sod import Sod
-
             return Sod.from_bytes(data)
         if canonical == "EF.CardSecurity":
-            from .card_security import CardSecurity
-
             return CardSecurity.from_bytes(data)
         cls = CLASSES.get(canonical)
         if cls is not None:

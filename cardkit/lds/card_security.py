@@ -3,7 +3,7 @@
 EF.CardSecurity lives in the master file (FID 011D, SFI 1D: the same numbers as EF.SOD, which lives in
 the eMRTD application) and is readable after PACE. It is a CMS ContentInfo(SignedData), signed by the
 Document Signer exactly like EF.SOD but without the outer tag 77, whose eContentType is id-SecurityObject
-(0.4.0.127.0.7.3.2.1) and whose eContent is a DER SET OF SecurityInfo: the PACEInfos and, for Chip
+(``cardkit.algorithms.ID_SECURITY_OBJECT``) and whose eContent is a DER SET OF SecurityInfo: the PACEInfos and, for Chip
 Authentication Mapping, the ChipAuthenticationPublicKeyInfo the terminal checks CA_IC against.
 
 Rules: the CMS structure is ``cardkit.lds.sod``'s (one parser for both); the object keeps the exact bytes
@@ -21,9 +21,7 @@ from ..errors import ParseError
 from .security_infos import InfosView, SecurityInfo, decode_infos
 from .sod import MAX_SOD_SIZE, SignedDataView, SignerInfoData, signed_data_fields, signed_data_parts
 
-__all__ = ["CardSecurity", "ID_SECURITY_OBJECT"]
-
-ID_SECURITY_OBJECT = "0.4.0.127.0.7.3.2.1"  # bsi-de applications(3) eID(2) 1 (TR-03110-3 A.1.2.5)
+__all__ = ["CardSecurity"]
 
 
 @dataclass(frozen=True)

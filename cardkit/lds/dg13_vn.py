@@ -23,14 +23,14 @@ from typing import Any, Iterable
 
 from asn1crypto import core
 
+from ..algorithms import ID_UTF8
 from ..errors import ParseError
 from ._base import check_build, parse_guard, unwrap, wrap
 
-__all__ = ["Dg13Vn", "FIELD_NUMBERS", "UTF8_OID"]
+__all__ = ["Dg13Vn", "FIELD_NUMBERS"]
 
 TAG = 0x6D
 _WHAT = "DG13"
-UTF8_OID = "1.0.10646.1.0.8"
 _MAX_FIELDS = 64
 _MAX_DEPTH = 4
 
@@ -101,7 +101,7 @@ class Dg13Vn:
     old_id_number: str | None = None
     field16: str | None = None
     version: int = 1
-    oid: str = UTF8_OID
+    oid: str = ID_UTF8
     unknown: tuple[tuple[int, bytes], ...] = ()  # (field number, DER of the whole field)
 
     @classmethod
@@ -185,7 +185,7 @@ class Dg13Vn:
         for n, d in extra:
             items.append((n, _Values.load(d)))
         items.sort(key=lambda x: x[0])
-        content = _Content({"version": 1, "oid": UTF8_OID, "fields": _Fields([v for _, v in items])})
+        content = _Content({"version": 1, "oid": ID_UTF8, "fields": _Fields([v for _, v in items])})
         raw = wrap(TAG, content.dump())
         return cls.from_bytes(raw)
 

@@ -3,7 +3,7 @@
     6E L { 31 L { SecurityInfo ... } }
 
 The chip's CA public keys are ``ca_public_keys`` (DER SubjectPublicKeyInfo inside each info);
-turning them into keys is ``cardkit.crypto.keys.load_public_key``'s job.
+turning them into keys is ``cardkit.public_keys.load_public_key``'s job.
 """
 
 from __future__ import annotations

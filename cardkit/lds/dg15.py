@@ -3,7 +3,7 @@
     6F L { SubjectPublicKeyInfo (RSA or EC, DER) }
 
 The key is kept as the DER bytes stored; ``public_key`` turns it into a key object through
-``cardkit.crypto.keys.load_public_key`` (imported on use: crypto sits above lds).
+``cardkit.public_keys.load_public_key``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from ..algorithms import ID_EC_PUBLIC_KEY, ID_RSA_ENCRYPTION, oid_name
+from ..errors import CardkitError, ParseError
+from ..public_keys import EcPublicKey, PublicKey, check_spki, load_public_key, spki_algorithm
 from ._base import check_build, parse_guard, unwrap, wrap
-from .security_infos import _check_spki, _SubjectPublicKeyInfo, oid_name
 
 __all__ = ["Dg15"]
 
 TAG = 0x6F
 _WHAT = "DG15"
-_ALGORITHMS = {"1.2.840.113549.1.1.1": "RSA", "1.2.840.10045.2.1": "EC"}
+_KEY_TYPES = {ID_RSA_ENCRYPTION: "RSA", ID_EC_PUBLIC_KEY: "EC"}
 
 
 @dataclass(frozen=True)
@@ -32,18 +36,20 @@ class Dg15:
     @property
     def algorithm(self) -> str:
         """The key's algorithm OID (dotted)."""
-        return _SubjectPublicKeyInfo.load(self.public_key_info)["algorithm"]["algorithm"].dotted
+        return spki_algorithm(self.public_key_info)
 
     @property
     def key_type(self) -> str:
-        """"RSA", "EC" or the algorithm OID."""
-        return _ALGORITHMS.get(self.algorithm, oid_name(self.algorithm))
+        """"RSA", "EC" or the algorithm's name (its OID when unknown)."""
+        return _KEY_TYPES.get(self.algorithm, oid_name(self.algorithm))
 
     @property
-    def public_key(self) -> Any:
-        """The key object, by ``cardkit.crypto.keys.load_public_key`` (explicit EC parameters included)."""
-        from ..crypto.keys import load_public_key  # lazy: crypto is a higher layer
+    def public_key(self) -> PublicKey:
+        """The key object, by ``cardkit.public_keys.load_public_key`` (explicit EC parameters included).
 
+        Raises:
+            ParseError: a key cardkit cannot decode (unknown algorithm, bad parameters, invalid value).
+        """
         return load_public_key(self.public_key_info)
 
     @classmethod
@@ -51,18 +57,16 @@ class Dg15:
     def from_bytes(cls, data: bytes) -> "Dg15":
         """Parse DG15; ParseError unless 6F holds exactly one SubjectPublicKeyInfo."""
         raw, outer = unwrap(data, TAG, _WHAT, content=(0x30, "a SubjectPublicKeyInfo SEQUENCE"))
-        return cls(raw=raw, public_key_info=_check_spki(outer.value, _WHAT))
+        return cls(raw=raw, public_key_info=check_spki(outer.value, _WHAT))
 
     @classmethod
-    def build(cls, public_key_info: "bytes | Any") -> "Dg15":
+    def build(cls, public_key_info: bytes | rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> "Dg15":
         """A new DG15 from DER SubjectPublicKeyInfo bytes or a ``cryptography`` public key.
 
         Raises:
             InputError: the bytes are not a SubjectPublicKeyInfo.
         """
         if not isinstance(public_key_info, (bytes, bytearray)):
-            from cryptography.hazmat.primitives import serialization
-
             public_key_info = public_key_info.public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         der = bytes(public_key_info)
@@ -79,13 +83,11 @@ class Dg15:
         d: dict[str, Any] = {"file": _WHAT, "key_type": self.key_type, "algorithm": self.algorithm}
         try:
             key = self.public_key
-            size = getattr(key, "key_size", None) or getattr(getattr(key, "curve", None), "key_size", None)
-            if size:
-                d["key_size"] = size
-            curve = getattr(getattr(key, "curve", None), "name", None)
-            if curve:
-                d["curve"] = curve
-        except Exception:  # crypto not there yet, or a key it cannot load: the DER still shows
-            pass
+        except CardkitError:  # a key cardkit cannot decode: the DER still shows
+            key = None
+        if isinstance(key, rsa.RSAPublicKey):
+            d["key_size"] = key.key_size
+        elif isinstance(key, EcPublicKey):
+            d["curve"] = key.curve.name
         d["public_key_info"] = self.public_key_info.hex().upper()
         return d

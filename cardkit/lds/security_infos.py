@@ -2,26 +2,34 @@
 
     SecurityInfo ::= SEQUENCE { protocol OBJECT IDENTIFIER, requiredData ANY, optionalData ANY OPTIONAL }
 
-The kind of each info is decided by its protocol OID, as TR-03110 does:
-    id-PACE 0.4.0.127.0.7.2.2.4.m.c  -> PaceInfo;  0.4.0.127.0.7.2.2.4.m -> PaceDomainParameterInfo
-    id-CA   0.4.0.127.0.7.2.2.3.k.c  -> ChipAuthenticationInfo
-    id-PK   0.4.0.127.0.7.2.2.1.k    -> ChipAuthenticationPublicKeyInfo
-    id-TA   0.4.0.127.0.7.2.2.2      -> TerminalAuthenticationInfo
-    id-AA   2.23.136.1.1.5           -> ActiveAuthenticationInfo
+The kind of each info is decided by its protocol OID, as TR-03110 does (OIDs from ``cardkit.algorithms``):
+    id-PACE.m.c  -> PaceInfo (``algorithm``: a PaceAlgorithm);  id-PACE.m -> PaceDomainParameterInfo
+    id-CA.k.c    -> ChipAuthenticationInfo (``algorithm``: a CaAlgorithm)
+    id-PK.k      -> ChipAuthenticationPublicKeyInfo (``key_agreement``)
+    id-TA        -> TerminalAuthenticationInfo
+    id-icao-mrtd-security-aaProtocolObject -> ActiveAuthenticationInfo (``algorithm``: an AaAlgorithm)
 Anything else (CA domain parameters, EF.DIR info, PACE-CAM public key, vendor infos) is an
-``UnknownSecurityInfo`` holding its DER verbatim. Every info keeps the bytes it was read from
-(``raw``, not compared); ``to_der`` re-encodes only when the fields were changed. The structures
-are declared with asn1crypto; extra elements in a declared SEQUENCE are refused.
+``UnknownSecurityInfo`` holding its DER verbatim. An OID under a known arc that names no algorithm
+cardkit knows still parses (its ``algorithm`` is None): the terminal skips it, the report shows it.
+Every info keeps the bytes it was read from (``raw``, not compared); ``to_der`` re-encodes only when
+the fields were changed. The structures are declared with asn1crypto; extra elements in a declared
+SEQUENCE are refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from asn1crypto import core
 
+from .. import tlv
+from ..algorithms import (ID_CA, ID_PACE, ID_PK, ID_TA, AaAlgorithm, CaAlgorithm, IcaoOid, KeyAgreement,
+                          PaceAlgorithm, key_agreement_of, oid_name)
 from ..errors import InputError, ParseError
+from ..public_keys import check_spki
+from ._base import _as_bytes, parse_guard
 
 __all__ = [
     "PaceInfo",
@@ -37,50 +45,15 @@ __all__ = [
     "decode_infos",
     "encode_infos",
     "decode_info",
-    "oid_name",
-    "ID_PACE",
-    "ID_CA",
-    "ID_PK",
-    "ID_TA",
-    "ID_AA",
 ]
 
-_BSI = "0.4.0.127.0.7.2.2"
-ID_PK, ID_TA, ID_CA, ID_PACE = f"{_BSI}.1", f"{_BSI}.2", f"{_BSI}.3", f"{_BSI}.4"
-ID_AA = "2.23.136.1.1.5"
+ID_AA = IcaoOid.AA_PROTOCOL
 MAX_INFOS = 64
 _MAX_INT_BITS = 64
-
-# --- OID names (for display; TR-03110-3 A.1.1, Doc 9303-11 §9.2) -------------------------------
-_CIPHERS = {1: "3DES-CBC-CBC", 2: "AES-CBC-CMAC-128", 3: "AES-CBC-CMAC-192", 4: "AES-CBC-CMAC-256"}
-_PACE_MAPS = {1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CAM"}
-_NAMES: dict[str, str] = {ID_TA: "id-TA", ID_AA: "id-icao-mrtd-security-aaProtocolObject",
-                          f"{ID_PK}.1": "id-PK-DH", f"{ID_PK}.2": "id-PK-ECDH",
-                          f"{ID_CA}.1": "id-CA-DH", f"{ID_CA}.2": "id-CA-ECDH",
-                          "1.2.840.10045.4.1": "ecdsa-with-SHA1", "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
-                          "1.2.840.10045.4.3.2": "ecdsa-with-SHA256", "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-                          "1.2.840.10045.4.3.4": "ecdsa-with-SHA512"}
-for _m, _mn in _PACE_MAPS.items():
-    _NAMES[f"{ID_PACE}.{_m}"] = f"id-PACE-{_mn}"
-    for _c, _cn in _CIPHERS.items():
-        _NAMES[f"{ID_PACE}.{_m}.{_c}"] = f"id-PACE-{_mn}-{_cn}"
-for _k, _kn in ((1, "DH"), (2, "ECDH")):
-    for _c, _cn in _CIPHERS.items():
-        _NAMES[f"{ID_CA}.{_k}.{_c}"] = f"id-CA-{_kn}-{_cn}"
-
-
-def oid_name(oid: str) -> str:
-    """The TR-03110 / Doc 9303 name of an OID, or the dotted OID when unknown."""
-    return _NAMES.get(oid, oid)
-
 
 # --- ASN.1 declarations -----------------------------------------------------------------------
 class _AlgorithmIdentifier(core.Sequence):
     _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
-
-
-class _SubjectPublicKeyInfo(core.Sequence):
-    _fields = [("algorithm", _AlgorithmIdentifier), ("subject_public_key", core.BitString)]
 
 
 class _AnyInfo(core.Sequence):
@@ -138,16 +111,6 @@ def _load(spec: type[core.Sequence], der: bytes, what: str) -> dict[str, Any]:
     return native  # type: ignore[no-any-return]
 
 
-def _check_spki(der: bytes, what: str) -> bytes:
-    """Check that ``der`` is one SubjectPublicKeyInfo (structure only; keys are cardkit.crypto's job)."""
-    spki = _SubjectPublicKeyInfo.load(der, strict=True)
-    spki["algorithm"]["algorithm"].dotted
-    spki["subject_public_key"].native
-    if len(spki.children) > 2:
-        raise ParseError("unexpected element in SubjectPublicKeyInfo", what=what)
-    return der
-
-
 # --- the info classes -------------------------------------------------------------------------
 class _Info:
     """Shared behaviour: DER re-use when unchanged, display name."""
@@ -182,6 +145,11 @@ class PaceInfo(_Info):
     parameter_id: int | None = None
     raw: bytes = field(default=b"", repr=False, compare=False)
 
+    @property
+    def algorithm(self) -> PaceAlgorithm | None:
+        """The PACE algorithm the protocol OID names; None for an id-PACE OID cardkit does not know."""
+        return _algorithm_or_none(PaceAlgorithm.from_oid, self.protocol)
+
     def _encode(self) -> bytes:
         d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
         if self.parameter_id is not None:
@@ -215,6 +183,16 @@ class ChipAuthenticationInfo(_Info):
     key_id: int | None = None
     raw: bytes = field(default=b"", repr=False, compare=False)
 
+    @property
+    def algorithm(self) -> CaAlgorithm | None:
+        """The CA algorithm the protocol OID names; None for an id-CA OID cardkit does not know."""
+        return _algorithm_or_none(CaAlgorithm.from_oid, self.protocol)
+
+    @property
+    def key_agreement(self) -> KeyAgreement | None:
+        """DH or ECDH as the protocol OID says, even when its cipher is one cardkit does not know."""
+        return key_agreement_of(self.protocol)
+
     def _encode(self) -> bytes:
         d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
         if self.key_id is not None:
@@ -230,6 +208,11 @@ class ChipAuthenticationPublicKeyInfo(_Info):
     public_key_info: bytes = field(repr=False)  # DER SubjectPublicKeyInfo, exactly as stored
     key_id: int | None = None
     raw: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def key_agreement(self) -> KeyAgreement | None:
+        """DH for id-PK-DH, ECDH for id-PK-ECDH, None for any other id-PK OID."""
+        return key_agreement_of(self.protocol)
 
     def _encode(self) -> bytes:
         d: dict[str, Any] = {"protocol": self.protocol, "public_key": core.Any.load(self.public_key_info)}
@@ -260,8 +243,13 @@ class ActiveAuthenticationInfo(_Info):
 
     protocol: str = ID_AA
     version: int = 1
-    signature_algorithm: str = "1.2.840.10045.4.3.2"
+    signature_algorithm: str = AaAlgorithm("sha256").oid
     raw: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def algorithm(self) -> AaAlgorithm | None:
+        """The ECDSA signature algorithm named; None when it is not one cardkit knows."""
+        return _algorithm_or_none(AaAlgorithm.from_oid, self.signature_algorithm)
 
     def _encode(self) -> bytes:
         return _AaInfo({"protocol": self.protocol, "version": self.version,
@@ -282,6 +270,16 @@ class UnknownSecurityInfo(_Info):
         return self.raw
 
 
+_A = TypeVar("_A")
+
+
+def _algorithm_or_none(parse: Callable[[str], _A], oid: str) -> _A | None:
+    try:
+        return parse(oid)
+    except ParseError:
+        return None
+
+
 SecurityInfo = Union[PaceInfo, PaceDomainParameterInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
                      TerminalAuthenticationInfo, ActiveAuthenticationInfo, UnknownSecurityInfo]
 
@@ -297,8 +295,6 @@ def _arcs_after(oid: str, prefix: str) -> int | None:
 
 def decode_info(der: bytes, what: str = "SecurityInfo") -> SecurityInfo:
     """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
-    from ._base import parse_guard
-
     oid = parse_guard(what)(_load)(_AnyInfo, bytes(der), what)["protocol"]
     return parse_guard(_kind(oid))(_decode_known)(bytes(der), oid)
 
@@ -325,7 +321,7 @@ def _decode_known(der: bytes, oid: str) -> SecurityInfo:
     if pk == 1:
         obj = _CaPublicKeyInfo.load(der, strict=True)
         n = _load(_CaPublicKeyInfo, der, "ChipAuthenticationPublicKeyInfo")
-        spki = _check_spki(obj["public_key"].dump(), "ChipAuthenticationPublicKeyInfo")
+        spki = check_spki(obj["public_key"].dump(), "ChipAuthenticationPublicKeyInfo")
         return ChipAuthenticationPublicKeyInfo(oid, spki, n["key_id"], raw=der)
     if oid == ID_TA:
         obj = _TaInfo.load(der, strict=True)
@@ -374,12 +370,15 @@ def encode_infos(infos: tuple[SecurityInfo, ...] | list[SecurityInfo]) -> bytes:
 
 
 # --- the container shared by EF.CardAccess and DG14 ---------------------------------------------
+_I = TypeVar("_I")
+
+
 class InfosView:
     """Accessors over ``self.infos`` (EF.CardAccess, DG14, bare SecurityInfos)."""
 
     infos: tuple[SecurityInfo, ...]
 
-    def _of(self, kind: type) -> tuple[Any, ...]:
+    def _of(self, kind: type[_I]) -> tuple[_I, ...]:
         return tuple(i for i in self.infos if isinstance(i, kind))
 
     @property
@@ -417,8 +416,11 @@ class InfosView:
         out = []
         for i in self.infos:
             d: dict[str, Any] = {"type": type(i).__name__, "protocol": i.protocol, "name": i.name}
-            for k in ("version", "parameter_id", "key_id"):
-                v = getattr(i, k, None)
+            version = None if isinstance(i, (PaceDomainParameterInfo, ChipAuthenticationPublicKeyInfo,
+                                              UnknownSecurityInfo)) else i.version
+            parameter_id = i.parameter_id if isinstance(i, (PaceInfo, PaceDomainParameterInfo)) else None
+            key_id = i.key_id if isinstance(i, (ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo)) else None
+            for k, v in (("version", version), ("parameter_id", parameter_id), ("key_id", key_id)):
                 if v is not None:
                     d[k] = v
             if isinstance(i, ActiveAuthenticationInfo):
@@ -457,16 +459,15 @@ class SecurityInfos(InfosView):
         return {"file": "SecurityInfos", "infos": self.infos_to_dicts()}
 
 
-def _from_set(cls: Any, data: bytes, what: str) -> Any:
-    from ._base import _as_bytes, parse_guard
+_S = TypeVar("_S", bound="SecurityInfos")
 
+
+def _from_set(cls: type[_S], data: bytes, what: str) -> _S:
     @parse_guard(what)
-    def parse() -> Any:
+    def parse() -> _S:
         raw = _as_bytes(data, what)
         if not raw or raw[0] != 0x31:
             raise ParseError("not a DER SET (tag 31)", what=what, offset=0)
-        from .. import tlv
-
         tlv.decode(raw)  # definite lengths, no trailing bytes (asn1crypto would accept BER)
         return cls(raw=raw, infos=decode_infos(raw, what))
 

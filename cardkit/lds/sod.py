@@ -1,9 +1,8 @@
 """EF.SOD: the Document Security Object (Doc 9303-10 §4.6.2, 9303-12 §4.2 / App. B).
 
 EF.SOD is tag 77 around a CMS ContentInfo(SignedData) whose eContent is an
-LDSSecurityObject (v0, or v1 with ldsVersionInfo). This module is also the one place
-where the ICAO object identifiers live (``IcaoOid``): the PKI layer above imports them
-from here, because layering forbids the reverse.
+LDSSecurityObject (v0, or v1 with ldsVersionInfo). The object identifiers are those of
+``cardkit.algorithms`` (``IcaoOid`` for the ICAO ones); this module teaches asn1crypto their names.
 
 Rules: parsing is bounded (size), keeps the exact bytes (``raw``, ``econtent``,
 ``signed_attrs``: the hash and the signature are checked over those, never over a
@@ -29,30 +28,17 @@ from datetime import datetime
 from asn1crypto import algos, cms, core
 from cryptography import x509
 
+from .. import tlv
+from ..algorithms import ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME, IcaoOid
 from ..errors import ParseError
 
-__all__ = ["IcaoOid", "register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject", "SignerInfoData", "Sod", "MAX_SOD_SIZE",
-           "signed_data_parts", "signed_data_fields"]
+__all__ = ["register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject",
+           "SignerInfoData", "Sod", "MAX_SOD_SIZE", "signed_data_parts", "signed_data_fields"]
 
 MAX_SOD_SIZE = 1 << 20  # 1 MiB: a real SOD is a few kB (certificate included)
 _MAX_DG_HASHES = 16
 
-
-class IcaoOid:
-    """ICAO object identifiers (9303-10 §4.6.2, 9303-12 §4.5, §7.1.1.x)."""
-
-    LDS_SECURITY_OBJECT = "2.23.136.1.1.1"  # id-icao-mrtd-security-ldsSecurityObject
-    LDS_SECURITY_OBJECT_LEGACY = "1.3.27.1.1.1"  # used by some early issuers; accepted when verifying
-    CSCA_MASTER_LIST = "2.23.136.1.1.2"  # id-icao-cscaMasterList
-    CSCA_MASTER_LIST_SIGNING_KEY = "2.23.136.1.1.3"  # EKU of the Master List signer
-    AA_PROTOCOL = "2.23.136.1.1.5"  # id-icao-mrtd-security-aaProtocolObject
-    NAME_CHANGE = "2.23.136.1.1.6.1"  # id-icao-mrtd-security-extensions-nameChange
-    DOCUMENT_TYPE_LIST = "2.23.136.1.1.6.2"  # id-icao-mrtd-security-extensions-documentTypeList
-    DEVIATION_LIST = "2.23.136.1.1.7"  # id-icao-DeviationList
-
-
 LDS_SECURITY_OBJECT_OIDS = (IcaoOid.LDS_SECURITY_OBJECT, IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
-
 
 
 def register_oid(oid_class: type[core.ObjectIdentifier], dotted: str, name: str) -> None:
@@ -248,7 +234,6 @@ class SignerInfoData:
     signature: bytes = field(repr=False)
 
 
-_CONTENT_TYPE, _MESSAGE_DIGEST, _SIGNING_TIME = "1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5"
 
 
 # The parts of a SignerInfo and SignedData that are the same in every SOD of one Document Signer
@@ -290,13 +275,13 @@ def _attribute(der: bytes) -> tuple[str, tuple[object, ...]]:
     per document and is decoded each time (the cache is bounded).
     """
     fast = _decode_fast(_FastAttribute, der)  # messageDigest, the attribute that differs per SOD
-    if fast is not None and fast.type.dotted_string == _MESSAGE_DIGEST:
-        return _MESSAGE_DIGEST, tuple(fast.values.as_list())
+    if fast is not None and fast.type.dotted_string == ID_MESSAGE_DIGEST:
+        return ID_MESSAGE_DIGEST, tuple(fast.values.as_list())
     attr = cms.CMSAttribute.load(der)
     oid = attr["type"].dotted
-    if oid == _CONTENT_TYPE:
+    if oid == ID_CONTENT_TYPE:
         return oid, tuple(v.dotted for v in attr["values"])
-    if oid == _MESSAGE_DIGEST:
+    if oid == ID_MESSAGE_DIGEST:
         return oid, tuple(bytes(v.native) for v in attr["values"])
     return oid, ()
 
@@ -314,11 +299,11 @@ def parse_signer_info(si: cms.SignerInfo) -> SignerInfoData:
         signed = b"\x31" + attrs.dump()[1:]
         for attr in attrs:
             oid, values = _attribute(attr.dump())
-            if oid == _CONTENT_TYPE:
+            if oid == ID_CONTENT_TYPE:
                 content_types.extend(values)
-            elif oid == _MESSAGE_DIGEST:
+            elif oid == ID_MESSAGE_DIGEST:
                 digests.extend(values)
-            elif oid == _SIGNING_TIME and signing_time is None:
+            elif oid == ID_SIGNING_TIME and signing_time is None:
                 signing_time = attr["values"][0].chosen.native  # differs per document: not cached
     alg_der = si["signature_algorithm"].dump()
     return SignerInfoData(
@@ -345,7 +330,7 @@ def signed_data_parts(ci_bytes: bytes) -> tuple[str, bytes, cms.SignedData]:
     ContentInfo is not an attached SignedData with an OCTET STRING eContent.
     """
     ci = cms.ContentInfo.load(ci_bytes, strict=True)
-    if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
+    if ci["content_type"].dotted != ID_SIGNED_DATA:
         raise ParseError(f"ContentInfo type {ci['content_type'].dotted} is not signedData")
     sd = ci["content"]
     if not isinstance(sd, cms.SignedData):
@@ -436,9 +421,7 @@ class Sod(SignedDataView):
         if not data:
             raise ParseError("empty", offset=0)
         if data[0] == 0x77:
-            from ..tlv import decode  # the outer 77 TLV, strictly (no trailing bytes)
-
-            ci_bytes = bytes(decode(data).value)
+            ci_bytes = bytes(tlv.decode(data).value)  # the outer 77 TLV, strictly (no trailing bytes)
         elif data[0] == 0x30:
             ci_bytes = data
         else:

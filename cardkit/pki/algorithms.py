@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from ..algorithms import HASHES, ID_MGF1, SIGNATURE_ALGORITHMS, hash_by_oid
 from ..errors import InputError, VerificationError
 
 __all__ = [
-    "HASHES",
     "hash_for",
     "signature_algorithm_name",
     "algorithm_identifier",
@@ -27,47 +27,6 @@ __all__ = [
     "verify_certificate",
     "public_key_of",
 ]
-
-HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
-_HASH_OIDS = {
-    "1.3.14.3.2.26": "sha1",
-    "2.16.840.1.101.3.4.2.4": "sha224",
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-}
-RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
-RSASSA_PSS = "1.2.840.113549.1.1.10"
-_RSA_PKCS1 = {
-    "1.2.840.113549.1.1.5": "sha1",
-    "1.2.840.113549.1.1.14": "sha224",
-    "1.2.840.113549.1.1.11": "sha256",
-    "1.2.840.113549.1.1.12": "sha384",
-    "1.2.840.113549.1.1.13": "sha512",
-}
-_ECDSA = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-}
-# BSI TR-03111 ecdsa-plain-SHA*: the signature is r||s, not a DER SEQUENCE.
-_ECDSA_PLAIN = {f"0.4.0.127.0.7.1.1.4.1.{i}": h for i, h in enumerate(["sha1", "sha224", "sha256", "sha384", "sha512"], 1)}
-_NAMES = {
-    **{oid: f"{h}WithRSAEncryption" for oid, h in _RSA_PKCS1.items()},
-    **{oid: f"ecdsa-with-{h.upper()}" for oid, h in _ECDSA.items()},
-    **{oid: f"ecdsa-plain-{h.upper()}" for oid, h in _ECDSA_PLAIN.items()},
-    RSASSA_PSS: "RSASSA-PSS",
-    RSA_ENCRYPTION: "rsaEncryption",
-}
-
 
 def hash_for(name: str) -> hashes.HashAlgorithm:
     """A cryptography hash object for "sha256" etc.; InputError for anything else."""
@@ -110,19 +69,16 @@ def algorithm_identifier(name: str, hash_algorithm: str) -> algos.SignedDigestAl
 def describe_algorithm(alg: algos.SignedDigestAlgorithm, digest_algorithm: str | None = None) -> tuple[str, str]:
     """(algorithm name, hash name) of a signature AlgorithmIdentifier; raises VerificationError if unknown."""
     oid = alg["algorithm"].dotted
-    if oid in _RSA_PKCS1:
-        return _NAMES[oid], _RSA_PKCS1[oid]
-    if oid in _ECDSA:
-        return _NAMES[oid], _ECDSA[oid]
-    if oid in _ECDSA_PLAIN:
-        return _NAMES[oid], _ECDSA_PLAIN[oid]
-    if oid == RSA_ENCRYPTION:
+    known = SIGNATURE_ALGORITHMS.get(oid)
+    if known is None:
+        raise VerificationError(f"unsupported signature algorithm {oid}")
+    if known.hash is not None:
+        return known.name, known.hash
+    if known.scheme == "RSA":
         if digest_algorithm not in HASHES:
             raise VerificationError("rsaEncryption as signature algorithm needs a known digest algorithm")
-        return "rsaEncryption", digest_algorithm
-    if oid == RSASSA_PSS:
-        return "RSASSA-PSS", _pss_params(alg)[0]
-    raise VerificationError(f"unsupported signature algorithm {oid}")
+        return known.name, digest_algorithm
+    return known.name, _pss_params(alg)[0]
 
 
 def _pss_params(alg: algos.SignedDigestAlgorithm) -> tuple[str, str, int]:
@@ -130,13 +86,13 @@ def _pss_params(alg: algos.SignedDigestAlgorithm) -> tuple[str, str, int]:
     params = alg["parameters"]
     if not isinstance(params, algos.RSASSAPSSParams):
         raise VerificationError("RSASSA-PSS without parameters")
-    h = _HASH_OIDS.get(params["hash_algorithm"]["algorithm"].dotted)
+    h = hash_by_oid(params["hash_algorithm"]["algorithm"].dotted)
     if h is None:
         raise VerificationError(f"RSASSA-PSS hash {params['hash_algorithm']['algorithm'].dotted} not supported")
     mgf = params["mask_gen_algorithm"]
-    if mgf["algorithm"].dotted != "1.2.840.113549.1.1.8":
+    if mgf["algorithm"].dotted != ID_MGF1:
         raise VerificationError(f"RSASSA-PSS mask generation {mgf['algorithm'].dotted} is not MGF1")
-    mgf_h = _HASH_OIDS.get(mgf["parameters"]["algorithm"].dotted)
+    mgf_h = hash_by_oid(mgf["parameters"]["algorithm"].dotted)
     if mgf_h is None:
         raise VerificationError("RSASSA-PSS MGF1 hash not supported")
     salt = params["salt_length"].native

@@ -1,15 +1,16 @@
 """ASN.1 types of the eMRTD PKI that asn1crypto does not define (9303-12 §7.1.1.3, §8).
 
-Declared, not hand-parsed. The object identifiers live in ``cardkit.lds.sod.IcaoOid``.
+Declared, not hand-parsed. The object identifiers live in ``cardkit.algorithms.IcaoOid``.
 """
 
 from __future__ import annotations
 
 from asn1crypto import cms, core, x509
 
-from ..lds.sod import IcaoOid, register_oid
+from ..algorithms import IcaoOid
+from ..lds.sod import register_oid
 
-__all__ = ["IcaoOid", "DocumentTypeListSyntax", "CscaMasterList", "CertificateSet"]
+__all__ = ["DocumentTypeListSyntax", "CscaMasterList", "CertificateSet"]
 
 
 class DocumentTypes(core.SetOf):

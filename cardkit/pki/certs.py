@@ -25,9 +25,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from ..algorithms import ID_PRIVATE_KEY_USAGE_PERIOD, SIGNING_CURVES, IcaoOid
 from ..errors import InputError
 from .algorithms import hash_for
-from .asn1 import DocumentTypeListSyntax, IcaoOid
+from .asn1 import DocumentTypeListSyntax
 from .countries import alpha3
 from .signers import KeyFileSigner
 
@@ -43,15 +44,11 @@ __all__ = [
     "PRIVATE_KEY_USAGE_PERIOD",
 ]
 
-PRIVATE_KEY_USAGE_PERIOD = ObjectIdentifier("2.5.29.16")
+PRIVATE_KEY_USAGE_PERIOD = ObjectIdentifier(ID_PRIVATE_KEY_USAGE_PERIOD)
 DOCUMENT_TYPE_LIST = ObjectIdentifier(IcaoOid.DOCUMENT_TYPE_LIST)
 ML_SIGNER_EKU = ObjectIdentifier(IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY)
 _DAY = dt.timedelta(days=1)
 
-_CURVES = {
-    "p256": ec.SECP256R1, "p384": ec.SECP384R1, "p521": ec.SECP521R1,
-    "brainpoolp256r1": ec.BrainpoolP256R1, "brainpoolp384r1": ec.BrainpoolP384R1, "brainpoolp512r1": ec.BrainpoolP512R1,
-}
 
 
 def generate_private_key(key_type: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
@@ -62,9 +59,10 @@ def generate_private_key(key_type: str) -> rsa.RSAPrivateKey | ec.EllipticCurveP
         if not 1024 <= bits <= 8192:
             raise InputError(f"RSA key size {bits} out of range 1024..8192")
         return rsa.generate_private_key(65537, bits)
-    if kt.startswith("ec-") and kt[3:] in _CURVES:
-        return ec.generate_private_key(_CURVES[kt[3:]]())
-    raise InputError(f"unknown key type {key_type!r}: rsa-2048..rsa-4096, ec-{', ec-'.join(_CURVES)}")
+    curve = SIGNING_CURVES.get(kt[3:]) if kt.startswith("ec-") else None
+    if curve is not None and curve.crypto_curve is not None:
+        return ec.generate_private_key(curve.crypto_curve())
+    raise InputError(f"unknown key type {key_type!r}: rsa-2048..rsa-4096, ec-{', ec-'.join(SIGNING_CURVES)}")
 
 
 def default_crl_url(country: str) -> str:

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from asn1crypto import algos
 from cryptography import x509
 
+from ..algorithms import HASHES
 from ..errors import VerificationError
 from ..lds.sod import SignerInfoData
-from .algorithms import HASHES, verify_signature
+from .algorithms import verify_signature
 
 __all__ = ["find_signer_certificate", "check_signed_attributes", "verify_signer_info", "ski_of", "is_self_signed"]
 

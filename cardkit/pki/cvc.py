@@ -24,12 +24,26 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from .._eac_vocabulary import TaAlgorithm
-from ..crypto.cvc import Chat, CvCertificate, CvCertificateBody, CvExtension, Role, check_holder_reference
-from ..crypto.cvc_keys import (CvEcPublicKey, CvPublicKey, CvRsaPublicKey, TaPublicKey, ec_public_key,
-                               plain_signature, rsa_public_key)
-from ..crypto.keys import CURVES, EcPublicKey
+from ..algorithms import CURVES, TaAlgorithm
+from ..crypto.cvc import (
+    Chat,
+    CvCertificate,
+    CvCertificateBody,
+    CvExtension,
+    Role,
+    check_holder_reference,
+)
+from ..crypto.cvc_keys import (
+    CvEcPublicKey,
+    CvPublicKey,
+    CvRsaPublicKey,
+    TaPublicKey,
+    ec_public_key,
+    plain_signature,
+    rsa_public_key,
+)
 from ..errors import InputError, KeyStoreError, ParseError
+from ..public_keys import EcPublicKey
 
 __all__ = [
     "CvSigner",

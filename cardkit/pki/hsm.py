@@ -21,21 +21,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ..algorithms import SIGNING_CURVES
 from ..errors import KeyStoreError
 from .algorithms import hash_for, signature_algorithm_name
 from .signers import load_certificate
 
-__all__ = ["Pkcs11Signer", "open_session", "generate_key", "store_certificate", "EC_CURVES"]
-
-# key type name -> python-pkcs11 curve name (lowercase, as DESIGN.md notes) and cryptography curve
-EC_CURVES = {
-    "p256": "secp256r1",
-    "p384": "secp384r1",
-    "p521": "secp521r1",
-    "brainpoolp256r1": "brainpoolp256r1",
-    "brainpoolp384r1": "brainpoolp384r1",
-    "brainpoolp512r1": "brainpoolp512r1",
-}
+__all__ = ["Pkcs11Signer", "open_session", "generate_key", "store_certificate"]
 
 _LIBS: dict[str, tuple[Any, str | None]] = {}
 
@@ -120,10 +111,11 @@ def generate_key(session: Any, key_type: str, label: str) -> rsa.RSAPublicKey | 
             pkcs11.KeyType.RSA, bits, label=label, store=True,
             public_template={pkcs11.Attribute.VERIFY: True}, private_template=attrs,
         )
-    elif kt.startswith("ec-") and kt[3:] in EC_CURVES:
-        params = session.create_domain_parameters(
-            pkcs11.KeyType.EC, {pkcs11.Attribute.EC_PARAMS: encode_named_curve_parameters(EC_CURVES[kt[3:]])}, local=True
-        )
+    elif kt.startswith("ec-") and kt[3:] in SIGNING_CURVES:
+        # python-pkcs11 names curves in lowercase ("brainpoolp256r1")
+        ec_params = encode_named_curve_parameters(SIGNING_CURVES[kt[3:]].name.lower())
+        params = session.create_domain_parameters(pkcs11.KeyType.EC, {pkcs11.Attribute.EC_PARAMS: ec_params},
+                                                  local=True)
         params.generate_keypair(
             label=label, store=True, public_template={pkcs11.Attribute.VERIFY: True}, private_template=attrs
         )

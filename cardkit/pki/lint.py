@@ -13,9 +13,11 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtensionOID as E
 
+from ..algorithms import ID_PRIVATE_KEY_USAGE_PERIOD, SIGNATURE_ALGORITHMS, Curve, IcaoOid, parameters_by_name
 from ..checks import Check, Status
-from .asn1 import DocumentTypeListSyntax, IcaoOid
+from .asn1 import DocumentTypeListSyntax
 from .certs import PRIVATE_KEY_USAGE_PERIOD
 from .cms_verify import is_self_signed
 
@@ -24,16 +26,23 @@ __all__ = ["lint", "certificate_role", "ROLES"]
 ROLES = ("csca", "link", "ds", "ml_signer")
 _ML_EKU = x509.ObjectIdentifier(IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY)
 _DTL = x509.ObjectIdentifier(IcaoOid.DOCUMENT_TYPE_LIST)
+# critical extensions a 9303-12 certificate may carry (RFC 5280 §4.2, 9303-12 §7.1.1)
 _KNOWN = {
-    "2.5.29.35", "2.5.29.14", "2.5.29.15", "2.5.29.16", "2.5.29.32", "2.5.29.17", "2.5.29.18", "2.5.29.19",
-    "2.5.29.31", "2.5.29.37", "2.5.29.46", "1.3.6.1.5.5.7.1.1", IcaoOid.DOCUMENT_TYPE_LIST, IcaoOid.NAME_CHANGE,
+    *(o.dotted_string for o in (E.AUTHORITY_KEY_IDENTIFIER, E.SUBJECT_KEY_IDENTIFIER, E.KEY_USAGE,
+                                E.CERTIFICATE_POLICIES, E.SUBJECT_ALTERNATIVE_NAME, E.ISSUER_ALTERNATIVE_NAME,
+                                E.BASIC_CONSTRAINTS, E.CRL_DISTRIBUTION_POINTS, E.EXTENDED_KEY_USAGE, E.FRESHEST_CRL,
+                                E.AUTHORITY_INFORMATION_ACCESS)),
+    ID_PRIVATE_KEY_USAGE_PERIOD, IcaoOid.DOCUMENT_TYPE_LIST, IcaoOid.NAME_CHANGE,
 }
-_GOOD_SIG = {
-    "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.10",
-    "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4", "1.2.840.113549.1.1.14", "1.2.840.10045.4.3.1",
-}
-_CURVES = {"secp256r1", "secp384r1", "secp521r1", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1",
-           "brainpoolP320r1", "secp224r1", "brainpoolP224r1"}
+# certificate signature algorithms 9303-12 §4.4 recommends: RSA (PKCS#1 v1.5, PSS) and X9.62 ECDSA, not SHA-1
+_GOOD_SIG = {oid for oid, a in SIGNATURE_ALGORITHMS.items()
+             if a.scheme in ("RSA-PKCS1", "RSASSA-PSS", "ECDSA") and a.hash != "sha1"}
+_MIN_CURVE_BITS = 224  # the standardized curves of at least 224 bits are the ones 9303-12 §4.4 uses
+
+
+def _icao_curve(name: str) -> bool:
+    params = parameters_by_name(name)
+    return params is not None and isinstance(params.group, Curve) and params.bits >= _MIN_CURVE_BITS
 
 
 def certificate_role(cert: x509.Certificate) -> str:
@@ -130,7 +139,7 @@ def _key_checks(checks: list[Check], cert: x509.Certificate) -> None:
             p.append(f"RSA modulus of {key.key_size} bits is below 2048")
     elif isinstance(key, ec.EllipticCurvePublicKey):
         desc = f"ECDSA {key.curve.name}"
-        if key.curve.name not in _CURVES:
+        if not _icao_curve(key.curve.name):
             p.append(f"curve {key.curve.name} is not one 9303 uses")
     else:
         desc = type(key).__name__
@@ -152,8 +161,6 @@ def _ext_der(ext: x509.Extension) -> bytes:
 
 
 def _extension_checks(checks: list[Check], cert: x509.Certificate, role: str) -> None:
-    from cryptography.x509.oid import ExtensionOID as E
-
     is_ca = role in ("csca", "link")
     # key usage: critical; CSCA keyCertSign + cRLSign only; DS and ML signer digitalSignature only
     p: list[str] = []
@@ -231,7 +238,7 @@ def _extension_checks(checks: list[Check], cert: x509.Certificate, role: str) ->
         dtl = _ext(cert, _DTL)
         types: list[str] = []
         if dtl is None:
-            p.append("documentTypeList (2.23.136.1.1.6.2) is missing")
+            p.append(f"documentTypeList ({IcaoOid.DOCUMENT_TYPE_LIST}) is missing")
         else:
             try:
                 v = DocumentTypeListSyntax.load(_ext_der(dtl), strict=True)
@@ -247,10 +254,11 @@ def _extension_checks(checks: list[Check], cert: x509.Certificate, role: str) ->
     eku = _ext(cert, E.EXTENDED_KEY_USAGE)
     if role == "ml_signer":
         if eku is None or _ML_EKU not in eku.value:
-            p.append("extendedKeyUsage must contain id-icao-cscaMasterListSigningKey (2.23.136.1.1.3)")
+            p.append("extendedKeyUsage must contain id-icao-cscaMasterListSigningKey "
+                     f"({IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY})")
     elif eku is not None:
         p.append("extendedKeyUsage must not be present in a CSCA or DS certificate")
-    _ok(checks, "extended key usage", p, "2.23.136.1.1.3" if role == "ml_signer" else "absent")
+    _ok(checks, "extended key usage", p, IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY if role == "ml_signer" else "absent")
     p = [f"unknown critical extension {e.oid.dotted_string}" for e in cert.extensions
          if e.critical and e.oid.dotted_string not in _KNOWN]
     _ok(checks, "critical extensions", p, "none unknown")

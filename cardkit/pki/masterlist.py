@@ -9,6 +9,7 @@ returns the reason when it fails, so the trust store can refuse the list and say
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from asn1crypto import cms, core
@@ -16,10 +17,11 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..algorithms import ID_SIGNED_DATA, IcaoOid
 from ..errors import ParseError, VerificationError
 from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, load_certificate_der, parse_signer_info
 from .algorithms import public_key_of, verify_certificate
-from .asn1 import CscaMasterList, IcaoOid
+from .asn1 import CscaMasterList
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
 from .signers import Signer, signer_algorithm_identifier, signer_hash
 
@@ -44,8 +46,6 @@ class MasterList:
 
 def build_master_list(cscas: list[x509.Certificate], signer: Signer, *, extra_certificates: list[x509.Certificate] = ()) -> bytes:
     """DER ContentInfo(SignedData) over CscaMasterList v0 with ``cscas``, signed by the ML signer."""
-    import hashlib
-
     if signer.certificate is None:
         raise VerificationError("the Master List signer has no certificate")
 
@@ -91,7 +91,7 @@ def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:
         if len(data) > MAX_MASTER_LIST_SIZE:
             raise ParseError(f"{len(data)} bytes, more than {MAX_MASTER_LIST_SIZE}")
         ci = cms.ContentInfo.load(bytes(data), strict=True)
-        if ci["content_type"].dotted != "1.2.840.113549.1.7.2":
+        if ci["content_type"].dotted != ID_SIGNED_DATA:
             raise ParseError("not a CMS SignedData")
         sd = ci["content"]
         eci = sd["encap_content_info"]

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from ..algorithms import ID_SECURITY_OBJECT
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
-from ..lds.card_security import ID_SECURITY_OBJECT, CardSecurity
+from ..lds.card_security import CardSecurity
 from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, SignerInfoData, Sod
 from .cms_verify import check_signed_attributes, ski_of, verify_signer_info
 from .algorithms import public_key_of

@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from ..algorithms import HASH_OIDS
 from ..errors import KeyStoreError
 from ..private_files import write_private
 from .algorithms import algorithm_identifier, hash_for, signature_algorithm_name
@@ -62,7 +63,7 @@ def signer_hash(signer: Signer) -> str:
     if h:
         return str(h).lower()
     name = signer.signature_algorithm.lower()
-    for candidate in ("sha512", "sha384", "sha256", "sha224", "sha1"):
+    for candidate in HASH_OIDS:
         if candidate in name.replace("-", ""):
             return candidate
     return "sha256"

@@ -18,12 +18,11 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..algorithms import HASHES, ID_SECURITY_OBJECT, IcaoOid
 from ..errors import InputError
-from ..lds.card_security import ID_SECURITY_OBJECT
 from ..lds.security_infos import SecurityInfo, encode_infos
-from ..lds.sod import IcaoOid, LdsSecurityObject
+from ..lds.sod import LdsSecurityObject
 from ..tlv import encode
-from .algorithms import HASHES
 from .signers import Signer, signer_algorithm_identifier, signer_hash
 
 __all__ = ["build_sod", "build_lds_security_object", "build_signed_data", "build_card_security"]

@@ -12,7 +12,7 @@ import functools
 import pytest
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
-from cardkit.crypto.keys import DH_GROUPS
+from cardkit.algorithms import DH_GROUPS
 from cardkit.errors import SecureMessagingError
 from cardkit.lds import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Dg14
 from simulators.emrtd import EmrtdChip, Faults

@@ -84,7 +84,7 @@ def test_pace_cam_proves_the_chip_key_of_ef_card_security(tmp_path, cipher, pid,
     oid = f"0.4.0.127.0.7.2.2.4.6.{cipher}"
     chip, trust, info = make_vn_card(tmp_path, Faults(cloned=cloned), ca=False, aa=None, dg3=False,
                                      face_size=2000, cam=(oid, pid))
-    # EF.CardAccess offers CAM and GM on the same curve (the session's own default order takes GM)
+    # EF.CardAccess offers CAM and GM on the same curve (the policy would pick CAM too; named here explicitly)
     info_cam = next(p for p in CardAccess.from_bytes(info.files["EF.CardAccess"]).pace_infos if p.protocol == oid)
     s = Session(SimulatorTransport(chip))
     result = s.pace(Password.can(info.can), pace_info=info_cam)

@@ -10,9 +10,10 @@ from cardkit import tlv
 from cardkit.card import ApduTrace, ReplayMismatch, ReplayTransport, Session, SimulatorTransport
 from cardkit.card.apdu import CommandApdu, ResponseApdu, check_sw
 from cardkit.card.atr import extended_length_supported, historical_bytes
-from cardkit.card._select import choose_pace_info, pick_ca_keys
+from cardkit.card._select import pick_ca_keys
 from cardkit.card.session import block_data_odd
 from cardkit.errors import (CardRemovedError, ParseError, ProtocolError, StatusWordError, TransportError)
+from cardkit.lds import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfos
 
 
 # --- status words ----------------------------------------------------------------------------
@@ -223,44 +224,16 @@ def test_block_data_odd() -> None:
 # --- choices ------------------------------------------------------------------------------------
 
 
-class PI:
-    def __init__(self, protocol: str, parameter_id: int | None = 13) -> None:
-        self.protocol, self.version, self.parameter_id = protocol, 2, parameter_id
+def K(protocol: str, key_id: int | None = None) -> ChipAuthenticationPublicKeyInfo:
+    return ChipAuthenticationPublicKeyInfo(protocol, b"", key_id)
 
 
-def test_choose_pace_info_order() -> None:
-    p = "0.4.0.127.0.7.2.2.4."
-    dh_gm = PI(p + "1.2", 2)
-    ecdh_im = PI(p + "4.2")
-    ecdh_gm_3des = PI(p + "2.1")
-    ecdh_gm_aes256 = PI(p + "2.4")
-    ecdh_gm_aes128 = PI(p + "2.2")
-    unknown_curve = PI(p + "2.2", 99)
-    weird = PI("1.2.3")
-    assert choose_pace_info([dh_gm, ecdh_im, ecdh_gm_3des, ecdh_gm_aes256, ecdh_gm_aes128]) is ecdh_gm_aes128
-    assert choose_pace_info([dh_gm, ecdh_gm_3des, ecdh_gm_aes256]) is ecdh_gm_aes256
-    assert choose_pace_info([dh_gm, ecdh_im]) is ecdh_im
-    assert choose_pace_info([unknown_curve, dh_gm]) is dh_gm
-    assert choose_pace_info([weird, unknown_curve]) is unknown_curve
-    with pytest.raises(ProtocolError, match="no PACE protocol"):
-        choose_pace_info([weird])
-    with pytest.raises(ProtocolError):
-        choose_pace_info([])
+def CI(protocol: str, key_id: int | None = None) -> ChipAuthenticationInfo:
+    return ChipAuthenticationInfo(protocol, 1, key_id)
 
 
-class K:
-    def __init__(self, protocol, key_id=None):
-        self.protocol, self.key_id, self.public_key_info = protocol, key_id, b""
-
-
-class CI:
-    def __init__(self, protocol, key_id=None):
-        self.protocol, self.key_id, self.version = protocol, key_id, 1
-
-
-class D14:
-    def __init__(self, keys, infos):
-        self.ca_public_keys, self.ca_infos = keys, infos
+def D14(keys: list[ChipAuthenticationPublicKeyInfo], infos: list[ChipAuthenticationInfo]) -> SecurityInfos:
+    return SecurityInfos(raw=b"", infos=(*keys, *infos))
 
 
 def test_pick_ca_keys() -> None:

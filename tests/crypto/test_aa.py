@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from types import SimpleNamespace
 
 import pytest
 from asn1crypto import core
@@ -14,7 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cardkit.crypto.aa import (
     AaState, ActiveAuthentication, aa_sign, iso9796_2_representative, verify_ecdsa, verify_rsa_9796_2,
 )
-from cardkit.crypto.keys import CURVES, EcPublicKey, _RawSpki
+from cardkit.algorithms import CURVES
+from cardkit.crypto import _ec
+from cardkit.lds import ActiveAuthenticationInfo
+from cardkit.public_keys import EcPublicKey, _RawSpki
 from cardkit.errors import ParseError, ProtocolError, StatusWordError
 from cardkit.iso7816 import ResponseApdu
 
@@ -30,7 +32,7 @@ def spki(key) -> bytes:
 
 
 def aa_info(oid):
-    return SimpleNamespace(protocol="2.23.136.1.1.5", version=1, signature_algorithm=oid)
+    return ActiveAuthenticationInfo(signature_algorithm=oid)
 
 
 def test_vector_message_layout():
@@ -148,7 +150,7 @@ def test_ecdsa_wrong_key_and_garbage():
 
 def _pure_sign(curve, d, digest, k):
     n = curve.n
-    r = curve.mul_generator(k)[0] % n
+    r = _ec.mul_generator(curve, k)[0] % n
     e = int.from_bytes(digest, "big")
     s = pow(k, -1, n) * (e + r * d) % n
     return r, s
@@ -157,7 +159,7 @@ def _pure_sign(curve, d, digest, k):
 def test_ecdsa_on_curve_cryptography_lacks():
     curve = CURVES["brainpoolP320r1"]
     d = 123456789
-    key = EcPublicKey(curve, curve.mul_generator(d))
+    key = EcPublicKey(curve, _ec.mul_generator(curve, d))
     challenge = bytes(range(8))
     r, s = _pure_sign(curve, d, hashlib.sha256(challenge).digest(), 987654321)
     sig = r.to_bytes(40, "big") + s.to_bytes(40, "big")

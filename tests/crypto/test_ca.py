@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from types import SimpleNamespace
 
 import pytest
 from asn1crypto import core, keys as akeys
@@ -11,8 +10,11 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
 from cardkit import tlv
-from cardkit.crypto.ca import CaAlgorithm, CaState, ChipAuthentication, chip_ca_session_keys
-from cardkit.crypto.keys import CURVES, DH_GROUPS, _RawSpki
+from cardkit.algorithms import CURVES, DH_GROUPS, CaAlgorithm, Cipher, KeyAgreement
+from cardkit.crypto import _ec
+from cardkit.crypto.ca import CaState, ChipAuthentication, chip_ca_session_keys
+from cardkit.lds import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo
+from cardkit.public_keys import _RawSpki
 from cardkit.errors import ParseError, ProtocolError, StatusWordError
 from cardkit.iso7816 import ResponseApdu
 
@@ -23,7 +25,7 @@ OK = ResponseApdu(b"", 0x9000)
 
 def ec_key_info(key, key_id=None):
     spki = key.public_key().public_bytes(ser.Encoding.DER, ser.PublicFormat.SubjectPublicKeyInfo)
-    return SimpleNamespace(protocol="0.4.0.127.0.7.2.2.1.2", public_key_info=spki, key_id=key_id)
+    return ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.2", spki, key_id)
 
 
 def dh_key_info(group, y, key_id=None):
@@ -31,17 +33,17 @@ def dh_key_info(group, y, key_id=None):
                                    "parameters": core.Any(akeys.DomainParameters({"p": group.p, "g": group.g,
                                                                                   "q": group.q}))},
                      "public_key": core.Integer(y).dump()}).dump()
-    return SimpleNamespace(protocol="0.4.0.127.0.7.2.2.1.1", public_key_info=spki, key_id=key_id)
+    return ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.1", spki, key_id)
 
 
 def ca_info(oid, key_id=None):
-    return SimpleNamespace(protocol=oid, version=1, key_id=key_id)
+    return ChipAuthenticationInfo(oid, 1, key_id)
 
 
 def run(ca: ChipAuthentication, chip_private, ga_answer=b"\x7c\x00"):
     """Drive the terminal; the 'chip' derives keys from what the terminal sent."""
     cmd = ca.start()
-    if ca.algorithm.cipher == "3DES":
+    if ca.algorithm.cipher is Cipher.TDES:
         assert cmd.to_bytes()[:4] == bytes.fromhex("002241A6") and cmd.le is None
         dos = {t.tag: t.value for t in tlv.decode_all(cmd.data)}
         terminal_key = dos[0x91]
@@ -107,12 +109,12 @@ def test_dh_chip_side_with_cryptography_key():
 def test_curve_without_cryptography_support():
     curve = CURVES["brainpoolP320r1"]
     d = 987654321
-    pt = curve.mul_generator(d)
+    pt = _ec.mul_generator(curve, d)
     spki = _RawSpki({"algorithm": {"algorithm": "1.2.840.10045.2.1",
                                    "parameters": core.Any(core.ObjectIdentifier(curve.oid))},
                      "public_key": curve.encode_point(pt)}).dump()
     ca = ChipAuthentication(ca_info("0.4.0.127.0.7.2.2.3.2.2"),
-                            SimpleNamespace(protocol="0.4.0.127.0.7.2.2.1.2", public_key_info=spki, key_id=None))
+                            ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.2", spki))
     run(ca, (curve, d))
 
 
@@ -121,7 +123,7 @@ def test_rng_draws_the_ephemeral_key_once():
     rng = scripted_rng((42).to_bytes(32, "big"))
     ca = ChipAuthentication(None, ec_key_info(key), rng=rng)
     cmd = ca.start()
-    assert tlv.decode_all(cmd.data)[0].value == CURVES["secp256r1"].encode_point(CURVES["secp256r1"].mul_generator(42))
+    assert tlv.decode_all(cmd.data)[0].value == CURVES["secp256r1"].encode_point(_ec.mul_generator(CURVES["secp256r1"], 42))
     assert rng.remaining == []
 
 
@@ -178,14 +180,15 @@ def test_mismatches_are_refused():
 def test_chip_refuses_invalid_terminal_key():
     key = ec.generate_private_key(ec.SECP256R1())
     with pytest.raises(ProtocolError):
-        chip_ca_session_keys(key, b"\x04" + bytes(64), "3DES")
+        chip_ca_session_keys(key, b"\x04" + bytes(64), Cipher.TDES)
     group = DH_GROUPS[0]
     with pytest.raises(ProtocolError):
-        chip_ca_session_keys((group, 5), (1).to_bytes(group.size, "big"), "AES-128")
+        chip_ca_session_keys((group, 5), (1).to_bytes(group.size, "big"), Cipher.AES_128)
 
 
 def test_algorithm_parsing():
-    assert CaAlgorithm.from_oid("0.4.0.127.0.7.2.2.3.1.4") == CaAlgorithm("0.4.0.127.0.7.2.2.3.1.4", "DH", "AES-256")
+    assert CaAlgorithm.from_oid("0.4.0.127.0.7.2.2.3.1.4") == CaAlgorithm(KeyAgreement.DH, Cipher.AES_256)
+    assert CaAlgorithm(KeyAgreement.DH, Cipher.AES_256).oid == "0.4.0.127.0.7.2.2.3.1.4"
     for bad in ("0.4.0.127.0.7.2.2.3.3.1", "0.4.0.127.0.7.2.2.3.2.5", "0.4.0.127.0.7.2.2.3.2"):
         with pytest.raises(ParseError):
             CaAlgorithm.from_oid(bad)

@@ -5,15 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardkit import tlv
-from cardkit._eac_vocabulary import ID_AT, ID_IS, ta_algorithm
-from cardkit.crypto.cvc import MAX_CERTIFICATE, Chat, CvCertificate, CvCertificateBody, CvExtension, Role, \
-    check_holder_reference, decode_date, encode_date
-from cardkit.crypto.cvc_keys import CvEcPublicKey, CvRsaPublicKey, decode_public_key, ec_public_key, \
-    plain_signature, resolve_key, rsa_public_key
-from cardkit.crypto.keys import CURVES
+from cardkit.algorithms import CURVES, ID_AT, ID_IS, ta_algorithm
+from cardkit.crypto.cvc import (
+    MAX_CERTIFICATE,
+    Chat,
+    CvCertificate,
+    CvCertificateBody,
+    CvExtension,
+    Role,
+    check_holder_reference,
+    decode_date,
+    encode_date,
+)
+from cardkit.crypto.cvc_keys import (
+    CvEcPublicKey,
+    CvRsaPublicKey,
+    decode_public_key,
+    ec_public_key,
+    plain_signature,
+    resolve_key,
+    rsa_public_key,
+)
 from cardkit.errors import ParseError
 from tests.support.cvc_pki import key, make_cv_pki, point
 

@@ -1,4 +1,4 @@
-"""Domain parameters, EC arithmetic and public-key loading (SEC 2, RFC 5639, RFC 5114, X.509 SPKI)."""
+"""Domain parameters, EC arithmetic, public-key loading and validation (SEC 2, RFC 5639, RFC 5114, X.509 SPKI)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa
 from hypothesis import given, strategies as st
 
-from cardkit.crypto import keys
-from cardkit.crypto.keys import (
-    CURVES, DH_GROUPS, PACE_PARAMETERS, Curve, DhPublicKey, EcPublicKey, crypto_curve, dh_shared, ecdh,
-    load_public_key, random_scalar,
-)
+from cardkit import algorithms, public_keys
+from cardkit.algorithms import CURVES, DH_GROUPS, DOMAIN_PARAMETERS, Curve, crypto_curve
+from cardkit.crypto import _ec
+from cardkit.crypto.keys import check_public_key, dh_shared, ecdh, random_scalar
 from cardkit.errors import ParseError
+from cardkit.public_keys import DhPublicKey, EcPublicKey, load_public_key
 
 CURVE_IDS = {8: "secp192r1", 9: "brainpoolP192r1", 10: "secp224r1", 11: "brainpoolP224r1", 12: "secp256r1",
              13: "brainpoolP256r1", 14: "brainpoolP320r1", 15: "secp384r1", 16: "brainpoolP384r1",
@@ -21,27 +21,27 @@ CURVE_IDS = {8: "secp192r1", 9: "brainpoolP192r1", 10: "secp224r1", 11: "brainpo
 
 
 def test_parameter_table_is_complete():
-    assert sorted(PACE_PARAMETERS) == [0, 1, 2, *range(8, 19)]
+    assert sorted(DOMAIN_PARAMETERS) == [0, 1, 2, *range(8, 19)]
     for pid, name in CURVE_IDS.items():
-        assert keys.ec_curve(pid).name == name
+        assert algorithms.ec_curve(pid).name == name
     for pid in (0, 1, 2):
-        assert keys.dh_group(pid) is DH_GROUPS[pid]
+        assert algorithms.dh_group(pid) is DH_GROUPS[pid]
     for bad in (3, 7, 19):
         with pytest.raises(ParseError):
-            keys.pace_parameters(bad)
+            algorithms.domain_parameters(bad)
     with pytest.raises(ParseError):
-        keys.ec_curve(0)
+        algorithms.ec_curve(0)
     with pytest.raises(ParseError):
-        keys.dh_group(13)
+        algorithms.dh_group(13)
 
 
 @pytest.mark.parametrize("name", sorted(CURVES))
 def test_every_curve_generator_has_order_n(name):
     c = CURVES[name]
     assert c.contains(c.generator)
-    assert c.mul(c.n, c.generator) is None
-    assert c.mul(c.n - 1, c.generator) == c.neg(c.generator)
-    assert c.mul(c.n + 1, c.generator) == c.generator
+    assert _ec.mul(c, c.n, c.generator) is None
+    assert _ec.mul(c, c.n - 1, c.generator) == _ec.neg(c, c.generator)
+    assert _ec.mul(c, c.n + 1, c.generator) == c.generator
     assert c.h == 1 and c.p % 2 == 1
 
 
@@ -55,10 +55,10 @@ def test_pure_python_matches_cryptography(name):
         return
     d = 0x1234567890ABCDEF1234567890ABCDEF % c.n
     pub = ec.derive_private_key(d, cc).public_key().public_numbers()
-    assert c.mul_generator(d) == (pub.x, pub.y)
+    assert _ec.mul_generator(c, d) == (pub.x, pub.y)
     # and ECDH through cryptography equals the pure x-coordinate
-    peer = c.mul_generator(7)
-    assert ecdh(c, d, peer) == c.mul(d, peer)[0].to_bytes(c.size, "big")
+    peer = _ec.mul_generator(c, 7)
+    assert ecdh(c, d, peer) == _ec.mul(c, d, peer)[0].to_bytes(c.size, "big")
 
 
 @pytest.mark.parametrize("pid, bits, qbits", [(0, 1024, 160), (1, 2048, 224), (2, 2048, 256)])
@@ -71,10 +71,10 @@ def test_rfc5114_groups(pid, bits, qbits):
 def test_group_law_sanity():
     c = CURVES["brainpoolP256r1"]
     g = c.generator
-    assert c.add(g, g) == c.mul(2, g)
-    assert c.add(g, c.neg(g)) is None
-    assert c.add(None, g) == g
-    assert c.mul(5, g) == c.add(c.mul(2, g), c.mul(3, g))
+    assert _ec.add(c, g, g) == _ec.mul(c, 2, g)
+    assert _ec.add(c, g, _ec.neg(c, g)) is None
+    assert _ec.add(c, None, g) == g
+    assert _ec.mul(c, 5, g) == _ec.add(c, _ec.mul(c, 2, g), _ec.mul(c, 3, g))
 
 
 def test_decode_point_validation():
@@ -162,15 +162,15 @@ def test_load_named_ec(curve):
 @pytest.mark.parametrize("name", ["brainpoolP256r1", "brainpoolP320r1", "secp224r1"])
 def test_load_explicit_ec_matches_known_curve(name):
     c = CURVES[name]
-    pt = c.mul_generator(99)
+    pt = _ec.mul_generator(c, 99)
     loaded = load_public_key(_explicit_spki(c, pt))
     assert loaded.curve is c and loaded.point == pt
 
 
 def test_load_unknown_explicit_curve_gives_pure_key():
     c = CURVES["brainpoolP256r1"]
-    other_gen = c.mul_generator(2)
-    pt = c.mul_generator(10)
+    other_gen = _ec.mul_generator(c, 2)
+    pt = _ec.mul_generator(c, 10)
     loaded = load_public_key(_explicit_spki(c, pt, gen=other_gen))
     assert loaded.curve.name == "explicit" and loaded.point == pt and loaded.to_cryptography() is None
 
@@ -182,6 +182,30 @@ def test_explicit_curve_with_bad_generator_is_refused():
         load_public_key(_explicit_spki(c, c.generator, gen=(g[0], (g[1] + 1) % c.p)))
 
 
+def test_unknown_explicit_curve_needs_order_n_before_use():
+    """load_public_key checks what needs no arithmetic; check_public_key refuses n*G != O before a protocol runs."""
+    c = CURVES["brainpoolP256r1"]
+    pt = _ec.mul_generator(c, 10)
+    wrong_order = Curve("explicit", None, c.p, c.a, c.b, c.gx, c.gy, c.n + 2, 1)
+    key = EcPublicKey(wrong_order, pt)
+    with pytest.raises(ParseError, match="n\\*G"):
+        check_public_key(key)
+    good = load_public_key(_explicit_spki(c, pt, gen=_ec.mul_generator(c, 2)))
+    assert check_public_key(good) is good
+
+
+def test_point_outside_the_subgroup_of_a_cofactor_curve_is_refused():
+    # y^2 = x^3 + x + 1 over GF(103): 87 = 3 * 29 points, G = (72, 96) of order 29; (0, 1) lies outside
+    toy = Curve("toy", None, 103, 1, 1, 72, 96, 29, 3)
+    assert _ec.mul(toy, 29, toy.generator) is None
+    assert check_public_key(EcPublicKey(toy, _ec.mul_generator(toy, 5))).point == _ec.mul_generator(toy, 5)
+    with pytest.raises(ParseError, match="subgroup"):
+        check_public_key(EcPublicKey(toy, (0, 1)))
+    with pytest.raises(ParseError, match="subgroup"):
+        _ec.decode_point(toy, toy.encode_point((0, 1)))
+    assert toy.decode_point(toy.encode_point((0, 1))) == (0, 1)  # on the curve: the codec alone accepts it
+
+
 def test_ec_point_not_on_curve_is_refused():
     k = ec.generate_private_key(ec.SECP256R1())
     der = bytearray(_spki(k.public_key()))
@@ -191,7 +215,7 @@ def test_ec_point_not_on_curve_is_refused():
 
 
 def _dh_spki(oid: str, params, y: int) -> bytes:
-    from cardkit.crypto.keys import _RawSpki
+    from cardkit.public_keys import _RawSpki
 
     return _RawSpki({"algorithm": {"algorithm": oid, "parameters": core.Any(params)},
                      "public_key": core.Integer(y).dump()}).dump()
@@ -219,7 +243,7 @@ def test_load_x942_dh_made_by_cryptography():
 def test_load_pkcs3_dh():
     g = DH_GROUPS[0]
     y = pow(g.g, 77, g.p)
-    loaded = load_public_key(_dh_spki("1.2.840.113549.1.3.1", keys._Pkcs3DhParameter({"prime": g.p, "base": g.g}), y))
+    loaded = load_public_key(_dh_spki("1.2.840.113549.1.3.1", public_keys._Pkcs3DhParameter({"prime": g.p, "base": g.g}), y))
     assert loaded == DhPublicKey(g.p, None, g.g, y)
     assert loaded.group is g
 

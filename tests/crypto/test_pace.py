@@ -3,14 +3,14 @@ mapping x cipher x domain parameter, and the failure paths."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from cardkit import tlv
+from cardkit.algorithms import CURVES, Cipher, PaceAlgorithm, ec_curve
+from cardkit.crypto import _ec
 from cardkit.crypto import _pacemath as pm
-from cardkit.crypto.keys import CURVES, ec_curve
-from cardkit.crypto.pace import ChipPace, Pace, PaceAlgorithm, PaceState, Password
+from cardkit.crypto.pace import ChipPace, Pace, PaceState, Password
+from cardkit.lds import PaceInfo
 from cardkit.errors import AuthenticationError, ParseError, ProtocolError, StatusWordError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 
@@ -24,8 +24,8 @@ def h(s: str) -> bytes:
     return bytes.fromhex(s)
 
 
-def info(oid: str, pid: int | None) -> SimpleNamespace:
-    return SimpleNamespace(protocol=oid, version=2, parameter_id=pid)
+def info(oid: str, pid: int | None) -> PaceInfo:
+    return PaceInfo(oid, 2, pid)
 
 
 def rsp(data: bytes | str, sw: int = 0x9000) -> ResponseApdu:
@@ -46,22 +46,22 @@ def test_g1_transcript_byte_for_byte():
     res = pace.result
     assert res.keys.ks_enc.hex().upper() == G1["ks_enc"]
     assert res.keys.ks_mac.hex().upper() == G1["ks_mac"]
-    assert res.keys.ssc.hex().upper() == G1["ssc_after"] and res.keys.cipher == "AES-128"
+    assert res.keys.ssc.hex().upper() == G1["ssc_after"] and res.keys.cipher is Cipher.AES_128
     assert res.chip_public_key.hex().upper() == G1["chip_pk"]
     assert res.parameter_id == 13 and res.algorithm.mapping == "GM"
 
 
 def test_g1_intermediate_values():
     curve = ec_curve(13)
-    k_pi = Password.mrz(G1["password"]["mrz_information"]).key("AES-128")
+    k_pi = Password.mrz(G1["password"]["mrz_information"]).key(Cipher.AES_128)
     assert k_pi.hex().upper() == G1["k_pi"]
-    s = pm.decrypt_nonce(k_pi, h(G1["encrypted_nonce"]), "AES-128")
+    s = pm.decrypt_nonce(k_pi, h(G1["encrypted_nonce"]), Cipher.AES_128)
     assert s.hex().upper() == G1["nonce"]
-    assert pm.encrypt_nonce(k_pi, s, "AES-128").hex().upper() == G1["encrypted_nonce"]
+    assert pm.encrypt_nonce(k_pi, s, Cipher.AES_128).hex().upper() == G1["encrypted_nonce"]
     grp = pm.group_for(curve)
     assert grp.public(int(G1["terminal_mapping_sk"], 16)).hex().upper() == G1["terminal_mapping_pk"]
     assert grp.public(int(G1["chip_mapping_sk"], 16)).hex().upper() == G1["chip_mapping_pk"]
-    hpt = curve.mul(int(G1["terminal_mapping_sk"], 16), curve.decode_point(h(G1["chip_mapping_pk"])))
+    hpt = _ec.mul(curve, int(G1["terminal_mapping_sk"], 16), curve.decode_point(h(G1["chip_mapping_pk"])))
     assert curve.encode_point(hpt).hex().upper() == G1["shared_point_h"]
     # both sides map to the same generator
     for sk, peer in (("terminal_mapping_sk", "chip_mapping_pk"), ("chip_mapping_sk", "terminal_mapping_pk")):
@@ -70,10 +70,10 @@ def test_g1_intermediate_values():
     assert mapped.public(int(G1["chip_sk"], 16)).hex().upper() == G1["chip_pk"]
     assert mapped.shared_secret(int(G1["chip_sk"], 16), curve.decode_point(h(G1["terminal_pk"]))).hex().upper() \
         == G1["shared_secret"]
-    keys = pm.pace_session_keys(h(G1["shared_secret"]), "AES-128")
+    keys = pm.pace_session_keys(h(G1["shared_secret"]), Cipher.AES_128)
     assert pm.public_key_do(G1["protocol"], 0x86, h(G1["chip_pk"])).hex().upper() == G1["token_input_t_ifd"]
-    assert pm.auth_token(keys.ks_mac, G1["protocol"], 0x86, h(G1["chip_pk"]), "AES-128").hex().upper() == G1["t_ifd"]
-    assert pm.auth_token(keys.ks_mac, G1["protocol"], 0x86, h(G1["terminal_pk"]), "AES-128").hex().upper() == G1["t_ic"]
+    assert pm.auth_token(keys.ks_mac, G1["protocol"], 0x86, h(G1["chip_pk"]), Cipher.AES_128).hex().upper() == G1["t_ifd"]
+    assert pm.auth_token(keys.ks_mac, G1["protocol"], 0x86, h(G1["terminal_pk"]), Cipher.AES_128).hex().upper() == G1["t_ic"]
 
 
 def test_g1_chip_side_with_the_example_keys():
@@ -90,7 +90,7 @@ def test_g1_chip_side_with_the_example_keys():
 def test_g3_integrated_mapping_terminal_side():
     pace = Pace(Password.can(G3["password"]["can"]), info(G3["protocol"], 13),
                 rng=scripted_rng(G3["nonce_t"], G3["terminal_sk"]))
-    assert Password.can("123456").key("AES-128").hex().upper() == G3["k_pi"]
+    assert Password.can("123456").key(Cipher.AES_128).hex().upper() == G3["k_pi"]
     pace.start()
     pace.receive(rsp("9000"))
     cmd = pace.receive(rsp(tlv.encode(0x7C, tlv.encode(0x80, h(G3["encrypted_nonce"])))))
@@ -107,8 +107,8 @@ def test_g3_integrated_mapping_terminal_side():
 def test_g3_prf_and_point_encoding():
     curve = ec_curve(13)
     s, t = h(G3["nonce_s"]), h(G3["nonce_t"])
-    assert pm.decrypt_nonce(h(G3["k_pi"]), h(G3["encrypted_nonce"]), "AES-128") == s
-    r = pm.prf(s, t, curve.p, "AES-128")
+    assert pm.decrypt_nonce(h(G3["k_pi"]), h(G3["encrypted_nonce"]), Cipher.AES_128) == s
+    r = pm.prf(s, t, curve.p, Cipher.AES_128)
     assert r == int(G3["prf_output"], 16) % curve.p == int(G3["prf_mod_p"], 16)
     g = pm.point_encoding(curve, r)
     assert curve.encode_point(g).hex().upper() == G3["mapped_generator"]
@@ -158,7 +158,7 @@ def test_integrated_mapping_on_secp224r1_is_refused():
     pace = Pace(Password.can("1"), info(oid, 10))
     pace.start()
     pace.receive(rsp("9000"))
-    z = pm.encrypt_nonce(Password.can("1").key("AES-128"), bytes(range(16)), "AES-128")
+    z = pm.encrypt_nonce(Password.can("1").key(Cipher.AES_128), bytes(range(16)), Cipher.AES_128)
     pace.receive(rsp(tlv.encode(0x7C, tlv.encode(0x80, z))))
     with pytest.raises(ProtocolError, match="secp224r1"):
         pace.receive(rsp("7C00"))
@@ -360,11 +360,21 @@ CAM_CASES = [(f"0.4.0.127.0.7.2.2.4.6.{c}", pid) for c in (2, 3, 4) for pid in E
 def _static_spki(curve, point) -> bytes:
     from asn1crypto import core
 
-    from cardkit.crypto.keys import _RawSpki
+    from cardkit.public_keys import _RawSpki
 
     return _RawSpki({"algorithm": {"algorithm": "1.2.840.10045.2.1",
                                    "parameters": core.Any(core.ObjectIdentifier(curve.oid))},
                      "public_key": curve.encode_point(point)}).dump()
+
+
+def _standardized_spki(pid: int, point: bytes) -> bytes:
+    from asn1crypto import core
+
+    from cardkit.algorithms import ID_STANDARDIZED_DOMAIN_PARAMETERS
+    from cardkit.public_keys import _RawSpki
+
+    return _RawSpki({"algorithm": {"algorithm": ID_STANDARDIZED_DOMAIN_PARAMETERS,
+                                   "parameters": core.Any(core.Integer(pid))}, "public_key": point}).dump()
 
 
 @pytest.mark.parametrize("oid, pid", CAM_CASES, ids=[f"cam.{o[-1]}-{p}" for o, p in CAM_CASES])
@@ -376,9 +386,11 @@ def test_cam_terminal_against_chip(oid, pid):
     run_pair(pace, ChipPace(pw, oid, pid, ca_private_key=secret))
     res = pace.result
     assert res.algorithm.mapping == "CAM" and res.chip_authentication_data is not None
-    assert res.verify_cam(_static_spki(curve, curve.mul_generator(secret)))
+    assert res.verify_cam(_static_spki(curve, _ec.mul_generator(curve, secret)))
     # a cloned chip (another static key) does not verify
-    assert not res.verify_cam(_static_spki(curve, curve.mul_generator(secret + 1)))
+    assert not res.verify_cam(_static_spki(curve, _ec.mul_generator(curve, secret + 1)))
+    # EF.CardSecurity may name the curve by its standardized id (TR-03110-3 A.2.1.1), as DE and FI passports do
+    assert res.verify_cam(_standardized_spki(pid, curve.encode_point(_ec.mul_generator(curve, secret))))
 
 
 def test_cam_with_cryptography_key_and_failures():

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from cardkit import tlv
+from cardkit.algorithms import Cipher
 from cardkit.crypto.sm import ChipSecureMessaging, SecureMessaging, SessionKeys
 from cardkit.errors import SecureMessagingError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
@@ -13,7 +14,7 @@ from cardkit.iso7816 import CommandApdu, ResponseApdu
 from .conftest import load_vector
 
 V = load_vector("sm_d4")
-KEYS = SessionKeys(bytes.fromhex(V["ks_enc"]), bytes.fromhex(V["ks_mac"]), bytes.fromhex(V["ssc"]), "3DES")
+KEYS = SessionKeys(bytes.fromhex(V["ks_enc"]), bytes.fromhex(V["ks_mac"]), bytes.fromhex(V["ssc"]), Cipher.TDES)
 
 
 def h(s: str) -> bytes:
@@ -41,9 +42,9 @@ def test_d4_mac_inputs():
     for step in V["steps"]:
         if "n" in step:
             assert pad(h(step["ssc_command"]) + h(step["m"]), 8).hex().upper() == step["n"]
-            assert mac(KEYS.ks_mac, h(step["n"]), "3DES").hex().upper() == step["cc"]
+            assert mac(KEYS.ks_mac, h(step["n"]), Cipher.TDES).hex().upper() == step["cc"]
         if "k" in step:
-            assert mac(KEYS.ks_mac, h(step["k"]), "3DES").hex().upper() == step["cc_response"]
+            assert mac(KEYS.ks_mac, h(step["k"]), Cipher.TDES).hex().upper() == step["cc_response"]
 
 
 def test_d4_chip_side_reproduces_the_example():
@@ -114,9 +115,9 @@ def test_bad_padding_in_response_is_an_sm_error():
 
     sm = _after_first_command()
     ssc = (int.from_bytes(sm.ssc, "big") + 1).to_bytes(8, "big")
-    crypt = cbc_encrypt(KEYS.ks_enc, bytes(8), "3DES")  # decrypts to zeros: no 80 marker
+    crypt = cbc_encrypt(KEYS.ks_enc, bytes(8), Cipher.TDES)  # decrypts to zeros: no 80 marker
     dos = tlv.encode(0x87, b"\x01" + crypt) + tlv.encode(0x99, b"\x90\x00")
-    cc = mac(KEYS.ks_mac, pad(ssc + dos, 8), "3DES")
+    cc = mac(KEYS.ks_mac, pad(ssc + dos, 8), Cipher.TDES)
     with pytest.raises(SecureMessagingError, match="padding"):
         sm.unwrap(ResponseApdu(dos + tlv.encode(0x8E, cc), 0x9000))
 
@@ -149,13 +150,15 @@ def test_repr_hides_keys():
         assert V["ks_enc"] not in text.upper() and V["ks_mac"] not in text.upper()
 
 
-def test_ssc_length_checked():
+def test_ssc_length_and_cipher_type_checked():
     with pytest.raises(ValueError):
-        SessionKeys(bytes(16), bytes(16), bytes(8), "AES-128")
+        SessionKeys(bytes(16), bytes(16), bytes(8), Cipher.AES_128)
+    with pytest.raises(TypeError):
+        SessionKeys(bytes(16), bytes(16), bytes(16), "AES-128")  # type: ignore[arg-type]
 
 
 def test_odd_ins_uses_do85_and_extended_length():
-    keys = SessionKeys(bytes(range(16)), bytes(range(16, 32)), bytes(16), "AES-128")
+    keys = SessionKeys(bytes(range(16)), bytes(range(16, 32)), bytes(16), Cipher.AES_128)
     sm = SecureMessaging(keys)
     cmd = CommandApdu(0x00, 0xB1, 0x00, 0x00, bytes.fromhex("5403008000"), le=1000)
     wrapped = sm.wrap(cmd)
@@ -172,19 +175,19 @@ def test_odd_ins_uses_do85_and_extended_length():
 
 def test_aes_iv_is_encrypted_ssc():
     """AES SM: IV = E(KS_enc, SSC) (Doc 9303-11 §9.8.6.1), checked against an independent computation."""
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers import Cipher as CipherContext, algorithms, modes
 
-    keys = SessionKeys(bytes(range(16)), bytes(range(16, 32)), bytes(16), "AES-128")
+    keys = SessionKeys(bytes(range(16)), bytes(range(16, 32)), bytes(16), Cipher.AES_128)
     wrapped = SecureMessaging(keys).wrap(CommandApdu(0, 0xA4, 2, 0x0C, b"\x01\x1e"))
     ssc1 = (1).to_bytes(16, "big")
-    enc = Cipher(algorithms.AES(keys.ks_enc), modes.ECB()).encryptor()
+    enc = CipherContext(algorithms.AES(keys.ks_enc), modes.ECB()).encryptor()
     iv = enc.update(ssc1) + enc.finalize()
-    enc = Cipher(algorithms.AES(keys.ks_enc), modes.CBC(iv)).encryptor()
+    enc = CipherContext(algorithms.AES(keys.ks_enc), modes.CBC(iv)).encryptor()
     expected = enc.update(b"\x01\x1e\x80" + bytes(13)) + enc.finalize()
     assert tlv.decode_all(wrapped.data)[0].value == b"\x01" + expected
 
 
-CIPHERS = ["3DES", "AES-128", "AES-192", "AES-256"]
+CIPHERS = list(Cipher)
 
 
 @st.composite
@@ -203,10 +206,8 @@ def _normal(c: CommandApdu) -> CommandApdu:
 @given(st.sampled_from(CIPHERS), st.binary(min_size=32, max_size=32), st.integers(0, 2**64 - 2), commands(),
        st.binary(max_size=300), st.sampled_from([0x9000, 0x6282, 0x6A82, 0x63C1]))
 def test_wrap_unwrap_roundtrip(cipher, keybytes, ssc, cmd, rdata, sw):
-    from cardkit.crypto._primitives import block_size, key_length
-
-    kl = key_length(cipher)
-    keys = SessionKeys(keybytes[:kl], keybytes[-kl:], (ssc % (1 << (8 * block_size(cipher)))).to_bytes(block_size(cipher), "big"), cipher)
+    kl, bs = cipher.key_length, cipher.block_size
+    keys = SessionKeys(keybytes[:kl], keybytes[-kl:], (ssc % (1 << (8 * bs))).to_bytes(bs, "big"), cipher)
     term, chip = SecureMessaging(keys), ChipSecureMessaging(keys)
     wrapped = term.wrap(cmd)
     # the protected APDU must survive its own byte encoding

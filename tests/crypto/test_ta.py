@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, strategies as st
 
 from cardkit import tlv
-from cardkit._eac_vocabulary import ta_algorithm
+from cardkit.algorithms import ta_algorithm
 from cardkit.crypto.cvc import Chat, CvCertificate, Role
 from cardkit.crypto.ta import ChipTrust, TaChip, TaChipError, TaKeySigner, TaRefusedError, TaState, \
     TerminalAuthentication, compress_public_key, id_picc_from_can, id_picc_from_document_number, \

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 from cardkit.errors import InputError, ParseError
 from cardkit.lds import Dg15
+from cardkit.public_keys import EcPublicKey
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 from ._tlvhand import H, T
@@ -28,10 +29,13 @@ def test_table_both_ways(spki, kind):
     assert Dg15.build(_RSA if kind == "RSA" else _EC) == obj  # from a key object too
 
 
-def test_public_key_through_crypto():
-    pytest.importorskip("cardkit.crypto.keys")
+def test_public_key_decoded_in_the_codec_layer():
     key = Dg15.build(RSA_SPKI).public_key
     assert key.public_numbers() == _RSA.public_numbers()
+    ec_key = Dg15.build(EC_SPKI).public_key
+    assert isinstance(ec_key, EcPublicKey) and ec_key.curve.name == "secp256r1"
+    assert ec_key.to_cryptography().public_numbers() == _EC.public_numbers()
+    assert Dg15.build(EC_SPKI).to_dict()["curve"] == "secp256r1" and Dg15.build(RSA_SPKI).to_dict()["key_size"] == 1024
 
 
 def test_refuses_what_is_not_an_spki():

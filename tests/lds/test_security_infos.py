@@ -5,10 +5,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, strategies as st
 
+from cardkit.algorithms import AaAlgorithm, CaAlgorithm, Cipher, KeyAgreement, Mapping, PaceAlgorithm, oid_name
 from cardkit.errors import ParseError
 from cardkit.lds import (ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
                          PaceDomainParameterInfo, PaceInfo, SecurityInfos, TerminalAuthenticationInfo,
-                         UnknownSecurityInfo, oid_name)
+                         UnknownSecurityInfo)
 from cardkit.lds.security_infos import decode_info
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
@@ -184,3 +185,34 @@ def test_random_info_under_known_oids(tail):
     for oid in ("060A04007F00070202040202", "060A04007F00070202030202", "060904007F000702020102", "060667810801010" "5"):
         body = H(oid) + tail
         value_or_parse_error(SecurityInfos, T("31", T("30", body)))
+
+
+# --- the infos as typed values of cardkit.algorithms -------------------------------------------------
+
+
+def test_infos_parse_into_algorithm_values():
+    pace = decode_info(PACE_INFO_DER)
+    assert isinstance(pace, PaceInfo)
+    assert pace.algorithm == PaceAlgorithm(KeyAgreement.ECDH, Mapping.GM, Cipher.AES_128)
+    assert pace.algorithm.oid == pace.protocol and pace.to_der() == PACE_INFO_DER
+    ca = ChipAuthenticationInfo("0.4.0.127.0.7.2.2.3.1.4", 1, 7)
+    assert ca.algorithm == CaAlgorithm(KeyAgreement.DH, Cipher.AES_256) and ca.key_agreement is KeyAgreement.DH
+    assert decode_info(ca.to_der()) == ca
+    aa = ActiveAuthenticationInfo(signature_algorithm="0.4.0.127.0.7.1.1.4.1.3")
+    assert aa.algorithm == AaAlgorithm("sha256", plain=True)
+    assert ActiveAuthenticationInfo().algorithm == AaAlgorithm("sha256")
+    for protocol, ka in (("0.4.0.127.0.7.2.2.1.1", KeyAgreement.DH), ("0.4.0.127.0.7.2.2.1.2", KeyAgreement.ECDH)):
+        assert ChipAuthenticationPublicKeyInfo(protocol, b"").key_agreement is ka
+
+
+def test_unknown_algorithms_parse_but_name_none():
+    """An OID under a known arc that names no algorithm still parses (and re-encodes byte for byte)."""
+    odd = PaceInfo("0.4.0.127.0.7.2.2.4.5.2", 2, 13)  # no mapping 5
+    cam_3des = PaceInfo("0.4.0.127.0.7.2.2.4.6.1", 2, 13)  # CAM has no 3DES variant
+    for info in (odd, cam_3des):
+        again = decode_info(info.to_der())
+        assert isinstance(again, PaceInfo) and again.algorithm is None and again.to_der() == info.to_der()
+    ca = ChipAuthenticationInfo("0.4.0.127.0.7.2.2.3.2.9", 1)
+    assert ca.algorithm is None and ca.key_agreement is KeyAgreement.ECDH  # the key agreement still shows
+    assert ActiveAuthenticationInfo(signature_algorithm="1.2.840.113549.1.1.11").algorithm is None
+    assert ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.3", b"").key_agreement is None

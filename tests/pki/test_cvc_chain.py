@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cardkit._eac_vocabulary import ID_AT, ta_algorithm
+from cardkit.algorithms import ID_AT, ta_algorithm
 from cardkit.crypto.cvc import Chat, CvCertificate, CvCertificateBody, Role
 from cardkit.crypto.cvc_keys import ec_public_key
 from cardkit.crypto.cvc_validation import CvKey, CvRejected, Rejection, import_certificate

@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cardkit._eac_vocabulary import ta_algorithm
+from cardkit.algorithms import ta_algorithm
 from cardkit.crypto.cvc import Chat, CvCertificate, Role
 from cardkit.crypto.ta import ChipTrust, TaChip, TaKeySigner, TerminalAuthentication, id_picc_from_document_number
 from cardkit.pki.cvc import load_cv_certificate

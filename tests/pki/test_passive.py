@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from cardkit.checks import Status
-from cardkit.lds.sod import IcaoOid
+from cardkit.algorithms import IcaoOid
 from cardkit.pki.certs import make_crl, make_link, make_csca, generate_private_key
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner

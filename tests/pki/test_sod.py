@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardkit.errors import InputError, ParseError
-from cardkit.lds.sod import IcaoOid, Sod
+from cardkit.algorithms import IcaoOid
+from cardkit.lds.sod import Sod
 from cardkit.pki.sod_builder import build_sod
 from tests.pki._pki import ci_bytes, make_pki, sample_dgs
 

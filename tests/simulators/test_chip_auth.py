@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cardkit.crypto.aa import ActiveAuthentication
 from cardkit.crypto.bac import Bac
 from cardkit.crypto.ca import ChipAuthentication
-from cardkit.crypto.keys import DH_GROUPS
+from cardkit.algorithms import DH_GROUPS
 from cardkit.crypto.pace import Pace, Password
 from cardkit.crypto.sm import SecureMessaging
 from cardkit.errors import StatusWordError

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cardkit._eac_vocabulary import TaAlgorithm, ta_algorithm
+from cardkit.algorithms import TaAlgorithm, ta_algorithm
 from cardkit.crypto.cvc import Chat, CvCertificate, Role
 from cardkit.pki.cvc import CvCertificateBuilder
 from cardkit.pki.signers import KeyFileSigner

@@ -2,17 +2,17 @@
 
 One table per concept, named after BSI TR-03110-3 (A.1.1.3, A.6.3, A.6.4, C.3, C.4) and ICAO Doc
 9303-11 §7.1.4. Every module that speaks of a TA algorithm, a CHAT role OID or a certificate
-extension imports it from here; nothing else spells these OIDs. (Private for now: it is meant to
-be folded into the project's one vocabulary module.)
+extension imports it from here; nothing else spells these OIDs. Part of ``cardkit.algorithms``, which
+re-exports it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._oids import BSI_DE, ID_TA
+
 __all__ = [
-    "BSI_DE",
-    "ID_TA",
     "TaAlgorithm",
     "TA_ALGORITHMS",
     "ta_algorithm",
@@ -26,12 +26,6 @@ __all__ = [
     "ID_SECTOR",
     "EXTENSION_NAMES",
 ]
-
-#: bsi-de: itu-t(0) identified-organization(4) etsi(0) reserved(127) etsi-identified-organization(0) 7
-BSI_DE = "0.4.0.127.0.7"
-
-#: id-TA, the general Terminal Authentication protocol (TerminalAuthenticationInfo; TR-03110-3 A.1.1.3)
-ID_TA = f"{BSI_DE}.2.2.2"
 
 
 @dataclass(frozen=True)
