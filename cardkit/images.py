@@ -1,9 +1,11 @@
 """The images an eMRTD holds (faces in DG2, signatures in DG7): what they are, and export to a file.
 
 Doc 9303-10 §4.7.2 and §4.7.7 store faces and signatures as JPEG (ISO/IEC 10918) or JPEG 2000
-(ISO/IEC 15444-1: the JP2 file format or a bare codestream); fingerprints (DG3) may be WSQ.
-``image_format`` names the stored form by its magic bytes; ``export_image`` gives the bytes a
-file name asks for:
+(ISO/IEC 15444-1: the JP2 file format or a bare codestream); fingerprints (DG3) may be WSQ, and
+finger and iris records may hold uncompressed grey pixels. ``image_format`` names the stored form by
+its magic bytes; ``stored_image`` checks an image and gives it back as stored (WSQ included: its
+markers and frame header are checked, its pixels are not decoded); ``raw_grey_image`` turns
+uncompressed 8-bit grey pixels into PNG; ``export_image`` gives the bytes a file name asks for:
 
 - the stored bytes untouched when the asked format is the stored one (no re-encoding, so the
   file is the chip's image bit for bit), after checking that they decode; a bare codestream
@@ -43,6 +45,9 @@ __all__ = [
     "image_format",
     "format_for_path",
     "export_image",
+    "stored_image",
+    "raw_grey_image",
+    "wsq_dimensions",
 ]
 
 # A passport face is a fraction of a megapixel (the real ones: 384x480 to 449x598); 16 MP is far
@@ -172,6 +177,86 @@ def export_image(data: bytes | bytearray | memoryview, target: ImageFormat | str
         if codestream is not None:
             return ExportedImage(codestream, wanted, stored, image.width, image.height, reencoded=False)
     return ExportedImage(_encode(image, wanted), wanted, stored, image.width, image.height, reencoded=True)
+
+
+def stored_image(data: bytes | bytearray | memoryview, *, what: str = "image") -> ExportedImage:
+    """The image exactly as stored, once checked: JPEG, JPEG 2000 and PNG decode fully; WSQ's structure is checked.
+
+    For writing finger and iris images in the format the chip holds them (a ``.wsq`` stays WSQ).
+
+    Raises:
+        ParseError: not a known image, corrupt, truncated, or larger than ``MAX_PIXELS``.
+    """
+    data = bytes(data)
+    if len(data) > MAX_IMAGE_SIZE:
+        raise ParseError(f"{len(data)} bytes is larger than any LDS image ({MAX_IMAGE_SIZE})", what=what)
+    stored = image_format(data)
+    if stored is None:
+        raise ParseError(f"not a JPEG, JPEG 2000, PNG or WSQ image (starts {data[:8].hex().upper() or 'empty'})",
+                         what=what, offset=0)
+    if stored is ImageFormat.WSQ:
+        width, height = wsq_dimensions(data, what=what)
+    else:
+        image = _decode(data, stored, what)
+        width, height = image.width, image.height
+    return ExportedImage(data, stored, stored, width, height, reencoded=False)
+
+
+def raw_grey_image(pixels: bytes | bytearray | memoryview, width: int, height: int, *,
+                   what: str = "image") -> ExportedImage:
+    """PNG of uncompressed 8-bit grey pixels, row by row (ISO/IEC 19794-4 compression 0, pixel depth 8).
+
+    Raises:
+        ParseError: a size that is not width x height bytes, or more than ``MAX_PIXELS``.
+    """
+    from PIL import Image as PilImage
+
+    if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+        raise ParseError(f"{width}x{height} pixels is not a size cardkit converts", what=what)
+    if len(pixels) != width * height:
+        raise ParseError(f"{len(pixels)} bytes of pixels for {width}x{height} at 8 bits", what=what)
+    image = PilImage.frombytes("L", (width, height), bytes(pixels))
+    return ExportedImage(_encode(image, ImageFormat.PNG), ImageFormat.PNG, ImageFormat.PNG, width, height,
+                         reencoded=True)
+
+
+# WSQ markers (FBI IAFIS-IC-0110): SOI, EOI, SOF, SOB; the tables and comments before the frame header.
+_WSQ_SOI, _WSQ_EOI, _WSQ_SOF = 0xFFA0, 0xFFA1, 0xFFA2
+_WSQ_TABLES = frozenset({0xFFA4, 0xFFA5, 0xFFA6, 0xFFA7, 0xFFA8})  # DTT, DQT, DHT, DRT, COM
+
+
+def wsq_dimensions(data: bytes | bytearray | memoryview, *, what: str = "WSQ image") -> tuple[int, int]:
+    """(width, height) from a WSQ frame header; the segments before it are walked by their lengths.
+
+    The frame header is FFA2, its length, black and white levels (1 + 1), then height and width (2 + 2).
+
+    Raises:
+        ParseError: no SOI, a marker out of place, a segment that overruns, no frame header, no EOI at the end.
+    """
+    data = bytes(data)
+    if len(data) < 4 or int.from_bytes(data[:2], "big") != _WSQ_SOI:
+        raise ParseError("a WSQ image starts with the SOI marker FFA0", what=what, offset=0)
+    if int.from_bytes(data[-2:], "big") != _WSQ_EOI:
+        raise ParseError("a WSQ image ends with the EOI marker FFA1 (truncated?)", what=what, offset=len(data) - 2)
+    pos = 2
+    for _ in range(256):  # a handful of tables precede the frame header
+        if pos + 4 > len(data):
+            break
+        marker, length = int.from_bytes(data[pos : pos + 2], "big"), int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2 or pos + 2 + length > len(data):
+            raise ParseError(f"WSQ segment {marker:04X} of {length} bytes does not fit", what=what, offset=pos)
+        if marker == _WSQ_SOF:
+            if length < 8:
+                raise ParseError("WSQ frame header too short", what=what, offset=pos)
+            height = int.from_bytes(data[pos + 6 : pos + 8], "big")
+            width = int.from_bytes(data[pos + 8 : pos + 10], "big")
+            if not width or not height:
+                raise ParseError(f"WSQ frame of {width}x{height} pixels", what=what, offset=pos)
+            return width, height
+        if marker not in _WSQ_TABLES:
+            raise ParseError(f"WSQ marker {marker:04X} before the frame header", what=what, offset=pos)
+        pos += 2 + length
+    raise ParseError("no WSQ frame header (FFA2)", what=what, offset=pos)
 
 
 def _jp2_codestream(data: bytes, what: str) -> bytes | None:

@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -135,3 +136,70 @@ def test_missing_file_exit_2(tmp_path):
 def test_help():
     r = run("lds", "show", "--help")
     assert r.exit_code == 0 and "--json" in r.output and "--name" in r.output
+
+
+def _jp2(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), 90).save(out, "JPEG2000")
+    return out.getvalue()
+
+
+# a WSQ file with only its markers (SOI, a 2 x 3 frame header, EOI): cardkit writes WSQ as stored
+WSQ = bytes.fromhex("FFA0" "FFA2" "0011" "00FF" "0003" "0002" "000000000000000000" "FFA1")
+
+
+def test_dg3_fingers_written_as_stored(tmp_path):
+    from cardkit.lds import Dg3, FingerImage
+
+    jp2 = _jp2(24, 32)
+    dg3 = tmp_path / "DG3"
+    dg3.write_bytes(Dg3.build([FingerImage(WSQ, position=2, width=2, height=3, compression=2),
+                               FingerImage(jp2, position=7, width=24, height=32, compression=4)]).raw)
+    out = tmp_path / "fingers"
+    r = run("lds", "show", str(dg3), "--fingers-out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "right index finger" in r.output and "left index finger" in r.output and "wsq" in r.output
+    assert (out / "finger-1-right-index-finger.wsq").read_bytes() == WSQ
+    assert (out / "finger-2-left-index-finger.jp2").read_bytes() == jp2
+    assert (out / "finger-1-right-index-finger.wsq").stat().st_mode & 0o077 == 0
+    assert "WSQ 2x3, as stored" in r.output and "JPEG 2000 (JP2) 24x32, as stored" in r.output
+    r = run("lds", "show", "--json", str(dg3), "--fingers-out", str(tmp_path / "again"))
+    assert len(json.loads(r.output)["images_written"]) == 2
+
+
+def test_fingers_out_needs_a_dg3_and_a_bad_image_is_exit_2(dump, tmp_path):
+    from cardkit.lds import Dg3, FingerImage
+
+    r = run("lds", "show", str(dump / "DG2"), "--fingers-out", str(tmp_path / "f"))
+    assert r.exit_code == 2 and "needs a DG3" in r.output
+    broken = tmp_path / "DG3"
+    broken.write_bytes(Dg3.build([FingerImage(WSQ[:-2] + b"\x00\x00", position=2, width=2, height=3,
+                                              compression=2)]).raw)
+    r = run("lds", "show", str(broken), "--fingers-out", str(tmp_path / "f"))
+    assert r.exit_code == 2 and "EOI" in r.output and "Traceback" not in r.output
+
+
+def test_real_dg3_and_dg4_export(tmp_path):
+    root = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-artifacts"
+    dg3, dg4 = root / "dump" / "BSI-2008" / "DG3", root / "dg" / "BSI-2008-extra.dg4"
+    if not (dg3.is_file() and dg4.is_file()):
+        pytest.skip("the real-artifacts corpus (../shared/real-artifacts) is not here")
+    r = run("lds", "show", str(dg3), "--name", "DG3", "--fingers-out", str(tmp_path / "f"))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["finger-1-right-index-finger.wsq",
+                                                                   "finger-2-left-index-finger.wsq"]
+    r = run("lds", "show", str(dg4), "--name", "DG4", "--iris-out", str(tmp_path / "i"))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "i").iterdir()) == ["iris-1-right-eye.jp2", "iris-2-left-eye.jp2"]
+
+
+def test_ef_cvca_shown(tmp_path):
+    f = tmp_path / "EF.CVCA"
+    f.write_bytes(bytes.fromhex("420D") + b"VNCVCA00002XX"[:13] + bytes(21))
+    r = run("lds", "show", "--json", str(f))
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {"file": "EF.CVCA", "cars": ["VNCVCA00002XX"]}

@@ -1,11 +1,14 @@
-"""``--face-out`` and ``--signature-out``: the holder's images written in the format the file name asks for.
+"""``--face-out``, ``--signature-out``, ``--fingers-out``, ``--iris-out``: the holder's images written to files.
 
 Shared by ``verify``, ``read`` and ``lds show`` so that each option means the same in every
 command: ``--face-out`` writes the first face of DG2 (Doc 9303-10 §4.7.2), ``--signature-out`` the
 first displayed signature or usual mark of DG7 (§4.7.7). The extension picks the format (``.png``,
 ``.jpg``/``.jpeg``, ``.jp2``, ``.j2k``) and is checked before anything is read, so a typo costs no
 card read; the image is the stored one, byte for byte, when its format is the one asked for
-(``cardkit.images``). Files are written 0600: a face is personal data.
+(``cardkit.images``). ``--fingers-out DIR`` and ``--iris-out DIR`` write every finger of DG3 and
+every iris of DG4 (§4.7.3, §4.7.4) into a folder, each as stored: WSQ stays ``.wsq`` (cardkit does
+not decode WSQ), JPEG 2000 stays ``.jp2``/``.j2k``; uncompressed 8-bit grey pixels become PNG. Files
+are written 0600: a face or a fingerprint is personal data.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import CardkitError, InputError, ParseError
-from ..images import ExportedImage, export_image, format_for_path
-from ..lds import Dg2, Dg7
+from ..images import ExportedImage, export_image, format_for_path, raw_grey_image, stored_image
+from ..lds import Dg2, Dg3, Dg4, Dg7
 from ..private_files import write_private
 
-__all__ = ["image_options", "Written", "ImageResults", "write_images", "write_image", "first_image"]
+__all__ = ["image_options", "Written", "ImageResults", "write_images", "write_image", "first_image",
+           "write_biometric_images", "BIOMETRIC_FILES"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 # option -> (the file holding the image, what the image is called)
@@ -148,3 +152,63 @@ def write_images(files: Mapping[str, bytes], wanted: Mapping[str, Path | None],
             continue
         results.written.append(Written(kind, out, exported))
     return results
+
+
+# option -> (the file holding the images, what one image is called)
+BIOMETRIC_FILES: dict[str, tuple[str, str]] = {"fingers": ("DG3", "finger"), "iris": ("DG4", "iris")}
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def write_biometric_images(kind: str, data: bytes, out_dir: Path, source: str) -> ImageResults:
+    """Write every finger image of a DG3 (``kind`` "fingers") or iris image of a DG4 ("iris") into ``out_dir``.
+
+    Files are named ``finger-1-right-index-finger.wsq``, ``iris-2-left-eye.jp2``: number, position, the
+    stored format's extension. An image cardkit cannot write (bit-packed or deeper than 8-bit raw pixels,
+    JPEG-LS) is a note; one that does not decode is the ``failure``, and the others are still written.
+
+    Raises:
+        ParseError: the data group does not decode (names ``source``).
+        InputError: the folder cannot be made.
+    """
+    name, noun = BIOMETRIC_FILES[kind]
+    images: list[tuple[str, bytes, str, int, int, int]] = []  # (label, bytes, type, width, height, depth)
+    try:
+        if kind == "fingers":
+            images = [(f.position_name, f.image, f.image_type, f.width, f.height, t.record.pixel_depth)
+                      for t in Dg3.from_bytes(data).templates for f in t.record.fingers]
+        else:
+            images = [(e.eye_name, i.image, r.image_type, r.width, r.height, r.intensity_depth)
+                      for r, e, i in Dg4.from_bytes(data).images]
+    except ParseError as e:
+        raise e.within(source=source)
+    try:
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot make {out_dir}: {e.strerror or e}") from None
+    results = ImageResults()
+    if not images:
+        results.notes.append(f"{name} holds no {noun} image")
+    for n, (label, image, image_type, width, height, depth) in enumerate(images, 1):
+        what = f"{name} {noun} {n} ({label})"
+        try:
+            if image_type.endswith("raw") and depth == 8:
+                exported = raw_grey_image(image, width, height, what=what)
+            elif "raw" in image_type or "jpeg-ls" in image_type:
+                results.notes.append(f"{what}: {image_type} images are not written")
+                continue
+            else:
+                exported = stored_image(image, what=what)
+            path = out_dir / f"{noun}-{n}-{_slug(label)}.{exported.format.value}"
+            write_private(path, exported.data)
+        except ParseError as e:
+            results.failure = results.failure or e.within(source=source)
+            continue
+        except OSError as e:
+            results.failure = results.failure or InputError(f"cannot write into {out_dir}: {e.strerror or e}")
+            continue
+        results.written.append(Written(noun, path, exported))
+    return results
+

@@ -2,10 +2,11 @@
 
 The file's kind comes from ``--name``, else from its file name as in a dump (``DG1``, ``EF.COM``,
 ``EF.CardAccess``, ``EF.SOD`` ...; an extension is ignored), else from its first tag. Text is shown
-as stored (Vietnamese with its diacritics); a face image is summarised by type, size and
-dimensions, never dumped. ``--face-out`` (a DG2) and ``--signature-out`` (a DG7) write the image in
-the format the file name asks for. A file that does not decode, or an image in it that does not, is
-one line on stderr and exit code 2.
+as stored (Vietnamese with its diacritics); a face, finger or iris image is summarised by type, size
+and dimensions, never dumped. ``--face-out`` (a DG2) and ``--signature-out`` (a DG7) write the image
+in the format the file name asks for; ``--fingers-out DIR`` (a DG3) and ``--iris-out DIR`` (a DG4)
+write every image as stored (WSQ as ``.wsq``). A file that does not decode, or an image in it that
+does not, is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import Any
 import click
 
 from ..errors import InputError, ParseError
-from ._images import KINDS, image_options, write_images
+from ._images import BIOMETRIC_FILES, KINDS, image_options, write_biometric_images, write_images
 
 __all__ = ["lds", "describe"]
 
 
 @click.group("lds")
 def lds() -> None:
-    """Decode LDS files (EF.COM, DG1-DG16, EF.SOD, EF.CardAccess)."""
+    """Decode LDS files (EF.COM, DG1-DG16, EF.SOD, EF.CardAccess, EF.CVCA)."""
 
 
 @lds.command("show")
@@ -32,8 +33,13 @@ def lds() -> None:
 @click.option("--name", "name", metavar="NAME", help="The file's name (DG1, EF.COM, EF.SOD ...); default: guessed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @image_options
-def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, signature_out: Path | None) -> None:
-    """Decode one LDS file and print its contents (and write its face or signature image)."""
+@click.option("--fingers-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write every finger image of a DG3 into DIR, as stored (WSQ as .wsq, JPEG 2000 as .jp2).")
+@click.option("--iris-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write every iris image of a DG4 into DIR, as stored.")
+def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, signature_out: Path | None,
+         fingers_out: Path | None, iris_out: Path | None) -> None:
+    """Decode one LDS file and print its contents (and write its face, signature, finger or iris images)."""
     from ..lds import decode_file, guess_name, normalise_name
 
     try:
@@ -41,15 +47,18 @@ def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, sig
     except OSError as e:
         raise InputError(f"{file}: cannot read ({e.strerror or type(e).__name__})") from None
     if name is not None and normalise_name(name) is None:
-        raise InputError(f"--name {name!r} is not an LDS file name (EF.COM, DG1..DG16, EF.SOD, EF.CardAccess)")
+        raise InputError(f"--name {name!r} is not an LDS file name (EF.COM, DG1..DG16, EF.SOD, EF.CardAccess, "
+                         "EF.CVCA)")
     chosen = name or guess_name(data, file.name)
     if chosen is None:
         raise ParseError("cannot tell which LDS file this is; give --name", source=str(file))
     wanted = {"face": face_out, "signature": signature_out}
     canonical = normalise_name(chosen)
-    for kind, out in wanted.items():
-        if out is not None and canonical != KINDS[kind][0]:
-            raise InputError(f"--{kind}-out needs a {KINDS[kind][0]} file; {file} is {canonical or chosen}")
+    folders = {"fingers": fingers_out, "iris": iris_out}
+    needs = {**{k: KINDS[k][0] for k in wanted}, **{k: BIOMETRIC_FILES[k][0] for k in folders}}
+    for kind, out in (*wanted.items(), *folders.items()):
+        if out is not None and canonical != needs[kind]:
+            raise InputError(f"--{kind}-out needs a {needs[kind]} file; {file} is {canonical or chosen}")
     try:
         obj = decode_file(chosen, data)
     except ParseError as e:
@@ -59,14 +68,21 @@ def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, sig
     if any(out is not None for out in wanted.values()) and not images_done.written:
         images_done.raise_failure()
         raise InputError(f"{file}: {'; '.join(images_done.notes)}")
+    biometric = [write_biometric_images(k, data, out, str(file)) for k, out in folders.items() if out is not None]
     d = describe(obj)
     if as_json:
         d.update(images_done.paths())
+        if biometric:
+            d["images_written"] = [str(w.path) for b in biometric for w in b.written]
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
-        return
-    _render(d)
-    for w in images_done.written:
-        click.echo(w.line())
+    else:
+        _render(d)
+        for w in [*images_done.written, *(w for b in biometric for w in b.written)]:
+            click.echo(w.line())
+        for note in (n for b in biometric for n in b.notes):
+            click.echo(note)
+    for b in biometric:
+        b.raise_failure()
 
 
 def describe(obj: Any) -> dict[str, Any]:

@@ -32,14 +32,13 @@ from .. import tlv
 from ..errors import ParseError
 from ..images import ImageFormat, image_format
 from ._base import MAX_ITEMS, check_build, hex_or_text, parse_guard, unwrap, wrap
+from ._cbeff import FACE, BiometricHeader, Instance, encode_group, expect_type, make_header, split_group
 from .iso39794_5 import FORMAT_TYPE_39794_5, DateTimeBlock, FaceImageDataBlock, FaceRepresentation
 
 __all__ = ["Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Face"]
 
 TAG = 0x75
 _WHAT = "DG2"
-_BIT_GROUP, _BIT, _BHT, _COUNT = 0x7F61, 0x7F60, 0xA1, 0x02
-_BDB_TAGS = (0x5F2E, 0x7F2E)
 _FAC, _VERSION_010 = b"FAC\x00", b"010\x00"
 _IMAGE_TYPES = {0: "jpeg", 1: "jpeg2000"}
 _IMAGE_CODES = {v: k for k, v in _IMAGE_TYPES.items()}
@@ -111,58 +110,6 @@ Face = FaceImage | FaceRepresentation
 
 
 @dataclass(frozen=True)
-class BiometricHeader:
-    """Biometric header template A1 (ISO/IEC 7816-11 Table C.1); ``elements`` keeps every (tag, value)."""
-
-    elements: tuple[tuple[int, bytes], ...]
-
-    def get(self, tag: int) -> bytes | None:
-        for t, v in self.elements:
-            if t == tag:
-                return v
-        return None
-
-    @property
-    def version(self) -> bytes | None:  # 80: patron header version, 0101
-        return self.get(0x80)
-
-    @property
-    def biometric_type(self) -> int | None:  # 81: 02 = facial features
-        v = self.get(0x81)
-        return int.from_bytes(v, "big") if v else None
-
-    @property
-    def biometric_subtype(self) -> int | None:
-        v = self.get(0x82)
-        return int.from_bytes(v, "big") if v else None
-
-    @property
-    def creation_date(self) -> bytes | None:  # 83: CCYYMMDDhhmmss, BCD (7 bytes)
-        return self.get(0x83)
-
-    @property
-    def validity_period(self) -> bytes | None:  # 85: from CCYYMMDD to CCYYMMDD, BCD (8 bytes)
-        return self.get(0x85)
-
-    @property
-    def creator(self) -> bytes | None:  # 86: PID of the product that created the data
-        return self.get(0x86)
-
-    @property
-    def format_owner(self) -> int | None:  # 87: 0101 = ISO/IEC JTC 1/SC 37
-        v = self.get(0x87)
-        return int.from_bytes(v, "big") if v else None
-
-    @property
-    def format_type(self) -> int | None:  # 88: 0008 = ISO/IEC 19794-5 face
-        v = self.get(0x88)
-        return int.from_bytes(v, "big") if v else None
-
-    def to_dict(self) -> dict[str, str]:
-        return {f"{t:02X}": v.hex().upper() for t, v in self.elements}
-
-
-@dataclass(frozen=True)
 class BiometricTemplate:
     """One 7F60 template: its header, its faces, the data-block tag, other children.
 
@@ -208,30 +155,8 @@ class Dg2:
     def from_bytes(cls, data: bytes) -> "Dg2":
         """Parse DG2 strictly; ParseError names the template, tag and byte offset of any fault."""
         raw, outer = unwrap(data, TAG, _WHAT)
-        group = None
-        other = []
-        for c in outer.children():
-            if c.tag == _BIT_GROUP:
-                if group is not None:
-                    raise ParseError("tag 7F61 repeated", what=_WHAT, offset=c.start)
-                group = c
-            else:
-                other.append((c.tag, c.value))
-        if group is None:
-            raise ParseError("missing biometric information group 7F61", what=_WHAT, path=(TAG,))
-        children = group.children()
-        if not children or children[0].tag != _COUNT:
-            raise ParseError("7F61 must start with the instance count 02", what=_WHAT, offset=group.start)
-        count = _uint(children[0].value, "instance count", children[0].start)
-        bits = children[1:]
-        if any(c.tag != _BIT for c in bits):
-            bad = next(c for c in bits if c.tag != _BIT)
-            raise ParseError(f"unexpected tag {bad.tag:X} in 7F61", what=_WHAT, offset=bad.start)
-        if count != len(bits) or count == 0:
-            raise ParseError(f"instance count {count} but {len(bits)} templates 7F60", what=_WHAT,
-                             offset=children[0].start)
-        templates = tuple(_template(b, i) for i, b in enumerate(bits))
-        return cls(raw=raw, templates=templates, other=tuple(other))
+        instances, other = split_group(outer, _WHAT)
+        return cls(raw=raw, templates=tuple(_template(i) for i in instances), other=other)
 
     @classmethod
     def build(
@@ -306,36 +231,9 @@ class Dg2:
         return d
 
 
-def _uint(value: bytes, what: str, offset: int) -> int:
-    if not 1 <= len(value) <= 4:
-        raise ParseError(f"{what} of {len(value)} bytes", what=_WHAT, offset=offset)
-    return int.from_bytes(value, "big")
-
-
-def _template(bit: tlv.Tlv, index: int) -> BiometricTemplate:
-    header = None
-    bdb = None
-    bdb_tag = 0x5F2E
-    other = []
-    for c in bit.children():
-        if c.tag == _BHT and header is None:
-            kids = c.children()
-            if len(kids) > 64:
-                raise ParseError("too many elements in A1", what=_WHAT, offset=c.start)
-            header = BiometricHeader(tuple((k.tag, k.value) for k in kids))
-        elif c.tag in _BDB_TAGS and bdb is None:
-            bdb, bdb_tag = c, c.tag
-        elif c.tag == _BHT or c.tag in _BDB_TAGS:
-            raise ParseError(f"tag {c.tag:X} repeated in template {index + 1}", what=_WHAT, offset=c.start)
-        else:
-            other.append((c.tag, c.value))
-    if header is None:
-        raise ParseError(f"template {index + 1} has no biometric header A1", what=_WHAT, offset=bit.start)
-    if bdb is None:
-        raise ParseError(f"template {index + 1} has no biometric data block 5F2E/7F2E", what=_WHAT, offset=bit.start)
-    if header.biometric_type not in (None, 2):
-        raise ParseError(f"template {index + 1}: biometric type {header.biometric_type} is not face (2)",
-                         what=_WHAT, offset=bit.start)
+def _template(inst: Instance) -> BiometricTemplate:
+    expect_type(inst, FACE, "face", _WHAT)
+    header, bdb, bdb_tag, other, index = inst.header, inst.bdb, inst.bdb_tag, inst.other, inst.index
     if bdb_tag == 0x7F2E and _is_39794(header, bdb):
         try:
             data = FaceImageDataBlock.from_data_block(bdb)
@@ -343,12 +241,12 @@ def _template(bit: tlv.Tlv, index: int) -> BiometricTemplate:
             e.what = f"{_WHAT} template {index + 1}, {e.what}" if e.what else f"{_WHAT} template {index + 1}"
             raise
         faces = tuple(r for r in data.representations if r.image is not None)
-        return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=tuple(other), face_data=data)
+        return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=other, face_data=data)
     if header.format_type == FORMAT_TYPE_39794_5:
         raise ParseError(f"template {index + 1}: format type 002A (ISO/IEC 39794-5) needs a 7F2E data block",
                          what=_WHAT, offset=bdb.start)
     faces = _parse_record(bdb.value, bdb.value_start)
-    return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=tuple(other))
+    return BiometricTemplate(header=header, faces=faces, bdb_tag=bdb_tag, other=other)
 
 
 def _is_39794(header: BiometricHeader, bdb: tlv.Tlv) -> bool:
@@ -422,16 +320,9 @@ def _check_image(image: bytes, image_type: str) -> None:
 
 def _header(subtype: int | None, creation_date: bytes | None, validity_period: bytes | None, creator: bytes | None,
             format_type: int) -> BiometricHeader:
-    """The A1 header of a new template: version 0101, face, the optional elements given, owner 0101."""
-    elements: list[tuple[int, bytes]] = [(0x80, b"\x01\x01"), (0x81, b"\x02")]
-    if subtype is not None:
-        elements.append((0x82, bytes([subtype])))
-    for tag, val, n in ((0x83, creation_date, 7), (0x85, validity_period, 8), (0x86, creator, None)):
-        if val is not None:
-            check_build(n is None or len(val) == n, f"tag {tag:X} must be {n} bytes", _WHAT)
-            elements.append((tag, bytes(val)))
-    elements += [(0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))]
-    return BiometricHeader(tuple(elements))
+    """The A1 header of a new face template (biometric type 02)."""
+    return make_header(FACE, format_type, subtype=subtype, creation_date=creation_date,
+                       validity_period=validity_period, creator=creator, what=_WHAT)
 
 
 def _check_face(f: FaceImage) -> None:
@@ -459,11 +350,6 @@ def _encode_record(faces: Iterable[FaceImage]) -> bytes:
     return _FAC + _VERSION_010 + struct.pack(">IH", 14 + len(body), len(faces)) + body
 
 
-def _header_bytes(header: BiometricHeader) -> bytes:
-    return b"".join(tlv.encode(tag, v) for tag, v in header.elements)
-
-
 def _encode_group(header: BiometricHeader, bdb_tag: int, bdb: bytes) -> bytes:
     """7F61 with one 7F60 template: the header, then the data block."""
-    bit = tlv.encode(_BIT, tlv.encode(_BHT, _header_bytes(header)) + tlv.encode(bdb_tag, bdb))
-    return tlv.encode(_BIT_GROUP, tlv.encode(_COUNT, b"\x01") + bit)
+    return encode_group([(header, bdb_tag, bdb)])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import tlv
 from ..errors import ParseError
+from ._base import parse_guard
 
 __all__ = ["EfCvca", "FID", "SFI", "SIZE"]
 
@@ -30,6 +31,7 @@ class EfCvca:
     raw: bytes = field(repr=False)
 
     @classmethod
+    @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> EfCvca:
         """Decode EF.CVCA: one or two 42 data objects, then only 00 padding.
 
@@ -67,3 +69,7 @@ class EfCvca:
 
     def to_bytes(self) -> bytes:
         return self.raw
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe view: the trust point references, most recent first."""
+        return {"file": _WHAT, "cars": list(self.cars)}

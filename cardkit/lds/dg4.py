@@ -1,0 +1,104 @@
+"""DG4: encoded eye(s) (Doc 9303-10 §4.7.4), EAC-protected (Doc 9303-11 §7.1).
+
+    76 L { 7F61 L { 02 01 n  7F60 L { A1 L {... 81 10 [82 01 right | 02 left] 87 0101 88 0009}
+                                     5F2E|7F2E L <ISO/IEC 19794-6:2005 iris image record> } ... } }
+
+The template layer is the one DG2 and DG3 share (``_cbeff``); each data block is an iris image
+record (``iso19794_6``). ``build`` writes one template per eye, the header's subtype naming the eye.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ParseError
+from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
+from ._cbeff import IRIS, BiometricHeader, Instance, encode_group, expect_type, make_header, split_group
+from .iso19794_6 import FORMAT_TYPE, IrisEye, IrisImage, IrisImageRecord
+
+__all__ = ["Dg4", "IrisTemplate", "IrisEye", "IrisImage", "IrisImageRecord"]
+
+TAG = 0x76
+_WHAT = "DG4"
+_IIR = b"IIR\x00"
+
+
+@dataclass(frozen=True)
+class IrisTemplate:
+    """One 7F60 template of DG4: its header and its iris image record."""
+
+    header: BiometricHeader
+    record: IrisImageRecord
+    bdb_tag: int = 0x5F2E
+    other: tuple[tuple[int, bytes], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"header": self.header.to_dict(), **self.record.to_dict(),
+                             "data_block_tag": f"{self.bdb_tag:X}"}
+        if self.other:
+            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
+        return d
+
+
+@dataclass(frozen=True)
+class Dg4:
+    """DG4 (Doc 9303-10 §4.7.4): iris templates; ``images`` flattens (record, eye, image) of all of them."""
+
+    raw: bytes = field(repr=False)
+    templates: tuple[IrisTemplate, ...]
+    other: tuple[tuple[int, bytes], ...] = ()  # children of 76 other than 7F61
+
+    @property
+    def images(self) -> tuple[tuple[IrisImageRecord, IrisEye, IrisImage], ...]:
+        """Every iris image with its record (format, size) and eye, in order."""
+        return tuple((t.record, e, i) for t in self.templates for e, i in t.record.images)
+
+    @classmethod
+    @parse_guard(_WHAT)
+    def from_bytes(cls, data: bytes) -> Dg4:
+        """Parse DG4 strictly; ParseError names the template and byte offset of any fault."""
+        raw, outer = unwrap(data, TAG, _WHAT)
+        instances, other = split_group(outer, _WHAT)
+        return cls(raw=raw, templates=tuple(_template(i) for i in instances), other=other)
+
+    @classmethod
+    def build(cls, records: Sequence[IrisImageRecord], *, creation_date: bytes | None = None,
+              validity_period: bytes | None = None, creator: bytes | None = None) -> Dg4:
+        """A new DG4 with one template per record (normally one record per eye).
+
+        Raises:
+            InputError: no record, a value out of range, an image whose bytes are not the record's format.
+        """
+        check_build(0 < len(records) <= 255, "DG4 holds 1 to 255 iris records", _WHAT)
+        parts = []
+        for r in records:
+            check_build(isinstance(r, IrisImageRecord), "records must be IrisImageRecord values", _WHAT)
+            r.check(_WHAT)
+            eyes = {e.eye for e in r.eyes}
+            subtype = next(iter(eyes)) if len(eyes) == 1 and eyes <= {1, 2} else None  # 7816-11: 01 right, 02 left
+            header = make_header(IRIS, FORMAT_TYPE, subtype=subtype, creation_date=creation_date,
+                                 validity_period=validity_period, creator=creator, what=_WHAT)
+            parts.append((header, 0x5F2E, r.to_bytes()))
+        return cls.from_bytes(wrap(TAG, encode_group(parts)))
+
+    def to_bytes(self) -> bytes:
+        return self.raw
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe view (images summarised by size)."""
+        d: dict[str, Any] = {"file": _WHAT, "templates": [t.to_dict() for t in self.templates]}
+        if self.other:
+            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
+        return d
+
+
+def _template(inst: Instance) -> IrisTemplate:
+    expect_type(inst, IRIS, "iris", _WHAT)
+    fmt = inst.header.format_type
+    if fmt not in (None, FORMAT_TYPE) and not inst.bdb.value.startswith(_IIR):
+        raise ParseError(f"{inst.label}: format type {fmt:04X} is not an iris image record (0009); "
+                         "cardkit reads ISO/IEC 19794-6 iris images", what=_WHAT, offset=inst.bdb.start)
+    record = IrisImageRecord.from_bytes(inst.bdb.value, base=inst.bdb.value_start, what=f"{_WHAT} {inst.label}")
+    return IrisTemplate(inst.header, record, inst.bdb_tag, inst.other)
