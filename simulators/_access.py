@@ -1,9 +1,11 @@
-"""Chip side of access control and chip authentication: BAC, PACE, CA, AA (Doc 9303-11 §4, §6).
+"""Chip side of access control and chip authentication: BAC, PACE, CA, AA, TA (Doc 9303-11 §4, §6, §7).
 
 The flows are the chip's; every piece of cryptography is ``cardkit.crypto``'s (DESIGN principle 4):
 BAC uses ``bac.chip_authenticate``, PACE ``_pace_chip`` (which calls the PACE math of
-``cardkit.crypto.pace``), CA ``ca``'s chip helper, AA ``aa.aa_sign``. Status words follow Doc 9303:
-wrong cryptogram 6300, command out of sequence 6985, unknown reference 6A88, bad data 6A80.
+``cardkit.crypto.pace``), CA ``ca``'s chip helper, AA ``aa.aa_sign``, TA ``_ta`` (``crypto.ta.TaChip``).
+Under secure messaging GET CHALLENGE and EXTERNAL AUTHENTICATE belong to TA once it has started.
+Status words follow Doc 9303: wrong cryptogram 6300, command out of sequence 6985, unknown reference
+6A88, bad data 6A80.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from cardkit.crypto.sm import ChipSecureMessaging
 from cardkit.errors import AuthenticationError, CardkitError, ProtocolError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 
-from . import _ca, _pace_chip
+from . import _ca, _pace_chip, _ta
 from ._aa import internal_authenticate
 from ._fs import sw
 from ._perso import is_dh_key
@@ -29,8 +31,11 @@ __all__ = ["dispatch", "substitute_key"]
 
 
 def dispatch(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
-    """Route GET CHALLENGE, EXTERNAL/INTERNAL AUTHENTICATE, MSE and GENERAL AUTHENTICATE."""
+    """Route GET CHALLENGE, EXTERNAL/INTERNAL AUTHENTICATE, MSE, GENERAL AUTHENTICATE and PSO."""
     ins = cmd.ins
+    ta_running = protected and chip.volatile.ta is not None
+    if ins == 0x2A or (ins in (0x84, 0x82) and ta_running):
+        return _ta.dispatch(chip, cmd, protected)
     if ins == 0x84:
         return get_challenge(chip, cmd, protected)
     if ins == 0x82:
@@ -48,7 +53,7 @@ def dispatch(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseAp
 
 
 def get_challenge(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
-    """GET CHALLENGE (00 84 00 00 08): RND.IC for BAC. Under SM it only returns random bytes (no TA here)."""
+    """GET CHALLENGE (00 84 00 00 08): RND.IC for BAC. Under SM, before TA has started, only random bytes."""
     if cmd.p1 or cmd.p2:
         return sw(0x6A86)
     if cmd.le != 8 or cmd.data:
@@ -79,6 +84,7 @@ def external_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) 
         return sw(0x6300)
     vol.sm, vol.sm_cipher, vol.access = ChipSecureMessaging(keys), keys.cipher, "BAC"
     vol.chip_authenticated = False
+    vol.reset_eac()
     return sw(0x9000, data)
 
 
@@ -93,7 +99,7 @@ def mse(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -> ResponseApdu:
     if p1p2 in (0x41A4, 0x41A6):
         return _ca.mse_ca(chip, cmd, protected)
     if p1p2 in (0x81B6, 0x81A4):
-        return sw(0x6A88)  # Terminal Authentication: this chip holds no CVCA chain to check against
+        return _ta.dispatch(chip, cmd, protected)  # Terminal Authentication
     return sw(0x6A86)
 
 

@@ -66,6 +66,9 @@ def _agree(chip: "EmrtdChip", key: Any, public: bytes, cipher: Cipher) -> None:
     vol = chip.volatile
     vol.next_sm, vol.next_cipher = ChipSecureMessaging(keys), keys.cipher
     vol.chip_authenticated = True
+    # Terminal Authentication signs this key, in the session CA opens (Doc 9303-11 §7.1.4.1.3)
+    vol.ca_terminal_key = (bytes(public), "ECDH" if isinstance(key, ec.EllipticCurvePrivateKey) else "DH")
+    vol.ta = vol.ta_authorization = None
 
 
 def _key_id(dos: dict[int, bytes]) -> tuple[bool, int | None]:

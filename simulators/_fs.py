@@ -6,6 +6,10 @@ Rules (Doc 9303-10 §3, ISO/IEC 7816-4 §7 and §11.2, the chip behaviour of spe
   and is reachable only once that application is selected. EF.CardSecurity (PACE-CAM) also lives in the
   MF under FID 011D, the FID of EF.SOD in the application: it is stored under ``CARD_SECURITY_KEY``
   (above the 16-bit FID range) and 011D / SFI 1D name it while the application is not selected;
+- EF.CVCA (Terminal Authentication) lives in the application under 011C, EF.CardAccess's FID in the MF:
+  the chip keeps it under ``CVCA_KEY``, made from its trust points (never written by a command), and
+  011C / SFI 1C name it once the application is selected; a chip without trust points answers 011C with
+  EF.CardAccess there too, as before;
 - the SFI of an LDS file is the low byte of its FID (0101 <-> 01, 011E <-> 1E), so an SFI maps to 01xx;
 - SELECT of a missing file answers 6A82; SELECT MF answers 6D00 unless ``select_mf_supported`` (VN chips);
 - READ BINARY past the end answers 6B00; a read that stops at the end of the EF answers 6282 with the data;
@@ -26,14 +30,15 @@ from cardkit.lds.files import MRTD_AID
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
-__all__ = ["CARD_ACCESS_FID", "CARD_SECURITY_FID", "CARD_SECURITY_KEY", "MF_FID", "MF_FIDS", "MAX_TOTAL_SIZE", "select", "read_binary",
-           "create_file", "update_binary", "sw"]
+__all__ = ["CARD_ACCESS_FID", "CARD_SECURITY_FID", "CARD_SECURITY_KEY", "CVCA_KEY", "MF_FID", "MF_FIDS",
+           "MAX_TOTAL_SIZE", "select", "read_binary", "create_file", "update_binary", "sw"]
 
 CARD_ACCESS_FID = 0x011C
 MF_FID = 0x3F00
 MF_FIDS = frozenset({CARD_ACCESS_FID})
 CARD_SECURITY_FID = 0x011D  # in the MF; the same FID in the application is EF.SOD
 CARD_SECURITY_KEY = 0x1_011D  # where EF.CardSecurity is kept in ``chip.files`` (no clash with EF.SOD)
+CVCA_KEY = 0x2_011C  # where EF.CVCA is kept in ``chip.files`` (no clash with EF.CardAccess)
 MAX_FILE_SIZE = 0xFFFF  # CREATE FILE carries the size on two bytes
 MAX_TOTAL_SIZE = 512 * 1024  # EEPROM of the simulated chip; CREATE FILE past it answers 6A84
 
@@ -52,6 +57,8 @@ def resolve(chip: "EmrtdChip", fid: int) -> int | None:
     """The ``chip.files`` key an FID names in the current DF (MF files always, application files once selected), or None."""
     if fid == CARD_SECURITY_FID and not chip.volatile.app_selected:
         return CARD_SECURITY_KEY if CARD_SECURITY_KEY in chip.files else None
+    if fid == CARD_ACCESS_FID and chip.volatile.app_selected and CVCA_KEY in chip.files:
+        return CVCA_KEY
     if fid not in chip.files:
         return None
     return fid if fid in MF_FIDS or chip.volatile.app_selected else None
@@ -245,6 +252,8 @@ def update_binary(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
         return sw(0x6700)
     if fid is None:
         return sw(0x6986)
+    if fid == CVCA_KEY:
+        return sw(0x6982)  # EF.CVCA changes only with the chip's trust points
     f = chip.files[fid]
     if offset > len(f):
         return sw(0x6B00)

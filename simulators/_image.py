@@ -1,16 +1,21 @@
 """Chip images: the simulated chip's persistent state in one versioned JSON file (mode 0600).
 
-Layout (version 2; version 1 is the same without "personality" and "spare", and reads as "default"):
-    {"format": "cardkit-emrtd-image", "version": 2, "personality": "default"|"jmrtd", "life_cycle": "OPERATIONAL",
+Layout (version 3):
+    {"format": "cardkit-emrtd-image", "version": 3, "personality": "default"|"jmrtd", "life_cycle": "OPERATIONAL",
      "options": {"extended_length": true, "max_response_length": 65536, "select_mf_supported": false,
-                 "bac_enabled": true, "eac_protected": [3, 4]},
+                 "bac_enabled": true, "eac_protected": [3, 4], "ta_static_binding": false},
      "files": {"011E": "<hex>", ...}, "spare": {"0101": "<hex>"},
      "secrets": {"mrz_key": "<hex>"|null, "pace_secrets": {"2": "<hex>"}, "aa_private_key": "<PKCS#8 hex>"|null,
                  "rsa_modulus": "<hex>"|null, "rsa_private_exponent": "<hex>"|null,
-                 "ca_keys": [{"key_id": 1|null, "private_key": "<PKCS#8 hex>"}], "cvca": {"1": "<hex>"}}}
+                 "ca_keys": [{"key_id": 1|null, "private_key": "<PKCS#8 hex>"}]},
+     "ta_trust": "<hex of ChipTrust.to_bytes(): 5F25 current date, the trust points as 7F4E bodies>"|null}
 "spare" holds the bytes allocated to an EF past its current size (a jmrtd re-CREATE that shrank it).
-The personality is saved so that a served image answers as the chip that was written; an older
-cardkit refuses a version 2 image rather than serve it with the wrong personality.
+Older versions still load: version 2 has no "ta_trust" and no "ta_static_binding" but "secrets.cvca"
+({"1": "<7F4E body hex>"}, what PUT DATA 64 stored before the chip did TA), whose bodies that are CVCA
+trust points become the chip's trust; version 1 also has no "personality" nor "spare" ("default").
+The personality and the TA trust are saved so that a served image answers as the chip that was written;
+an older cardkit refuses a newer image rather than serve it as another chip. EF.CVCA is not saved: the
+chip makes it from its trust.
 Keys are unencrypted PKCS#8 inside: the file is created 0600 and replaced atomically. Volatile state
 (selection, sessions) and faults are never saved. Loading checks every field and raises ParseError
 naming the image path and the field.
@@ -25,14 +30,20 @@ from typing import Any, Callable
 
 from cryptography.hazmat.primitives import serialization
 
+from cardkit import tlv
+from cardkit.crypto.cvc import CvCertificateBody
+from cardkit.crypto.cvc_validation import CvKey, CvRejected
+from cardkit.crypto.ta import ChipTrust
 from cardkit.errors import ParseError
 from cardkit.private_files import write_private
+
+from ._fs import CVCA_KEY
 
 __all__ = ["save", "load", "FORMAT", "VERSION", "MAX_IMAGE_SIZE"]
 
 FORMAT = "cardkit-emrtd-image"
-VERSION = 2
-_READABLE = (1, 2)
+VERSION = 3
+_READABLE = (1, 2, 3)
 MAX_IMAGE_SIZE = 16 * 1024 * 1024
 
 
@@ -60,8 +71,10 @@ def save(chip: Any, path: Path) -> None:
             "select_mf_supported": opts.select_mf_supported,
             "bac_enabled": opts.bac_enabled,
             "eac_protected": sorted(opts.eac_protected),
+            "ta_static_binding": opts.ta_static_binding,
         },
-        "files": {f"{fid:04X}": bytes(content).hex() for fid, content in sorted(chip.files.items())},
+        "files": {f"{fid:04X}": bytes(content).hex() for fid, content in sorted(chip.files.items())
+                  if fid != CVCA_KEY},
         "spare": {f"{fid:04X}": bytes(tail).hex() for fid, tail in sorted(chip.spare.items())},
         "secrets": {
             "mrz_key": sec.mrz_key.hex() if sec.mrz_key is not None else None,
@@ -70,8 +83,8 @@ def save(chip: Any, path: Path) -> None:
             "rsa_modulus": _int_hex(sec.rsa_modulus),
             "rsa_private_exponent": _int_hex(sec.rsa_private_exponent),
             "ca_keys": [{"key_id": kid, "private_key": _pkcs8(k)} for kid, k in sec.ca_keys],
-            "cvca": {str(p1): v.hex() for p1, v in sorted(sec.cvca.items())},
         },
+        "ta_trust": chip.ta_trust.to_bytes().hex() if chip.ta_trust is not None else None,
     }
     data = json.dumps(doc, indent=1).encode("utf-8")
     write_private(path, data, atomic=True)
@@ -161,6 +174,7 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
         select_mf_supported=r.get(o, "select_mf_supported", bool, "options.select_mf_supported"),
         bac_enabled=r.get(o, "bac_enabled", bool, "options.bac_enabled"),
         eac_protected=frozenset(eac),
+        ta_static_binding=bool(r.get(o, "ta_static_binding", bool, "options.ta_static_binding", optional=True)),
     )
     try:
         chip = cls(rng=rng, faults=faults, options=options, personality=personality)
@@ -207,10 +221,32 @@ def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> A
             raise r.fail(f"secrets.ca_keys[{i}]", "expected an object")
         kid = r.get(entry, "key_id", int, f"secrets.ca_keys[{i}].key_id", optional=True)
         sec.ca_keys.append((kid, r.key(entry.get("private_key"), f"secrets.ca_keys[{i}].private_key")))
-    for p1, v in r.get(s, "cvca", dict, "secrets.cvca").items():
-        if p1 not in ("1", "2"):
-            raise r.fail("secrets.cvca", f"unknown reference {p1!r}")
-        sec.cvca[int(p1)] = r.hexbytes(v, f"secrets.cvca.{p1}")
+    if version >= 3:
+        trust = r.hexbytes(doc.get("ta_trust"), "ta_trust", optional=True)
+        if trust is not None:
+            try:
+                chip.ta_trust = ChipTrust.from_bytes(trust)
+            except ParseError as e:
+                raise r.fail("ta_trust", f"not a TA trust state ({e})") from None
+    else:
+        chip.ta_trust = _legacy_trust(r, r.get(s, "cvca", dict, "secrets.cvca", optional=True) or {})
     if life_cycle == OPERATIONAL and sec.mrz_key is None:
         raise r.fail("secrets.mrz_key", "an OPERATIONAL chip needs its MRZ key")
     return chip
+
+
+def _legacy_trust(r: _Reader, stored: dict) -> ChipTrust | None:
+    """A version 1/2 image's "secrets.cvca" (what PUT DATA 64 stored) as TA trust: the bodies that are CVCA
+    trust points, the current date their newest effective date. Other bodies are left out, as the chip that
+    stored them never used them."""
+    trust: ChipTrust | None = None
+    for p1, v in sorted(stored.items()):
+        if p1 not in ("1", "2"):
+            raise r.fail("secrets.cvca", f"unknown reference {p1!r}")
+        data = r.hexbytes(v, f"secrets.cvca.{p1}")
+        try:
+            point = CvKey.trust_point(CvCertificateBody.from_tlv(tlv.decode(data)))
+        except (ParseError, CvRejected):
+            continue
+        trust = (trust or ChipTrust((), point.effective_date)).with_trust_point(point)
+    return trust

@@ -139,4 +139,7 @@ def general_authenticate(chip: "EmrtdChip", cmd: CommandApdu, protected: bool) -
         vol.flow = None
         vol.sm, vol.sm_cipher, vol.access = ChipSecureMessaging(keys), keys.cipher, "PACE"
         vol.chip_authenticated = False
+        vol.reset_eac()
+        if flow.chip_pace.chip_public_key is not None:  # TA's ID_PICC after PACE (Doc 9303-11 §7.1.2)
+            vol.pace_chip_key = (flow.chip_pace.chip_public_key, flow.chip_pace.algorithm.key_agreement.value)
     return sw(0x9000, out)

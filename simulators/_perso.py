@@ -5,8 +5,9 @@ simulators/PERSO.md gives every command byte for byte. In short (P1-P2 -> data):
 - 00 61  61 L {04 L private exponent}   RSA AA private key, exponent     (JMRTD PRIVEXPONENT_TAG)
 - 00 62  62 L {04 doc no, 04 DOB, 04 DOE} BAC/PACE-MRZ key seed source   (JMRTD MRZ_TAG)
 - 00 63  81 p 82 a 83 b 84 G 85 r 86 s 87 k  EC CA private key          (JMRTD ECPRIVATEKEY_TAG)
-- 01 64 / 02 64  CVCA certificate body, stored only (no TA here)          (JMRTD CVCERTIFICATE_TAG)
+- 01 64 / 02 64  CVCA certificate body (7F4E): a TA trust point (``_ta``) (JMRTD CVCERTIFICATE_TAG)
 - 00 65  65 L {66 L {ref, secret}...}   PACE passwords: ref 02 CAN, 03 PIN, 04 PUK (JMRTD PACE secrets)
+- 00 67  YYMMDD (6 digits, 00-09 each)  TA current date              (JMRTD applet fork CURRENT_DATE_TAG)
 - 00 68  68 L {04 L PKCS#8}             AA private key, RSA or EC         (cardkit)
 - 00 6A  6A L {[02 L keyId] 04 L PKCS#8} CA private key, EC or DH         (cardkit)
 - DE AD  (no data)                      lock: PERSONALISATION -> OPERATIONAL (JMRTD)
@@ -29,6 +30,7 @@ from cardkit.errors import CardkitError, ParseError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
 from cardkit.mrz import mrz_information
 
+from . import _ta
 from ._fs import sw
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +56,6 @@ class Secrets:
     rsa_private_exponent: int | None = None
     aa_private_key: Any = None
     ca_keys: list[tuple[int | None, Any]] = field(default_factory=list)  # (keyId, private key)
-    cvca: dict[int, bytes] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -174,8 +175,10 @@ def put_data(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
                 return sw(0x6A80)
         elif p1p2 == 0x0063:
             sec.ca_keys = [k for k in sec.ca_keys if k[0] is not None] + [(None, _ec_key(cmd.data))]
-        elif cmd.p2 == 0x64 and cmd.p1 in (1, 2):
-            sec.cvca[cmd.p1] = bytes(cmd.data)
+        elif cmd.p2 == _ta.CVCA_TAG and cmd.p1 in (1, 2):
+            return _ta.put_trust_point(chip, cmd.p1, bytes(cmd.data))
+        elif p1p2 == _ta.CURRENT_DATE_TAG:
+            return _ta.put_current_date(chip, bytes(cmd.data))
         elif p1p2 == 0x0065:
             _pace_secrets(sec, cmd.data)
         elif p1p2 == 0x0068:

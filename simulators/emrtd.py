@@ -16,7 +16,9 @@ Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md la
   6985 and every application file needs BAC or PACE first (6982), EF.CardAccess in the MF excepted;
 - EF.CardSecurity (PACE-CAM) sits in the MF under FID 011D, apart from EF.SOD (011D in the application),
   and like the application files needs BAC or PACE first;
-- DG3 and DG4 are EAC-protected: 6982 even after BAC/PACE (no Terminal Authentication here);
+- DG3 and DG4 are EAC-protected: 6982 after BAC/PACE until Terminal Authentication (``_ta``) grants
+  the right to read them; the TA trust (CVCA trust points, current date) is kept in ``ta_trust`` and
+  its EF.CVCA answers at 011C inside the application (EF.CardAccess keeps 011C in the MF);
 - a plain command during a secure-messaging session ends that session (Doc 9303-11 §9.8);
 - a protected response that would not fit the outer Le (short: 256) answers a wrapped 6700, so an
   RSA-2048 AA signature under SM needs extended length, as on real chips.
@@ -32,8 +34,10 @@ from typing import Any, Callable
 
 from cardkit.algorithms import Cipher
 from cardkit.crypto.sm import ChipSecureMessaging
+from cardkit.crypto.ta import ChipTrust, TaAuthorization, TaChip
 from cardkit.errors import CardRemovedError, ParseError, SecureMessagingError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
+from cardkit.lds.ef_cvca import EfCvca
 from cardkit.lds.files import by_name
 from cardkit.tlv import encode_length
 
@@ -49,7 +53,9 @@ __all__ = ["EmrtdChip", "Faults", "ChipOptions", "Personality", "PERSONALITIES",
 PERSONALISATION = "PERSONALISATION"
 OPERATIONAL = "OPERATIONAL"
 _PERSO_INS = frozenset({0xE0, 0xD6, 0xD7, 0xDA})
-_CHAINABLE_INS = frozenset({0xDA, 0x86})  # PUT DATA (data concatenated) and GENERAL AUTHENTICATE (PACE steps)
+# PUT DATA and PSO (parts joined into one command), GENERAL AUTHENTICATE (PACE steps)
+_CHAINABLE_INS = frozenset({0xDA, 0x86, 0x2A})
+_JOINED_INS = frozenset({0xDA, 0x2A})
 
 
 @dataclass
@@ -61,6 +67,9 @@ class ChipOptions:
     select_mf_supported: bool = False  # VN chips answer 6D00 to SELECT MF (spec/vn-cccd.md)
     bac_enabled: bool = True
     eac_protected: frozenset[int] = frozenset({3, 4})
+    # TA's ID_PICC after PACE: the document number (static binding, as some states do) instead of
+    # Comp of the chip's ephemeral PACE key (dynamic binding, Doc 9303-11 §7.1.2)
+    ta_static_binding: bool = False
 
     def __post_init__(self) -> None:
         if not self.extended_length:
@@ -83,15 +92,24 @@ class Volatile:
     chip_authenticated: bool = False
     # an access-control exchange in progress (_access): BAC's ("BAC", RND.IC), a PACE or an AES CA run
     flow: tuple[str, bytes] | PaceFlow | CaFlow | None = None
-    chain: tuple[int, bytes] | None = None  # PUT DATA command chaining: (P1-P2, data so far)
+    chain: tuple[int, int, bytes] | None = None  # command chaining: (INS, P1-P2, data so far)
+    pace_chip_key: tuple[bytes, str] | None = None  # after PACE: the chip's ephemeral key and key agreement
+    ca_terminal_key: tuple[bytes, str] | None = None  # after CA: the terminal's ephemeral key, key agreement
+    ta: TaChip | None = None  # Terminal Authentication of this session, from its first command
+    ta_authorization: TaAuthorization | None = None  # what a successful TA granted
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
+
+    def reset_eac(self) -> None:
+        """Forget CA's key and TA: a new access-control session starts."""
+        self.pace_chip_key = self.ca_terminal_key = self.ta = self.ta_authorization = None
 
     def end_session(self) -> None:
         self.sm = self.sm_cipher = self.access = self.next_sm = self.next_cipher = None
         self.chip_authenticated = False
         self.flow = None
+        self.reset_eac()
 
 
 class EmrtdChip:
@@ -122,6 +140,7 @@ class EmrtdChip:
         self.files: dict[int, bytearray] = {}
         self.spare: dict[int, bytearray] = {}  # bytes allocated to an EF past its current size (jmrtd re-CREATE)
         self.secrets = Secrets()
+        self._ta_trust: ChipTrust | None = None
         self.life_cycle = PERSONALISATION
         self.volatile = Volatile()
         self.present = True
@@ -243,7 +262,7 @@ class EmrtdChip:
         ins = cmd.ins
         if cmd.cla & 0x10 and ins not in _CHAINABLE_INS:
             return _fs.sw(0x6884)
-        if ins != 0xDA:
+        if vol.chain is not None and vol.chain[0] != ins:
             vol.chain = None  # a chain is broken by any other command
         handler = self.personality.handlers.get(ins)
         if handler is not None:
@@ -262,29 +281,37 @@ class EmrtdChip:
             return _fs.select(self, cmd)
         if ins in (0xB0, 0xB1):
             return _fs.read_binary(self, cmd)
+        if ins == 0x2A:
+            joined = self._join(cmd)
+            return joined if isinstance(joined, ResponseApdu) else _access.dispatch(self, joined, protected)
         if ins in (0x84, 0x82, 0x22, 0x86, 0x88):
             return _access.dispatch(self, cmd, protected)
         return _fs.sw(0x6D00)
 
-    def _put_data(self, cmd: CommandApdu) -> ResponseApdu:
-        """PUT DATA with ISO command chaining: chained parts are joined, the last one is processed."""
+    def _join(self, cmd: CommandApdu) -> CommandApdu | ResponseApdu:
+        """ISO command chaining (PUT DATA, PSO): parts are joined; 9000 until the last, then the whole command."""
         vol = self.volatile
         p1p2 = (cmd.p1 << 8) | cmd.p2
         prior = b""
         if vol.chain is not None:
-            if vol.chain[0] != p1p2:  # every part of a chain must name the same data object
+            if vol.chain[1] != p1p2:  # every part of a chain must name the same data object
                 vol.chain = None
                 return _fs.sw(0x6A86)
-            prior = vol.chain[1]
+            prior = vol.chain[2]
         data = prior + cmd.data
         if len(data) > 0xFFFF:
             vol.chain = None
             return _fs.sw(0x6700)
         if cmd.cla & 0x10:
-            vol.chain = (p1p2, data)
+            vol.chain = (cmd.ins, p1p2, data)
             return _fs.sw(0x9000)
         vol.chain = None
-        return _perso.put_data(self, CommandApdu(cmd.cla & ~0x10 & 0xFF, cmd.ins, cmd.p1, cmd.p2, data))
+        return CommandApdu(cmd.cla & ~0x10 & 0xFF, cmd.ins, cmd.p1, cmd.p2, data, le=cmd.le)
+
+    def _put_data(self, cmd: CommandApdu) -> ResponseApdu:
+        """PUT DATA with ISO command chaining: chained parts are joined, the last one is processed."""
+        joined = self._join(cmd)
+        return joined if isinstance(joined, ResponseApdu) else _perso.put_data(self, joined)
 
     # --- what the handlers ask -----------------------------------------------------------------
 
@@ -298,8 +325,24 @@ class EmrtdChip:
         if self.volatile.sm is None:
             return 0x6982
         if dg in self.options.eac_protected:
-            return 0x6982
+            granted = self.volatile.ta_authorization
+            if granted is None or not ((dg == 3 and granted.read_dg3) or (dg == 4 and granted.read_dg4)):
+                return 0x6982
         return 0
+
+    @property
+    def ta_trust(self) -> ChipTrust | None:
+        """The chip's TA trust points and current date (``_ta``); None before personalisation wrote any."""
+        return self._ta_trust
+
+    @ta_trust.setter
+    def ta_trust(self, trust: ChipTrust | None) -> None:
+        # EF.CVCA is the chip's own view of its trust points: rewritten with them, never by a command
+        self._ta_trust = trust
+        if trust is not None and trust.trust_points:
+            self.files[_fs.CVCA_KEY] = bytearray(EfCvca.build(trust.cars).raw)
+        else:
+            self.files.pop(_fs.CVCA_KEY, None)
 
     def file_content(self, fid: int) -> bytes | bytearray:
         """The bytes an EF is read as (after the tamper fault, if any); not a copy when untampered."""
@@ -328,13 +371,14 @@ class EmrtdChip:
                      ca_private_key: Any = None, ca_key_id: int | None = None, extended_length: bool | None = None,
                      select_mf_supported: bool = False, rng: Callable[[int], bytes] = os.urandom,
                      faults: Faults | None = None, locked: bool = True, personality: str | Personality = "default",
-                     **option_fields: Any) -> "EmrtdChip":
+                     ta_trust: ChipTrust | None = None, **option_fields: Any) -> "EmrtdChip":
         """A chip personalised directly (no APDUs) and locked, for tests of other layers.
 
         Args:
             files: LDS file name ("EF.CardAccess", "EF.COM", "DG1".."DG16", "EF.SOD") -> bytes.
             document_number, date_of_birth, date_of_expiry: the MRZ fields of the BAC/PACE-MRZ key.
             can: the PACE CAN; aa_private_key / ca_private_key: cryptography private keys.
+            ta_trust: the CVCA trust points and current date for Terminal Authentication (EF.CVCA follows).
             extended_length: None: what the personality allows (the default chip: True).
             personality: as for the constructor; the MRZ key is derived as that chip derives it.
         Raises:
@@ -354,7 +398,13 @@ class EmrtdChip:
             if name == "EF.CardSecurity":  # shares FID 011D with EF.SOD: kept apart, in the MF
                 chip.files[_fs.CARD_SECURITY_KEY] = bytearray(content)
                 continue
+            if name == "EF.CVCA":
+                raise ValueError("EF.CVCA is the chip's own view of its trust points: give ta_trust instead")
             chip.files[by_name(name).fid] = bytearray(content)
+        if ta_trust is not None:
+            if not chip.personality.chip_authentication:
+                raise ValueError(f"the {chip.personality.name} chip has no Chip Authentication, so no TA")
+            chip.ta_trust = ta_trust
         chip.secrets.mrz_key = chip.personality.mrz_key(document_number, date_of_birth, date_of_expiry)
         if can is not None:
             chip.secrets.pace_secrets[_perso.PACE_REF_CAN] = can.encode("ascii")

@@ -11,13 +11,14 @@ from typing import Any
 
 from .apdu import CommandApdu, ResponseApdu, check_sw
 from .replay import ReplayMismatch, ReplayTransport
-from .session import Session
+from .session import Session, TerminalAuthenticationResult
 from .simulator import SimulatorTransport
 from .trace import ApduTrace, TraceEntry
 from .transport import Transport
 
 __all__ = [
     "Session",
+    "TerminalAuthenticationResult",
     "PcscTransport",
     "SimulatorTransport",
     "ReplayTransport",

@@ -21,38 +21,51 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
   that ends SM instead raises SecureMessagingError saying to use ``extended_length=False``).
 - Status words become ``StatusWordError`` (``check_sw``); a refused password or key
   becomes ``AuthenticationError``. No secret is ever put into a message.
+- Terminal Authentication (``terminal_authentication``, after Chip Authentication) is driven by
+  ``_terminal_auth``; its refusals are typed by certificate and reason (``CvRejected`` before anything
+  is sent, ``TaRefusedError`` when the chip refuses) and leave secure messaging up.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterable, Sequence
 from typing import Callable, Protocol, TypeVar
 
 from .. import tlv
-from ..algorithms import Cipher, Mapping, choose_pace_info
+from ..algorithms import Cipher, KeyAgreement, Mapping, choose_pace_info
 from ..crypto.aa import ActiveAuthentication
 from ..crypto.bac import Bac
 from ..crypto.ca import ChipAuthentication
 from ..crypto.pace import Pace, PaceResult, Password
 from ..crypto.sm import SecureMessaging
+from ..crypto.cvc import CvCertificate
+from ..crypto.ta import TaSigner, id_picc_from_mrz_information
 from ..errors import (AuthenticationError, ParseError, ProtocolError, SecureMessagingError, StatusWordError,
                       TransportError)
 from ..lds.card_access import CardAccess
 from ..lds.card_security import CardSecurity
 from ..lds.dg14 import Dg14
 from ..lds.dg15 import Dg15
+from ..lds.ef_cvca import EfCvca
 from ..lds.files import MRTD_AID, by_name
 from ..lds.security_infos import PaceInfo
+from . import _terminal_auth
+from ._terminal_auth import TerminalAuthenticationResult
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
 from .trace import ApduTrace
 from .transport import Transport, check_response_bytes
 from ._select import pick_ca_keys
 
-__all__ = ["Session", "MAX_FILE_SIZE"]
+__all__ = ["Session", "MAX_FILE_SIZE", "TerminalAuthenticationResult"]
 
 MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chip can make us read
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
+# Data bytes per part of a chained command: wrapped by SM (DO87 of 224 padded bytes, DO8E) it stays
+# within a short APDU's 255 bytes, with 3DES and with AES.
+_CHAIN_PART = 223
 
 _EXTENDED_REFUSED = (0x6700, 0x6F00)  # wrong length / no diagnosis: how chips refuse an extended Le
 # Unprotected answers under SM that mean the chip never unwrapped the command (wrong length,
@@ -125,7 +138,13 @@ class Session:
         self.access: str | None = None
         self.secure_messaging: SecureMessaging | None = None
         self.pace_result: PaceResult | None = None
+        # after Chip Authentication: the terminal's ephemeral key and key agreement, which TA signs
+        self.ca_ephemeral_public_key: bytes | None = None
+        self.ca_key_agreement: KeyAgreement | None = None
+        self.bac_id_picc: bytes | None = None  # after BAC: TA's ID_PICC, the document number and check digit
+        self.ta_result: TerminalAuthenticationResult | None = None
         self._app_selected = False  # EF.CardSecurity (in the MF) is out of reach once this is True
+        self._extended_asked = extended_length
         self._extended = extended_length
         self._probing = False
         self._sm_ended = False
@@ -218,6 +237,7 @@ class Session:
         self.secure_messaging = None
         self._sm_ended = False
         self.access = None
+        self.ca_ephemeral_public_key = self.ca_key_agreement = self.ta_result = None
 
     def select_application(self, aid: bytes = MRTD_AID) -> None:
         """SELECT the eMRTD application by AID (00 A4 04 0C 07 A0000002471001; Doc 9303-10 §3.6.1).
@@ -242,6 +262,7 @@ class Session:
         self.secure_messaging = SecureMessaging(keys)
         self._sm_ended = False
         self.access = "BAC"
+        self.bac_id_picc = id_picc_from_mrz_information(mrz_information)
 
     def pace(self, password: Password, pace_info: PaceInfo | None = None) -> PaceResult:
         """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
@@ -333,6 +354,83 @@ class Session:
         ca = ChipAuthentication(info, key, self.secure_messaging.cipher, rng=self.rng)
         keys = self._run(ca, "CA")
         self.secure_messaging = SecureMessaging(keys)
+        self.ca_ephemeral_public_key, self.ca_key_agreement = ca.ephemeral_public_key, ca.key_agreement
+        self.ta_result = None
+
+    def terminal_authentication(
+        self,
+        certificates: Iterable[CvCertificate],
+        signer: TaSigner,
+        *,
+        id_picc: bytes | None = None,
+        trust_points: Sequence[str] | None = None,
+        today: dt.date | None = None,
+        need_dg3: bool = False,
+        need_dg4: bool = False,
+        terminal_chr: str | None = None,
+    ) -> TerminalAuthenticationResult:
+        """Terminal Authentication v1 (Doc 9303-11 §7.1) after ``chip_authentication``; opens DG3/DG4 as granted.
+
+        Args:
+            certificates: the CV certificates the terminal holds: its own, its DV's, CVCA link
+                certificates, and its CVCA's (then the whole path is verified before it is sent).
+            signer: signs with the terminal certificate's key (``cardkit.crypto.ta.TaKeySigner``, or
+                ``cardkit.pki.cvc.TaSignerAdapter`` around a key file or PKCS#11 signer).
+            id_picc: the chip's identifier when the default binding is not the chip's (see
+                ``cardkit.card._terminal_auth``): dynamic after PACE, the document number after BAC.
+            trust_points: the CARs the chip trusts, when known; else PACE's, else EF.CVCA's.
+            today: the terminal's date for the certificate checks (default: the system date).
+            need_dg3, need_dg4: refuse a chain whose rights cannot include reading DG3 / DG4.
+            terminal_chr: which terminal certificate, when several are held.
+
+        Returns:
+            A ``TerminalAuthenticationResult`` (also kept as ``ta_result``).
+        Raises:
+            CvRejected: the chain reaches no trust point the chip names, or breaks a rule (named).
+            TaRefusedError: the chip refused a step; ``certificate`` and ``reason`` say which and why.
+            ProtocolError: no Chip Authentication in this session.
+        """
+        self.ta_result = None
+        self.ta_result = _terminal_auth.authenticate(
+            self, certificates, signer, id_picc=id_picc, trust_points=trust_points,
+            today=today or dt.date.today(), need_dg3=need_dg3, need_dg4=need_dg4, terminal_chr=terminal_chr)
+        return self.ta_result
+
+    def read_cvca(self, fid: int = 0x011C) -> EfCvca:
+        """EF.CVCA (TR-03110-3 A.6.2.4): the CARs of the chip's trust points, from the application.
+
+        Selected by FID (011C by default; TerminalAuthenticationInfo's efCVCA may name another) and read
+        in one READ BINARY with Le 00: the file is at most 36 bytes, often shorter.
+
+        Raises:
+            StatusWordError: 6A82 (no EF.CVCA) or 6982 (not readable now).
+            ParseError: the file is not one or two CARs.
+        """
+        self.select_file(fid, step="SELECT EF.CVCA")
+        return EfCvca.from_bytes(self._read_binary(0, 256, "EF.CVCA"))
+
+    def transmit_long(self, cmd: CommandApdu, *, step: str | None = None) -> ResponseApdu:
+        """Send a command whose data may not fit a short APDU (a CV certificate in PSO:Verify Certificate).
+
+        Extended length when it was asked for or the ATR says the chip takes it; ISO/IEC 7816-4 command
+        chaining (CLA bit 10 on every part but the last) otherwise. A part answered other than 9000 ends
+        the chain and is returned.
+        """
+        said = self._extended_asked if self._extended_asked is not None else \
+            extended_length_supported(getattr(self.transport, "atr", None))
+        if said or len(cmd.data) <= _CHAIN_PART:
+            return self.transmit(cmd, step=step)
+        data = cmd.data
+        parts = [data[i : i + _CHAIN_PART] for i in range(0, len(data), _CHAIN_PART)]
+        resp = ResponseApdu(b"", SW_OK)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            part_cmd = CommandApdu(cmd.cla if last else cmd.cla | 0x10, cmd.ins, cmd.p1, cmd.p2, part,
+                                   le=cmd.le if last else None)
+            resp = self.transmit(part_cmd, step=f"{step or 'chained'} part {i + 1}/{len(parts)}")
+            if resp.sw != SW_OK:
+                break
+        return resp
 
     def active_authentication(self, dg15: bytes | Dg15, dg14: bytes | Dg14 | None = None) -> bool:
         """Active Authentication (Doc 9303-11 §6.1): True when the chip's signature verifies.

@@ -112,10 +112,16 @@ class ChipAuthentication(ProtocolMachine[SessionKeys]):
             raise ProtocolError("ChipAuthenticationInfo and its public key name different key ids", step="CA")
         self.current_cipher = current_cipher
         self._rng = rng
+        # the terminal's ephemeral public key once drawn: Terminal Authentication signs its compressed form
         self.ephemeral_public_key: bytes | None = None
 
     def __repr__(self) -> str:
         return f"ChipAuthentication({self.algorithm.oid}, state={self.state.name})"
+
+    @property
+    def key_agreement(self) -> KeyAgreement:
+        """ECDH or DH: how Comp() of the ephemeral key is taken for Terminal Authentication (9303-11 §7.1.4.1.3)."""
+        return self.algorithm.key_agreement
 
     def _table(self) -> Mapping[CaState, tuple[str, CaState]]:
         return self.TRANSITIONS_3DES if self.algorithm.cipher is Cipher.TDES else self.TRANSITIONS

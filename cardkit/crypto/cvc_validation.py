@@ -18,10 +18,10 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import ParseError, VerificationError
-from .cvc import Chat, CvCertificate, Role
+from .cvc import Chat, CvCertificate, CvCertificateBody, Role
 from .cvc_keys import TaPublicKey, resolve_key
 
-__all__ = ["Rejection", "CvRejected", "CvKey", "import_certificate", "advances_date"]
+__all__ = ["Rejection", "CvRejected", "CvKey", "MAY_CERTIFY", "import_certificate", "advances_date"]
 
 
 class Rejection(enum.Enum):
@@ -39,6 +39,7 @@ class Rejection(enum.Enum):
     TRUST_POINT_EXPIRED = "the trust point has expired for DV certificates"
     NOT_A_TERMINAL = "the last certificate is not a terminal certificate"
     INSUFFICIENT_RIGHTS = "the effective authorization lacks a required right"
+    CHALLENGE_SIGNATURE = "the chip did not accept the terminal's signature of its challenge"
 
 
 class CvRejected(VerificationError):
@@ -76,14 +77,14 @@ class CvKey:
         return self.authorization.role
 
     @classmethod
-    def trust_point(cls, cert: CvCertificate) -> CvKey:
-        """A trust point from a CVCA certificate (self-signed or link) that carries its domain parameters.
+    def trust_point(cls, cert: CvCertificate | CvCertificateBody) -> CvKey:
+        """A trust point from a CVCA certificate (self-signed or link), or its body, carrying its domain parameters.
 
         Raises:
             CvRejected: not a CVCA certificate, or its key cannot be used on its own.
         """
-        if cert.role is not Role.CVCA:
-            raise CvRejected(Rejection.ROLE, cert.chr, f"a trust point is a CVCA key, not {cert.role.name}")
+        if cert.chat.role is not Role.CVCA:
+            raise CvRejected(Rejection.ROLE, cert.chr, f"a trust point is a CVCA key, not {cert.chat.role.name}")
         try:
             key = resolve_key(cert.public_key, None)
         except ParseError as e:
@@ -91,7 +92,8 @@ class CvKey:
         return cls(cert.chr, key, cert.chat, cert.effective_date, cert.expiration_date)
 
 
-_MAY_CERTIFY = {
+#: the roles each role may certify (TR-03110-3 §2.3): a CVCA its link certificates and DVs, a DV terminals
+MAY_CERTIFY = {
     Role.CVCA: (Role.CVCA, Role.DV_DOMESTIC, Role.DV_FOREIGN),
     Role.DV_DOMESTIC: (Role.TERMINAL,),
     Role.DV_FOREIGN: (Role.TERMINAL,),
@@ -117,7 +119,7 @@ def import_certificate(issuer: CvKey, cert: CvCertificate, current_date: dt.date
     if cert.chat.terminal_type_oid != issuer.authorization.terminal_type_oid \
             or len(cert.chat.template) != len(issuer.authorization.template):
         raise CvRejected(Rejection.TERMINAL_TYPE, cert.chr)
-    if cert.role not in _MAY_CERTIFY[issuer.role]:
+    if cert.role not in MAY_CERTIFY[issuer.role]:
         raise CvRejected(Rejection.ROLE, cert.chr, f"{issuer.role.name} {issuer.chr} certifying {cert.role.name}")
     if not issuer.key.verify(cert.body.raw, cert.signature):
         raise CvRejected(Rejection.BAD_SIGNATURE, cert.chr)

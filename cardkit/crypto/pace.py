@@ -359,6 +359,7 @@ class ChipPace:
         self._step = 1
         self.result: SessionKeys | None = None
         self.terminal_public_key: bytes | None = None
+        self.chip_public_key: bytes | None = None  # the chip's ephemeral key, once PACE is done (TA's ID_PICC)
 
     def __repr__(self) -> str:
         return f"ChipPace({self.algorithm.oid}, step={self._step}, <redacted>)"
@@ -424,6 +425,7 @@ class ChipPace:
             raise AuthenticationError("terminal token does not verify", step=step)
         self.result = self._ks
         self.terminal_public_key = self._terminal_pk
+        self.chip_public_key = self._pk
         out = tlv.encode(0x86, auth_token(self._ks.ks_mac, oid, tag, self._terminal_pk, cipher))
         if self._ca_secret is not None:
             # CA_IC = SK_IC^-1 * SK_Map,IC mod n, sent encrypted (Doc 9303-11 §4.4.3.5.1)

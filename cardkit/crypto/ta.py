@@ -174,10 +174,21 @@ class TaResult:
 
 
 class TaRefusedError(StatusWordError):
-    """The chip refused a TA step; ``certificate`` names the CHR of the certificate concerned, if any."""
+    """The chip refused a TA step: which certificate, and why as far as the status word tells.
 
-    def __init__(self, sw: int, *, step: str, certificate: str | None = None, meaning: str | None = None) -> None:
+    Attributes:
+        certificate: the CHR of the certificate concerned (None for GET CHALLENGE).
+        reason: the ``Rejection`` the status word stands for (None when it tells nothing more); a chip
+            answers 6300 both for a signature that does not verify and for an expired certificate, so
+            the terminal names the one its own date allows (``TerminalAuthentication``'s ``today``).
+    """
+
+    def __init__(self, sw: int, *, step: str, certificate: str | None = None, reason: Rejection | None = None,
+                 meaning: str | None = None) -> None:
         self.certificate = certificate
+        self.reason = reason
+        if meaning is None and reason is not None:
+            meaning = f"{certificate}: {reason.value}" if certificate else reason.value
         super().__init__(sw, step=step, meaning=meaning)
 
 
@@ -190,6 +201,8 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
         id_picc: the chip's identifier (see the ``id_picc_*`` helpers).
         ca_ephemeral_public_key: the terminal's ephemeral key of the Chip Authentication just run.
         key_agreement: "ECDH" or "DH", the CA key agreement.
+        today: the terminal's date, only to tell an expired certificate from a bad signature when the
+            chip refuses one with 6300.
 
     Raises:
         InputError: an empty chain, certificates that do not link (CAR = previous CHR), or a last
@@ -210,7 +223,7 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
     TRANSITIONS_MORE = {**TRANSITIONS, TaState.PSO_SENT: ("receive", TaState.DST_SENT)}
 
     def __init__(self, chain: Sequence[CvCertificate], signer: TaSigner, *, id_picc: bytes,
-                 ca_ephemeral_public_key: bytes, key_agreement: str = "ECDH") -> None:
+                 ca_ephemeral_public_key: bytes, key_agreement: str = "ECDH", today: dt.date | None = None) -> None:
         super().__init__()
         self.chain = tuple(chain)
         if not self.chain:
@@ -225,6 +238,7 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
         self._signer = signer
         self._id_picc = bytes(id_picc)
         self._comp = compress_public_key(ca_ephemeral_public_key, key_agreement)
+        self._today = today
         self._next = 0  # index of the next certificate to send
 
     def __repr__(self) -> str:
@@ -248,17 +262,23 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
         with self._transition("receive") as state:
             if state is TaState.DST_SENT:
                 cert = self.chain[self._next]
-                self._check(resp, f"TA MSE:Set DST {cert.car}", cert.chr)
+                first = self._next == 0
+                self._check(resp, f"TA MSE:Set DST {cert.car}", cert.chr,
+                            {0x6A88: Rejection.NO_TRUST_POINT if first else Rejection.WRONG_ISSUER})
                 self._next += 1
                 return CommandApdu(0x00, 0x2A, 0x00, 0xBE, cert.verify_data)
             if state is TaState.PSO_SENT:
-                self._check(resp, f"TA PSO:Verify Certificate {self.chain[self._next - 1].chr}",
-                            self.chain[self._next - 1].chr)
+                cert = self.chain[self._next - 1]
+                expired = self._today is not None and cert.role is not Role.CVCA and cert.expiration_date < self._today
+                self._check(resp, f"TA PSO:Verify Certificate {cert.chr}", cert.chr,
+                            {0x6300: Rejection.EXPIRED if expired else Rejection.BAD_SIGNATURE,
+                             0x6985: Rejection.ROLE, 0x6A80: Rejection.BAD_KEY, 0x6A88: Rejection.WRONG_ISSUER})
                 if self._next < len(self.chain):
                     return self._set_dst()
                 return CommandApdu(0x00, 0x22, 0x81, 0xA4, tlv.encode(0x83, self.chain[-1].chr.encode("latin-1")))
             if state is TaState.AT_SENT:
-                self._check(resp, f"TA MSE:Set AT {self.chain[-1].chr}", self.chain[-1].chr)
+                self._check(resp, f"TA MSE:Set AT {self.chain[-1].chr}", self.chain[-1].chr,
+                            {0x6985: Rejection.NOT_A_TERMINAL, 0x6A88: Rejection.NOT_A_TERMINAL})
                 return CommandApdu(0x00, 0x84, 0x00, 0x00, le=8)
             if state is TaState.CHALLENGE_SENT:
                 if resp.sw != 0x9000:
@@ -267,7 +287,8 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
                     raise ProtocolError(f"challenge of {len(resp.data)} bytes (expected 8)", step="TA GET CHALLENGE")
                 self._challenge = resp.data
                 return CommandApdu(0x00, 0x82, 0x00, 0x00, self._signer.sign(self._id_picc + resp.data + self._comp))
-            self._check(resp, "TA EXTERNAL AUTHENTICATE", self.chain[-1].chr)
+            self._check(resp, "TA EXTERNAL AUTHENTICATE", self.chain[-1].chr,
+                        {0x6300: Rejection.CHALLENGE_SIGNATURE, 0x6982: Rejection.CHALLENGE_SIGNATURE})
             self._result = TaResult(self.chain[-1].chr, tuple(c.chr for c in self.chain), self._challenge)
             return None
 
@@ -275,9 +296,10 @@ class TerminalAuthentication(ProtocolMachine[TaResult]):
         return CommandApdu(0x00, 0x22, 0x81, 0xB6, tlv.encode(0x83, self.chain[self._next].car.encode("latin-1")))
 
     @staticmethod
-    def _check(resp: ResponseApdu, step: str, chr: str) -> None:
+    def _check(resp: ResponseApdu, step: str, chr: str, reasons: Mapping[int, Rejection]) -> None:
+        """Raise TaRefusedError for a refusal, with the ``Rejection`` its status word stands for at this step."""
         if resp.sw != 0x9000:
-            raise TaRefusedError(resp.sw, step=step, certificate=chr)
+            raise TaRefusedError(resp.sw, step=step, certificate=chr, reason=reasons.get(resp.sw))
         if resp.data:
             raise ProtocolError("answered with data where none is expected", step=step)
 
@@ -309,6 +331,16 @@ class ChipTrust:
         """The references a chip announces (EF.CVCA; PACE 87/88), most recent first."""
         return tuple(k.chr for k in self.trust_points)
 
+    def with_trust_point(self, point: CvKey) -> ChipTrust:
+        """This state with ``point`` added (replacing one of the same CHR), the two newest kept, and the
+        current date at least the point's effective date: what a chip does with a trust point written at
+        personalisation (9303-11 §7.1.4.3.1)."""
+        if point.role is not Role.CVCA:
+            raise InputError(f"{point.chr} is a {point.role.name} key; a trust point is a CVCA key")
+        points = sorted((point, *(p for p in self.trust_points if p.chr != point.chr)),
+                        key=lambda k: k.effective_date, reverse=True)
+        return replace(self, trust_points=tuple(points[:2]), current_date=max(self.current_date, point.effective_date))
+
     def to_bytes(self) -> bytes:
         """The state to keep in a chip's memory: 5F25 current date, then each trust point as a 7F4E
         certificate body (CAR = CHR) carrying its domain parameters and effective authorization."""
@@ -322,12 +354,12 @@ class ChipTrust:
         """Read what ``to_bytes`` wrote.
 
         Raises:
-            ParseError: not a date followed by one or two trust point bodies.
+            ParseError: not a date followed by at most two trust point bodies.
         """
         what = "TA trust points"
         objects = tlv.decode_all(data)
-        if not 2 <= len(objects) <= 3 or objects[0].tag != 0x5F25:
-            raise ParseError("expected 5F25 then one or two 7F4E bodies", what=what)
+        if not 1 <= len(objects) <= 3 or objects[0].tag != 0x5F25:
+            raise ParseError("expected 5F25 then at most two 7F4E bodies", what=what)
         points = []
         for o in objects[1:]:
             body = CvCertificateBody.from_tlv(o)

@@ -64,8 +64,9 @@ def test_version_1_image_loads_as_the_default_chip(tmp_path, keys):
     path = tmp_path / "old.image"
     _chip(keys).save(path)
     doc = json.loads(path.read_text())
-    assert doc["version"] == 2 and doc["personality"] == "default"
-    del doc["personality"], doc["spare"]
+    assert doc["version"] == 3 and doc["personality"] == "default"
+    del doc["personality"], doc["spare"], doc["ta_trust"], doc["options"]["ta_static_binding"]
+    doc["secrets"]["cvca"] = {}
     doc["version"] = 1
     path.write_text(json.dumps(doc))
     back = EmrtdChip.load(path)
@@ -85,7 +86,10 @@ def _corrupt(tmp_path, keys, mutate) -> tuple:
 
 @pytest.mark.parametrize("mutate, field", [
     (lambda d: d.update(format="other"), "format"),
-    (lambda d: d.update(version=3), "version"),
+    (lambda d: d.update(version=4), "version"),
+    (lambda d: d.update(ta_trust="zz"), "ta_trust"),
+    (lambda d: d.update(ta_trust="5F2501"), "ta_trust"),
+    (lambda d: d["options"].update(ta_static_binding="yes"), "options.ta_static_binding"),
     (lambda d: d.update(personality="javacard"), "personality"),
     (lambda d: d.pop("personality"), "personality"),
     (lambda d: d.update(personality="jmrtd", options={**d["options"], "extended_length": True}),

@@ -127,8 +127,12 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
               extra_dgs: dict[int, bytes] | None = None, csca: str = "default",
               com_extra: tuple[int, ...] = (), com_drop: tuple[int, ...] = (),
               card_access: bytes | None = None, rng: Any = None,
-              cam: tuple[str, int] | None = None) -> tuple[Any, Any, CardInfo]:
+              cam: tuple[str, int] | None = None, dg3_data: bytes | None = None, dg4_data: bytes | None = None,
+              ta_trust: Any = None, chip_options: dict[str, Any] | None = None) -> tuple[Any, Any, CardInfo]:
     """Build, sign and personalise one card; returns (chip, trust_store, info).
+
+    ``dg3_data`` / ``dg4_data``: the DG3 / DG4 to carry (``dg3=True`` alone gives a placeholder DG3);
+    ``ta_trust``: the chip's ``ChipTrust`` for Terminal Authentication; ``chip_options``: ``ChipOptions`` fields.
 
     ``cam=(PACE-CAM OID, parameter id)``: EF.CardAccess offers that CAM PACEInfo (and GM on the same
     curve), the chip holds a static CA key on that curve, and EF.CardSecurity (signed by the DS) carries
@@ -154,8 +158,12 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
 
     face = face_jpeg(face_size)
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes(), 2: Dg2.build(face, "jpeg", 480, 640).to_bytes()}
-    if dg3:  # fingerprints: EAC-protected, so never readable here; its content does not matter
+    if dg3_data is not None:
+        dgs[3] = dg3_data
+    elif dg3:  # fingerprints: EAC-protected, so never readable here; its content does not matter
         dgs[3] = tlv.encode(0x63, tlv.encode(0x7F61, bytes.fromhex("020100")))
+    if dg4_data is not None:
+        dgs[4] = dg4_data
     if dg13 is not None:
         dgs[13] = Dg13Vn.build(**dg13).to_bytes()
     ca_key = aa_key = None
@@ -195,9 +203,11 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
             [*pace_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
         if ca_key is None:
             ca_key = cam_key
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = dict(chip_options or {})
     if rng is not None:
         kwargs["rng"] = rng
+    if ta_trust is not None:
+        kwargs["ta_trust"] = ta_trust
     chip = EmrtdChip.personalised(
         files, document_number=mrz.document_number, date_of_birth=mrz.date_of_birth,
         date_of_expiry=mrz.date_of_expiry, can=can, aa_private_key=aa_key, ca_private_key=ca_key,
