@@ -2,17 +2,23 @@
 
 How one card is made (DESIGN.md "personalise.py"; Doc 9303-10, 9303-11, simulators/PERSO.md):
 
-1. ``build_card``: the MRZ and data groups from the citizen record, fresh Active Authentication
-   and Chip Authentication key pairs for this chip, DG14/DG15/EF.CardAccess from the profile,
-   EF.COM, and EF.SOD signed by the DS (the only call to the signer).
+1. ``build_card``: the MRZ and data groups from the citizen record (DG3 from its two index
+   fingers, as given: WSQ or JPEG 2000), fresh Active Authentication and Chip Authentication key
+   pairs for this chip, DG14/DG15/EF.CardAccess from the profile, EF.COM, and EF.SOD signed by the
+   DS (the only call to the signer). A profile with Terminal Authentication needs the CVCA
+   certificate(s) the chip will trust.
 2. ``plan_perso``: the perso commands of the JMRTD passport applet as a pure list of
    ``CommandApdu`` (sans-I/O, testable without a chip): SELECT the application, per file CREATE
    FILE (which makes it current) and UPDATE BINARY in the largest blocks the profile's chip
-   allows, PUT DATA for the MRZ key seed, the CAN, the AA and CA private keys, then lock (DE AD).
+   allows, PUT DATA for the MRZ key seed, the CAN, the AA and CA private keys, the TA current date
+   (00 67) and CVCA trust points (01 64, 02 64: the certificate bodies, chained when longer than a
+   short APDU), then lock (DE AD).
 3. ``write_card``: send the plan through ``Session.transmit``; any status word but 9000 stops.
 4. ``personalise_card``: 1-3, then power the card again and read it as a border terminal would
    (PACE or BAC, every file, PA, CA, AA) with ``cardkit.inspect.inspect``; only a GENUINE verdict
-   on files equal to those written makes the card issued.
+   on files equal to those written makes the card issued. DG3/DG4 stay behind Terminal
+   Authentication, for which a production line holds no key: the chip must refuse them (6982),
+   and the EF.SOD read back, whose hashes cover them, must be the one written.
 
 Secrets. The chip's private keys exist on the host only as cryptography key objects (until
 garbage-collected; OpenSSL clears private bignums when it frees them) and as their PKCS#8
@@ -25,9 +31,10 @@ for the simulator is its 0600 image), put in an exception or shown by ``repr``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +43,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
+from ._perso_parts import chip_trust_points, face_size, fingers_dg3
 from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
 from .card import Session, Transport
 from .checks import Status
+from .crypto.cvc import CvCertificate, encode_date
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
 from .inspect import inspect
 from .iso7816 import CommandApdu
@@ -63,10 +72,13 @@ __all__ = [
     "read_back",
     "personalise_card",
     "check_signer",
+    "chip_trust_points",
     "face_size",
 ]
 
 _PACE_REF_CAN = 0x02
+_PUT_CVCA, _PUT_DATE = 0x64, 0x67  # JMRTD CVCERTIFICATE_TAG (P1 01/02) and the applet fork's CURRENT_DATE_TAG
+_EAC_GROUPS = ("DG3", "DG4")  # readable only after Terminal Authentication (Doc 9303-11 §7.1)
 # Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
 # half-way never holds a SOD for files it lacks.
 _ORDER = ("EF.CardAccess", "EF.COM")
@@ -96,13 +108,16 @@ class CardBuild:
 
     def __init__(self, *, document_number: str, person_id: str, mrz: Mrz, files: dict[str, bytes],
                  ds_certificate: x509.Certificate, mrz_information: str, can: str | None,
-                 timings: dict[str, float]) -> None:
+                 timings: dict[str, float], cvca: tuple[CvCertificate, ...] = (),
+                 perso_date: dt.date | None = None) -> None:
         self.document_number = document_number
         self.person_id = person_id
         self.mrz = mrz
         self.files = files  # name -> bytes, in writing order
         self.ds_certificate = ds_certificate
         self.timings = timings
+        self.cvca = cvca  # the TA trust points the chip receives (public certificates)
+        self.perso_date = perso_date or dt.date.today()  # the chip's first current date for TA
         self._mrz_information = mrz_information
         self._can = can
         self._secret_buffers: list[bytearray] = []  # PKCS#8 keys, CAN: overwritten by wipe()
@@ -143,36 +158,6 @@ class CardBuild:
 
 
 # --- 1. building the files ----------------------------------------------------------------
-
-
-def face_size(image: bytes) -> tuple[int, int]:
-    """(width, height) of a JPEG from its SOFn marker (ITU T.81 B.2.2), or of a JPEG2000 (ISO 15444-1 A.5.1).
-
-    Raises:
-        InputError: not a JPEG/JPEG2000, or no frame header found.
-    """
-    if image[:2] == b"\xff\xd8":
-        i = 2
-        while i + 4 <= len(image):
-            if image[i] != 0xFF:
-                raise InputError(f"face image: JPEG marker expected at offset {i}")
-            marker = image[i + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                i += 2
-                continue
-            seg = int.from_bytes(image[i + 2 : i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                if i + 9 > len(image):
-                    break
-                return int.from_bytes(image[i + 7 : i + 9], "big"), int.from_bytes(image[i + 5 : i + 7], "big")
-            i += 2 + seg
-        raise InputError("face image: JPEG without a frame header (SOFn)")
-    j = image.find(b"\xff\x51")  # SIZ marker of a J2K codestream (also inside a JP2 box)
-    if j >= 0 and j + 14 <= len(image):
-        xs, ys = int.from_bytes(image[j + 6 : j + 10], "big"), int.from_bytes(image[j + 10 : j + 14], "big")
-        xo, yo = int.from_bytes(image[j + 14 : j + 18], "big"), int.from_bytes(image[j + 18 : j + 22], "big")
-        return xs - xo, ys - yo
-    raise InputError("face image is neither JPEG nor JPEG2000")
 
 
 def _face(record: Any) -> tuple[bytes, str]:
@@ -248,8 +233,14 @@ def _security_infos(profile: Profile, ca_key: ec.EllipticCurvePrivateKey | None,
     """(EF.CardAccess infos, DG14 infos) for the profile (Doc 9303-11 §9.2)."""
     access: list[SecurityInfo] = []
     dg14: list[SecurityInfo] = []
-    if profile.terminal_authentication:
-        access.append(TerminalAuthenticationInfo(protocol=ID_TA, version=1))
+    ta = profile.terminal_authentication
+    if ta is not None:
+        # one TerminalAuthenticationInfo, the same wherever it is announced (TR-03110-3 A.1.2)
+        ta_info = TerminalAuthenticationInfo(protocol=ID_TA, version=ta.version)
+        if ta.in_card_access:
+            access.append(ta_info)
+        if ta.in_dg14:
+            dg14.append(ta_info)
     cspec = profile.chip_authentication
     if cspec is not None:
         ca_info = ChipAuthenticationInfo(protocol=cspec.protocol_oid, version=1, key_id=cspec.key_id)
@@ -305,19 +296,30 @@ def check_signer(signer: Signer, profile: Profile) -> None:
                            f"the profile accepts {', '.join(profile.sod.signature_algorithms)}")
 
 
-def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
+def build_card(record: Any, profile: Profile, signer: Signer, *, cvca: Sequence[CvCertificate] = (),
+               today: dt.date | None = None) -> CardBuild:
     """Build every file of one chip and sign its EF.SOD (Doc 9303-10 §4).
 
+    Args:
+        cvca: the CVCA certificate(s) the chip trusts for Terminal Authentication (required when the
+            profile enables TA; one, or two during a CVCA key rollover).
+        today: the date of personalisation: the chip's first current date (default: the system date).
+
     Raises:
-        InputError: the record cannot make a valid card (bad face image, MRZ field ...).
+        InputError: the record cannot make a valid card (bad face or finger image, MRZ field ...), or
+            the CVCA is missing, not a CVCA or expired.
         SignerFailure: the Document Signer failed (the caller must stop the batch).
     """
     t0 = time.perf_counter()
+    today = today or dt.date.today()
+    trust_points = chip_trust_points(cvca, profile, today)
     mrz = _mrz_for(record, profile)
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes()}
     image, image_type = _face(record)
     width, height = face_size(image)
     dgs[2] = Dg2.build(image, image_type, width, height).to_bytes()
+    if 3 in profile.data_groups:
+        dgs[3] = fingers_dg3(record)
     if 13 in profile.data_groups:
         dgs[13] = Dg13Vn.build(**record.dg13_fields()).to_bytes()
     t_keys = time.perf_counter()
@@ -349,7 +351,8 @@ def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
     can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
     build = CardBuild(document_number=mrz.document_number, person_id=str(getattr(record, "id_number", "")),
                       mrz=mrz, files=files, ds_certificate=signer.certificate, mrz_information=mrz.mrz_information,
-                      can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds})
+                      can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds},
+                      cvca=trust_points, perso_date=today)
     build._keys = {k: v for k, v in (("aa", aa_key), ("ca", ca_key)) if v is not None}
     return build
 
@@ -413,8 +416,23 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
         kid = profile.chip_authentication.key_id if profile.chip_authentication else None
         body = (tlv.encode(0x02, _int_bytes(kid)) if kid is not None else b"") + tlv.encode(0x04, _pkcs8(ca))
         cmds.append(_secret_put(build, 0x6A, body, ext))
+    if build.cvca:
+        # the chip's current date first, so a trust point cannot leave it at the CVCA's effective date
+        cmds.append(CommandApdu(0x00, 0xDA, 0x00, _PUT_DATE, encode_date(build.perso_date)))
+        for slot, cert in enumerate(build.cvca, 1):
+            cmds.extend(_chained(CommandApdu(0x00, 0xDA, slot, _PUT_CVCA, cert.body.raw), ext))
     cmds.append(CommandApdu(0x00, 0xDA, 0xDE, 0xAD))
     return cmds
+
+
+def _chained(cmd: CommandApdu, extended: bool) -> list[CommandApdu]:
+    """One command, or ISO/IEC 7816-4 command chaining (CLA 10 on all parts but the last) when its data
+    does not fit a short APDU and the chip takes no extended length (simulators/PERSO.md)."""
+    if extended or len(cmd.data) <= 255:
+        return [cmd]
+    parts = [cmd.data[i : i + 255] for i in range(0, len(cmd.data), 255)]
+    return [CommandApdu(cmd.cla | (0x10 if i < len(parts) - 1 else 0), cmd.ins, cmd.p1, cmd.p2, part)
+            for i, part in enumerate(parts)]
 
 
 def _int_bytes(n: int) -> bytes:
@@ -431,7 +449,7 @@ def _secret_put(build: CardBuild, tag: int, inner: bytes, extended: bool) -> Com
 def minimum_apdus(build: CardBuild, profile: Profile) -> int:
     """The fewest perso commands any planner could use: one CREATE and ceil(size / 65535) writes per file,
     the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
-    puts = 1 + (build.can is not None) + len(build._keys) + 1
+    puts = 1 + (build.can is not None) + len(build._keys) + (1 + len(build.cvca) if build.cvca else 0) + 1
     return 1 + sum(1 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
 
 
@@ -478,6 +496,11 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
         raise VerificationError(f"read-back verdict {report.verdict.value} ({why})")
     for name, data in build.files.items():
         got = report.files.get(name)
+        if got is None and name in _EAC_GROUPS:
+            check = report.check(f"read:{name}")
+            if check is None or check.status is not Status.NOT_SUPPORTED:
+                raise VerificationError(f"read-back: {name} is not protected by Terminal Authentication")
+            continue  # behind TA; EF.SOD, compared below or above, hashes it
         if got is None or not hmac.compare_digest(got, data):
             raise VerificationError(f"read-back: {name} differs from the file written")
     return report

@@ -11,8 +11,12 @@ Sections (all keys listed in ``_SCHEMA`` below):
 - ``[mrz]`` format (TD1/TD2/TD3)
 - ``[lds]`` data_groups, version, unicode_version
 - ``[sod]`` hash, signature_algorithms (accepted DS signature algorithms), version, signer_id
-- ``[access]`` bac; ``[access.pace]`` enabled, mapping, cipher, curve, passwords, version;
-  ``[access]`` terminal_authentication (advertise TA v1 in EF.CardAccess, as the VN card does)
+- ``[access]`` bac; ``[access.pace]`` enabled, mapping, cipher, curve, passwords, version
+- ``[terminal_authentication]`` (optional table) enabled, in_card_access, in_dg14: TA v1, whose
+  TerminalAuthenticationInfo DG14 carries (TR-03110-3 A.1.2) and EF.CardAccess may announce too (the
+  VN card does); a profile announcing it in EF.CardAccess but leaving it out of DG14 is refused, as an
+  independent reader refuses such a card. ``access.terminal_authentication = true`` is the older
+  spelling of enabled + in_card_access + in_dg14. DG3 and DG4 need it (they are EAC-protected).
 - ``[chip_authentication]`` enabled, cipher, curve, key_id, in_card_access
 - ``[active_authentication]`` enabled, key (rsa/ec), rsa_bits, curve, hash
 - ``[chip]`` command_set, write_block_size, read_block_size, extended_length
@@ -38,6 +42,7 @@ __all__ = [
     "PaceSpec",
     "ChipAuthSpec",
     "ActiveAuthSpec",
+    "TerminalAuthSpec",
     "SodSpec",
     "ChipSpec",
     "load_profile",
@@ -127,6 +132,15 @@ class ChipAuthSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class TerminalAuthSpec:
+    """Terminal Authentication v1 (Doc 9303-11 §7.1): where its TerminalAuthenticationInfo is announced."""
+
+    in_card_access: bool = False  # EF.CardAccess as well (the VN card does)
+    in_dg14: bool = True  # DG14, where TA v1 is announced (TR-03110-3 A.1.2)
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class ActiveAuthSpec:
     """Active Authentication (Doc 9303-11 §6.1): RSA (ISO 9796-2) or ECDSA key in DG15."""
 
@@ -186,7 +200,7 @@ class Profile:
     sod: SodSpec
     bac: bool
     pace: PaceSpec | None
-    terminal_authentication: bool
+    terminal_authentication: TerminalAuthSpec | None
     chip_authentication: ChipAuthSpec | None
     active_authentication: ActiveAuthSpec | None
     chip: ChipSpec
@@ -210,6 +224,8 @@ _SCHEMA: dict[str, Any] = {
     "access": {"bac": (bool, True), "terminal_authentication": (bool, False),
                "pace": {"enabled": (bool, True), "mapping": (str, False), "cipher": (str, False),
                         "curve": (str, False), "passwords": (list, False), "version": (int, False)}},
+    "terminal_authentication": {"enabled": (bool, True), "in_card_access": (bool, False), "in_dg14": (bool, False),
+                                "version": (int, False)},
     "chip_authentication": {"enabled": (bool, True), "cipher": (str, False), "curve": (str, False),
                             "key_id": (int, False), "in_card_access": (bool, False)},
     "active_authentication": {"enabled": (bool, True), "key": (str, False), "rsa_bits": (int, False),
@@ -217,6 +233,7 @@ _SCHEMA: dict[str, Any] = {
     "chip": {"command_set": (str, True), "write_block_size": (int, True), "read_block_size": (int, False),
              "extended_length": (bool, False)},
 }
+_OPTIONAL_TABLES = frozenset({"terminal_authentication"})
 # the DS signature algorithms a profile may accept: those cardkit signs with (9303-12 §4.4)
 _SIGNATURE_ALGORITHMS = tuple(a.name for a in SIGNATURE_ALGORITHMS.values()
                               if a.scheme in ("RSA-PKCS1", "RSASSA-PSS", "ECDSA"))
@@ -248,7 +265,7 @@ class _Checker:
                 raise self.fail(path, f"must be {typ.__name__}, not {type(value).__name__}")
         for key, spec in schema.items():
             if isinstance(spec, dict):
-                if key not in doc:
+                if key not in doc and f"{prefix}{key}" not in _OPTIONAL_TABLES:
                     raise self.fail(f"{prefix}{key}", "missing table")
             elif spec[1] and key not in doc:
                 raise self.fail(f"{prefix}{key}", "missing key")
@@ -379,8 +396,11 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
             h = c.choice(f"{pre}.hash", aa.get("hash", "sha256"), _HASHES, "hash algorithm")
             active = ActiveAuthSpec("ec", parameters=params, hash=h)
 
-    # DG14 carries the CA key, the PACEInfo (PA-protected copy) and the ECDSA AA hash; DG15 the AA key
+    terminal = _terminal_authentication(c, access, doc.get("terminal_authentication"), chip_auth, dgs)
+
+    # DG14 carries the CA key, the PACEInfo (PA-protected copy), TA's info and the ECDSA AA hash; DG15 the AA key
     needs14 = [why for why, on in (("Chip Authentication", chip_auth is not None), ("PACE", pace is not None),
+                                   ("Terminal Authentication", terminal is not None and terminal.in_dg14),
                                    ("ECDSA Active Authentication", active is not None and active.key == "ec")) if on]
     if needs14 and 14 not in dgs:
         raise c.fail("lds.data_groups", f"DG14 is needed for {needs14[0]} (Doc 9303-10 §4.7.14)")
@@ -406,9 +426,38 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
         name=p["name"], description=p.get("description", ""), source=source, issuing_state=state,
         document_code=code, mrz_format=mrz_format, data_groups=tuple(sorted(dgs)), lds_version=lds_version,
         unicode_version=unicode_version, sod=sod_spec, bac=access["bac"], pace=pace,
-        terminal_authentication=access.get("terminal_authentication", False), chip_authentication=chip_auth,
+        terminal_authentication=terminal, chip_authentication=chip_auth,
         active_authentication=active, chip=ChipSpec(command_set, wbs, rbs, extended),
     )
+
+
+def _terminal_authentication(c: _Checker, access: dict[str, Any], table: dict[str, Any] | None,
+                             chip_auth: ChipAuthSpec | None, dgs: list[int]) -> TerminalAuthSpec | None:
+    """The [terminal_authentication] table (or the older access.terminal_authentication), checked for consistency."""
+    legacy = access.get("terminal_authentication")
+    if legacy is not None and table is not None:
+        raise c.fail("access.terminal_authentication", "also given as [terminal_authentication]: keep one")
+    pre = "terminal_authentication"
+    if table is None:
+        spec = TerminalAuthSpec(in_card_access=True, in_dg14=True) if legacy else None
+    elif not table["enabled"]:
+        spec = None
+    else:
+        c.choice(f"{pre}.version", table.get("version", 1), (1,), "Terminal Authentication version")
+        spec = TerminalAuthSpec(table.get("in_card_access", False), table.get("in_dg14", True))
+        if spec.in_card_access and not spec.in_dg14:
+            raise c.fail(f"{pre}.in_dg14", "TerminalAuthenticationInfo is announced in EF.CardAccess but left out of "
+                         "DG14, which must hold it (TR-03110-3 A.1.2); readers refuse to trust such a card")
+        if not spec.in_dg14:
+            raise c.fail(f"{pre}.in_dg14", "TA v1 is announced in DG14 (TR-03110-3 A.1.2); without it no reader "
+                         "knows the chip does TA")
+    if spec is not None and chip_auth is None:
+        raise c.fail(pre, "TA v1 runs after Chip Authentication (Doc 9303-11 §7.1): enable chip_authentication")
+    eac = [n for n in dgs if n in (3, 4)]
+    if eac and spec is None:
+        raise c.fail("lds.data_groups", f"DG{eac[0]} is EAC-protected (Doc 9303-11 §7.1): it needs "
+                     "terminal_authentication, or no reader could ever read it")
+    return spec
 
 
 def load_profile(name_or_path: str | Path) -> Profile:

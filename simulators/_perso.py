@@ -175,9 +175,9 @@ def put_data(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
                 return sw(0x6A80)
         elif p1p2 == 0x0063:
             sec.ca_keys = [k for k in sec.ca_keys if k[0] is not None] + [(None, _ec_key(cmd.data))]
-        elif cmd.p2 == _ta.CVCA_TAG and cmd.p1 in (1, 2):
+        elif cmd.p2 == _ta.PUT_CVCA and cmd.p1 in (1, 2):
             return _ta.put_trust_point(chip, cmd.p1, bytes(cmd.data))
-        elif p1p2 == _ta.CURRENT_DATE_TAG:
+        elif p1p2 == _ta.PUT_DATE:
             return _ta.put_current_date(chip, bytes(cmd.data))
         elif p1p2 == 0x0065:
             _pace_secrets(sec, cmd.data)

@@ -38,10 +38,10 @@ from ._fs import sw
 if TYPE_CHECKING:  # pragma: no cover
     from .emrtd import EmrtdChip
 
-__all__ = ["dispatch", "put_trust_point", "put_current_date", "CURRENT_DATE_TAG", "CVCA_TAG"]
+__all__ = ["dispatch", "put_trust_point", "put_current_date", "PUT_DATE", "PUT_CVCA"]
 
-CVCA_TAG = 0x64  # PUT DATA P2 of a CVCA trust point (JMRTD CVCERTIFICATE_TAG; P1 01 or 02)
-CURRENT_DATE_TAG = 0x67  # PUT DATA P2 of the current date (JMRTD applet fork's CURRENT_DATE_TAG)
+PUT_CVCA = 0x64  # PUT DATA P2 of a CVCA trust point (JMRTD CVCERTIFICATE_TAG; P1 01 or 02)
+PUT_DATE = 0x67  # PUT DATA P2 of the current date (the JMRTD applet fork's CURRENT_DATE_TAG)
 _EARLIEST = dt.date(2000, 1, 1)  # a CV date is 20YY
 
 

@@ -64,11 +64,13 @@ def env(tmp_path_factory) -> Env:
         assert cli.main(["pki", "issue-ml-signer", "--csca", str(base / "csca"), "--out", str(base / "ml")]) == 0
         lines = (ROOT / "examples" / "vn-citizens.csv").read_text("utf-8").splitlines()[:2]
         lines[1] = lines[1].replace(",photos/", f",{ROOT / 'examples' / 'photos'}/")
+        lines[1] = lines[1].replace(",fingers/", f",{ROOT / 'examples' / 'fingers'}/")
         records = base / "one.csv"
         records.write_text("\n".join(lines) + "\n", "utf-8")
         ledger = base / "ledger.sqlite"
         assert cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys),
-                         "--sim", str(base / "cards"), "--ledger", str(ledger), "--json"]) == 0
+                         "--sim", str(base / "cards"), "--ledger", str(ledger), "--json",
+                         "--cvca", str(keys / "eac" / "cvca.cvcert")]) == 0
     finally:
         mp.undo()
     return Env(base, keys, base / "csca", base / "ds", base / "ml", demo / "card.image", demo / "dump", ledger,
@@ -142,7 +144,12 @@ BAD_TOML = 'name = "x"\n[access\nbac = true\n'
 
 
 def KEYS_DS(e: Env, t: Path) -> list:  # reads as a constant in the table
-    return ["--ds", e.keys]
+    return ["--ds", e.keys, *CVCA(e)]
+
+
+def CVCA(e: Env) -> list:
+    """The demo's TEST CVCA: the vn-cccd profile's chips must trust one (Terminal Authentication)."""
+    return ["--cvca", e.keys / "eac" / "cvca.cvcert"]
 
 
 def _trust(e: Env) -> list:
@@ -158,7 +165,7 @@ CASES: list[Case] = [
     Case("mrz-make-cert", lambda e, t: ["mrz", "make", e.keys / "csca.pem"], 2, ("csca.pem",)),
     Case("mrz-make-bad-rows", lambda e, t: ["mrz", "make", "--no-photo-check",
                                             _file(t, "b.csv", CSV.read_text("utf-8").splitlines()[0] + "\n"
-                                                  + "12,x,99/99/1999,?,,,,,,,,,,,,,,\n")], 2,
+                                                  + "12,x,99/99/1999,?,,,,,,,,,,,,,,,,\n")], 2,
          ("line 2", "date_of_birth", "b.csv"), batch=True),
     Case("mrz-make-line-out-of-range", lambda e, t: ["mrz", "make", "--no-photo-check", "--line", 99, e.records],
          2, ("99",)),
@@ -262,18 +269,26 @@ CASES: list[Case] = [
                                            *KEYS_DS(e, t), "--sim", t / "c"], 2, ("ds",),
          env={"CARDKIT_PASSPHRASE": "wrong-pass-123"}),
     Case("perso-ds-missing-key", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
-                                               "--ds", _dir_with(e.keys, t, drop="ds.key"), "--sim", t / "c"], 2,
+                                               "--ds", _dir_with(e.keys, t, drop="ds.key"), "--sim", t / "c", *CVCA(e)], 2,
          ("ds.key",)),
     Case("perso-ds-random-cert", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
                                                "--ds", _dir_with(e.keys, t, put=("ds.pem", RND)), "--sim",
-                                               t / "c"], 2, ("ds.pem",)),
+                                               t / "c", *CVCA(e)], 2, ("ds.pem",)),
     Case("perso-no-target", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
                                           *KEYS_DS(e, t)], 2, ("--reader", "--sim")),
     Case("perso-both-targets", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
                                              *KEYS_DS(e, t), "--sim", t / "c", "--reader", "0"], 2,
          ("--reader", "--sim")),
     Case("perso-no-signer", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
-                                          "--sim", t / "c"], 2, ("--ds",)),
+                                          "--sim", t / "c", *CVCA(e)], 2, ("--ds",)),
+    Case("perso-no-cvca", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
+                                        "--ds", e.keys, "--sim", t / "c"], 2, ("--cvca",)),
+    Case("perso-cvca-random", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
+                                            "--ds", e.keys, "--sim", t / "c", "--cvca", _file(t, "c.cvcert", RND)],
+         2, ("c.cvcert",)),
+    Case("perso-cvca-is-dv", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
+                                           "--ds", e.keys, "--sim", t / "c", "--cvca",
+                                           e.keys / "eac" / "dv.cvcert"], 2, ("VNDVTEST00001",)),
     Case("perso-ledger-corrupt", lambda e, t: ["personalise", "--profile", "vn-cccd", "--records", e.records,
                                                *KEYS_DS(e, t), "--sim", t / "c", "--ledger", _ledger_garbage(e, t)],
          2, ("l.sqlite",)),

@@ -89,9 +89,10 @@ def test_demo_with_wrong_passphrase_for_existing_keys(demo_run):
 def test_personalise_cli_sim_then_verify(demo_run, tmp_path, profile):
     base, *_ = demo_run
     env = {"CARDKIT_PASSPHRASE": "cardkit-demo"}
+    cvca = ["--cvca", base / "keys" / "eac" / "cvca.cvcert"] if profile == "vn-cccd" else []
     code, out, err = run("personalise", "--profile", profile, "--records", EXAMPLES / "vn-citizens.csv",
                          "--ds", base / "keys", "--sim", tmp_path / "sim", "--ledger", tmp_path / "l.sqlite",
-                         "--station", "st-A", "--json", env=env)
+                         "--station", "st-A", "--json", *cvca, env=env)
     assert code == 0, err
     summary = json.loads(out)
     assert (summary["issued"], summary["rejected"], summary["stopped"]) == (5, 0, None)
@@ -128,7 +129,8 @@ def test_personalise_cli_rejects_bad_records_and_shows_progress(demo_run, tmp_pa
     if (EXAMPLES / "bad-photos").is_dir():
         shutil.copytree(EXAMPLES / "bad-photos", tmp_path / "bad-photos")
     code, out, err = run("personalise", "--profile", "vn-cccd", "--records", records, "--ds", base / "keys",
-                         "--sim", tmp_path / "sim", env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
+                         "--sim", tmp_path / "sim", "--cvca", base / "keys" / "eac" / "cvca.cvcert",
+                         env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
     assert code == 0, err
     assert "rejected line 2" in err and "Batch summary" in out
     assert (tmp_path / "bad.ledger.sqlite").is_file()  # default ledger: next to the batch
@@ -151,7 +153,8 @@ def test_personalise_cli_usage_errors(demo_run, tmp_path):
 def test_personalise_cli_without_a_card_stops_with_exit_3(demo_run, tmp_path):
     base, *_ = demo_run
     code, out, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
-                         "--ds", base / "keys", "--reader", "no-such-reader-xyz", "--card-timeout", "0.1",
+                         "--ds", base / "keys", "--cvca", base / "keys" / "eac" / "cvca.cvcert",
+                         "--reader", "no-such-reader-xyz", "--card-timeout", "0.1",
                          "--ledger", tmp_path / "l.sqlite", "--json", env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
     assert code == 3, err
     assert "batch stopped: no blank card" in err and "left pending, re-run to resume" in err

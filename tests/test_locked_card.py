@@ -97,7 +97,7 @@ def test_personaliser_reports_a_typed_error_on_a_locked_chip(passport):
     before = _snapshot(chip)
     pki = make_pki()
     profile = load_profile("icao-td3")
-    build = build_card(sample_record(31), profile, pki.signer)
+    build = build_card(sample_record(31), profile, pki.signer, cvca=pki.cvca_for(profile))
     with pytest.raises(StatusWordError) as e:
         personalise_card(lambda: SimulatorTransport(chip), build, profile, pki.trust)
     assert e.value.sw == 0x6985

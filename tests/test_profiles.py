@@ -21,8 +21,10 @@ def test_three_profiles_ship():
 def test_vn_cccd_matches_the_real_card():
     p = load_profile("vn-cccd")
     assert p.mrz_format == "TD1" and p.issuing_state == "VNM" and p.document_code == "ID"
-    assert p.data_groups == (1, 2, 13, 14, 15)
-    assert p.bac and p.pace is not None and p.terminal_authentication
+    assert p.data_groups == (1, 2, 3, 13, 14, 15)
+    assert p.bac and p.pace is not None
+    ta = p.terminal_authentication
+    assert ta is not None and ta.in_card_access and ta.in_dg14 and ta.version == 1
     # PACE id-PACE-ECDH-GM-AES-CBC-CMAC-128 on parameterId 13, as in spec/vn-cccd.md
     assert p.pace.protocol_oid == "0.4.0.127.0.7.2.2.4.2.2"
     assert p.pace.parameter_id == 13
@@ -78,13 +80,24 @@ def _broken(old: str, new: str) -> str:
         ("write_block_size = 255", "write_block_size = true", "chip.write_block_size: must be int, not bool"),
         ('command_set = "jmrtd"', 'command_set = "gp"', "chip.command_set: unknown chip command set 'gp'"),
         ('issuing_state = "VNM"', 'issuing_state = "vn"', "profile.issuing_state: must be 3 capital letters"),
-        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 13, 14]",
+        ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 3, 13, 14]",
          "lds.data_groups: DG15 is needed for Active Authentication"),
-        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 13, 14, 15]", "lds.data_groups: DG1 and DG2"),
-        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 13, 15]",
+        ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 3, 13, 14, 15]", "lds.data_groups: DG1 and DG2"),
+        ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 3, 13, 15]",
          "lds.data_groups: DG14 is needed for Chip Authentication"),
-        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 2, 14, 15]", "lds.data_groups: lists a data"),
-        ("data_groups = [1, 2, 13, 14, 15]", "data_groups = [1, 2, 17, 14, 15]", "lds.data_groups: must be"),
+        ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 2, 14, 15]", "lds.data_groups: lists a data"),
+        ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 17, 14, 15]", "lds.data_groups: must be"),
+        ("in_dg14 = true", "in_dg14 = false",
+         "terminal_authentication.in_dg14: TerminalAuthenticationInfo is announced in EF.CardAccess but left out of DG14"),
+        ("in_card_access = true            # TA", "in_card_access = false  # TA", None),
+        ("in_dg14 = true", "in_dg14 = true\nversion = 2",
+         "terminal_authentication.version: unknown Terminal Authentication version 2"),
+        ("[terminal_authentication]\nenabled = true", "[terminal_authentication]\nenabled = false",
+         "lds.data_groups: DG3 is EAC-protected (Doc 9303-11 §7.1): it needs terminal_authentication"),
+        ("[chip_authentication]\nenabled = true", "[chip_authentication]\nenabled = false",
+         "terminal_authentication: TA v1 runs after Chip Authentication"),
+        ("bac = true", "bac = true\nterminal_authentication = true",
+         "access.terminal_authentication: also given as [terminal_authentication]"),
         ('key = "ec"\ncurve', 'key = "dsa"\ncurve', "active_authentication.key: unknown key type 'dsa'"),
         ('key = "ec"\ncurve = "brainpoolP256r1"\n', 'key = "ec"\n', "active_authentication.curve: missing key"),
         ("[chip]\n", "[chip]\nblock = 3\n", "chip.block: unknown key"),
@@ -141,6 +154,8 @@ def test_no_access_control_at_all():
 def test_dg14_without_anything_to_carry():
     text = VN.replace("[access.pace]\nenabled = true", "[access.pace]\nenabled = false")
     text = text.replace("[chip_authentication]\nenabled = true", "[chip_authentication]\nenabled = false")
+    text = text.replace("[terminal_authentication]\nenabled = true", "[terminal_authentication]\nenabled = false")
+    text = text.replace("[1, 2, 3, 13, 14, 15]", "[1, 2, 13, 14, 15]")
     text = text.replace('key = "ec"\ncurve = "brainpoolP256r1"\nhash = "sha256"', 'key = "rsa"')
     with pytest.raises(ProfileError, match="lds.data_groups: DG14 listed but it would be empty"):
         parse_profile(text, "p.toml")
@@ -196,3 +211,16 @@ def test_any_value_gives_a_profile_or_a_named_profile_error(changes):
 def test_any_text_gives_a_profile_error(text):
     with pytest.raises(ProfileError):
         parse_profile(text, "p.toml")
+
+
+def test_older_terminal_authentication_key_is_the_consistent_placement():
+    """``access.terminal_authentication = true`` (profiles written before the table) announces TA in both files."""
+    text = re.sub(r"\[terminal_authentication\][^\[]*", "", VN).replace("bac = true", "bac = true\n"
+                                                                           "terminal_authentication = true")
+    ta = parse_profile(text, "p.toml").terminal_authentication
+    assert ta is not None and ta.in_card_access and ta.in_dg14
+    text = re.sub(r"\[terminal_authentication\][^\[]*", "", VN)
+    with pytest.raises(ProfileError, match="DG3 is EAC-protected"):
+        parse_profile(text, "p.toml")  # no TA at all, yet DG3 listed
+    p = parse_profile(text.replace("[1, 2, 3, 13, 14, 15]", "[1, 2, 13, 14, 15]"), "p.toml")
+    assert p.terminal_authentication is None

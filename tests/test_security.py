@@ -528,7 +528,7 @@ def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
     profile = load_profile("icao-td1")
     record = sample_record(77)
     mrz_info = _mrz_for(record, profile).mrz_information
-    build = build_card(record, profile, pki.signer)
+    build = build_card(record, profile, pki.signer, cvca=pki.cvca_for(profile))
     build_repr = repr(build)
     build.wipe()
     source = SimulatorSource(tmp_path / "chips")
@@ -566,7 +566,8 @@ def test_cli_key_ceremony_and_personalise_leak_no_passphrase_or_key(tmp_path, ca
     keys = tmp_path / "keys"
     assert cli.main(["pki", "init-csca", "--country", "VN", "--out", str(keys / "csca")]) == 0
     assert cli.main(["pki", "issue-ds", "--csca", str(keys / "csca"), "--out", str(keys / "ds")]) == 0
-    for role in ("csca", "ds"):
+    assert cli.main(["pki", "cvca", "init", "--country", "VN", "--out", str(keys / "cvca")]) == 0
+    for role in ("csca", "ds", "cvca"):
         key_file = keys / role / f"{role}.key"
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         data = key_file.read_bytes()
@@ -576,16 +577,18 @@ def test_cli_key_ceremony_and_personalise_leak_no_passphrase_or_key(tmp_path, ca
              serialization.load_der_private_key)(data, None)
     ds_key = load_encrypted_key(keys / "ds" / "ds.key", passphrase.encode())
     csca_key = load_encrypted_key(keys / "csca" / "csca.key", passphrase.encode())
+    cvca_key = load_encrypted_key(keys / "cvca" / "cvca.key", passphrase.encode())
     src = ROOT / "examples" / "vn-citizens.csv"
     lines = src.read_text(encoding="utf-8").splitlines()
     records = tmp_path / "one.csv"
     first = lines[1].replace(",photos/", f",{ROOT / 'examples' / 'photos'}/")  # photos are relative to the CSV
+    first = first.replace(",fingers/", f",{ROOT / 'examples' / 'fingers'}/")
     records.write_text(lines[0] + "\n" + first + "\n", encoding="utf-8")
     (record,) = [r.record for r in load_records(records)]
     sim, ledger = tmp_path / "sim", tmp_path / "ledger.sqlite"
     code = cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys / "ds"),
                      "--trust", str(keys / "csca" / "csca.pem"), "--sim", str(sim), "--ledger", str(ledger),
-                     "--json"])
+                     "--cvca", str(keys / "cvca" / "cvca.cvcert"), "--json"])
     out, err = capsys.readouterr()
     assert code == 0, out + err
     (image,) = sim.glob("*.image")
@@ -598,13 +601,13 @@ def test_cli_key_ceremony_and_personalise_leak_no_passphrase_or_key(tmp_path, ca
     monkeypatch.setenv("CARDKIT_PASSPHRASE", "wrong-Passphrase-0042")
     code = cli.main(["personalise", "--profile", "vn-cccd", "--records", str(records), "--ds", str(keys / "ds"),
                      "--trust", str(keys / "csca" / "csca.pem"), "--sim", str(tmp_path / "sim2"),
-                     "--ledger", str(tmp_path / "l2.sqlite"), "--json"])
+                     "--ledger", str(tmp_path / "l2.sqlite"), "--cvca", str(keys / "cvca" / "cvca.cvcert"), "--json"])
     out2, err2 = capsys.readouterr()
     assert code == 2, out2 + err2
     seen = [out, err, out2, err2, dump, log_text(caplog)]
     seen += [p.read_bytes() for p in keys.rglob("*") if p.is_file() and not p.name.endswith(".key")]
     secrets = ([passphrase, "wrong-Passphrase-0042"] + key_secrets(ds_key) + key_secrets(csca_key)
-               + mrz_secrets(record.to_mrz().mrz_information) + chip_secrets(chip))
+               + key_secrets(cvca_key) + mrz_secrets(record.to_mrz().mrz_information) + chip_secrets(chip))
     assert_clean("key ceremony + personalise", seen, secrets)
 
 

@@ -2,11 +2,12 @@
 
 What it does (DESIGN.md "CLI"):
 1. makes a TEST PKI in ``keys/demo/`` if absent (CSCA + Document Signer for VN, subjects say TEST;
-   keys encrypted with ``CARDKIT_PASSPHRASE`` or, when unset, the published demo passphrase
-   ``cardkit-demo``: these keys must never sign a real document);
+   and in ``keys/demo/eac/`` a TEST EAC PKI: CVCA, DV, inspection system; keys encrypted with
+   ``CARDKIT_PASSPHRASE`` or, when unset, the published demo passphrase ``cardkit-demo``: these keys
+   must never sign a real document);
 2. takes the first valid record of ``examples/vn-citizens.csv`` (a made-up citizen, full Vietnamese
    text, a small drawn face) and personalises a simulated chip with the ``vn-cccd`` profile:
-   build, sign, write, lock, read back;
+   build, sign, write (the chip trusts the TEST CVCA; DG3 holds the record's two fingers), lock, read back;
 3. saves the chip as ``DIR/card.image``, loads it again from disk and inspects it as a border
    terminal would (PACE with the CAN, PA, CA, AA), writing ``DIR/dump/`` and ``DIR/report.json``;
 4. prints the inspection report; exits 0 when the card is GENUINE.
@@ -38,6 +39,7 @@ def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
     from ..card import SimulatorTransport
     from ..inspect import inspect
     from ..personalise import build_card, personalise_card
+    from ..pki.cvc import load_cv_certificate
     from ..pki.demo import ensure_demo_pki
     from ..pki.signers import KeyFileSigner
     from ..pki.trust import TrustStore
@@ -58,7 +60,8 @@ def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
         raise InputError(f"{records}: no valid record to personalise")
     profile = load_profile(profile_name)
     chip = EmrtdChip()
-    build = build_card(record, profile, signer)
+    cvca = (load_cv_certificate(pki.cvca_cert_path),) if pki.cvca_cert_path and profile.terminal_authentication else ()
+    build = build_card(record, profile, signer, cvca=cvca)
     personalise_card(lambda: SimulatorTransport(chip), build, profile, trust)
     out.mkdir(parents=True, exist_ok=True)
     image = out / "card.image"

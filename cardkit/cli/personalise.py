@@ -6,6 +6,8 @@
 The DS comes from ``--ds DIR`` (``ds.pem`` + encrypted ``ds.key``; passphrase from the prompt or
 ``CARDKIT_PASSPHRASE``) or from an HSM (``--pkcs11-module``, ``--token``, ``--key-label``; PIN from
 ``CARDKIT_PIN`` or the prompt). The read-back check trusts ``--trust`` (default ``DIR/csca.pem``).
+A profile with Terminal Authentication (vn-cccd) needs ``--cvca FILE``: the CVCA certificate every chip
+trusts (``cardkit pki cvca init`` makes one; give it twice for two trust points during a key rollover).
 Exit 0 when the run went through (rejects are normal outcomes, listed and kept in the ledger);
 2 when it stopped on a DS/HSM failure or bad input; 3 when no card came.
 """
@@ -17,12 +19,15 @@ import json
 import os
 import socket
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..errors import InputError, KeyStoreError, TransportError
+from ..personalise import chip_trust_points
+from ..pki.cvc import load_cv_certificate
 from ._secrets import ask_secret
 
 __all__ = ["personalise", "load_signer", "load_trust_for"]
@@ -82,6 +87,8 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
 @click.option("--key-label", metavar="LABEL", help="Label of the DS key on the token.")
 @click.option("--trust", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
               help="CSCA certificate(s) for the read-back check (default: csca.pem in --ds).")
+@click.option("--cvca", multiple=True, type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="CVCA certificate (CV, binary) the chips trust for Terminal Authentication; repeat for two.")
 @click.option("--reader", metavar="R", help="PC/SC reader with the blank cards (one after another).")
 @click.option("--sim", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Personalise simulated cards, saved as DIR/<document>.image.")
@@ -93,9 +100,9 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
 @click.option("--card-timeout", type=float, default=120.0, help="Seconds to wait for each card (--reader).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (no progress bar).")
 def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path | None, pkcs11_module: str | None,
-                token: str | None, key_label: str | None, trust: tuple[Path, ...], reader: str | None,
-                sim: Path | None, ledger_path: Path | None, station: str | None, operator: str | None, retries: int,
-                card_timeout: float, as_json: bool) -> None:
+                token: str | None, key_label: str | None, trust: tuple[Path, ...], cvca: tuple[Path, ...],
+                reader: str | None, sim: Path | None, ledger_path: Path | None, station: str | None,
+                operator: str | None, retries: int, card_timeout: float, as_json: bool) -> None:
     """Personalise a batch: build, sign, write, lock and verify each card; keep every outcome in the ledger."""
     from ..production.batch import ReaderSource, SimulatorSource, run_batch
     from ..production.ledger import Ledger, default_ledger_path
@@ -105,6 +112,8 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
     if (reader is None) == (sim is None):
         raise InputError("give exactly one of --reader R or --sim DIR")
     profile = load_profile(profile_name)
+    trust_points = tuple(load_cv_certificate(p) for p in cvca)
+    chip_trust_points(trust_points, profile, date.today())  # a missing CVCA stops here, before the DS prompt
     items = list(load_records(records))
     signer = load_signer(ds, pkcs11_module, token, key_label, ds_cert)
     store = load_trust_for(trust, ds)
@@ -118,9 +127,10 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
     try:
         if as_json:
             summary = run_batch(items, profile=profile, signer=signer, trust=store, ledger=ledger, source=source,
-                                batch=records.name, retries=retries)
+                                batch=records.name, retries=retries, cvca=trust_points)
         else:
-            summary = _run_with_progress(items, profile, signer, store, ledger, source, records.name, retries, err)
+            summary = _run_with_progress(items, profile, signer, store, ledger, source, records.name, retries, err,
+                                         trust_points)
     finally:
         ledger.close()
         close = getattr(signer, "close", None)
@@ -148,7 +158,7 @@ def _reader_arg(reader: str | None) -> str | int | None:
 
 
 def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, ledger: Any, source: Any,
-                       batch: str, retries: int, err: Any) -> Any:
+                       batch: str, retries: int, err: Any, cvca: tuple[Any, ...]) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -170,7 +180,7 @@ def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, 
                                   markup=True, highlight=False)
 
         return run_batch(items, profile=profile, signer=signer, trust=store, ledger=ledger, source=source,
-                         batch=batch, progress=on_progress, retries=retries)
+                         batch=batch, progress=on_progress, retries=retries, cvca=cvca)
 
 
 def _print_summary(summary: Any, ledger_path: Path) -> None:

@@ -25,14 +25,16 @@ then propagates.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..crypto.cvc import CvCertificate
 from ..errors import CardkitError, CardRemovedError, InputError, LedgerError, TransportError
-from ..personalise import SignerFailure, build_card, check_signer, personalise_card
+from ..personalise import SignerFailure, build_card, check_signer, chip_trust_points, personalise_card
 from ..profiles import Profile
 from .ledger import Ledger
 
@@ -264,6 +266,7 @@ def run_batch(
     batch: str,
     progress: Callable[[BatchProgress], None] | None = None,
     retries: int = 0,
+    cvca: Sequence[CvCertificate] = (),
 ) -> BatchSummary:
     """Personalise every record (see the module header); returns the summary.
 
@@ -272,10 +275,13 @@ def run_batch(
         trust: a TrustStore holding the CSCA, for the read-back's Passive Authentication.
         batch: the batch's name stored in the ledger (the records file name).
         retries: how many more blank cards to try for a record whose card failed.
+        cvca: the CVCA certificate(s) every chip trusts, for a profile with Terminal Authentication.
     Raises:
         ProfileError: the DS signs with an algorithm the profile does not accept (before any card).
+        InputError: the profile needs a CVCA and none (or an unusable one) was given (before any card).
     """
     check_signer(signer, profile)
+    chip_trust_points(cvca, profile, dt.date.today())
     ledger.recover()
     items = list(records)
     t0 = time.monotonic()
@@ -337,7 +343,7 @@ def run_batch(
         if entry.state == "writing":  # another station is on it right now
             report(CardOutcome(line, build_doc, "skipped", (f"being written by station {entry.station!r}",)))
             continue
-        outcome, stop = _one_record(record, line, build_doc, profile=profile, signer=signer, trust=trust,
+        outcome, stop = _one_record(record, line, build_doc, profile=profile, signer=signer, trust=trust, cvca=cvca,
                                     ledger=ledger, source=source, retries=retries, t_rec=t_rec)
         if outcome is not None:
             report(outcome)
@@ -367,12 +373,13 @@ def _reject_unkeyed(ledger: Ledger, batch: str, line: int, reasons: tuple[str, .
 
 
 def _one_record(record: Any, line: int, doc: str, *, profile: Profile, signer: Any, trust: Any, ledger: Ledger,
-                source: CardSource, retries: int, t_rec: float) -> tuple[CardOutcome | None, str | None]:
+                source: CardSource, retries: int, t_rec: float,
+                cvca: Sequence[CvCertificate] = ()) -> tuple[CardOutcome | None, str | None]:
     """Build, write and verify one record's card. Returns (outcome or None if left pending, stop reason)."""
     reasons: list[str] = []
     for attempt in range(retries + 1):
         try:
-            build = build_card(record, profile, signer)
+            build = build_card(record, profile, signer, cvca=cvca)
         except SignerFailure as e:
             return None, str(e)  # record stays pending; nothing was written
         except InputError as e:

@@ -10,7 +10,8 @@ Dates are kept as on the card, "dd/mm/yyyy" strings (ISO "yyyy-mm-dd" and ``date
 accepted and converted); the date of expiry may instead be the text "Không thời hạn" (no expiry),
 which the MRZ writes as six fillers ``<<<<<<`` (check digit 0; ``cardkit.mrz.NO_EXPIRY``).
 Record values are personal data and the ID number holds the CAN: they never appear in a repr or
-an error message (errors name the field and the line).
+an error message (errors name the field and the line). ``finger_left`` and ``finger_right`` name the
+left and right index fingerprint images for DG3 (WSQ or JPEG 2000, written as given), checked when given.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ __all__ = [
     "NO_EXPIRY_TEXT",
     "PHOTO_MIN",
     "PHOTO_MAX",
+    "FINGER_FIELDS",
+    "FINGER_MAX",
 ]
 
 FIELDS = (
@@ -47,12 +50,16 @@ FIELDS = (
     "date_of_expiry", "father_name", "mother_name", "spouse_name", "old_id_number", "field16",
 )
 REQUIRED = FIELDS[:14]
-COLUMNS = FIELDS + ("photo",)
+FINGER_FIELDS = ("finger_left", "finger_right")
+COLUMNS = FIELDS + ("photo",) + FINGER_FIELDS
 DATE_FIELDS = ("date_of_birth", "date_of_issue", "date_of_expiry")
 NO_EXPIRY_TEXT = "Không thời hạn"
 SEXES = {"Nam": "M", "Nữ": "F"}
 PHOTO_MIN = 1024
 PHOTO_MAX = 200 * 1024
+FINGER_MIN = 256  # bytes: a compressed fingerprint is a few KB (WSQ at 500 ppi: 10-30 KB)
+FINGER_MAX = 256 * 1024
+_WSQ_SOI = bytes.fromhex("FFA0")
 _PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 _JP2_SIGNATURE = bytes.fromhex("0000000C6A5020200D0A870A")
 _J2K_CODESTREAM = bytes.fromhex("FF4FFF51")
@@ -81,6 +88,8 @@ class CitizenRecord:
     old_id_number: str | None = None
     field16: str | None = None
     photo: Path | None = None
+    finger_left: Path | None = None  # left index finger for DG3: WSQ or JPEG 2000
+    finger_right: Path | None = None  # right index finger
 
     def __post_init__(self) -> None:
         for name in DATE_FIELDS:
@@ -92,8 +101,9 @@ class CitizenRecord:
                     object.__setattr__(self, name, date.fromisoformat(value).strftime("%d/%m/%Y"))
                 except ValueError:
                     pass  # left as given: validate() reports it
-        if isinstance(self.photo, str):
-            object.__setattr__(self, "photo", Path(self.photo))
+        for name in ("photo", *FINGER_FIELDS):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, Path(getattr(self, name)))
 
     def __repr__(self) -> str:
         return "CitizenRecord(<personal data redacted>)"
@@ -166,7 +176,9 @@ class CitizenRecord:
     def to_dict(self) -> dict[str, str | None]:
         """All fields as strings (photo as a path string), for JSON output."""
         d = self.dg13_fields()
-        d["photo"] = str(self.photo) if self.photo is not None else None
+        for name in ("photo", *FINGER_FIELDS):
+            value = getattr(self, name)
+            d[name] = str(value) if value is not None else None
         return d
 
     @classmethod
@@ -249,6 +261,8 @@ def validate(record: CitizenRecord, *, today: date | None = None, photo_min: int
             reasons.append(f"full_name: cannot be written in the MRZ ({e})")
     if check_photo:
         reasons += _check_photo(record.photo, photo_min, photo_max)
+    for name in FINGER_FIELDS:
+        reasons += _check_finger(name, getattr(record, name))
     return reasons
 
 
@@ -322,6 +336,26 @@ def _check_photo(photo: Path | None, lo: int, hi: int) -> list[str]:
         out.append("photo: not a JPEG (FF D8 FF) or JPEG 2000 file")
     if not lo <= size <= hi:
         out.append(f"photo: {size} bytes, expected {lo} to {hi}")
+    return out
+
+
+def _check_finger(name: str, path: Path | None) -> list[str]:
+    """A fingerprint file, when given: WSQ (FFA0) or JPEG 2000, of a plausible size."""
+    if path is None:
+        return []
+    try:
+        if not path.is_file():
+            return [f"{name}: file not found ({path.name})"]
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(12)
+    except OSError as e:
+        return [f"{name}: cannot read {path.name} ({e.strerror})"]
+    out = []
+    if not (head[:2] == _WSQ_SOI or head == _JP2_SIGNATURE or head[:4] == _J2K_CODESTREAM):
+        out.append(f"{name}: not a WSQ (FF A0) or JPEG 2000 file")
+    if not FINGER_MIN <= size <= FINGER_MAX:
+        out.append(f"{name}: {size} bytes, expected {FINGER_MIN} to {FINGER_MAX}")
     return out
 
 
@@ -472,7 +506,7 @@ def _from_mapping(values: dict, base_dir: Path | None) -> tuple[CitizenRecord, l
             v = None
         if v is not None:
             v = unicodedata.normalize("NFC", v).strip() if not _has_surrogates(v) else v.strip()
-        if name == "photo":
+        if name in ("photo", *FINGER_FIELDS):
             kwargs[name] = (base_dir / v if base_dir is not None else Path(v)) if v else None
         elif name in REQUIRED:
             kwargs[name] = v or ""

@@ -20,6 +20,7 @@ from cardkit.crypto.cvc_validation import CvRejected, Rejection
 from cardkit.crypto.pace import Password
 from cardkit.crypto.ta import TaKeySigner, TaRefusedError, id_picc_from_document_number
 from cardkit.errors import ProtocolError, StatusWordError
+from cardkit.iso7816 import CommandApdu
 from cardkit.lds import Dg3, Sod
 from simulators.emrtd import EmrtdChip
 from tests.support.cvc_pki import D0, CvPki, issue, key, make_cv_pki
@@ -282,8 +283,6 @@ def test_chained_parts_interrupted_by_another_command_are_dropped(tmp_path):
     pki = make_cv_pki("secp384r1", "sha384")
     chip, _trust, info = make_eac_card(tmp_path, pki, chip_options={"extended_length": False})
     s = open_after_ca(chip, info, extended_length=False)
-    from cardkit.iso7816 import CommandApdu
-
     s.transmit(CommandApdu(0x00, 0x22, 0x81, 0xB6, bytes.fromhex("830B") + pki.cvca.chr.encode()))
     s.transmit(CommandApdu(0x10, 0x2A, 0x00, 0xBE, pki.dv.verify_data[:200]))
     s.read_file("DG1")  # breaks the chain

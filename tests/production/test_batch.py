@@ -51,7 +51,7 @@ def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
     items = results(sample_record(1), sample_record(2)) + [bad] + [RecordResult(4, sample_record(1))]
     seen = []
     out = tmp_path / "sim"
-    summary = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    summary = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
                         source=SimulatorSource(out), batch="b1", progress=seen.append)
     assert (summary.issued, summary.rejected, summary.skipped, summary.stopped) == (2, 2, 0, None)
     rejects = {o.line: o.reasons for o in summary.outcomes if o.outcome == "rejected"}
@@ -75,9 +75,9 @@ def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
 def test_rerun_resumes_and_never_issues_twice(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(sample_record(1), sample_record(2))
-    first = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    first = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
                       source=SimulatorSource(tmp_path / "a"), batch="b")
-    second = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    second = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
                        source=SimulatorSource(tmp_path / "b"), batch="b")
     assert first.issued == 2 and second.issued == 0 and second.skipped == 2
     assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
@@ -114,14 +114,14 @@ def test_hsm_failure_stops_the_batch_cleanly(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(*(sample_record(i) for i in range(1, 5)))
     source = SimulatorSource(tmp_path / "sim")
-    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, ledger=ledger,
+    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
                   source=source, batch="b")
     assert s.issued == 1 and s.rejected == 0 and s.pending == 3
     assert "document signer failed" in s.stopped and "CKR_DEVICE_REMOVED" in s.stopped
     assert len(source.chips) == 1  # no blank card was touched after the failure
     assert ledger.counts() == {"pending": 1, "writing": 0, "issued": 1, "rejected": 0}
     assert ledger.check_integrity() == []
-    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
                    source=SimulatorSource(tmp_path / "sim"), batch="b")
     assert (s2.issued, s2.skipped) == (3, 1)
     assert all(issued_events(ledger, f"09000000{i}") == 1 for i in range(1, 5))
@@ -181,7 +181,7 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
             assert lg.get(doc).attempts == 2
         # a further re-run of the whole sweep's records issues nothing
         everyone = results(*(sample_record(n, photo=face) for n in range(1, total + 1)))
-        s = run_batch(everyone, profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+        s = run_batch(everyone, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=lg,
                       source=SimulatorSource(None), batch="again")
         assert (s.issued, s.skipped) == (0, total)
         assert lg.counts() == {"pending": 0, "writing": 0, "issued": total, "rejected": 0}
@@ -292,7 +292,7 @@ def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
     try:
         with Ledger(tmp_path / "hsm.sqlite") as lg:
             s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("vn-cccd"), signer=signer,
-                          trust=pki.trust, ledger=lg, source=SimulatorSource(tmp_path / "sim"), batch="hsm")
+                          trust=pki.trust, cvca=(pki.cvca,), ledger=lg, source=SimulatorSource(tmp_path / "sim"), batch="hsm")
             assert s.issued == 2 and s.stopped is None and lg.check_integrity() == []
     finally:
         signer.close()
@@ -337,7 +337,7 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
 
     with Ledger(tmp_path / "pcsc.sqlite", station="pcsc") as lg:
         s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile(name), signer=pki.signer,
-                      trust=pki.trust, ledger=lg, source=ReaderSource(reader, prompt=operator, timeout=15,
+                      trust=pki.trust, cvca=pki.cvca_for(load_profile(name)), ledger=lg, source=ReaderSource(reader, prompt=operator, timeout=15,
                                                                       removal_timeout=15), batch="pcsc")
         assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
         assert lg.check_integrity() == []

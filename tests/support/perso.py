@@ -2,20 +2,33 @@
 
 Real cryptography throughout: the CSCA and DS certificates are made with ``cardkit.pki.certs`` to
 the 9303-12 profile, the DS signs with a ``KeyFileSigner``; records are real ``CitizenRecord``s
-with a made-up 12-digit ID that agrees with the date of birth and sex (spec/vn-cccd.md).
+with a made-up 12-digit ID that agrees with the date of birth and sex (spec/vn-cccd.md), and the
+example fingerprints for DG3. ``Pki.cv`` is an EAC PKI (CVCA, DV, IS) whose certificates take effect
+today, for the profiles with Terminal Authentication (``cvca_for(profile)``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from .cvc_pki import CvPki, make_cv_pki
+
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO = ROOT / "examples" / "photos" / "tran-van-duc.jpg"
+FINGER_LEFT = ROOT / "examples" / "fingers" / "tran-van-duc-left.jp2"
+FINGER_RIGHT = ROOT / "examples" / "fingers" / "tran-van-duc-right.jp2"
+
+
+@functools.lru_cache(maxsize=None)
+def today_cv_pki() -> CvPki:
+    """The EAC PKI of the personalisation tests: brainpoolP256r1, every certificate effective today."""
+    return make_cv_pki("brainpoolP256r1", effective=dt.date.today())
 
 
 @dataclass
@@ -25,6 +38,15 @@ class Pki:
     signer: Any
     trust: Any
     _csca_key: Any = None
+    cv: CvPki = field(default_factory=today_cv_pki)
+
+    @property
+    def cvca(self) -> Any:
+        return self.cv.cvca
+
+    def cvca_for(self, profile: Any) -> tuple[Any, ...]:
+        """The CVCA a profile's chips must trust: the test CVCA with Terminal Authentication, else none."""
+        return (self.cv.cvca,) if profile.terminal_authentication is not None else ()
 
 
 @functools.lru_cache(maxsize=None)
@@ -54,5 +76,5 @@ def sample_record(n: int = 0, **changes: Any) -> Any:
         nationality="Việt Nam", ethnicity="Kinh", religion="Không", place_of_origin="Phường Hàng Bạc, Hà Nội",
         place_of_residence="Số 5 Hàng Bạc, Hoàn Kiếm, Hà Nội", identification_features="Nốt ruồi cách 2cm trên mép phải",
         date_of_issue="01/07/2021", date_of_expiry="01/01/2040", father_name="Trần Văn Bình",
-        mother_name="Nguyễn Thị Ánh Tuyết", photo=PHOTO)
+        mother_name="Nguyễn Thị Ánh Tuyết", photo=PHOTO, finger_left=FINGER_LEFT, finger_right=FINGER_RIGHT)
     return replace(rec, **changes) if changes else rec
