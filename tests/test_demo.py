@@ -11,6 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from cardkit import cli
+from cardkit.pki.cvc import load_cv_certificate
+from cardkit.pki.cvc_chain import validate_chain
+from simulators.emrtd import EmrtdChip
 from tests.support.perso import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -54,6 +57,22 @@ def test_demo_personalises_and_verifies(demo_run):
     assert {"csca.pem", "ds.pem", "ds.key"} <= keys
     assert b"TEST" in (base / "keys" / "ds.pem").read_bytes() or "TEST" in _subject(base / "keys" / "ds.pem")
     assert b"ENCRYPTED" in (base / "keys" / "ds.key").read_bytes()
+
+
+def test_demo_makes_an_eac_pki_the_chip_trusts(demo_run):
+    """keys/demo/eac: CVCA, DV and IS (TEST); the demo chip trusts the CVCA and its DG3 is behind TA."""
+    base, *_ = demo_run
+    eac = base / "keys" / "eac"
+    cvca, dv, is_ = (load_cv_certificate(eac / f"{r}.cvcert") for r in ("cvca", "dv", "is"))
+    assert cvca.chr == "VNCVCATEST00001" and all(stat.S_IMODE((eac / f"{r}.key").stat().st_mode) == 0o600
+                                                 for r in ("cvca", "dv", "is"))
+    result = validate_chain([dv, is_], [cvca], is_.effective_date)
+    assert result.read_dg3 and result.read_dg4
+    chip = EmrtdChip.load(base / "out" / "card.image")
+    assert chip.ta_trust.cars == (cvca.chr,)
+    report = json.loads((base / "out" / "report.json").read_text(encoding="utf-8"))
+    dg3 = next(c for c in report["checks"] if c["name"] == "read:DG3")
+    assert dg3["status"] == "NOT_SUPPORTED"  # no terminal key in a plain verify: DG3 stays behind TA
 
 
 def _subject(path: Path) -> str:

@@ -375,3 +375,33 @@ def test_over_long_jsonl_line_is_one_error_and_reading_goes_on(tmp_path):
     results = list(load_records(p, today=TODAY))
     assert [(r.line, r.ok) for r in results] == [(1, False), (2, True)]
     assert "longer than" in results[0].error.reasons[0]
+
+
+FINGERS = EXAMPLES / "fingers"
+
+
+def test_example_records_name_their_fingers():
+    (first, *_) = [r.record for r in load_records(EXAMPLES / "vn-citizens.csv", today=TODAY)]
+    assert first.finger_left == FINGERS / "nguyen-thi-anh-tuyet-left.jp2"
+    assert first.finger_right == FINGERS / "nguyen-thi-anh-tuyet-right.jp2"
+    assert first.to_dict()["finger_left"] == str(FINGERS / "nguyen-thi-anh-tuyet-left.jp2")
+    assert "finger_left" in COLUMNS and "finger_left" not in FIELDS  # not a DG13 field
+
+
+@pytest.mark.parametrize("content,reason", [
+    (None, "finger_right: file not found"),
+    (b"\xff\xd8\xff" + b"\x00" * 600, "finger_right: not a WSQ (FF A0) or JPEG 2000 file"),
+    (b"\xff\xa0" + b"\x00" * 10, "finger_right: 12 bytes, expected 256"),
+])
+def test_a_given_finger_is_checked(tmp_path, content, reason):
+    path = tmp_path / "right.bin"
+    if content is not None:
+        path.write_bytes(content)
+    reasons = validate(good(finger_right=path), today=TODAY)
+    assert any(r.startswith(reason) for r in reasons), reasons
+    assert validate(good(finger_right=FINGERS / "ho-van-bay-right.jp2", finger_left=FINGERS / "ho-van-bay-left.jp2"),
+                    today=TODAY) == []
+
+
+def test_fingers_are_optional_for_the_record():
+    assert validate(good(), today=TODAY) == []  # the profile decides whether DG3 needs them
