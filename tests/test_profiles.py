@@ -88,7 +88,7 @@ def _broken(old: str, new: str) -> str:
         ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 2, 14, 15]", "lds.data_groups: lists a data"),
         ("data_groups = [1, 2, 3, 13, 14, 15]", "data_groups = [1, 2, 17, 14, 15]", "lds.data_groups: must be"),
         ("in_dg14 = true", "in_dg14 = false",
-         "terminal_authentication.in_dg14: TerminalAuthenticationInfo is announced in EF.CardAccess but left out of DG14"),
+         "terminal_authentication.in_dg14: TerminalAuthenticationInfo is announced in EF.CardAccess but left out"),
         ("in_card_access = true            # TA", "in_card_access = false  # TA", None),
         ("in_dg14 = true", "in_dg14 = true\nversion = 2",
          "terminal_authentication.version: unknown Terminal Authentication version 2"),

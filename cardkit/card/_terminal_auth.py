@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["TerminalAuthenticationResult", "authenticate"]
 
+# EF.CVCA not there (6A82, 6A88) or not readable (6982): the chain is sent from its own root, and the
+# chip, which knows its trust points, judges it
+_NO_CVCA = frozenset({0x6A82, 0x6A88, 0x6982})
+
 
 @dataclass(frozen=True)
 class TerminalAuthenticationResult:
@@ -82,7 +86,7 @@ def _trust_points(session: Session, given: Sequence[str] | None) -> tuple[tuple[
     try:
         return session.read_cvca().cars, "EF.CVCA"
     except StatusWordError as e:
-        if e.sw not in (0x6A82, 0x6A88):
+        if e.sw not in _NO_CVCA:
             raise
         return (), "none"
     except ParseError:

@@ -47,7 +47,8 @@ from .security_infos import (
 __all__ = [
     "Com", "Dg1", "Dg2", "Face", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate",
     "FaceImageDataBlock", "FaceRepresentation", "DateTimeBlock", "Dg3", "FingerImage", "FingerImageRecord",
-    "FingerTemplate", "Dg4", "IrisEye", "IrisImage", "IrisImageRecord", "IrisTemplate", "EfCvca", "Dg7", "Dg11", "Dg12", "Dg13Vn", "Dg14", "Dg15",
+    "FingerTemplate", "Dg4", "IrisEye", "IrisImage", "IrisImageRecord", "IrisTemplate", "EfCvca", "Dg7", "Dg11",
+    "Dg12", "Dg13Vn", "Dg14", "Dg15",
     "Dg16", "PersonToNotify", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
     "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
     "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "Sod", "CardSecurity",
@@ -57,7 +58,8 @@ __all__ = [
 
 # file name -> class; DGs not listed decode as DataGroup. DG13 is national: cardkit knows Vietnam's.
 CLASSES: dict[str, Any] = {
-    "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG3": Dg3, "DG4": Dg4, "DG7": Dg7, "DG11": Dg11, "DG12": Dg12, "DG13": Dg13Vn, "DG14": Dg14,
+    "EF.COM": Com, "DG1": Dg1, "DG2": Dg2, "DG3": Dg3, "DG4": Dg4, "DG7": Dg7, "DG11": Dg11, "DG12": Dg12,
+    "DG13": Dg13Vn, "DG14": Dg14,
     "DG15": Dg15, "DG16": Dg16, "EF.CardAccess": CardAccess, "EF.CVCA": EfCvca,
 }
 

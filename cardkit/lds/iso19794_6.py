@@ -160,11 +160,11 @@ class IrisImageRecord:
         check_build(1 <= len(self.eyes) <= 255, "a record holds 1 to 255 eyes", what)
         check_build(isinstance(self.device_unique_id, bytes) and len(self.device_unique_id) == 16,
                     "device unique identifier must be 16 bytes", what)
-        for name, v, bits in (("capture device ID", self.capture_device_id, 16),
-                              ("image properties", self.image_properties, 16), ("iris diameter", self.iris_diameter, 16),
-                              ("image format", self.image_format, 16), ("width", self.width, 16),
-                              ("height", self.height, 16), ("intensity depth", self.intensity_depth, 8),
-                              ("image transformation", self.image_transformation, 8)):
+        header = (("capture device ID", self.capture_device_id, 16), ("image properties", self.image_properties, 16),
+                  ("iris diameter", self.iris_diameter, 16), ("image format", self.image_format, 16),
+                  ("width", self.width, 16), ("height", self.height, 16), ("intensity depth", self.intensity_depth, 8),
+                  ("image transformation", self.image_transformation, 8))
+        for name, v, bits in header:
             check_build(isinstance(v, int) and 0 <= v < 1 << bits, f"{name} must fit in {bits} bits", what)
         stored = _STORED.get(self.image_format)
         for e in self.eyes:
