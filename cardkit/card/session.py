@@ -38,9 +38,9 @@ from ..algorithms import Cipher, KeyAgreement, Mapping, choose_pace_info
 from ..crypto.aa import ActiveAuthentication
 from ..crypto.bac import Bac
 from ..crypto.ca import ChipAuthentication
+from ..crypto.cvc import CvCertificate
 from ..crypto.pace import Pace, PaceResult, Password
 from ..crypto.sm import SecureMessaging
-from ..crypto.cvc import CvCertificate
 from ..crypto.ta import TaSigner, id_picc_from_mrz_information
 from ..errors import (AuthenticationError, ParseError, ProtocolError, SecureMessagingError, StatusWordError,
                       TransportError)

@@ -17,7 +17,8 @@ Both ends live here, sans I/O, sharing the validation step of ``cvc_validation``
 machine ``TerminalAuthentication`` (on ``ProtocolMachine``; it draws no randomness: r_PICC is the
 chip's, and the ECDSA nonce is RFC 6979's or the signer's) and the chip's ``TaChip``, which keeps its
 trust points and current date in a ``ChipTrust`` and draws r_PICC from an injected rng. The chip
-refuses with a ``TaChipError`` carrying the status word it answers.
+refuses with a ``TaChipError`` carrying the status word it answers; the terminal turns a refusal into a
+``TaRefusedError`` naming the certificate and the ``Rejection`` that step's status word stands for.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from hypothesis import given, strategies as st
 from cardkit import tlv
 from cardkit.algorithms import ta_algorithm
 from cardkit.crypto.cvc import Chat, CvCertificate, Role
+from cardkit.crypto.cvc_validation import Rejection
 from cardkit.crypto.ta import ChipTrust, TaChip, TaChipError, TaKeySigner, TaRefusedError, TaState, \
     TerminalAuthentication, compress_public_key, id_picc_from_can, id_picc_from_document_number, \
     id_picc_from_mrz_information, id_picc_from_pace
@@ -389,3 +390,39 @@ def test_ef_cvca():
                 tlv.encode(0x42, b"A") * 3, tlv.encode(0x42, b"VN\x01") + bytes(3), b"\x42\x0bVN" + bytes(8) + b"\x01"):
         with pytest.raises(ParseError):
             EfCvca.from_bytes(bad)
+
+
+# --- a refusal is typed by its step and status word ---------------------------------------------
+
+
+def _drive_to(ta: TerminalAuthentication, steps: int) -> None:
+    """Answer 9000 (and a challenge) to the first ``steps`` commands."""
+    cmd = ta.start()
+    for _ in range(steps):
+        cmd = ta.receive(ResponseApdu(CHALLENGE if cmd.ins == 0x84 else b"", 0x9000))
+
+
+@pytest.mark.parametrize("steps,sw,today,reason,named", [
+    (0, 0x6A88, None, "NO_TRUST_POINT", "dv"),  # the chip has no such trust point
+    (2, 0x6A88, None, "WRONG_ISSUER", "is_"),  # the DV key was not imported
+    (1, 0x6300, None, "BAD_SIGNATURE", "dv"),
+    (3, 0x6300, D0 + dt.timedelta(days=31), "EXPIRED", "is_"),  # expired by the terminal's own date
+    (3, 0x6300, D0, "BAD_SIGNATURE", "is_"),
+    (1, 0x6985, None, "ROLE", "dv"),
+    (4, 0x6985, None, "NOT_A_TERMINAL", "is_"),
+    (6, 0x6300, None, "CHALLENGE_SIGNATURE", "is_"),
+    (1, 0x6A86, None, None, "dv"),  # a status word that says nothing more
+])
+def test_refusal_names_certificate_and_reason(steps, sw, today, reason, named):
+    pki = make_cv_pki()
+    ta = TerminalAuthentication(pki.chain, TaKeySigner(pki.is_key, pki.algorithm), id_picc=ID_PICC,
+                                ca_ephemeral_public_key=ephemeral(pki.curve), today=today)
+    _drive_to(ta, steps)
+    with pytest.raises(TaRefusedError) as e:
+        ta.receive(ResponseApdu(b"", sw))
+    cert = pki.dv if named == "dv" else pki.is_
+    assert e.value.sw == sw and e.value.certificate == cert.chr and cert.chr in str(e.value)
+    assert e.value.reason is (Rejection[reason] if reason else None)
+    if reason:
+        assert Rejection[reason].value in str(e.value)
+    assert ta.state is TaState.FAILED
