@@ -7,6 +7,9 @@ belongs to one layer and carries an ``exit_code`` that the CLI uses (DESIGN.md):
     2  usage or input error (bad file, bad record, bad profile, missing key)
     3  card or reader error (no card, removed, wrong password, protocol failure)
     4  internal error (a bug)
+    5  a personalisation batch finished with rejected records (``cardkit personalise``)
+    6  the ledger's database could not be reached or went away mid-batch (re-run to resume)
+  130  interrupted (Ctrl-C); the batch says how to resume
 
 Rule: no secret (MRZ key seed, CAN, PIN, session key, private key, passphrase)
 is ever put into a message or an attribute of these exceptions.
@@ -22,6 +25,7 @@ __all__ = [
     "ProfileError",
     "KeyStoreError",
     "LedgerError",
+    "LedgerUnavailableError",
     "VerificationError",
     "ProtocolError",
     "StatusWordError",
@@ -188,3 +192,9 @@ class CardRemovedError(TransportError):
 
 class ReaderError(TransportError):
     """No PC/SC service, no such reader, or the reader went away."""
+
+
+class LedgerUnavailableError(LedgerError):
+    """The ledger's database could not be reached or went away (nothing is lost: re-run to resume)."""
+
+    exit_code = 6

@@ -40,12 +40,14 @@ from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
 from .card import Session, Transport
 from .checks import Status
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
+from .holder import CardContent, Face, HolderRecord, face_size
 from .inspect import inspect
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
-                  Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
+                  Dg1, Dg2, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
 from .lds.files import MRTD_AID, by_name
-from .mrz import Mrz
+from .mrz import FILLER, Mrz
+from .personalise_link import extended_length_supported_by
 from .pki.signers import Signer
 from .pki.sod_builder import build_sod
 from .pki.trust import TrustStore
@@ -56,6 +58,10 @@ __all__ = [
     "CardBuild",
     "PersoResult",
     "SignerFailure",
+    "prepare",
+    "person_key",
+    "mrz_for",
+    "preflight",
     "build_card",
     "plan_perso",
     "minimum_apdus",
@@ -67,6 +73,8 @@ __all__ = [
 ]
 
 _PACE_REF_CAN = 0x02
+_JMRTD_MAX_FILE = 0x7FFF  # the applet's file sizes and offsets are Java shorts
+_SHORT = 255
 # Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
 # half-way never holds a SOD for files it lacks.
 _ORDER = ("EF.CardAccess", "EF.COM")
@@ -145,66 +153,85 @@ class CardBuild:
 # --- 1. building the files ----------------------------------------------------------------
 
 
-def face_size(image: bytes) -> tuple[int, int]:
-    """(width, height) of a JPEG from its SOFn marker (ITU T.81 B.2.2), or of a JPEG2000 (ISO 15444-1 A.5.1).
+def mrz_for(record: HolderRecord, profile: Profile) -> Mrz:
+    """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields).
+
+    A generic ICAO record names its own issuing state and document type (a German passport stays D<<
+    under the generic TD3 profile); other records take the profile's.
 
     Raises:
-        InputError: not a JPEG/JPEG2000, or no frame header found.
+        InputError: a field that does not fit the profile's format (a long document number in TD3 ...).
     """
-    if image[:2] == b"\xff\xd8":
-        i = 2
-        while i + 4 <= len(image):
-            if image[i] != 0xFF:
-                raise InputError(f"face image: JPEG marker expected at offset {i}")
-            marker = image[i + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                i += 2
-                continue
-            seg = int.from_bytes(image[i + 2 : i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                if i + 9 > len(image):
-                    break
-                return int.from_bytes(image[i + 7 : i + 9], "big"), int.from_bytes(image[i + 5 : i + 7], "big")
-            i += 2 + seg
-        raise InputError("face image: JPEG without a frame header (SOFn)")
-    j = image.find(b"\xff\x51")  # SIZ marker of a J2K codestream (also inside a JP2 box)
-    if j >= 0 and j + 14 <= len(image):
-        xs, ys = int.from_bytes(image[j + 6 : j + 10], "big"), int.from_bytes(image[j + 10 : j + 14], "big")
-        xo, yo = int.from_bytes(image[j + 14 : j + 18], "big"), int.from_bytes(image[j + 18 : j + 22], "big")
-        return xs - xo, ys - yo
-    raise InputError("face image is neither JPEG nor JPEG2000")
-
-
-def _face(record: Any) -> tuple[bytes, str]:
-    photo = getattr(record, "photo", None) or getattr(record, "photo_path", None)
-    if photo is None:
-        raise InputError("record has no face image")
-    if isinstance(photo, (bytes, bytearray)):
-        data = bytes(photo)
-    else:
-        try:
-            with open(photo, "rb") as f:
-                data = f.read(1 << 20)  # a DG2 face is tens of kilobytes; bound what we load
-        except OSError as e:
-            raise InputError(f"face image {photo}: {e.strerror}") from None
-    return data, ("jpeg" if data[:2] == b"\xff\xd8" else "jpeg2000")
-
-
-def _mrz_for(record: Any, profile: Profile) -> Mrz:
-    """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields)."""
     base = record.to_mrz()
-    if (profile.mrz_format == base.format and profile.issuing_state == base.issuing_state
-            and profile.document_code in (base.document_code, base.document_code[:1])):
+    own = record.kind == "icao"
+    state = base.issuing_state if own else profile.issuing_state
+    code = base.document_code if own else profile.document_code
+    if (profile.mrz_format == base.format and state == base.issuing_state
+            and code in (base.document_code, base.document_code[:1])):
         return base
     args = dict(document_number=base.document_number, date_of_birth=base.date_of_birth, sex=base.sex,
                 date_of_expiry=base.date_of_expiry, nationality=base.nationality,
                 primary_identifier=base.primary_identifier, secondary_identifier=base.secondary_identifier,
-                issuing_state=profile.issuing_state, document_code=profile.document_code)
-    if profile.mrz_format == "TD1":
-        return Mrz.td1(**args, optional_data=base.optional_data if base.format == "TD1" else "")
-    if profile.mrz_format == "TD2":
-        return Mrz.td2(**args)
-    return Mrz.td3(**args)
+                issuing_state=state, document_code=code)
+    keep = base.optional_data if (base.format == profile.mrz_format or own) else ""
+    try:
+        if profile.mrz_format == "TD1":
+            return Mrz.td1(**args, optional_data=keep)
+        if profile.mrz_format == "TD2":
+            return Mrz.td2(**args, optional_data=keep)
+        return Mrz.td3(**args, optional_data=keep)
+    except InputError as e:
+        raise InputError(f"cannot make the {profile.mrz_format} MRZ: {e}") from None
+
+
+_mrz_for = mrz_for  # the name tests and older callers used
+
+
+def person_key(mrz: Mrz, national_id: str | None, profile: Profile) -> str:
+    """Who a card belongs to, as the profile identifies people (``issuance.person_key``).
+
+    "national_id": the issuing state and the record's national ID (VN: the 12-digit ID, since the MRZ
+    number is only its last 9 digits); "document": issuing state and document number; "personal_number":
+    issuing state and the MRZ personal number.
+
+    Raises:
+        InputError: the record lacks what the profile keys people by.
+    """
+    how = profile.issuance.person_key
+    if how == "national_id":
+        if not national_id:
+            raise InputError("this profile tells people apart by their national ID number, and the record has none")
+        return f"{mrz.issuing_state}-{national_id}"
+    if how == "personal_number":
+        number = mrz.optional_data.strip(FILLER)
+        if not number:
+            raise InputError("personal_number: required, this profile tells people apart by it")
+        return f"{mrz.issuing_state}-{number}"
+    return f"{mrz.issuing_state}-{mrz.document_number}"
+
+
+def prepare(record: HolderRecord, profile: Profile, *, face: Face | None = None) -> CardContent:
+    """One card's content from a record: MRZ in the profile's format, the face read and parsed, the CAN,
+    the record kind's data groups the profile lists, and the person key; made once per card.
+
+    Args:
+        face: the face already read (e.g. from the ledger); None: read the record's photo file.
+    Raises:
+        InputError: the record cannot make a card under this profile (names the field).
+    """
+    mrz = mrz_for(record, profile)
+    if face is None:
+        if record.photo is None:
+            raise InputError("photo: required (the record has no face image)")
+        face = Face.read(record.photo)
+    wanted = [n for n in profile.data_groups if n not in (1, 2, 14, 15)]
+    extra = dict(record.extra_data_groups()) if wanted else {}
+    missing = [n for n in wanted if n not in extra]
+    if missing:
+        raise InputError(f"the profile writes DG{missing[0]}, which a {record.kind} record cannot make")
+    can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
+    return CardContent(mrz=mrz, face=face, can=can, data_groups={n: extra[n] for n in wanted},
+                       person_key=person_key(mrz, record.national_id, profile), national_id=record.national_id)
 
 
 def _new_keys(profile: Profile) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None,
@@ -292,6 +319,34 @@ class _GuardedSigner:
         return getattr(self._signer, name)
 
 
+def preflight(profile: Profile) -> None:
+    """Refuse, before the first card, a profile whose keys cannot reach a chip as configured.
+
+    The secret PUT DATA commands have a fixed size per key type (an RSA-2048 AA half is 262 bytes): when
+    one exceeds a short APDU and the profile does not allow extended length, every card would be
+    refused, each costing a blank card; this says so once instead.
+
+    Raises:
+        ProfileError: naming the key and the setting that would have to change.
+    """
+    if profile.chip.extended_length:
+        return
+    aa, ca = _new_keys(profile)
+    sizes: list[tuple[str, int]] = []
+    if isinstance(aa, rsa.RSAPrivateKey):
+        n = (aa.key_size + 7) // 8
+        sizes.append(("active_authentication", 2 + len(tlv.encode(0x04, b"\x00" * n))))
+    elif aa is not None:
+        sizes.append(("active_authentication", len(tlv.encode(0x68, tlv.encode(0x04, _pkcs8(aa))))))
+    if ca is not None:
+        sizes.append(("chip_authentication", len(tlv.encode(0x6A, tlv.encode(0x04, _pkcs8(ca)))) + 4))
+    for key, size in sizes:
+        if size > _SHORT:
+            raise ProfileError(f"{profile.source}: {key}: the chip's key goes in a PUT DATA of {size} bytes, more than "
+                               "a short APDU holds; set chip.extended_length = true (for cards that take it) or "
+                               "use a smaller key")
+
+
 def check_signer(signer: Signer, profile: Profile) -> None:
     """Refuse a DS whose signature algorithm the profile does not accept.
 
@@ -305,21 +360,22 @@ def check_signer(signer: Signer, profile: Profile) -> None:
                            f"the profile accepts {', '.join(profile.sod.signature_algorithms)}")
 
 
-def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
+def build_card(record: HolderRecord | CardContent, profile: Profile, signer: Signer) -> CardBuild:
     """Build every file of one chip and sign its EF.SOD (Doc 9303-10 §4).
 
+    ``record`` is best given as the ``CardContent`` that ``prepare`` made once; a bare record is prepared here.
+
     Raises:
-        InputError: the record cannot make a valid card (bad face image, MRZ field ...).
+        InputError: the record cannot make a valid card (bad face image, MRZ field, a file the chip cannot hold).
         SignerFailure: the Document Signer failed (the caller must stop the batch).
     """
     t0 = time.perf_counter()
-    mrz = _mrz_for(record, profile)
+    content = record if isinstance(record, CardContent) else prepare(record, profile)
+    mrz = content.mrz
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes()}
-    image, image_type = _face(record)
-    width, height = face_size(image)
-    dgs[2] = Dg2.build(image, image_type, width, height).to_bytes()
-    if 13 in profile.data_groups:
-        dgs[13] = Dg13Vn.build(**record.dg13_fields()).to_bytes()
+    face = content.face
+    dgs[2] = Dg2.build(face.data, face.image_type, face.width, face.height).to_bytes()
+    dgs.update(content.data_groups)
     t_keys = time.perf_counter()
     aa_key, ca_key = _new_keys(profile)
     t_keys = time.perf_counter() - t_keys
@@ -332,6 +388,11 @@ def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
     if missing:
         raise ProfileError(f"{profile.source}: lds.data_groups: cardkit cannot build DG{missing[0]} from a record")
     dgs = {n: dgs[n] for n in profile.data_groups}
+    if profile.chip.command_set == "jmrtd":
+        big = [(n, len(v)) for n, v in dgs.items() if len(v) > _JMRTD_MAX_FILE]
+        if big:
+            raise InputError(f"DG{big[0][0]} is {big[0][1]} bytes; the JMRTD applet's files hold at most "
+                             f"{_JMRTD_MAX_FILE} (a smaller photo is needed)")
     files: dict[str, bytes] = {}
     if access_infos:
         files["EF.CardAccess"] = CardAccess.build(access_infos).to_bytes()
@@ -346,10 +407,9 @@ def build_card(record: Any, profile: Profile, signer: Signer) -> CardBuild:
         unicode_version=profile.unicode_version if profile.sod.version == 1 else None,
         signer_id=profile.sod.signer_id)
     t_sod = time.perf_counter() - t1
-    can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
-    build = CardBuild(document_number=mrz.document_number, person_id=str(getattr(record, "id_number", "")),
+    build = CardBuild(document_number=mrz.document_number, person_id=content.person_key,
                       mrz=mrz, files=files, ds_certificate=signer.certificate, mrz_information=mrz.mrz_information,
-                      can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds})
+                      can=content.can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds})
     build._keys = {k: v for k, v in (("aa", aa_key), ("ca", ca_key)) if v is not None}
     return build
 
@@ -377,18 +437,30 @@ def _update_binary(fid: int, data: bytes, block: int, extended: bool) -> Iterabl
         off += len(chunk)
 
 
-def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
-    """The perso commands for one chip, in order (simulators/PERSO.md, the JMRTD applet set).
+def plan_perso(build: CardBuild, profile: Profile, *, extended: bool | None = None) -> list[CommandApdu]:
+    """The perso commands for one chip, in order (simulators/PERSO.md, the JMRTD applet's set).
 
-    Secret-bearing commands (PUT DATA 62/65/68/6A) carry ``bytearray`` data owned by ``build``;
+    Per file: CREATE FILE, then SELECT it (the applet's CREATE makes nothing current), then UPDATE
+    BINARY. The MRZ key's document number is padded with '<' to 9 characters (9303-11 §4.3.2: the
+    applet derives the BAC key from the number exactly as sent). An RSA AA key goes as PUT DATA 60/61
+    in the applet's form ``60 00 {04 L n}``; EC AA keys (68), CA keys (6A) and the CAN (65) are
+    cardkit's extensions, which only a ``cardkit`` command-set profile asks for.
+
+    Args:
+        extended: whether the card takes extended-length APDUs (``personalise_link``); None: the
+            profile's ``chip.extended_length`` decides alone (planning without a card).
+    Secret-bearing commands (PUT DATA 60/61/62/65/68/6A) carry ``bytearray`` data owned by ``build``;
     ``build.wipe()`` overwrites them.
+
+    Raises:
+        ProfileError: a command would need extended length that the card or profile does not allow.
     """
     if build.wiped:
         raise InputError("this card build was wiped after use: build it again")
-    if profile.chip.command_set != "jmrtd":  # the validator already refuses others; keep the guard local
+    if profile.chip.command_set not in ("jmrtd", "cardkit"):  # the validator refuses others; keep the guard local
         raise ProfileError(f"{profile.source}: chip.command_set: {profile.chip.command_set!r} has no planner")
-    block = profile.chip.write_block_size
-    ext = profile.chip.extended_length
+    ext = profile.chip.extended_length and (extended if extended is not None else True)
+    block = profile.chip.write_block_size if ext else min(profile.chip.write_block_size, _SHORT)
     cmds = [CommandApdu(0x00, 0xA4, 0x04, 0x0C, MRTD_AID)]
     for name, data in build.files.items():
         fid = by_name(name).fid
@@ -396,9 +468,10 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
             raise InputError(f"{name} is {len(data)} bytes; CREATE FILE allows at most 65535")
         cmds.append(CommandApdu(0x00, 0xE0, 0x00, 0x00, b"\x63\x04" + len(data).to_bytes(2, "big")
                                 + fid.to_bytes(2, "big")))
+        cmds.append(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
         cmds.extend(_update_binary(fid, data, block, ext))
     m = build.mrz
-    mrz_do = tlv.encode(0x62, tlv.encode(0x04, m.document_number.encode("ascii"))
+    mrz_do = tlv.encode(0x62, tlv.encode(0x04, m.document_number.ljust(9, FILLER).encode("ascii"))
                         + tlv.encode(0x04, m.date_of_birth.encode("ascii"))
                         + tlv.encode(0x04, m.date_of_expiry.encode("ascii")))
     cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x62, build.secret_buffer(mrz_do)))
@@ -406,7 +479,14 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
         can_do = tlv.encode(0x65, tlv.encode(0x66, bytes([_PACE_REF_CAN]) + build.can.encode("ascii")))
         cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x65, build.secret_buffer(can_do)))
     aa = build._keys.get("aa")
-    if aa is not None:
+    if isinstance(aa, rsa.RSAPrivateKey):
+        nums = aa.private_numbers()
+        size = (aa.key_size + 7) // 8
+        for tag, value in ((0x60, nums.public_numbers.n), (0x61, nums.d)):
+            # the applet skips the outer value (length 00) and reads the 04 object after it
+            half = bytes([tag, 0x00]) + tlv.encode(0x04, value.to_bytes(size, "big"))
+            cmds.append(_secret_command(build, tag, half, ext))
+    elif aa is not None:
         cmds.append(_secret_put(build, 0x68, tlv.encode(0x04, _pkcs8(aa)), ext))
     ca = build._keys.get("ca")
     if ca is not None:
@@ -422,17 +502,22 @@ def _int_bytes(n: int) -> bytes:
 
 
 def _secret_put(build: CardBuild, tag: int, inner: bytes, extended: bool) -> CommandApdu:
-    do = tlv.encode(tag, inner)
-    if len(do) > 255 and not extended:
-        raise ProfileError(f"PUT DATA {tag:02X} needs {len(do)} bytes: enable chip.extended_length for this key")
-    return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(do))
+    return _secret_command(build, tag, tlv.encode(tag, inner), extended)
+
+
+def _secret_command(build: CardBuild, tag: int, data: bytes, extended: bool) -> CommandApdu:
+    if len(data) > _SHORT and not extended:
+        raise ProfileError(f"PUT DATA {tag:02X} needs {len(data)} bytes, more than a short APDU holds: the key needs "
+                           "a card with extended length and chip.extended_length = true")
+    return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(data), extended=len(data) > _SHORT)
 
 
 def minimum_apdus(build: CardBuild, profile: Profile) -> int:
-    """The fewest perso commands any planner could use: one CREATE and ceil(size / 65535) writes per file,
-    the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
-    puts = 1 + (build.can is not None) + len(build._keys) + 1
-    return 1 + sum(1 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
+    """The fewest perso commands any planner could use: one CREATE, one SELECT and ceil(size / 65535) writes
+    per file, the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
+    aa_puts = 2 if isinstance(build._keys.get("aa"), rsa.RSAPrivateKey) else int("aa" in build._keys)
+    puts = 1 + (build.can is not None) + aa_puts + int("ca" in build._keys) + 1
+    return 1 + sum(2 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
 
 
 # --- 3 and 4. writing, locking, reading back ---------------------------------------------------
@@ -489,12 +574,16 @@ def personalise_card(open_transport: Callable[[], Transport], build: CardBuild, 
     """Write one built card, lock it, power it again and verify it (steps 2-4 of the module header).
 
     ``open_transport`` is called twice: for writing, then for the read-back (a fresh power-on, as a
-    terminal would see the card). ``build`` is wiped whatever happens.
+    terminal would see the card). ``build`` is wiped whatever happens. Extended length is used only
+    when the profile allows it and the card shows it takes it; a plan the card cannot take raises
+    ProfileError before the first perso command, so the card stays blank.
     """
     t0 = time.perf_counter()
     try:
-        commands = plan_perso(build, profile)
         session = Session(open_transport(), block_size=profile.chip.read_block_size)
+        # only harmless commands before the plan: a card that cannot take it is still blank
+        ext = extended_length_supported_by(session) if profile.chip.extended_length else False
+        commands = plan_perso(build, profile, extended=ext)
         written = write_card(session, commands, on_first_write=on_first_write)
     finally:
         build.wipe()

@@ -14,7 +14,7 @@ from cardkit.errors import InputError, ProfileError, StatusWordError, Verificati
 from cardkit.iso7816 import CommandApdu
 from cardkit.lds import Dg14, Dg15, Sod
 from cardkit.lds.files import MRTD_AID, by_name
-from cardkit.personalise import (SignerFailure, build_card, check_signer, face_size, minimum_apdus,
+from cardkit.personalise import (preflight, SignerFailure, build_card, check_signer, face_size, minimum_apdus,
                                  personalise_card, plan_perso, write_card)
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip
@@ -173,8 +173,10 @@ def test_short_only_chip_refuses_rsa_key_that_needs_extended(pki):
     td3 = load_profile("icao-td3")
     short = replace(td3, chip=replace(td3.chip, extended_length=False, write_block_size=255))
     b = build_card(sample_record(5), short, pki.signer)
-    with pytest.raises(ProfileError, match=r"PUT DATA 68 needs \d+ bytes: enable chip.extended_length"):
+    with pytest.raises(ProfileError, match=r"PUT DATA 60 needs 262 bytes, more than a short APDU holds"):
         plan_perso(b, short)
+    with pytest.raises(ProfileError, match="active_authentication: the chip's key goes in a PUT DATA of 262 bytes"):
+        preflight(short)  # before the first card: the batch refuses the profile once, exit 2
 
 
 def test_signer_algorithm_must_be_accepted(pki):

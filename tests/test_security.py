@@ -531,13 +531,15 @@ def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
     build = build_card(record, profile, pki.signer)
     build_repr = repr(build)
     build.wipe()
-    source = SimulatorSource(tmp_path / "chips")
+    from simulators.emrtd import EmrtdChip
+
+    source = SimulatorSource(tmp_path / "chips", EmrtdChip, EmrtdChip.load)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         summary = run_batch([RecordResult(line=1, record=record)],
                             profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger, source=source,
                             batch="sec")
         assert summary.issued == 1, summary
-        rows = [repr(e) for e in ledger.entries()]
+        rows = [repr(e) for e in ledger.rows()]
     chip = source.chips[0]
     con = sqlite3.connect(tmp_path / "ledger.sqlite")
     dump = "\n".join(con.iterdump())

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography.hazmat.primitives import serialization
 
 from ..algorithms import SIGNING_CURVES
 from ..errors import InputError, KeyStoreError
@@ -154,6 +155,8 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
                    organization=organization, document_types=doc_types, validity_days=validity_days,
                    key_usage_days=key_usage_days)
     _finish(out, "ds", signer, cert, kw)
+    # the CSCA beside the DS: personalise --ds DIR checks its read-back against it with no further flag
+    _write(out / "csca.pem", ca.certificate.public_bytes(serialization.Encoding.PEM))
 
 
 @pki.command("issue-ml-signer")

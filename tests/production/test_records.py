@@ -370,7 +370,7 @@ def test_example_photos_are_baseline_jpegs_of_sane_size(photo):
 def test_over_long_jsonl_line_is_one_error_and_reading_goes_on(tmp_path):
     import cardkit.production.records as records
 
-    long = '{"full_name": "' + "A" * (records._MAX_LINE + 10) + '"}'
+    long = '{"full_name": "' + "A" * (records.MAX_LINE + 10) + '"}'
     p = _write(tmp_path, "a.jsonl", long + "\n" + json.dumps(_row(), ensure_ascii=False) + "\n")
     results = list(load_records(p, today=TODAY))
     assert [(r.line, r.ok) for r in results] == [(1, False), (2, True)]

@@ -166,12 +166,13 @@ def test_rsa_aa_key_halves() -> None:
     assert run(chip, ext) == ["6700"]
 
 
-def test_put_data_default_answers_unchanged() -> None:
-    # the default chip keeps PERSO.md's 60/61 form and its own tags
+def test_put_data_default_takes_both_forms() -> None:
+    # the default chip keeps PERSO.md's 60/61 form and also takes the applet's (one perso plan for both chips)
     n = bytes([0xC5]) + bytes(127)
     chip = blank("default")
     assert run(chip, SELECT_AID, short("00DA0060", h("60 81 83 04 81 80") + n),
-               short("00DA0060", h("60 00 04 81 80") + n)) == ["9000", "9000", "6A80"]
+               short("00DA0060", h("60 00 04 81 80") + n), short("00DA0060", h("60 00 05 81 80") + n)) == [
+        "9000", "9000", "9000", "6A80"]
 
 
 def test_ec_key_tag_63_refused() -> None:

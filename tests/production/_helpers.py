@@ -1,0 +1,60 @@
+"""Shared by the production tests: a DS folder on disk, record files, small real faces, card checks."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from cardkit.card import SimulatorTransport
+from cardkit.inspect import inspect
+from cardkit.pki.keystore import save_signer
+from cardkit.production.records import COLUMNS, ICAO_COLUMNS
+from simulators.emrtd import EmrtdChip
+from tests.support.cards import face_jpeg
+
+PASSPHRASE = "production-tests"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ds_folder(pki, out: Path) -> Path:
+    """The DS folder ``cardkit pki issue-ds`` would write, for the test PKI (key encrypted with PASSPHRASE)."""
+    save_signer(out, "ds", pki.signer.certificate, private_key=pki.ds_key, passphrase=PASSPHRASE.encode())
+    (out / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+def small_face(folder: Path, name: str = "face.jpg", size: int = 1100) -> Path:
+    """A real JPEG just above the records' minimum photo size: DG2 stays small, cards stay fast."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(face_jpeg(size))
+    return path
+
+
+def write_vn_csv(path: Path, records: list, photo: Path) -> Path:
+    """A VN batch file of these CitizenRecords, every one with ``photo``."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for r in records:
+            d = r.content_fields()
+            d["photo"] = str(photo)
+            w.writerow([d.get(c) or "" for c in COLUMNS])
+    return path
+
+
+def write_icao_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(ICAO_COLUMNS)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in ICAO_COLUMNS])
+    return path
+
+
+def verdict(image: Path, trust, *, mrz_information: str | None = None, can: str | None = None) -> str:
+    """The verdict of a saved simulated card, read from disk as a terminal would."""
+    report = inspect(SimulatorTransport(EmrtdChip.load(image)), can=can, mrz_information=mrz_information, trust=trust)
+    return report.verdict.value
