@@ -13,6 +13,7 @@ and the other libpq parameters in the URL are honoured. A URL is only ever shown
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -174,12 +175,21 @@ class PostgresBackend:
             raise InputError("a postgresql:// ledger needs psycopg and psycopg-pool: pip install "
                              "'cardkit[postgresql]'") from None
         self._psycopg = psycopg
+        # the pool narrates reconnects on stderr; the ledger reports a failure itself, in one line
+        pool_log = logging.getLogger("psycopg.pool")
+        pool_log.propagate = False
+        if not pool_log.handlers:
+            pool_log.addHandler(logging.NullHandler())
         self.target = redact_url(url)
         u = urlsplit(url)
         if u.password is not None or any(k.lower() == "password" for k, _ in parse_qsl(u.query)):
             raise InputError(f"{self.target}: the ledger URL holds a password; give it in PGPASSWORD or ~/.pgpass "
                              "instead (a URL shows up in process lists and shell history)")
         kwargs = {"autocommit": True, "connect_timeout": max(1, int(connect_timeout))}
+        try:  # one direct attempt first: its error says why (the pool would retry and only time out)
+            psycopg.connect(url, **kwargs).close()
+        except psycopg.Error as e:
+            raise LedgerUnavailableError(f"{self.target}: cannot connect to the ledger database{self._why(e)}") from None
         self._pool = ConnectionPool(url, min_size=1, max_size=2, kwargs=kwargs, open=False, timeout=connect_timeout,
                                     name="cardkit-ledger")
         try:
@@ -193,8 +203,8 @@ class PostgresBackend:
         """One line from the driver's error, with anything secret taken out."""
         text = _first_line(e)
         cause = e.__cause__ or e.__context__
-        if "password" in text.lower() or not text or "couldn't get a connection" in text.lower():
-            text = _first_line(cause) if cause is not None else text
+        if cause is not None and (not text or "couldn't get a connection" in text.lower()):
+            text = _first_line(cause)
         secret = os.environ.get("PGPASSWORD")
         if secret:
             text = text.replace(secret, "<redacted>")
