@@ -156,7 +156,8 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
                    key_usage_days=key_usage_days)
     _finish(out, "ds", signer, cert, kw)
     # the CSCA beside the DS: personalise --ds DIR checks its read-back against it with no further flag
-    _write(out / "csca.pem", ca.certificate.public_bytes(serialization.Encoding.PEM))
+    # (csca.crt, not csca.pem: the folder must not pass for a CSCA signer folder)
+    _write(out / "csca.crt", ca.certificate.public_bytes(serialization.Encoding.PEM))
 
 
 @pki.command("issue-ml-signer")

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def ds_folder(pki, out: Path) -> Path:
     """The DS folder ``cardkit pki issue-ds`` would write, for the test PKI (key encrypted with PASSPHRASE)."""
     save_signer(out, "ds", pki.signer.certificate, private_key=pki.ds_key, passphrase=PASSPHRASE.encode())
-    (out / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
+    (out / "csca.crt").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
     return out
 
 

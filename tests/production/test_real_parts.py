@@ -39,7 +39,7 @@ def test_hsm_ds_folder_is_all_personalise_needs(softhsm, tmp_path):  # noqa: F81
     code, _, err = run("pki", "issue-ds", "--csca", tmp_path / "csca", "--out", tmp_path / "ds", "--hsm-module",
                        softhsm.module, "--hsm-token", softhsm.label, "--hsm-pin-env", "DS_PIN", env=env)
     assert code == 0, err
-    assert not (tmp_path / "ds" / "ds.key").exists() and (tmp_path / "ds" / "csca.pem").is_file()
+    assert not (tmp_path / "ds" / "ds.key").exists() and (tmp_path / "ds" / "csca.crt").is_file()
     code, out, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
                          "--ds", tmp_path / "ds", "--sim", tmp_path / "sim", "--ledger", tmp_path / "l.sqlite",
                          "--json", env={"DS_PIN": softhsm.pin, "CARDKIT_PASSPHRASE": None})

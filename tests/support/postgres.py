@@ -8,6 +8,7 @@ PostgreSQL is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["PgCluster", "pg_cluster", "postgres_available"]
+__all__ = ["PgCluster", "pg_cluster", "postgres_available", "throwaway_cluster"]
 
 USER = "cardkit"
 
@@ -86,6 +87,13 @@ def pg_cluster() -> Iterator[PgCluster]:
     why = postgres_available()
     if why is not None:
         pytest.skip(why)
+    with throwaway_cluster() as cluster:
+        yield cluster
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[PgCluster]:
+    """Make, start, and at the end stop and remove one cluster (the fixture and the benchmarks use it)."""
     base = Path(tempfile.mkdtemp(prefix="cardkit-pg-", dir="/tmp"))
     shutil.chown(base, "postgres", "postgres")
     os.chmod(base, 0o755)
