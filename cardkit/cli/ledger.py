@@ -93,6 +93,11 @@ def _render(rep: CampaignReport, problems: list[str]) -> None:
         t.add_row(g.day, g.station or "-", g.operator or "-", g.capture_device or "-", str(g.cards), g.first[11:19],
                   g.last[11:19], rate, target)
     console.print(t)
+    for day, devices in rep.device_days.items():
+        console.print(f"{day} per capture device: " + ", ".join(
+            f"{d or '-'} {n}" + (f" ({100 * n / rep.groups[0].target:.0f}% of {rep.groups[0].target})"
+                                 if rep.groups and rep.groups[0].target else "")
+            for d, n in sorted(devices.items())), highlight=False)
     console.print(f"cards: {rep.cards}; now: " + ", ".join(f"{k} {v}" for k, v in rep.states.items()), highlight=False)
     for title, counts in (("rejections by reason", rep.rejections), ("reissues by reason", rep.reissues),
                           ("withdrawn cards", rep.withdrawn)):

@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from cardkit.errors import RecordError
+from cardkit.errors import CardRemovedError, RecordError
+from cardkit.personalise import mrz_for
 from cardkit.pki.certs import make_csca, make_ds
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.trust import TrustStore
@@ -111,8 +113,6 @@ def test_german_td3_and_a_td1_of_another_state_are_genuine(tmp_path):
 
 
 def _ec():
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     return ec.generate_private_key(ec.SECP256R1())
 
 
@@ -125,8 +125,6 @@ def test_jmrtd_profile_on_the_jmrtd_applet(pki, ledger, tmp_path):
     chip = EmrtdChip.load(image)
     assert chip.personality.name == "jmrtd"
     mrz = sample_record(3).to_mrz()
-    from cardkit.personalise import mrz_for
-
     info = mrz_for(sample_record(3), load_profile("jmrtd")).mrz_information
     assert mrz.document_number and verdict(image, pki.trust, mrz_information=info) == "GENUINE"
 
@@ -202,8 +200,6 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
 
 class NoCards:
     def next_card(self, artifact):
-        from cardkit.errors import CardRemovedError
-
         raise CardRemovedError("no card in Virtual PCD 00 00 after 1 s")
 
     def find(self, artifact):

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from cardkit.personalise import mrz_for
 from cardkit.production.batch import ReaderSource, run_batch
 from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip
-from tests.production._helpers import ROOT, small_face, write_vn_csv
+from tests.production._helpers import PASSPHRASE, ROOT, ds_folder, small_face, write_vn_csv
 from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 from tests.support.perso import make_pki, sample_record
 from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
@@ -79,8 +80,6 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
     csca.write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
     reader = pcsc_stack.insert(issued_chips[0])
     try:
-        from cardkit.personalise import mrz_for
-
         mrz = mrz_for(sample_record(1), load_profile(name))
         code, out, err = run("verify", "--reader", reader, "--mrz-info", mrz.mrz_information, "--trust", csca, "--json")
     finally:
@@ -92,8 +91,6 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
 @pytest.mark.pcsc
 def test_sim_blank_serve_and_personalise_reader_with_the_jmrtd_applet(pki, pcsc_stack, tmp_path):  # noqa: F811
     """The operator's way: `sim blank --personality jmrtd`, `sim serve`, then `personalise --reader`."""
-    from tests.production._helpers import PASSPHRASE, ds_folder
-
     image = tmp_path / "blank.image"
     code, out, err = run("sim", "blank", image, "--personality", "jmrtd")
     assert code == 0 and image.is_file(), err

@@ -3,8 +3,9 @@
 It counts cards, not events: each issued card once, on the day it was issued (a card withdrawn later
 still counts where it was made). Days and hours are the campaign's local time (the profile's
 ``issuance.timezone``: Asia/Ho_Chi_Minh for vn-cccd), never UTC midnight. Per group: cards, first and
-last card, cards per hour between them, and progress against a daily target per capture device (the
-campaign's unit: 350 enrolments per device and day). Beside the groups: rejections by reason, reissues
+last card, cards per hour between them ((cards - 1) / (last - first)), and progress against a daily
+target per capture device (the campaign's unit: 350 enrolments per device and day), per group and per
+device and day over all stations. Beside the groups: rejections by reason, reissues
 by reason, withdrawn cards by state, and cards logged for destruction.
 """
 
@@ -104,7 +105,7 @@ def campaign_report(ledger: Ledger, *, timezone: str = "UTC", target_per_device:
     for (day, station, operator, device), times in sorted(groups.items()):
         times.sort()
         span = (times[-1] - times[0]).total_seconds()
-        rate = len(times) * 3600.0 / span if span >= 60 else None
+        rate = (len(times) - 1) * 3600.0 / span if len(times) > 1 and span > 0 else None
         out.append(ReportGroup(day, station, operator, device, len(times), times[0].isoformat(timespec="seconds"),
                                times[-1].isoformat(timespec="seconds"), rate, target_per_device))
         device_days.setdefault(day, {})
