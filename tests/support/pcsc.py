@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 import pytest
 
-__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS"]
+__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS", "env_without_pcscd"]
 
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
@@ -301,6 +301,12 @@ class PcscStack:
             os.close(self._lock_fd)
             self._lock_fd = None
         self.port = None
+
+
+def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
+    """The environment of a process that finds no PC/SC service (whether or not pcscd runs here)."""
+    # libpcsclite finds pcscd through this socket path: point it at nothing.
+    return {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import load_certificate
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import sample_dgs
+from tests.support.sod import sample_dgs
 from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 PASS = "test passphrase 1"

@@ -8,27 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cardkit import cli
-from tests.support.perso import ROOT
-
-EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
-    monkeypatch.delenv("CARDKIT_PASSPHRASE", raising=False)
-
-
-def run(*args, input=None, env=None):
-    """``cardkit ARGS`` through cli.main in click's isolation; (code, stdout, stderr)."""
-    with CliRunner().isolation(input=input, env=env) as streams:
-        code = cli.main([str(a) for a in args])
-    out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
-    assert "Traceback" not in out + err
-    return code, out, err
+from tests.support.cli import EXAMPLES
+from tests.support.cli import run_cli as run
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from cardkit import cli
+from tests.support.cli import ROOT
 
 PASS = "Sekrit-Pass-4711"  # must never be echoed
 CAN = "999001"  # the demo card's CAN (last 6 digits of its ID number)
 WRONG_CAN = "314159"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
