@@ -1,6 +1,6 @@
 """No secret ever leaves cardkit: not in a repr, a message, a log record, a trace, a report or a ledger row.
 
-Secrets (CONTRACTS.md ground rules): the CAN, MRZ_information and the keys made from it (K_seed,
+Secrets: the CAN, MRZ_information and the keys made from it (K_seed,
 K_enc/K_mac, the PACE password K_pi), session keys KS_enc/KS_mac, the chip's AA/CA private keys,
 the Document Signer's private key, passphrases and PINs. Each test drives a real flow (the real
 simulator, the real Session, the real inspection and personalisation code) with logging at DEBUG,

@@ -1,14 +1,16 @@
-"""`cardkit demo`, `cardkit personalise` and `cardkit ledger report` through cardkit.cli.main."""
+"""`cardkit demo` through cardkit.cli.main: personalise and verify with TEST keys, never a prompt."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
+from cardkit.errors import KeyStoreError
+from cardkit.pki.demo import DEMO_PASSPHRASE, ensure_demo_pki
+from cardkit.pki.signers import load_encrypted_key
 from tests.support.cli import EXAMPLES
 from tests.support.cli import run_cli as run
 
@@ -61,84 +63,32 @@ def test_demo_rerun_reuses_the_pki_and_prints_a_table(demo_run):
     assert (base / "keys" / "ds.pem").read_bytes() == before
 
 
-def test_demo_with_wrong_passphrase_for_existing_keys(demo_run):
+def test_demo_never_needs_a_prompt_whatever_cardkit_passphrase_holds(demo_run, tmp_path):
+    """The operator's CARDKIT_PASSPHRASE neither encrypts the demo's test keys nor stops the demo."""
     base, *_ = demo_run
-    code, _, err = run("demo", "--out", base / "o3", "--keys", base / "keys", env={"CARDKIT_PASSPHRASE": "nope"})
-    assert code == 2 and err.startswith("cardkit: ")
-
-
-@pytest.mark.parametrize("profile", ["vn-cccd", "icao-td1", "icao-td3"])
-def test_personalise_cli_sim_then_verify(demo_run, tmp_path, profile):
-    base, *_ = demo_run
-    env = {"CARDKIT_PASSPHRASE": "cardkit-demo"}
-    code, out, err = run("personalise", "--profile", profile, "--records", EXAMPLES / "vn-citizens.csv",
-                         "--ds", base / "keys", "--sim", tmp_path / "sim", "--ledger", tmp_path / "l.sqlite",
-                         "--station", "st-A", "--json", env=env)
+    own = {"CARDKIT_PASSPHRASE": "operator-Own-passphrase-31"}
+    code, out, err = run("demo", "--out", tmp_path / "o1", "--keys", tmp_path / "keys", "--json", env=own)  # new PKI
     assert code == 0, err
-    summary = json.loads(out)
-    assert (summary["issued"], summary["rejected"], summary["stopped"]) == (5, 0, None)
-    images = sorted((tmp_path / "sim").iterdir())
-    assert len(images) == 5
-    for image in images[:2]:  # each image verifies genuine through `cardkit verify` with the MRZ key
-        code, out, err = run("verify", "--sim", image, "--trust", base / "keys" / "csca.pem", "--json",
-                             *_mrz_key(image), env=env)
-        assert code == 0, err
-        assert json.loads(out)["verdict"] == "GENUINE"
-    code, out, err = run("ledger", "report", "--ledger", tmp_path / "l.sqlite", "--json")
+    assert json.loads(out)["verdict"] == "GENUINE"
+    load_encrypted_key(tmp_path / "keys" / "ds.key", DEMO_PASSPHRASE)  # the published demo passphrase, always
+    with pytest.raises(KeyStoreError, match="cannot decrypt"):
+        load_encrypted_key(tmp_path / "keys" / "ds.key", own["CARDKIT_PASSPHRASE"].encode())
+    code, _, err = run("demo", "--out", tmp_path / "o2", "--keys", base / "keys", env=own)  # existing PKI
     assert code == 0, err
-    rep = json.loads(out)
-    assert rep["states"]["issued"] == 5 and rep["problems"] == []
-    assert [(r["station"], r["outcome"], r["count"]) for r in rep["outcomes"]] == [("st-A", "issued", 5)]
 
 
-def _mrz_key(image: Path) -> list[str]:
-    from cardkit.production.records import load_records
-
-    doc = image.stem
-    for r in load_records(EXAMPLES / "vn-citizens.csv"):
-        if r.record is not None and r.record.id_number.endswith(doc):
-            m = r.record.to_mrz()
-            return ["--mrz-info", m.mrz_information]
-    raise AssertionError(doc)
-
-
-def test_personalise_cli_rejects_bad_records_and_shows_progress(demo_run, tmp_path):
-    base, *_ = demo_run
-    records = tmp_path / "bad.csv"
-    shutil.copy(EXAMPLES / "vn-citizens-bad.csv", records)
-    shutil.copytree(EXAMPLES / "photos", tmp_path / "photos")
-    if (EXAMPLES / "bad-photos").is_dir():
-        shutil.copytree(EXAMPLES / "bad-photos", tmp_path / "bad-photos")
-    code, out, err = run("personalise", "--profile", "vn-cccd", "--records", records, "--ds", base / "keys",
-                         "--sim", tmp_path / "sim", env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
+def test_demo_opens_demo_keys_an_earlier_version_encrypted_with_cardkit_passphrase(tmp_path):
+    ensure_demo_pki(tmp_path / "keys", b"operator-Own-passphrase-31")
+    code, _, err = run("demo", "--out", tmp_path / "o", "--keys", tmp_path / "keys",
+                       env={"CARDKIT_PASSPHRASE": "operator-Own-passphrase-31"})
     assert code == 0, err
-    assert "rejected line 2" in err and "Batch summary" in out
-    assert (tmp_path / "bad.ledger.sqlite").is_file()  # default ledger: next to the batch
-    code, out, err = run("ledger", "report", "--ledger", tmp_path / "bad.ledger.sqlite")
-    assert code == 0 and "rejected" in out
 
 
-def test_personalise_cli_usage_errors(demo_run, tmp_path):
-    base, *_ = demo_run
-    code, _, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
-                       "--ds", base / "keys")
-    assert code == 2 and "exactly one of --reader R or --sim DIR" in err
-    code, _, err = run("personalise", "--profile", "nope", "--records", EXAMPLES / "vn-citizens.csv",
-                       "--ds", base / "keys", "--sim", tmp_path)
-    assert code == 2 and "no such profile" in err
-    code, _, err = run("ledger", "report", "--ledger", tmp_path / "none.sqlite")
-    assert code == 2 and "no such ledger" in err
-
-
-def test_personalise_cli_without_a_card_stops_with_exit_3(demo_run, tmp_path):
-    base, *_ = demo_run
-    code, out, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
-                         "--ds", base / "keys", "--reader", "no-such-reader-xyz", "--card-timeout", "0.1",
-                         "--ledger", tmp_path / "l.sqlite", "--json", env={"CARDKIT_PASSPHRASE": "cardkit-demo"})
-    assert code == 3, err
-    assert "batch stopped: no blank card" in err and "left pending, re-run to resume" in err
-    assert json.loads(out)["pending"] == 5
-    from cardkit.production.ledger import Ledger
-
-    with Ledger(tmp_path / "l.sqlite") as lg:
-        assert lg.counts() == {"pending": 1, "writing": 0, "issued": 0, "rejected": 0}
+@pytest.mark.parametrize("env", [{}, {"CARDKIT_PASSPHRASE": "another-Passphrase-77"}], ids=["unset", "set"])
+def test_demo_keys_that_open_with_neither_passphrase_exit_2(tmp_path, env):
+    ensure_demo_pki(tmp_path / "keys", b"someone-elses-Passphrase-5")
+    code, out, err = run("demo", "--out", tmp_path / "o", "--keys", tmp_path / "keys", env=env)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"cardkit: cannot decrypt {tmp_path / 'keys' / 'ds.key'}")
+    assert f"if the demo made {tmp_path / 'keys'}, remove it" in err and "Passphrase" not in err
+    assert not (tmp_path / "o").exists()
