@@ -7,7 +7,9 @@
 - every test starts without the cardkit environment variables (passphrase, PIN, CAN, ...), so a
   value exported in the developer's shell cannot change what a test sees; a test that needs one
   sets it;
-- ``audit_corpus``: dumps and EF.SODs, good and bad, for the audit tests of the library and the CLI.
+- ``audit_corpus``: dumps and EF.SODs, good and bad, for the audit tests of the library and the CLI;
+- ``pcsc_stack`` (pcscd + the vpcd reader, ``tests.support.pcsc``) and ``softhsm`` (a SoftHSM2 token in
+  a temp dir, ``tests.support.softhsm``) for the tests marked pcsc and hsm.
 """
 
 import os
@@ -17,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.support.corpus import make_audit_corpus
+from tests.support.pcsc import pcsc_stack  # noqa: F401  (a fixture for every module)
 from tests.support.pki import Pki, shared_pki
+from tests.support.softhsm import softhsm  # noqa: F401  (a fixture for every module)
 
 settings.register_profile(
     "default",

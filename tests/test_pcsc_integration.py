@@ -14,7 +14,6 @@ from cardkit import tlv
 from cardkit.card import PcscTransport, Session
 from cardkit.errors import AuthenticationError, CardRemovedError, ReaderError
 from simulators import emrtd
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pcsc
 
@@ -49,7 +48,7 @@ def _files():
 
 
 @pytest.fixture(scope="module")
-def card(pcsc_stack):  # noqa: F811
+def card(pcsc_stack):
     files, ca_key, aa_key = _files()
     chip = emrtd.EmrtdChip.personalised(files, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE, can=CAN,
                                         ca_private_key=ca_key, aa_private_key=aa_key)

@@ -106,7 +106,7 @@ def test_help():
 
 def test_examples_readme_command_output():
     text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    block = text.split("```\n$ cardkit ", 1)[1].split("```", 1)[0]
+    block = text.split("```\n$ .venv/bin/cardkit ", 1)[1].split("```", 1)[0]
     command, *expected = block.strip().split("\n")
     args = [a.replace("examples/", str(EXAMPLES) + "/") for a in command.split()]
     code, out, _ = run(*args, "--today", "2026-11-01")

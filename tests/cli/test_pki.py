@@ -14,7 +14,6 @@ from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
 from tests.support.sod import sample_dgs
 from tests.support.cli import run_cli
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 PASS = "test passphrase 1"
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.cards import make_td3_card, pcsc_insert
 from tests.support.cli import CLI_PY, ROOT, run_cli
-from tests.support.pcsc import env_without_pcscd, pcsc_stack  # noqa: F401  (fixture)
+from tests.support.pcsc import env_without_pcscd
 
 
 def test_readers_without_service_exits_3(tmp_path) -> None:
@@ -21,7 +21,7 @@ def test_readers_without_service_exits_3(tmp_path) -> None:
 
 
 @pytest.mark.pcsc
-def test_readers_lists_the_card(pcsc_stack, tmp_path) -> None:  # noqa: F811
+def test_readers_lists_the_card(pcsc_stack, tmp_path) -> None:
     chip, _, _ = make_td3_card(tmp_path)
     reader = pcsc_insert(pcsc_stack, chip)
     try:

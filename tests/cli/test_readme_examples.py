@@ -34,7 +34,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import EXAMPLES, ROOT
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 
 README = ROOT / "README.md"
 PASSPHRASE = "readme-Example-passphrase-1"
@@ -289,7 +288,7 @@ def test_benchmarks_the_test_does_not_run_exist():
 
 
 @pytest.mark.pcsc
-def test_reader_block_with_the_card_in_pcscd(readme, pcsc_stack):  # noqa: F811
+def test_reader_block_with_the_card_in_pcscd(readme, pcsc_stack):
     """`cardkit sim serve IMAGE &` into "Virtual PCD 00 00", then readers, verify --reader --can -, kill %1."""
     (block,) = [b for b in readme_blocks() if b.marker == "needs pcscd"]
     assert all(r.code == r.expected for r in readme.ran), "the earlier README blocks failed"

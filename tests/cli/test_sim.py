@@ -11,11 +11,10 @@ import pytest
 from cardkit.card import PcscTransport, Session
 from tests.support.cards import make_td3_card
 from tests.support.cli import CLI_PY, ROOT
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 
 
 @pytest.mark.pcsc
-def test_sim_serve_puts_the_card_in_the_reader(tmp_path, pcsc_stack) -> None:  # noqa: F811
+def test_sim_serve_puts_the_card_in_the_reader(tmp_path, pcsc_stack) -> None:
     chip, _, info = make_td3_card(tmp_path)
     image = tmp_path / "card.image"
     chip.save(image)

@@ -13,7 +13,6 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
 from tests.support.sod import ci_bytes, sample_dgs
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.hsm
 DGS = sample_dgs()

@@ -18,10 +18,8 @@ from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip, Faults
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
 from tests.support.cli import EXAMPLES, ROOT, run_cli
 from tests.support.perso import sample_record
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 # A minimal baseline JPEG header (SOI, SOF0 8x8, EOI) keeps DG2 tiny for the fault sweep.
 TINY_FACE = bytes.fromhex("FFD8FFC0000B080008000801011100FFD9")
@@ -270,7 +268,7 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
 
 
 @pytest.mark.hsm
-def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
+def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):
     """The DS key lives in a real SoftHSM2 token; the batch and the CLI issue genuine cards with it."""
     from cryptography.hazmat.primitives import serialization
 
@@ -304,7 +302,7 @@ def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
 
 @pytest.mark.pcsc
 @pytest.mark.parametrize("name", ["vn-cccd", "icao-td1", "icao-td3"])
-def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
+def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):
     """Blank chips in pcscd's virtual reader, one after another; each issued card then verifies via the CLI."""
     from cryptography.hazmat.primitives import serialization
 
