@@ -368,11 +368,9 @@ def test_tampered_dump_fails_pa(tmp_path):
 
 # --- through the real PC/SC stack (pcscd + vpcd + pyscard) ---------------------------------------
 
-from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.pcsc
-def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
+def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path)
@@ -388,7 +386,7 @@ def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
 
 
 @pytest.mark.pcsc
-def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
+def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
@@ -404,7 +402,7 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
 
 
 @pytest.mark.pcsc
-def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa: F811
+def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):
     from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))

@@ -1,6 +1,6 @@
 """No secret ever leaves cardkit: not in a repr, a message, a log record, a trace, a report or a ledger row.
 
-Secrets (CONTRACTS.md ground rules): the CAN, MRZ_information and the keys made from it (K_seed,
+Secrets: the CAN, MRZ_information and the keys made from it (K_seed,
 K_enc/K_mac, the PACE password K_pi), session keys KS_enc/KS_mac, the chip's AA/CA private keys,
 the Document Signer's private key, passphrases and PINs. Each test drives a real flow (the real
 simulator, the real Session, the real inspection and personalisation code) with logging at DEBUG,
@@ -39,6 +39,7 @@ from cardkit.crypto.kdf import kdf
 from cardkit.crypto.pace import Password
 from cardkit.errors import AuthenticationError, KeyStoreError, SecureMessagingError
 from simulators.emrtd import EmrtdChip, Faults
+from tests.support import softhsm
 from tests.support.cards import make_td1_card, make_td3_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -501,7 +502,6 @@ def test_passphrase_from_environment_never_reaches_a_message(tmp_path, monkeypat
 
 
 def test_hsm_pin_never_reaches_a_message(tmp_path):
-    softhsm = pytest.importorskip("tests.support.softhsm")
     if softhsm.softhsm_available() is not None:
         pytest.skip(softhsm.softhsm_available())
     from cardkit.pki.hsm import open_session
@@ -516,25 +516,24 @@ def test_hsm_pin_never_reaches_a_message(tmp_path):
 # --- personalisation and the ledger ---------------------------------------------------------------------
 
 
-def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
+def test_personalisation_and_ledger_leak_nothing(pki, tmp_path, caplog):
     from cardkit.personalise import _mrz_for, build_card
     from cardkit.production.batch import SimulatorSource, run_batch
     from cardkit.production.ledger import Ledger
     from cardkit.production.records import RecordResult
     from cardkit.profiles import load_profile
-    from tests.support.perso import make_pki, sample_record
+    from tests.support.perso import sample_record
 
-    pki = make_pki()
     profile = load_profile("icao-td1")
     record = sample_record(77)
     mrz_info = _mrz_for(record, profile).mrz_information
-    build = build_card(record, profile, pki.signer)
+    build = build_card(record, profile, pki.ds_signer)
     build_repr = repr(build)
     build.wipe()
     source = SimulatorSource(tmp_path / "chips")
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         summary = run_batch([RecordResult(line=1, record=record)],
-                            profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger, source=source,
+                            profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger, source=source,
                             batch="sec")
         assert summary.issued == 1, summary
         rows = [repr(e) for e in ledger.entries()]
@@ -542,7 +541,7 @@ def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
     con = sqlite3.connect(tmp_path / "ledger.sqlite")
     dump = "\n".join(con.iterdump())
     con.close()
-    secrets = (mrz_secrets(mrz_info) + chip_secrets(chip) + key_secrets(pki.ds_key)
+    secrets = (mrz_secrets(mrz_info) + chip_secrets(chip) + key_secrets(pki.ds_signer.private_key)
                + ([build.can] if build.can and build.can not in record.id_number else []))
     seen: list[str | bytes] = [dump, *rows, build_repr, repr(summary), json.dumps(summary.to_dict(), default=str),
                                log_text(caplog)]

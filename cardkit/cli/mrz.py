@@ -1,6 +1,6 @@
 """``cardkit mrz``: MRZ lines from citizen records, and a checker for given MRZ lines.
 
-Exit codes (DESIGN.md): 0 all good; 1 ``check`` found a wrong check digit in a well-formed
+Exit codes: 0 all good; 1 ``check`` found a wrong check digit in a well-formed
 MRZ (the report shows which); 2 input error — an MRZ that does not parse (the ParseError's one
 line, naming line and position), a record file that cannot be read, or ``make`` meeting an
 invalid record (its reasons are printed, the valid records' lines still are).

@@ -3,9 +3,11 @@
     cardkit personalise --profile vn-cccd --records citizens.csv --ds keys/ds/ --sim out/
     cardkit personalise --profile vn-cccd --records citizens.csv --ds keys/ds/ --reader 0 --ledger l.sqlite
 
-The DS comes from ``--ds DIR`` (``ds.pem`` + encrypted ``ds.key``; passphrase from the prompt or
-``CARDKIT_PASSPHRASE``) or from an HSM (``--pkcs11-module``, ``--token``, ``--key-label``; PIN from
-``CARDKIT_PIN`` or the prompt). The read-back check trusts ``--trust`` (default ``DIR/csca.pem``).
+The DS comes from ``--ds DIR`` (``ds.pem`` + encrypted ``ds.key``, and ``ds.json`` when
+``cardkit pki issue-ds`` made the folder: its hash, padding, or HSM key; passphrase from the prompt
+or ``CARDKIT_PASSPHRASE``) or from an HSM (``--pkcs11-module``, ``--token``, ``--key-label``; PIN
+from ``CARDKIT_PIN`` or the prompt). The read-back check trusts ``--trust``, by default the
+issuing CSCA's certificate that ``cardkit pki issue-ds`` puts in the folder (``DIR/csca.pem``).
 Exit 0 when the run went through (rejects are normal outcomes, listed and kept in the ledger);
 2 when it stopped on a DS/HSM failure or bad input; 3 when no card came.
 """
@@ -34,22 +36,30 @@ def load_signer(ds: Path | None, module: str | None, token: str | None, key_labe
     if (ds is None) == (module is None):
         raise InputError("give the Document Signer: --ds DIR, or --pkcs11-module with --token and --key-label")
     if ds is not None:
+        from ..pki import keystore
         from ..pki.signers import KeyFileSigner, passphrase_from_env
 
+        if ds_cert is None and (ds / "ds.json").is_file():  # a folder `cardkit pki issue-ds` made
+            return keystore.load_signer(ds, "ds", ask_passphrase=lambda: _ask_ds_passphrase(ds / "ds.key"))
         cert = ds_cert or _first(ds, ("ds.pem", "ds.crt", "ds.der", "ds.cer"))
         key = _first(ds, ("ds.key", "ds.pk8", "ds-key.pem"))
         if cert is None or key is None:
             raise InputError(f"{ds}: expected ds.pem and ds.key (the Document Signer certificate and key)")
         passphrase = passphrase_from_env()
         if passphrase is None:
-            passphrase = ask_secret("Passphrase of the DS key", env="CARDKIT_PASSPHRASE").encode("utf-8")
+            passphrase = _ask_ds_passphrase(key)
         return KeyFileSigner.load(key, cert, passphrase)
     if not token or not key_label:
         raise InputError("--pkcs11-module needs --token and --key-label")
     from ..pki.hsm import Pkcs11Signer
 
-    pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN")
+    pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN", mention_env=True)
     return Pkcs11Signer.open(module, token, pin, key_label, ds_cert)  # type: ignore[arg-type]
+
+
+def _ask_ds_passphrase(key: Path) -> bytes:
+    return ask_secret(f"Passphrase of the Document Signer private key {key}", env="CARDKIT_PASSPHRASE",
+                      mention_env=True).encode("utf-8")
 
 
 def _first(d: Path, names: tuple[str, ...]) -> Path | None:
@@ -81,7 +91,8 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
 @click.option("--token", metavar="LABEL", help="HSM token label.")
 @click.option("--key-label", metavar="LABEL", help="Label of the DS key on the token.")
 @click.option("--trust", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="CSCA certificate(s) for the read-back check (default: csca.pem in --ds).")
+              help="CSCA certificate(s) for the read-back check (default: csca.pem in --ds, put there by "
+                   "`cardkit pki issue-ds`).")
 @click.option("--reader", metavar="R", help="PC/SC reader with the blank cards (one after another).")
 @click.option("--sim", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Personalise simulated cards, saved as DIR/<document>.image.")

@@ -1,4 +1,4 @@
-"""``cardkit read``: open the chip (PACE, else BAC), read every file, write a dump (DESIGN.md "A dump").
+"""``cardkit read``: open the chip (PACE, else BAC), read every file, write a dump (one raw file per LDS file).
 
 The dump holds the raw bytes as read (mode 0700 directory, 0600 files). No verification is done
 here: ``cardkit verify --dump`` does that offline. Exit 0 when every file was read, 3 when the read

@@ -1,6 +1,6 @@
 """``cardkit verify``: read and judge a chip (reader or simulator image) or a dump; print the report.
 
-Exit codes (DESIGN.md; see cardkit.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHENTIC_CHIP_NOT_PROVEN
+Exit codes (see cardkit.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHENTIC_CHIP_NOT_PROVEN
 (a chip that did not prove its key is not called genuine); 2 usage or input error (bad option, bad
 dump, bad trust file); 3 INCOMPLETE: card or reader error (wrong CAN/MRZ, card removed, reader
 gone); 4 a bug. An INCOMPLETE report is still printed, with the step that failed.

@@ -15,7 +15,8 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import NOW, edit_signed_data, issue, make_pki, sample_dgs
+from tests.support.pki import make_pki
+from tests.support.sod import NOW, edit_signed_data, sample_dgs
 
 PKI = make_pki("ec-p256")
 DGS = sample_dgs()
@@ -130,7 +131,7 @@ def test_missing_ds_certificate():
 
 
 def test_wrong_ds_certificate():
-    other = issue(PKI.csca_signer)
+    other = PKI.issue()
 
     def edit(sd):
         sd["certificates"] = [asn1_x509.Certificate.load(other.ds.public_bytes(serialization.Encoding.DER))]
@@ -158,7 +159,7 @@ def test_listed_dg_not_read_is_reported_and_extra_dg_fails():
 
 
 def test_expired_ds():
-    old = issue(PKI.csca_signer, not_before=NOW - dt.timedelta(days=400), validity_days=30)
+    old = PKI.issue(not_before=NOW - dt.timedelta(days=400), validity_days=30)
     r = passive_authentication(build_sod(DGS, old.ds_signer), DGS, TRUST)
     failed(r, "DS validity", "expired")
 
@@ -183,7 +184,7 @@ def test_revoked_ds():
 
 
 def test_crl_without_the_ds_passes_revocation():
-    other = issue(PKI.csca_signer)
+    other = PKI.issue()
     crl = make_crl(PKI.csca_signer, [other.ds])
     r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
     assert check(r, "revocation").passed and r.passed
@@ -251,17 +252,12 @@ def test_signature_hash_must_equal_digest_algorithm():
 
 
 def test_path_through_a_link_certificate():
-    old_key = generate_private_key("ec-p256")
-    old_signer = KeyFileSigner(old_key)
+    old_signer = KeyFileSigner(generate_private_key("ec-p256"))
     old = make_csca(old_signer, country="VN", common_name="TEST CSCA VN", not_before=NOW - dt.timedelta(days=30))
     old_signer = old_signer.with_certificate(old)
-    new_key = generate_private_key("ec-p256")
-    new_signer = KeyFileSigner(new_key)
-    new = make_csca(new_signer, country="VN", common_name="TEST CSCA VN")
-    new_signer = new_signer.with_certificate(new)
-    link = make_link(new, old_signer)
-    pki = issue(new_signer)
-    sod = build_sod(DGS, pki.ds_signer)
+    new = make_pki("ec-p256")  # the new CSCA has the old one's name, and a DS
+    link = make_link(new.csca, old_signer)
+    sod = build_sod(DGS, new.ds_signer)
     r = passive_authentication(sod, DGS, store(old, link), issuing_state="VNM")
     assert r.passed, r.failures
     assert check(r, "certificate path").details["length"] == 3

@@ -10,7 +10,8 @@ from cardkit.errors import InputError, ParseError
 from cardkit.algorithms import IcaoOid
 from cardkit.lds.sod import Sod
 from cardkit.pki.sod_builder import build_sod
-from tests.pki._pki import ci_bytes, make_pki, sample_dgs
+from tests.support.pki import make_pki
+from tests.support.sod import ci_bytes, sample_dgs
 
 PKI = make_pki("ec-p256")
 

@@ -12,7 +12,8 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import make_pki, sample_dgs
+from tests.support.pki import make_pki
+from tests.support.sod import sample_dgs
 
 VN = make_pki("ec-p256")
 LA = make_pki("ec-p256", country="LA")

@@ -18,17 +18,11 @@ from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip, Faults
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
-from tests.support.perso import ROOT, make_pki, sample_record
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
+from tests.support.cli import EXAMPLES, ROOT, run_cli
+from tests.support.perso import sample_record
 
 # A minimal baseline JPEG header (SOI, SOF0 8x8, EOI) keeps DG2 tiny for the fault sweep.
 TINY_FACE = bytes.fromhex("FFD8FFC0000B080008000801011100FFD9")
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
     items = results(sample_record(1), sample_record(2)) + [bad] + [RecordResult(4, sample_record(1))]
     seen = []
     out = tmp_path / "sim"
-    summary = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    summary = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                         source=SimulatorSource(out), batch="b1", progress=seen.append)
     assert (summary.issued, summary.rejected, summary.skipped, summary.stopped) == (2, 2, 0, None)
     rejects = {o.line: o.reasons for o in summary.outcomes if o.outcome == "rejected"}
@@ -75,9 +69,9 @@ def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
 def test_rerun_resumes_and_never_issues_twice(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(sample_record(1), sample_record(2))
-    first = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    first = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                       source=SimulatorSource(tmp_path / "a"), batch="b")
-    second = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    second = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                        source=SimulatorSource(tmp_path / "b"), batch="b")
     assert first.issued == 2 and second.issued == 0 and second.skipped == 2
     assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
@@ -89,7 +83,7 @@ def test_person_already_issued_under_another_document(pki, ledger, tmp_path):
     ledger.begin_card("OLD000001")
     ledger.card_touched("OLD000001")
     ledger.issued("OLD000001", ds_certificate_der=b"\x30\x00", ds_subject="CN=x", sod=b"s")
-    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=SimulatorSource(None), batch="b")
     assert s.rejected == 1 and "ID already issued in the ledger (document OLD000001)" in s.outcomes[0].reasons
 
@@ -114,14 +108,14 @@ def test_hsm_failure_stops_the_batch_cleanly(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(*(sample_record(i) for i in range(1, 5)))
     source = SimulatorSource(tmp_path / "sim")
-    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, ledger=ledger,
+    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.ds_signer, 1), trust=pki.trust, ledger=ledger,
                   source=source, batch="b")
     assert s.issued == 1 and s.rejected == 0 and s.pending == 3
     assert "document signer failed" in s.stopped and "CKR_DEVICE_REMOVED" in s.stopped
     assert len(source.chips) == 1  # no blank card was touched after the failure
     assert ledger.counts() == {"pending": 1, "writing": 0, "issued": 1, "rejected": 0}
     assert ledger.check_integrity() == []
-    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    s2 = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                    source=SimulatorSource(tmp_path / "sim"), batch="b")
     assert (s2.issued, s2.skipped) == (3, 1)
     assert all(issued_events(ledger, f"09000000{i}") == 1 for i in range(1, 5))
@@ -129,7 +123,7 @@ def test_hsm_failure_stops_the_batch_cleanly(pki, ledger, tmp_path):
 
 def test_retry_on_the_next_card(pki, ledger):
     chips = iter([EmrtdChip(faults=Faults(remove_at_apdu=5)), EmrtdChip()])
-    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=SimulatorSource(None, lambda doc: next(chips)), batch="b", retries=1)
     assert s.issued == 1
     e = ledger.get("090000001")
@@ -145,7 +139,7 @@ def _one_card_apdus(pki, profile, record) -> int:
     real = chip.process_apdu
     chip.process_apdu = lambda apdu: (calls.append(1), real(apdu))[1]  # count what reaches the chip
     with Ledger(":memory:", wal=False) as lg:
-        s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+        s = run_batch(results(record), profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                       source=SimulatorSource(None, lambda d: chip), batch="count")
     assert s.issued == 1
     return len(calls)
@@ -167,7 +161,7 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
             record = sample_record(n, photo=face)
             doc = f"090{n:06d}"
             chip = EmrtdChip(faults=Faults(remove_at_apdu=n))
-            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+            s = run_batch(results(record), profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None, lambda d: chip), batch=f"fault-{n}")
             e = lg.get(doc)
             assert s.issued == 0 and e.state == "rejected", (n, e.state)
@@ -175,13 +169,13 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
             assert not chip.present
             assert lg.check_integrity() == [], n
             assert issued_events(lg, doc) == 0
-            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+            s = run_batch(results(record), profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None), batch="rerun")
             assert s.issued == 1 and lg.get(doc).state == "issued" and issued_events(lg, doc) == 1, n
             assert lg.get(doc).attempts == 2
         # a further re-run of the whole sweep's records issues nothing
         everyone = results(*(sample_record(n, photo=face) for n in range(1, total + 1)))
-        s = run_batch(everyone, profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+        s = run_batch(everyone, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                       source=SimulatorSource(None), batch="again")
         assert (s.issued, s.skipped) == (0, total)
         assert lg.counts() == {"pending": 0, "writing": 0, "issued": total, "rejected": 0}
@@ -196,7 +190,7 @@ class NoCards:
 
 
 def test_no_blank_card_stops_and_leaves_pending(pki, ledger):
-    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.signer,
+    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.ds_signer,
                   trust=pki.trust, ledger=ledger, source=NoCards(), batch="b")
     assert s.stopped.startswith("no blank card") and s.pending == 2 and s.issued == 0
     assert ledger.get("090000001").state == "pending" and ledger.get("090000002") is None
@@ -220,7 +214,7 @@ class InterruptingChip(EmrtdChip):
 def test_ctrl_c_mid_card_settles_the_ledger_then_stops(pki, ledger):
     chip = InterruptingChip(7)
     with pytest.raises(KeyboardInterrupt):
-        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=SimulatorSource(None, lambda d: chip), batch="b")
     e = ledger.get("090000001")
     assert e.state == "rejected" and "card must be destroyed" in e.reason
@@ -234,12 +228,13 @@ from cardkit.production.batch import SimulatorSource, run_batch
 from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
-from tests.support.perso import make_pki, sample_record
-pki = make_pki()
+from tests.support.perso import sample_record
+from tests.support.pki import shared_pki
+pki = shared_pki()
 items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
 with Ledger(sys.argv[1], station="killed") as lg:
     print("start", flush=True)
-    run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
+    run_batch(items, profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust, ledger=lg,
               source=SimulatorSource(Path(sys.argv[2])), batch="k",
               progress=lambda p: print(p.done, flush=True))
 """
@@ -261,7 +256,7 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
         assert lg.check_integrity() == []
         before = lg.counts()
         assert before["issued"] >= 3
-        s = run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
+        s = run_batch(items, profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                       source=SimulatorSource(tmp_path / "sim2"), batch="k")
         assert s.skipped == before["issued"] and s.issued == 20 - before["issued"]
         assert lg.counts()["issued"] == 20
@@ -273,21 +268,18 @@ def test_killed_batch_resumes_exactly_once(pki, tmp_path):
 
 
 @pytest.mark.hsm
-def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
+def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):
     """The DS key lives in a real SoftHSM2 token; the batch and the CLI issue genuine cards with it."""
     from cryptography.hazmat.primitives import serialization
 
-    from cardkit.pki.certs import make_ds
     from cardkit.pki.hsm import Pkcs11Signer, generate_key, open_session
-    from cardkit.pki.signers import KeyFileSigner
 
     session = open_session(softhsm.module, softhsm.label, softhsm.pin, rw=True)
     try:
         public = generate_key(session, "ec-p256", "ds-hsm")
     finally:
         session.close()
-    csca_signer = KeyFileSigner(private_key=_csca_key(pki), certificate=pki.csca)
-    ds_cert = make_ds(csca_signer, public, common_name="cardkit test DS in HSM")
+    ds_cert = pki.certify(public, common_name="cardkit test DS in HSM")
     signer = Pkcs11Signer.open(softhsm.module, softhsm.label, softhsm.pin, "ds-hsm", ds_cert)
     try:
         with Ledger(tmp_path / "hsm.sqlite") as lg:
@@ -299,9 +291,7 @@ def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
     # the same through the CLI: --pkcs11-module/--token/--key-label, PIN from CARDKIT_PIN
     (tmp_path / "ds.pem").write_bytes(ds_cert.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
-    from tests.test_demo import EXAMPLES, run
-
-    code, out, err = run("personalise", "--profile", "icao-td1", "--records", EXAMPLES / "vn-citizens.csv",
+    code, out, err = run_cli("personalise", "--profile", "icao-td1", "--records", EXAMPLES / "vn-citizens.csv",
                          "--pkcs11-module", softhsm.module, "--token", softhsm.label, "--key-label", "ds-hsm",
                          "--ds-cert", tmp_path / "ds.pem", "--trust", tmp_path / "csca.pem",
                          "--sim", tmp_path / "sim2", "--ledger", tmp_path / "cli.sqlite", "--json",
@@ -310,18 +300,13 @@ def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
     assert json.loads(out)["issued"] == 5
 
 
-def _csca_key(pki):
-    return pki._csca_key
-
-
 @pytest.mark.pcsc
 @pytest.mark.parametrize("name", ["vn-cccd", "icao-td1", "icao-td3"])
-def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
+def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):
     """Blank chips in pcscd's virtual reader, one after another; each issued card then verifies via the CLI."""
     from cryptography.hazmat.primitives import serialization
 
     from cardkit.production.batch import ReaderSource
-    from tests.test_demo import run
 
     issued_chips = []
     reader = pcsc_stack.insert(EmrtdChip())
@@ -336,7 +321,7 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
             pcsc_stack.remove()
 
     with Ledger(tmp_path / "pcsc.sqlite", station="pcsc") as lg:
-        s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile(name), signer=pki.signer,
+        s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile(name), signer=pki.ds_signer,
                       trust=pki.trust, ledger=lg, source=ReaderSource(reader, prompt=operator, timeout=15,
                                                                       removal_timeout=15), batch="pcsc")
         assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
@@ -346,7 +331,7 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
     reader = pcsc_stack.insert(issued_chips[0])
     try:
         mrz = sample_record(1).to_mrz()
-        code, out, err = run("verify", "--reader", reader, "--mrz-info", mrz.mrz_information, "--trust", csca, "--json")
+        code, out, err = run_cli("verify", "--reader", reader, "--mrz-info", mrz.mrz_information, "--trust", csca, "--json")
     finally:
         pcsc_stack.remove()
     assert code == 0, err

@@ -23,9 +23,11 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-__all__ = ["CardInfo", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+from tests.support.pki import Pki, shared_pki
 
-# EF.CardAccess of real Vietnamese cards (spec/vn-cccd.md): TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
+__all__ = ["CardInfo", "card_pki", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+
+# EF.CardAccess of real Vietnamese cards: TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
 VN_CARD_ACCESS = bytes.fromhex(
     "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"
 )
@@ -33,6 +35,7 @@ ID_CA_ECDH_AES128 = "0.4.0.127.0.7.2.2.3.2.2"
 ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
 ID_PACE_ECDH_GM_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+_CSCA_LABELS = {"default": "TEST", "other": "OTHER"}
 
 
 @dataclass(frozen=True)
@@ -93,19 +96,10 @@ def face_jpeg(size: int) -> bytes:
     return base[:2] + segments + base[2:]
 
 
-@functools.lru_cache(maxsize=None)
-def _pki(country: str, which: str) -> tuple[Any, Any]:
-    """(csca_signer, ds_signer) for ``country`` (2 letters); ``which`` names independent CSCAs."""
-    from cardkit.pki import certs
-    from cardkit.pki.signers import KeyFileSigner
-
-    csca_key = ec.generate_private_key(ec.SECP256R1())
-    csca = KeyFileSigner(csca_key)
-    csca = csca.with_certificate(certs.make_csca(csca, country=country, common_name=f"CSCA {country} {which}"))
-    ds_key = ec.generate_private_key(ec.SECP256R1())
-    ds_cert = certs.make_ds(csca, ds_key.public_key(), common_name=f"DS {country} {which}",
-                            document_types=("ID", "P"))
-    return csca, KeyFileSigner(ds_key, ds_cert)
+def card_pki(country: str, csca: str = "default") -> Pki:
+    """The shared PKI that signs the cards of ``country`` (2 letters); ``csca="other"`` is a second CSCA
+    of the same country under another name, which the cards' trust store does not hold."""
+    return shared_pki("ec-p256", country=country, label=_CSCA_LABELS[csca], document_types=("ID", "P"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -147,10 +141,9 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     from cardkit.pki.trust import TrustStore
     from simulators.emrtd import EmrtdChip
 
-    csca_signer, ds_signer = _pki(country, csca)
-    trusted_signer, _ = _pki(country, "default")
+    ds_signer = card_pki(country, csca).ds_signer
     csca_path = tmp_path / f"csca-{country}.pem"
-    csca_path.write_bytes(trusted_signer.certificate.public_bytes(serialization.Encoding.PEM))
+    csca_path.write_bytes(card_pki(country).csca.public_bytes(serialization.Encoding.PEM))
 
     face = face_jpeg(face_size)
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes(), 2: Dg2.build(face, "jpeg", 480, 640).to_bytes()}
@@ -213,8 +206,8 @@ def revoke_ds(tmp_path: Path, country: str = "VN") -> Path:
     """A CRL of the (trusted) CSCA of ``country`` revoking its Document Signer; returns its path (DER)."""
     from cardkit.pki import certs
 
-    csca_signer, ds_signer = _pki(country, "default")
-    crl = certs.make_crl(csca_signer, [ds_signer.certificate])
+    pki = card_pki(country)
+    crl = certs.make_crl(pki.csca_signer, [pki.ds])
     path = tmp_path / f"csca-{country}.crl"
     path.write_bytes(crl.public_bytes(serialization.Encoding.DER))
     return path

@@ -207,11 +207,9 @@ def test_trace_is_written_redacted(vn, capsys, tmp_path):
 
 # --- a real reader: pcscd + vpcd ------------------------------------------------------------------
 
-from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.pcsc
-def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):
     monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
     chip, _, info = make_vn_card(tmp_path)
     reader = pcsc_insert(pcsc_stack, chip)
@@ -225,7 +223,7 @@ def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # 
 
 
 @pytest.mark.pcsc
-def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monkeypatch):
     monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
     _, _, info = make_vn_card(tmp_path)
     code, out, err = run(capsys, "verify", "--reader", "No Such Reader 99", "--can", info.can,
