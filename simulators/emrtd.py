@@ -40,33 +40,15 @@ from cardkit.tlv import encode_length
 from . import _access, _fs, _image, _perso
 from ._ca import CaFlow
 from ._faults import Faults, corrupt_mac, oversize, tamper, truncate
+from ._options import OPERATIONAL, PERSONALISATION, ChipOptions
 from ._pace_chip import PaceFlow
 from ._perso import Secrets
 from ._personality import PERSONALITIES, Personality, personality as _personality_named
 
 __all__ = ["EmrtdChip", "Faults", "ChipOptions", "Personality", "PERSONALITIES", "PERSONALISATION", "OPERATIONAL"]
 
-PERSONALISATION = "PERSONALISATION"
-OPERATIONAL = "OPERATIONAL"
 _PERSO_INS = frozenset({0xE0, 0xD6, 0xD7, 0xDA})
 _CHAINABLE_INS = frozenset({0xDA, 0x86})  # PUT DATA (data concatenated) and GENERAL AUTHENTICATE (PACE steps)
-
-
-@dataclass
-class ChipOptions:
-    """How this chip model behaves; saved in the image."""
-
-    extended_length: bool = True  # advertised in the ATR's card capabilities
-    max_response_length: int = 65536  # largest Ne honoured with extended length
-    select_mf_supported: bool = False  # VN chips answer 6D00 to SELECT MF (spec/vn-cccd.md)
-    bac_enabled: bool = True
-    eac_protected: frozenset[int] = frozenset({3, 4})
-
-    def __post_init__(self) -> None:
-        if not self.extended_length:
-            self.max_response_length = 256
-        self.max_response_length = max(1, min(self.max_response_length, 65536))
-        self.eac_protected = frozenset(self.eac_protected)
 
 
 @dataclass

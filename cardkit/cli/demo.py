@@ -1,6 +1,6 @@
 """``cardkit demo``: personalise a simulated Vietnamese card and verify it, in seconds, with no hardware.
 
-What it does (DESIGN.md "CLI"):
+What it does:
 1. makes a TEST PKI in ``keys/demo/`` if absent (CSCA + Document Signer for VN, subjects say TEST;
    keys encrypted with ``CARDKIT_PASSPHRASE`` or, when unset, the published demo passphrase
    ``cardkit-demo``: these keys must never sign a real document);
@@ -18,12 +18,22 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
+from simulators.emrtd import EmrtdChip
+
+from ..card import SimulatorTransport
 from ..errors import InputError
+from ..inspect import inspect
+from ..personalise import build_card, personalise_card
+from ..pki.demo import ensure_demo_pki
+from ..pki.signers import KeyFileSigner
+from ..pki.trust import TrustStore
 from ..private_files import write_private
+from ..production.records import load_records
+from ..profiles import load_profile
+from ..report import InspectionReport, render
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
@@ -31,19 +41,9 @@ DEMO_PASSPHRASE = b"cardkit-demo"  # published on purpose: the demo PKI is TEST 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd") -> tuple[Any, dict[str, float]]:
+def run_demo(out: Path, keys: Path, records: Path,
+             profile_name: str = "vn-cccd") -> tuple[InspectionReport, dict[str, float]]:
     """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
-    from simulators.emrtd import EmrtdChip
-
-    from ..card import SimulatorTransport
-    from ..inspect import inspect
-    from ..personalise import build_card, personalise_card
-    from ..pki.demo import ensure_demo_pki
-    from ..pki.signers import KeyFileSigner
-    from ..pki.trust import TrustStore
-    from ..production.records import load_records
-    from ..profiles import load_profile
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     passphrase = os.environ.get("CARDKIT_PASSPHRASE", "").encode() or DEMO_PASSPHRASE
@@ -92,9 +92,7 @@ def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
         click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
                               ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        from ..report import render
+        from rich.console import Console  # only for text output: --json stays quick
 
         console = Console(soft_wrap=False)
         render(report, console)

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, ParseError
+from ..lds import decode_file, guess_name, normalise_name
 from ._images import KINDS, image_options, write_images
 
 __all__ = ["lds", "describe"]
@@ -34,8 +35,6 @@ def lds() -> None:
 @image_options
 def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, signature_out: Path | None) -> None:
     """Decode one LDS file and print its contents (and write its face or signature image)."""
-    from ..lds import decode_file, guess_name, normalise_name
-
     try:
         data = file.read_bytes()
     except OSError as e:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import tlv
 from ..errors import InputError, ParseError
+from ..mrz import Mrz
 from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
-
-if TYPE_CHECKING:  # cardkit.mrz sits beside lds in the layering; imported lazily at run time
-    from ..mrz import Mrz
 
 __all__ = ["Dg1", "MRZ_LENGTHS"]
 
@@ -43,10 +41,8 @@ class Dg1:
         return MRZ_LENGTHS[len(self.mrz_text)]
 
     @property
-    def mrz(self) -> "Mrz":
+    def mrz(self) -> Mrz:
         """The MRZ model (``cardkit.mrz.Mrz.parse``); ParseError if its fields or check digits are wrong."""
-        from ..mrz import Mrz  # lazy: lds and mrz are peers
-
         return Mrz.parse(self.mrz_text)
 
     @property
