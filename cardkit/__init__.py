@@ -17,10 +17,9 @@ since a package attribute cannot be both.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ._lazy import lazy_attributes
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (4 ms); mypy and pyright know the name
 if TYPE_CHECKING:
     from .audit import AuditItem, AuditSummary
     from .card import ApduTrace, PcscTransport, ReplayTransport, Session, SimulatorTransport, Transport, list_readers

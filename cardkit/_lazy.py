@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without loading typing: `import cardkit` stays cheap
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = ["lazy_attributes"]
 

@@ -10,7 +10,7 @@ session, as Doc 9303-11 §9.8 asks), dispatches on INS, wraps the answer under t
 (so the outer status word always equals DO99's), then applies the configured faults. It never raises:
 any surprise inside a handler answers 6F00.
 
-Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md last section):
+Rules the chip enforces (simulators/PERSO.md; Doc 9303-10 §3, 9303-11 §4 and §9.8):
 - life cycle PERSONALISATION accepts the perso commands (CREATE FILE, UPDATE BINARY, PUT DATA) and
   reads without access control; PUT DATA DE AD locks it into OPERATIONAL, where perso commands answer
   6985 and every application file needs BAC or PACE first (6982), EF.CardAccess in the MF excepted;
@@ -20,7 +20,8 @@ Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md la
 - a plain command during a secure-messaging session ends that session (Doc 9303-11 §9.8);
 - a protected response that would not fit the outer Le (short: 256) answers a wrapped 6700, so an
   RSA-2048 AA signature under SM needs extended length, as on real chips.
-The crypto is cardkit.crypto's (DESIGN principle 4); the chip-side flows are in ``_access``.
+The crypto is cardkit.crypto's, the terminal's own (one source of crypto truth); the chip-side
+flows are in ``_access``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Dump directories (DESIGN.md "A dump"): names, raw bytes, modes 0700/0600, strict reading."""
+"""Dump directories (docs/ARCHITECTURE.md, "Dumps"): names, raw bytes, modes 0700/0600, strict reading."""
 
 import json
 import os

@@ -81,7 +81,7 @@ def test_build_card_files(pki, name):
 
 def test_vn_card_access_as_on_the_real_card(pki):
     b = build_card(sample_record(1), load_profile("vn-cccd"), pki.signer)
-    # spec/vn-cccd.md: TA v1; CA ECDH-AES-128 v1; PACE ECDH-GM-AES-128 v2 on parameterId 13
+    # as on real VN cards: TA v1; CA ECDH-AES-128 v1; PACE ECDH-GM-AES-128 v2 on parameterId 13
     assert b.files["EF.CardAccess"].hex() == (
         "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d")
     assert b.can == "000001" and b.document_number == "090000001"

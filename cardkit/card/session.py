@@ -1,6 +1,6 @@
 """The terminal session: access control, secure messaging and file reading over one transport.
 
-Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3, 9303-11):
+Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTURE.md names):
 - It is the only caller of ``transport.transmit``. Protocols (``cardkit.crypto``) are pure
   state machines: the session sends what they build and hands back what the chip answers.
 - Every command goes through ``transmit``: wrapped by secure messaging when a session is

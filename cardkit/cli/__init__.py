@@ -2,7 +2,7 @@
 
 Each command lives in its own module (``cardkit/cli/<name>.py``) and is loaded only
 when it is run, so ``cardkit --help`` and a single command start fast. Errors are
-turned into one readable line and the exit code of DESIGN.md; a traceback is a bug.
+turned into one readable line and its exit code (``cardkit.errors``); a traceback is a bug.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip,
 from ._tlvhand import H, T
 
 PACE_GM_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
-# spec/vectors.md, PACE G.1
+# Doc 9303-11 Appendix G.1, PACE
 PACE_INFO_DER = H("3012060A04007F0007020204020202010202010D")
-# spec/vn-cccd.md, EF.CardAccess of a real card
+# EF.CardAccess of a real Vietnamese card
 VN_CARD_ACCESS = H("3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f00070202"
                    "04020202010202010d")
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 __all__ = ["CardInfo", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
 
-# EF.CardAccess of real Vietnamese cards (spec/vn-cccd.md): TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
+# EF.CardAccess of real Vietnamese cards: TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
 VN_CARD_ACCESS = bytes.fromhex(
     "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"
 )

@@ -2,7 +2,7 @@
 
 Real cryptography throughout: the CSCA and DS certificates are made with ``cardkit.pki.certs`` to
 the 9303-12 profile, the DS signs with a ``KeyFileSigner``; records are real ``CitizenRecord``s
-with a made-up 12-digit ID that agrees with the date of birth and sex (spec/vn-cccd.md).
+with a made-up 12-digit ID that agrees with the date of birth and sex (the VN ID number rule).
 """
 
 from __future__ import annotations
