@@ -7,8 +7,9 @@ A function-level import of our own modules hides an arrow from the reader, so it
 where ``FUNCTION_IMPORTS`` says why. Names a package loads late are listed in its ``_LAZY`` table
 (``cardkit._lazy``), which this test reads as arrows too.
 
-``python tests/test_architecture.py`` prints the import graph between components, the picture of
-docs/ARCHITECTURE.md; ``--modules`` prints it module by module.
+``python tests/test_architecture.py`` prints the layer table and the import graph between components
+(``--modules``: module by module); ``--write`` puts them into docs/ARCHITECTURE.md, which a test keeps
+in step with the code.
 """
 
 from __future__ import annotations
@@ -415,5 +416,43 @@ def _full(comp: str) -> str:
     return comp if comp in ("cardkit", "simulators") else f"cardkit.{comp}"
 
 
+def layers_text() -> str:
+    """``LAYERS`` as the table of docs/ARCHITECTURE.md: each layer, its modules, what it may import."""
+    rows = [("layer", "modules (cardkit.*)", "may import")]
+    for i, (layer, entries) in enumerate(LAYERS):
+        mods = " ".join(e.removeprefix("cardkit.") if e != ROOT_PACKAGE else "cardkit (__init__)" for e in entries)
+        may = "itself" if i == 0 else "itself and below" if layer != "cli" else "everything, and simulators"
+        rows.append((layer, mods, may))
+    rows.append(("simulators", "simulators.*", f"itself, and cardkit up to {SIMULATOR_CEILING}"))
+    width = [max(len(r[k]) for r in rows) for k in range(2)]
+    return "\n".join(f"{r[0]:<{width[0]}}  {r[1]:<{width[1]}}  {r[2]}".rstrip() for r in rows)
+
+
+DOC = ROOT / "docs" / "ARCHITECTURE.md"
+BLOCKS = {"layers": layers_text, "import-graph": graph_text}
+
+
+def _block(text: str, name: str) -> tuple[int, int]:
+    """(start, end) of the fenced block after ``<!-- name -->`` in the document."""
+    marker = f"<!-- {name} -->\n```text\n"
+    start = text.index(marker) + len(marker)
+    return start, text.index("```", start)
+
+
+def test_architecture_doc_shows_the_rules_and_the_graph_of_the_code():
+    text = DOC.read_text(encoding="utf-8")
+    for name, make in BLOCKS.items():
+        start, end = _block(text, name)
+        assert text[start:end] == make() + "\n", (f"docs/ARCHITECTURE.md's {name} block is out of date: "
+                                           "run `python tests/test_architecture.py --write`")
+
+
 if __name__ == "__main__":
-    sys.exit(print(graph_text(by_module="--modules" in sys.argv)))
+    if "--write" in sys.argv:
+        doc = DOC.read_text(encoding="utf-8")
+        for block, make in BLOCKS.items():
+            a, b = _block(doc, block)
+            doc = doc[:a] + make() + "\n" + doc[b:]
+        DOC.write_text(doc, encoding="utf-8")
+    else:
+        print(layers_text(), graph_text(by_module="--modules" in sys.argv), sep="\n\n")
