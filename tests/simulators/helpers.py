@@ -1,7 +1,7 @@
 """Shared helpers for the simulator tests: sample files, perso APDUs, an in-memory terminal.
 
 The terminal side is cardkit.crypto's sans-I/O protocol objects connected straight to the chip's
-``process_apdu`` (h11 ConnectionPair style): no mocks, no card layer.
+``process_apdu`` (two state machines wired in memory): no mocks, no card layer.
 """
 
 from __future__ import annotations
