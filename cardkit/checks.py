@@ -1,6 +1,6 @@
 """The outcome of one check, shared by Passive Authentication, inspection and audit reports.
 
-DESIGN.md principle 8: every check is PASSED, FAILED, NOT_SUPPORTED or SKIPPED, with a
+Every check is PASSED, FAILED, NOT_SUPPORTED or SKIPPED, with a
 reason a person can read. Reports are data; the CLI renders them.
 """
 

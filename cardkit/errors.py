@@ -1,7 +1,7 @@
 """One exception hierarchy for cardkit.
 
 Every error raised on purpose by cardkit is a ``CardkitError``. Each subclass
-belongs to one layer and carries an ``exit_code`` that the CLI uses (DESIGN.md):
+belongs to one layer and carries an ``exit_code`` that the CLI uses (docs/ARCHITECTURE.md):
 
     1  verification failed (chip or signature not genuine)
     2  usage or input error (bad file, bad record, bad profile, missing key)

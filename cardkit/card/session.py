@@ -1,6 +1,6 @@
 """The terminal session: access control, secure messaging and file reading over one transport.
 
-Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3, 9303-11):
+Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTURE.md names):
 - It is the only caller of ``transport.transmit``. Protocols (``cardkit.crypto``) are pure
   state machines: the session sends what they build and hands back what the chip answers.
 - Every command goes through ``transmit``: wrapped by secure messaging when a session is
@@ -419,11 +419,12 @@ class Session:
             first = self._read_binary(0, 4, name)
         buf = bytearray(first)
         try:
-            header = _header(buf)
-            if header is None and len(buf) == 4:
-                buf += self._read_binary(4, 4, name)  # long-form length of 3-4 bytes (> 64 KiB)
-                header = _header(buf)
-            if header is None:
+            header = tlv.read_header(bytes(buf))
+            if isinstance(header, tlv.Incomplete) and len(buf) == 4:
+                # a long-form length of 3-4 bytes (files over 64 KiB): the header goes on past 4 bytes
+                buf += self._read_binary(4, max(4, header.needed), name)
+                header = tlv.read_header(bytes(buf))
+            if isinstance(header, tlv.Incomplete):
                 raise ParseError("file header is truncated", what=name, offset=0)
             tag, start, length = header
         except ParseError as e:
@@ -483,16 +484,6 @@ def block_data_odd(block: int) -> int:
     while n + _do53_overhead(n) > block:
         n -= 1
     return max(1, n)
-
-
-def _header(buf: bytes | bytearray) -> tuple[int, int, int] | None:
-    """decode_header, or None when the bytes stop inside the header (more must be read)."""
-    try:
-        return tlv.decode_header(bytes(buf))
-    except ParseError as e:
-        if "past the end" in e.message or "no length" in e.message:
-            return None
-        raise
 
 
 def _dg14(dg14: bytes | Dg14) -> Dg14:

@@ -12,17 +12,21 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..audit import AuditItem, AuditSummary, audit as run_audit
+from ..errors import InputError
+from .verify import load_trust
 
 __all__ = ["audit"]
 
 
-def _render(summary: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+def _render(summary: AuditSummary) -> None:
     console = Console()
     t = Table(title="Audit summary")
     t.add_column("items", justify="right")
@@ -63,12 +67,6 @@ def _render(summary: Any) -> None:
 def audit(paths: tuple[Path, ...], trust: tuple[Path, ...], crls: tuple[Path, ...], jobs: int | None,
           as_json: bool, report: Path | None, at: str | None) -> None:
     """Verify dumps and EF.SOD files against CSCAs, master lists and CRLs."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from ..audit import audit as run_audit
-    from ..errors import InputError
-
     when = None
     if at:
         try:
@@ -76,8 +74,6 @@ def audit(paths: tuple[Path, ...], trust: tuple[Path, ...], crls: tuple[Path, ..
         except ValueError:
             raise InputError(f"--at {at!r} is not a date YYYY-MM-DD") from None
     out: IO[str] = sys.stdout
-    from .verify import load_trust
-
     load_trust(tuple(trust), tuple(crls))  # a named trust or CRL file that is unreadable: InputError, before work
     try:
         report_file = report.open("w", encoding="utf-8") if report else None
@@ -90,7 +86,7 @@ def audit(paths: tuple[Path, ...], trust: tuple[Path, ...], crls: tuple[Path, ..
     if as_json:
         out.write('{"items": [')
 
-    def on_item(item: Any) -> None:
+    def on_item(item: AuditItem) -> None:
         d = item.to_dict()
         if report_file:
             report_file.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -18,31 +18,31 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
+from simulators.emrtd import EmrtdChip
+
+from ..card import SimulatorTransport
 from ..errors import InputError
+from ..inspect import inspect
+from ..personalise import build_card, personalise_card
 from ..pki.demo import DEMO_PASSPHRASE, open_demo_pki
 from ..pki.signers import passphrase_from_env
+from ..pki.trust import TrustStore
 from ..private_files import write_private
+from ..production.records import load_records
+from ..profiles import load_profile
+from ..report import InspectionReport, render
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd") -> tuple[Any, dict[str, float]]:
+def run_demo(out: Path, keys: Path, records: Path,
+             profile_name: str = "vn-cccd") -> tuple[InspectionReport, dict[str, float]]:
     """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
-    from simulators.emrtd import EmrtdChip
-
-    from ..card import SimulatorTransport
-    from ..inspect import inspect
-    from ..personalise import build_card, personalise_card
-    from ..pki.trust import TrustStore
-    from ..production.records import load_records
-    from ..profiles import load_profile
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     pki, signer = open_demo_pki(keys, also_try=passphrase_from_env())
@@ -89,9 +89,7 @@ def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
         click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
                               ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        from ..report import render
+        from rich.console import Console  # only for text output: --json stays quick
 
         console = Console(soft_wrap=False)
         render(report, console)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
+from urllib.request import pathname2url
 
 import click
 
 from ..errors import InputError, LedgerError
+from ..production.ledger import Ledger
 
 __all__ = ["ledger"]
 
@@ -17,14 +20,9 @@ def ledger() -> None:
     """Issuance ledger reports."""
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    from ..production.ledger import Ledger
-
+def _open(path: Path) -> Ledger:
     if not path.is_file():
         raise InputError(f"{path}: no such ledger")
-    import sqlite3
-    from urllib.request import pathname2url
-
     # Ledger() creates its tables: look read-only first, so a report never turns an empty or foreign
     # database into a ledger that says "nothing issued".
     try:
@@ -68,8 +66,6 @@ def report(path: Path, as_json: bool) -> None:
         for p in problems:
             console.print(f"[red]inconsistent:[/] {p}", highlight=False)
     if problems:
-        from ..errors import LedgerError
-
         raise LedgerError(f"{path}: {len(problems)} inconsistencies (see above)")
 
 
@@ -77,8 +73,6 @@ def report(path: Path, as_json: bool) -> None:
 @click.option("--ledger", "path", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="DB")
 def check(path: Path) -> None:
     """Check the ledger's consistency (SQLite integrity, state history, one issue per person)."""
-    from ..errors import LedgerError
-
     with _open(path) as lg:
         problems = lg.check_integrity()
     for p in problems:

@@ -20,25 +20,31 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import click
 
 from ..errors import InputError, KeyStoreError, TransportError
+from ..pki import keystore
+from ..pki.hsm import Pkcs11Signer
+from ..pki.signers import KeyFileSigner, Signer, passphrase_from_env
+from ..pki.trust import TrustStore
+from ..production.batch import BatchProgress, BatchSummary, CardSource, ReaderSource, SimulatorSource, run_batch
+from ..production.ledger import Ledger, default_ledger_path
+from ..production.records import RecordResult, load_records
+from ..profiles import Profile, load_profile
 from ._secrets import ask_secret
+from .verify import load_trust
 
 __all__ = ["personalise", "load_signer", "load_trust_for"]
 
 
 def load_signer(ds: Path | None, module: str | None, token: str | None, key_label: str | None,
-                ds_cert: Path | None) -> Any:
+                ds_cert: Path | None) -> Signer:
     """The Document Signer from --ds DIR or from a PKCS#11 token."""
     if (ds is None) == (module is None):
         raise InputError("give the Document Signer: --ds DIR, or --pkcs11-module with --token and --key-label")
     if ds is not None:
-        from ..pki import keystore
-        from ..pki.signers import KeyFileSigner, passphrase_from_env
-
         if ds_cert is None and (ds / "ds.json").is_file():  # a folder `cardkit pki issue-ds` made
             return keystore.load_signer(ds, "ds", ask_passphrase=lambda: _ask_ds_passphrase(ds / "ds.key"))
         cert = ds_cert or _first(ds, ("ds.pem", "ds.crt", "ds.der", "ds.cer"))
@@ -51,8 +57,6 @@ def load_signer(ds: Path | None, module: str | None, token: str | None, key_labe
         return KeyFileSigner.load(key, cert, passphrase)
     if not token or not key_label:
         raise InputError("--pkcs11-module needs --token and --key-label")
-    from ..pki.hsm import Pkcs11Signer
-
     pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN", mention_env=True)
     return Pkcs11Signer.open(module, token, pin, key_label, ds_cert)  # type: ignore[arg-type]
 
@@ -66,7 +70,7 @@ def _first(d: Path, names: tuple[str, ...]) -> Path | None:
     return next((d / n for n in names if (d / n).is_file()), None)
 
 
-def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
+def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> TrustStore:
     """--trust, else the CSCA next to the DS (DIR/csca.pem): the read-back's trust anchors."""
     paths = list(trust)
     if not paths and ds is not None:
@@ -75,8 +79,6 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> Any:
             paths = [csca]
     if not paths:
         raise InputError("give the CSCA for the read-back check: --trust PATH (or put csca.pem in the --ds folder)")
-    from .verify import load_trust
-
     return load_trust(tuple(paths), ())  # InputError for a missing file or a named file with nothing usable
 
 
@@ -108,11 +110,6 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
                 sim: Path | None, ledger_path: Path | None, station: str | None, operator: str | None, retries: int,
                 card_timeout: float, as_json: bool) -> None:
     """Personalise a batch: build, sign, write, lock and verify each card; keep every outcome in the ledger."""
-    from ..production.batch import ReaderSource, SimulatorSource, run_batch
-    from ..production.ledger import Ledger, default_ledger_path
-    from ..production.records import load_records
-    from ..profiles import load_profile
-
     if (reader is None) == (sim is None):
         raise InputError("give exactly one of --reader R or --sim DIR")
     profile = load_profile(profile_name)
@@ -123,7 +120,7 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
                     operator=operator or _user())
     err = sys.stderr
     if sim is not None:
-        source: Any = SimulatorSource(sim)
+        source: CardSource = SimulatorSource(sim)
     else:
         source = ReaderSource(_reader_arg(reader), prompt=lambda m: click.echo(m, err=True), timeout=card_timeout)
     try:
@@ -134,9 +131,8 @@ def personalise(profile_name: str, records: Path, ds: Path | None, ds_cert: Path
             summary = _run_with_progress(items, profile, signer, store, ledger, source, records.name, retries, err)
     finally:
         ledger.close()
-        close = getattr(signer, "close", None)
-        if close is not None:
-            close()
+        if isinstance(signer, Pkcs11Signer):  # a key file holds nothing open; a token session does
+            signer.close()
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "ledger": str(ledger.path), "profile": profile.name},
                               ensure_ascii=False, indent=2))
@@ -158,12 +154,11 @@ def _reader_arg(reader: str | None) -> str | int | None:
     return int(reader) if reader is not None and reader.isdigit() else reader
 
 
-def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, ledger: Any, source: Any,
-                       batch: str, retries: int, err: Any) -> Any:
+def _run_with_progress(items: list[RecordResult], profile: Profile, signer: Signer, store: TrustStore, ledger: Ledger,
+                       source: CardSource, batch: str, retries: int, err: IO[str]) -> BatchSummary:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from ..production.batch import run_batch
 
     console = Console(file=err)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -172,7 +167,7 @@ def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, 
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(profile.name, total=len(items), rate=0.0, issued=0, rejected=0)
 
-        def on_progress(p: Any) -> None:
+        def on_progress(p: BatchProgress) -> None:
             bar.update(task, completed=p.done, rate=p.rate_per_minute, issued=p.issued, rejected=p.rejected)
             o = p.last
             if o is not None and o.outcome == "rejected":
@@ -184,7 +179,7 @@ def _run_with_progress(items: list[Any], profile: Any, signer: Any, store: Any, 
                          batch=batch, progress=on_progress, retries=retries)
 
 
-def _print_summary(summary: Any, ledger_path: Path) -> None:
+def _print_summary(summary: BatchSummary, ledger_path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 

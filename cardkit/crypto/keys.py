@@ -1,6 +1,6 @@
 """Key generation, key agreement and key validation for eMRTD protocols (Doc 9303-11 §9.5; TR-03111 §4.3).
 
-- ``random_scalar``: a private key drawn from the injected rng (DESIGN principle 2's rule).
+- ``random_scalar``: a private key drawn from the injected rng, drawn again when out of range.
 - ``ecdh`` / ``dh_shared``: the shared secret, through ``cryptography``'s ECDH where the domain
   parameters table gives a curve class, with cardkit's own arithmetic otherwise.
 - ``check_public_key``: what validating a decoded public key needs the group law for (an unknown

@@ -198,6 +198,21 @@ def test_read_file_bounds() -> None:
     assert ei.value.sw == 0x6B00
 
 
+def test_read_file_header_cut_short_is_a_parse_error_naming_the_file() -> None:
+    # the chip's whole file stops inside the header: tlv.read_header says Incomplete, nothing more to read
+    for content in (bytes.fromhex("61"), bytes.fromhex("6182"), bytes.fromhex("618201")):
+        chip = _FileChip(content)
+        with pytest.raises(ParseError, match="file header is truncated") as ei:
+            Session(SimulatorTransport(chip)).read_file("DG1")
+        assert ei.value.source == "DG1"
+        assert [c.le for c in chip.log] == [4]  # one header read, no second one past the end
+    # a long-form length beyond the first four bytes that the file does not back: asked once more, then refused
+    chip = _FileChip(bytes.fromhex("61840001"))
+    with pytest.raises(StatusWordError):
+        Session(SimulatorTransport(chip)).read_file("DG1")
+    assert [c.le for c in chip.log] == [4, 4]
+
+
 def test_read_file_plain_and_tiny_files() -> None:
     small = tlv.encode(0x61, b"")  # 2 bytes: the chip answers 6282 to the 4-byte header read
     assert Session(SimulatorTransport(_FileChip(small))).read_file("DG1") == small
