@@ -54,6 +54,11 @@ def issue(cs: KeyFileSigner, key_type: str = "ec-p256", *, pss: bool = False, ha
     return Pki(cs.certificate, cs, ds, KeyFileSigner(dk, ds, hash_algorithm, pss))
 
 
+def der(cert: x509.Certificate) -> bytes:
+    """A certificate's DER (what cardkit's certificate view keeps as ``raw``)."""
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
 def dg1(mrz: str = MRZ_VN, state: str | None = None) -> bytes:
     if state is not None:
         mrz = mrz[:2] + state + mrz[5:]

@@ -15,7 +15,7 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import NOW, edit_signed_data, issue, make_pki, sample_dgs
+from tests.pki._pki import NOW, der, edit_signed_data, issue, make_pki, sample_dgs
 
 PKI = make_pki("ec-p256")
 DGS = sample_dgs()
@@ -57,21 +57,26 @@ def test_genuine_document_passes_every_step(key_type, pss, h):
     sod = build_sod(DGS, pki.ds_signer, hash_algorithm=h)
     r = passive_authentication(sod, DGS, store(pki.csca), issuing_state="VNM")
     assert r.passed, r.failures
-    assert r.ds_certificate == pki.ds and r.csca == pki.csca and r.hash_algorithm == h
+    assert r.ds_certificate.raw == der(pki.ds) and r.csca.raw == der(pki.csca) and r.hash_algorithm == h
+    assert r.anchor_found is True
     assert r.signature_algorithm == ("RSASSA-PSS" if pss else pki.ds_signer.signature_algorithm)
     statuses = {c.name: c.status for c in r.checks}
     for name in ("SOD parse", "SOD structure", "eContent type", "signed attributes", "DS certificate", "SOD signature",
-                 "certificate path", "DS validity", "CSCA validity", "DS key usage", "country",
+                 "certificate path", "DS validity", "CSCA validity", "DS key usage", "country", "hash algorithm",
                  "DG1 hash", "DG2 hash", "DG14 hash", "DG15 hash"):
         assert statuses[name] is Status.PASSED, name
     assert statuses["revocation"] is Status.SKIPPED  # no CRL loaded: said so, not passed
 
 
-def test_signer_by_ski_and_legacy_econtent_type_accepted():
-    sod = build_sod(DGS, PKI.ds_signer, signer_id="ski", econtent_type=IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
+@pytest.mark.parametrize("econtent_type", [IcaoOid.LDS_SECURITY_OBJECT_LEGACY, IcaoOid.LDS_SECURITY_OBJECT_NL,
+                                           "1.2.840.113549.1.7.1"])
+def test_signer_by_ski_and_legacy_econtent_types_accepted_with_a_warning(econtent_type):
+    sod = build_sod(DGS, PKI.ds_signer, signer_id="ski", econtent_type=econtent_type)
     r = passive_authentication(sod, DGS, TRUST, issuing_state="VNM")
     assert r.passed, r.failures
-    assert check(r, "eContent type").reason == "1.3.27.1.1.1"
+    c = check(r, "eContent type")
+    assert c.status is Status.WARNING and econtent_type in c.reason and "2.23.136.1.1.1" in c.reason
+    assert check(r, "DS certificate").status is Status.PASSED  # found by its subject key identifier
 
 
 def test_corrupted_sod_is_a_parse_finding_not_a_crash():
@@ -93,9 +98,9 @@ def test_flipped_signature_byte_fails_the_signature():
 
 
 def test_wrong_content_type():
-    sod = build_sod(DGS, PKI.ds_signer, econtent_type="1.2.840.113549.1.7.1")
+    sod = build_sod(DGS, PKI.ds_signer, econtent_type="1.2.3.4")  # no LDS type at all
     r = passive_authentication(sod, DGS, TRUST)
-    failed(r, "eContent type", "not id-icao-ldsSecurityObject")
+    failed(r, "eContent type", "is not id-icao-mrtd-security-ldsSecurityObject")
 
 
 def test_content_type_attribute_must_match_econtent_type():
@@ -199,7 +204,8 @@ def test_unknown_csca():
 def test_same_name_other_key_is_unknown_csca():
     impostor = make_pki("ec-p256")  # also "TEST CSCA VN", another key
     r = passive_authentication(build_sod(DGS, impostor.ds_signer), DGS, TRUST)
-    failed(r, "certificate path", "no CSCA in the trust store verifies")
+    failed(r, "certificate path", "has the key")
+    assert r.anchor_found is False  # the store has no CSCA with the DS's issuing key: unknown, not forged
 
 
 def test_country_mismatch_with_issuing_state():
@@ -294,7 +300,7 @@ def test_any_damaged_sod_gives_findings_never_an_exception(pos, delta):
     assert r.checks  # every outcome is a report
     if r.passed:  # only a re-encoding of the same signed certificate may pass (cryptography reads it alike)
         ds = r.ds_certificate
-        assert (ds.tbs_certificate_bytes, ds.signature) == (PKI.ds.tbs_certificate_bytes, PKI.ds.signature), r.checks
+        assert (ds.tbs, ds.signature) == (PKI.ds.tbs_certificate_bytes, PKI.ds.signature), r.checks
 
 
 def test_naive_time_is_taken_as_utc():
