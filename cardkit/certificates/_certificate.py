@@ -19,7 +19,9 @@ import hashlib
 from dataclasses import dataclass, field
 
 from asn1crypto import core, keys as asn1_keys, x509 as asn1_x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from ..algorithms import ID_EC_PUBLIC_KEY, SIGNATURE_ALGORITHMS
 from ..errors import ParseError
@@ -162,8 +164,24 @@ class Certificate:
         if isinstance(key, rsa.RSAPublicKey):
             return key
         if isinstance(key, EcPublicKey):
-            return key.to_cryptography()
+            return key.to_cryptography() or _named_curve_key(key)
         return None
+
+
+def _named_curve_key(key: EcPublicKey) -> ec.EllipticCurvePublicKey | None:
+    """The key on its named curve, for a standardized curve cardkit's table has no ``cryptography`` class for."""
+    params = key.parameters
+    if params is None or not params.oid:
+        return None
+    spki = asn1_keys.PublicKeyInfo({
+        "algorithm": {"algorithm": "ec", "parameters": asn1_keys.ECDomainParameters(name="named", value=params.oid)},
+        "public_key": key.encoded,
+    }).dump()
+    try:
+        loaded = load_der_public_key(spki)
+    except (ValueError, UnsupportedAlgorithm):
+        return None
+    return loaded if isinstance(loaded, ec.EllipticCurvePublicKey) else None
 
 
 def _boolean_der(value: core.Boolean, where: str, found: list[Finding]) -> None:

@@ -334,7 +334,11 @@ class TrustStore:
                     break
                 chain.append(nxt)
                 cur = nxt
-            last_error = "link certificate chain does not reach a self-signed CSCA"
+            # Every certificate of the store is trusted as given (a CSCA link certificate carries a
+            # CSCA key the state vouches for, 9303-12 §5.1.1): a path may end at one.
+            return CertPath(True, f"issued by {issuer.subject.rfc4514_string()}; anchored at a CSCA link "
+                            "certificate of the trust store (its self-signed CSCA is not there)", issuer, cur,
+                            tuple(chain))
         return CertPath(False, f"no CSCA in the trust store verifies the DS certificate ({last_error})")
 
     def revocation(self, cert: Certificate | x509.Certificate, at: dt.datetime | None = None) -> RevocationStatus:
