@@ -37,13 +37,14 @@ from ..certificates import Certificate, DistinguishedName
 from ..checks import Check, Status
 from ..errors import ParseError, VerificationError
 from ..lds.card_security import CardSecurity
-from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, SignerInfoData, Sod
+from ..lds.sod import LDS_SECURITY_OBJECT_OIDS, SignerInfoData, Sod, signed_data_parts
 from .algorithms import public_key_of
 from .cms_verify import SignerMatch, check_signed_attributes, find_signer_certificate, verify_signer_info
 from .countries import alpha2
 from .trust import TrustStore
 
-__all__ = ["PassiveAuthResult", "passive_authentication", "verify_card_security", "REQUIRED_STEPS"]
+__all__ = ["PassiveAuthResult", "passive_authentication", "verify_card_security", "check_signed_file",
+           "REQUIRED_STEPS"]
 
 REQUIRED_STEPS = ("SOD signature", "certificate path")
 
@@ -70,6 +71,16 @@ class PassiveAuthResult:
         return all(n in names for n in self.required_steps) and (not self.needs_hashes or any(
             c.name.endswith(" hash") and c.status is Status.PASSED for c in self.checks
         ))
+
+    @property
+    def signed_and_anchored(self) -> bool:
+        """True when no step failed and the signature and path verified, whatever the data group hashes say.
+
+        What a bare EF.SOD (no data groups given) can prove: it was signed by a DS certificate that
+        chains to a trusted CSCA.
+        """
+        names = {c.name for c in self.checks if c.status is Status.PASSED}
+        return not self.failures and all(n in names for n in self.required_steps)
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -414,3 +425,28 @@ def _dg_checks(checks: list[Check], sod: Sod, data_groups: dict[int, bytes]) -> 
             checks.append(Check(name, Status.PASSED, f"{h} matches"))
         else:
             checks.append(Check(name, Status.FAILED, f"DG{n} does not match its {h} hash in EF.SOD (changed)"))
+
+
+def check_signed_file(data: bytes, trust: TrustStore, *, at: dt.datetime | None = None
+                      ) -> tuple[str, PassiveAuthResult]:
+    """("EF.SOD" or "EF.CardSecurity", its Passive Authentication) for a bare signed file, told apart by content.
+
+    EF.SOD is tag 77 (or a bare ContentInfo of an LDSSecurityObject); EF.CardSecurity is a ContentInfo
+    whose eContentType is id-SecurityObject. No data groups are given: an EF.SOD's hashes are not compared.
+
+    Raises:
+        ParseError: the bytes are neither.
+    """
+    data = bytes(data)
+    if data[:1] == b"\x30":
+        try:
+            econtent_type = signed_data_parts(data)[0]
+        except ParseError as e:
+            raise e.within(what="EF.SOD or EF.CardSecurity")
+        except (ValueError, TypeError, KeyError) as e:
+            raise ParseError(f"not a CMS SignedData ({e})", what="EF.SOD or EF.CardSecurity") from None
+        if econtent_type == ID_SECURITY_OBJECT:
+            CardSecurity.from_bytes(data)  # a ParseError here names what is wrong
+            return "EF.CardSecurity", verify_card_security(data, trust, at=at)
+    Sod.from_bytes(data)
+    return "EF.SOD", passive_authentication(data, {}, trust, at=at)

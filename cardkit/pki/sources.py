@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from asn1crypto import cms, parser, pem
 from cryptography import x509
@@ -26,7 +27,7 @@ from .asn1 import CscaMasterList
 from .masterlist import MasterList, Skipped, parse_master_list, read_certificates
 from .pkd_ldif import looks_like_ldif, read_pkd_ldif
 
-__all__ = ["TrustSource", "Crl", "read_trust_source", "load_crl", "MAX_TRUST_FILE"]
+__all__ = ["TrustSource", "Crl", "read_trust_source", "read_certificate_file", "load_crl", "MAX_TRUST_FILE"]
 
 MAX_TRUST_FILE = 256 << 20  # the PKD's DSC LDIF is some tens of MB
 
@@ -205,3 +206,28 @@ def read_trust_source(data: bytes, source: str) -> TrustSource:
         raise ParseError("a bare CscaMasterList without its CMS signature: nothing vouches for it "
                          "(9303-12 §8 master lists are signed)", source=source)
     raise ParseError("not a certificate, CRL, master list or PKD LDIF (DER or PEM)", source=source)
+
+
+def read_certificate_file(path: Path) -> Certificate:
+    """The one certificate in a DER or PEM file, read as written.
+
+    Raises:
+        ParseError: naming the file: it cannot be read, holds no certificate, or more than one.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ParseError(f"cannot read ({e.strerror or e})", source=str(path)) from None
+    if len(data) > MAX_TRUST_FILE:
+        raise ParseError(f"{len(data)} bytes is too large", source=str(path))
+    if data.lstrip().startswith(b"-----BEGIN"):
+        try:
+            blocks = [der for kind, _, der in pem.unarmor(data, multiple=True) if kind.endswith("CERTIFICATE")]
+        except ValueError as e:
+            raise ParseError(f"PEM armour cannot be read ({e})", source=str(path)) from None
+        if len(blocks) != 1:
+            raise ParseError(f"holds {len(blocks)} certificates, expected one", source=str(path))
+        data = blocks[0]
+    if _der_kind(data) != "certificate":
+        raise ParseError("is not an X.509 certificate (DER or PEM)", source=str(path))
+    return load_certificate(data, source=str(path))

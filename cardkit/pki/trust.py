@@ -141,7 +141,7 @@ class TrustStore:
                 store.add_file(p)
         for _, p in _walk(Path(x) for x in crls):
             store.add_file(p, expect="crl")
-        store._settle_crls()
+        store.settle_crls()
         return store
 
     # --- loading ---------------------------------------------------------------
@@ -175,11 +175,12 @@ class TrustStore:
             self.findings.append(Check("trust store input", Status.WARNING, f"{src.source}: skipped {s}"))
         for note in src.notes:
             self.findings.append(Check("trust store input", Status.WARNING, f"{src.source}: {note}"))
+        many = len(src.certificates) > 1 or src.kind in ("PEM bundle", "LDIF")
         for cert in src.certificates:
-            if src.kind == "LDIF" and not cert.is_ca:
+            if src.kind == "LDIF" and not cert.is_ca and not cert.is_self_issued:
                 self.add_document_signer(cert)
             else:
-                self.add_certificate(cert, src.source)
+                self.add_certificate(cert, src.source, in_list=many)
         for ml in src.master_lists:
             self.add_master_list(ml, src.source)
         for crl in src.crls:
@@ -209,14 +210,32 @@ class TrustStore:
             except ParseError as e:
                 self._finding(e.source or folder, e.message)
 
-    def add_certificate(self, cert: Certificate | x509.Certificate, source: str = "<certificate>") -> None:
-        """Trust a CSCA (self-signed or link) certificate; a non-CA certificate is refused with a finding."""
+    def add_certificate(self, cert: Certificate | x509.Certificate, source: str = "<certificate>", *,
+                        in_list: bool = False, vouched: bool = False) -> None:
+        """Trust a CSCA (self-signed or link) certificate; a certificate that is no CSCA is refused with a finding.
+
+        Some published CSCAs lack basicConstraints cA=TRUE (or say cA=false with a pathLen). They are
+        trusted, with a warning, when a verified master list names them (``vouched``) or when they are
+        self-signed with a key that may sign certificates; any other non-CA certificate is refused: a
+        FAILED finding for a file that held only it, a WARNING (skipped) inside a bundle (``in_list``).
+        """
         try:
             cert = as_certificate(cert)
         except ParseError as e:
             return self._finding(source, e.message)
+        who = cert.subject.rfc4514_string()
         if not cert.is_ca:
-            return self._finding(source, f"{cert.subject.rfc4514_string()} is not a CA certificate; not trusted as CSCA")
+            signs = cert.key_usage is None or "key_cert_sign" in cert.key_usage
+            if vouched or (cert.is_self_issued and signs):
+                why = "named by a verified master list" if vouched else "self-signed, its key may sign certificates"
+                self.findings.append(Check("trust store input", Status.WARNING, f"{source}: {who} is not marked as a "
+                                           f"CA (basicConstraints); trusted as CSCA: {why}"))
+            elif in_list:
+                self.findings.append(Check("trust store input", Status.WARNING,
+                                           f"{source}: skipped {who}: not a CA certificate; not trusted as CSCA"))
+                return None
+            else:
+                return self._finding(source, f"{who} is not a CA certificate; not trusted as CSCA")
         if cert.raw in self._known:
             return
         self._known.add(cert.raw)
@@ -241,7 +260,7 @@ class TrustStore:
             return self._finding(source, f"master list refused, its {len(ml.cscas)} CSCA certificates are not "
                                  f"trusted: {e}", name="master list signature")
         for cert in ml.cscas:
-            self.add_certificate(cert, source)
+            self.add_certificate(cert, source, in_list=True, vouched=True)
         who = issuer.subject.rfc4514_string()
         self.lists.append(ListOutcome(source, True, f"signed by a Master List signer issued by {who}",
                                       len(ml.cscas), skipped))
@@ -249,7 +268,7 @@ class TrustStore:
         self.findings.append(Check("master list", Status.PASSED, f"{source}: {len(ml.cscas)} CSCA certificates, "
                                    f"signed by a signer issued by {who}{tail}"))
 
-    def _settle_crls(self) -> None:
+    def settle_crls(self) -> None:
         """Keep each pending CRL that a CSCA of the store verifies; record the others."""
         for crl, source in self._pending_crls:
             issuers = self._by_subject.get(_name_key(crl.crl.issuer), [])
@@ -270,7 +289,7 @@ class TrustStore:
         if isinstance(crl, x509.CertificateRevocationList):
             crl = Crl(crl.public_bytes(Encoding.DER), crl)
         self._pending_crls.append((crl, source))
-        self._settle_crls()
+        self.settle_crls()
 
     @property
     def crl_objects(self) -> tuple[Crl, ...]:
