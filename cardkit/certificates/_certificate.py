@@ -46,8 +46,8 @@ class Quirk(enum.StrEnum):
     SERIAL_NOT_POSITIVE = "serial number not positive"  # RFC 5280 §4.1.2.2
     ECDSA_PARAMETERS = "ECDSA AlgorithmIdentifier with parameters"  # RFC 5758 §3.2: absent
     SIGNATURE_ALGORITHM_MISMATCH = "signature algorithms differ"  # RFC 5280 §4.1.1.2
-    EXPLICIT_EC_PARAMETERS = "explicit EC domain parameters"  # RFC 5480 §2.1.1: namedCurve
-    EC_SEED = "EC seed with unused bits"
+    EXPLICIT_EC_PARAMETERS = "explicit EC domain parameters"  # legal (X9.62; 9303-12 expects them), noted
+    EC_SEED = "EC seed with unused bits"  # legal X9.62 (a BIT STRING), but cryptography refuses it
     CA_FALSE_PATH_LENGTH = "CA=false with a pathLenConstraint"  # RFC 5280 §4.2.1.9
     BOOLEAN_NOT_DER = "BOOLEAN not DER-encoded"  # X.690 §11.1
     EXTENSION_UNREADABLE = "extension does not decode"
@@ -225,8 +225,8 @@ def _key(spki: asn1_keys.PublicKeyInfo, found: list[Finding]) -> PublicKey | Non
         found.append(Finding(Quirk.PUBLIC_KEY_UNREADABLE, e.message))
         return None
     if explicit:
-        found.append(Finding(Quirk.EXPLICIT_EC_PARAMETERS, f"the key's curve is written out in full "
-                             f"({describe_key(key)}); RFC 5480 §2.1.1 and 9303-12 §4.4 want namedCurve"))
+        found.append(Finding(Quirk.EXPLICIT_EC_PARAMETERS, f"the key's curve is written out in full, "
+                             f"matched to {describe_key(key)}"))
     return key
 
 

@@ -36,7 +36,7 @@ _GOOD_SIG = {oid for oid, a in SIGNATURE_ALGORITHMS.items()
 _MIN_CURVE_BITS = 224  # the standardized curves of at least 224 bits are the ones 9303-12 §4.4 uses
 # what the reader read past, by the rule it breaks
 _RULE_OF = {Quirk.SERIAL_NOT_POSITIVE: "serial number", Quirk.ECDSA_PARAMETERS: "signature algorithm",
-            Quirk.SIGNATURE_ALGORITHM_MISMATCH: "signature algorithm", Quirk.EC_SEED: "public key",
+            Quirk.SIGNATURE_ALGORITHM_MISMATCH: "signature algorithm",
             Quirk.PUBLIC_KEY_UNREADABLE: "public key", Quirk.CA_FALSE_PATH_LENGTH: "basic constraints",
             Quirk.BOOLEAN_NOT_DER: "encoding", Quirk.EXTENSION_UNREADABLE: "encoding",
             Quirk.EXTENSION_DUPLICATE: "encoding", Quirk.VERSION: "version"}
@@ -48,9 +48,14 @@ def _icao_curve(name: str) -> bool:
 
 
 def certificate_role(cert: Certificate | x509.Certificate) -> str:
-    """"csca" (self-signed CA), "link" (CA issued by another CSCA key), "ml_signer" (EKU) or "ds"."""
+    """"csca" (self-signed CA), "link" (CA issued by another CSCA key), "ml_signer" (EKU) or "ds".
+
+    A certificate whose key may sign certificates is taken as a CA even when basicConstraints says
+    otherwise (published CSCAs do), so that the CA profile, and its departures, are what is checked.
+    """
     cert = as_certificate(cert)
-    if cert.is_ca:
+    # a CA by basicConstraints, or (some published CSCAs) by a key that signs certificates
+    if cert.is_ca or "key_cert_sign" in (cert.key_usage or ()):
         return "csca" if cert.is_self_issued else "link"
     if IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY in (cert.extended_key_usage or ()):
         return "ml_signer"
@@ -130,8 +135,10 @@ def _key_checks(checks: list[Check], cert: Certificate) -> None:
     elif isinstance(key, EcPublicKey):
         params = key.parameters
         desc = f"ECDSA {params.name if params else 'explicit curve'}"
-        if any(f.quirk is Quirk.EXPLICIT_EC_PARAMETERS for f in cert.findings):
-            desc += " (explicit domain parameters)"
+        notes = [("explicit domain parameters" if f.quirk is Quirk.EXPLICIT_EC_PARAMETERS else f.detail)
+                 for f in cert.findings if f.quirk in (Quirk.EXPLICIT_EC_PARAMETERS, Quirk.EC_SEED)]
+        if notes:  # legal X9.62 encodings, read and matched: reported, not departures
+            desc += f" ({'; '.join(notes)})"
         if params is None or not _icao_curve(params.name):
             p.append(f"curve {params.name if params else 'of explicit parameters'} is not one 9303 uses")
     elif desc.startswith("RSA-"):

@@ -320,7 +320,10 @@ def _ds_facts(ds: Certificate, trust: TrustStore) -> _DsFacts:
     path = trust.path(ds)
     if path.ok:
         chain = " -> ".join(c.subject.rfc4514_string() for c in path.chain[1:])
-        path_check = Check("certificate path", Status.PASSED, f"DS -> {chain}", {"length": len(path.chain)})
+        linked = path.anchor is not None and not path.anchor.is_self_issued
+        path_check = Check("certificate path", Status.PASSED,
+                           f"DS -> {chain}" + (" (anchored at a CSCA link certificate of the trust store)" if linked else ""),
+                           {"length": len(path.chain)})
     else:
         path_check = Check("certificate path", Status.FAILED, f"unknown CSCA: {path.reason}",
                            {"issuer": ds.issuer.rfc4514_string(), "anchor_found": not path.no_anchor})

@@ -59,6 +59,8 @@ def read_pkd_ldif(data: bytes, source: str | None = None) -> list[LdifObject]:
     Raises:
         ParseError: the LDIF or a base64 value does not decode (the file is cut, or not LDIF).
     """
+    if not data.endswith(b"\n"):  # every LDIF line ends with one: a file without it was cut short
+        raise ParseError("cut short: the last line has no line break", what="LDIF", source=source)
     parser = ldif.LDIFParser(io.BytesIO(data), encoding=None, strict=True, process_url_schemes=())
     out: list[LdifObject] = []
     try:

@@ -107,6 +107,7 @@ def _import_locked(store: Path, sources: list[TrustSource]) -> ImportReport:
     trust = TrustStore()
     if is_store(store):
         trust.add_store(store)
+        trust.settle_crls()
     before = {c.raw for c in (*trust.cscas, *trust.dscs)}
     crls_before = {c.raw for c in trust.crl_objects}
     origin: dict[str, list[str]] = {str(e["fingerprint"]): list(e.get("sources", [])) for e in old.certificates}
