@@ -77,9 +77,7 @@ def certificate_entry(cert: Certificate, role: str, sources: list[str]) -> dict[
     }
 
 
-def _role(cert: Certificate) -> str:
-    if not cert.is_ca:
-        return "ds"
+def _anchor_role(cert: Certificate) -> str:
     return "csca" if cert.is_self_issued else "link"
 
 
@@ -132,7 +130,8 @@ def _import_locked(store: Path, sources: list[TrustSource]) -> ImportReport:
     if refused:
         raise VerificationError("nothing imported: " + "; ".join(refused[:5]) +
                                 (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""))
-    certs = [certificate_entry(c, _role(c), origin.get(c.fingerprint, [])) for c in (*trust.cscas, *trust.dscs)]
+    certs = [certificate_entry(c, _anchor_role(c), origin.get(c.fingerprint, [])) for c in trust.cscas]
+    certs += [certificate_entry(c, "ds", origin.get(c.fingerprint, [])) for c in trust.dscs]
     for c in (*trust.cscas, *trust.dscs):
         write_object(store, "certificate", c.raw)
     crls = []

@@ -215,8 +215,8 @@ class TrustStore:
         """Trust a CSCA (self-signed or link) certificate; a certificate that is no CSCA is refused with a finding.
 
         Some published CSCAs lack basicConstraints cA=TRUE (or say cA=false with a pathLen). They are
-        trusted, with a warning, when a verified master list names them (``vouched``) or when they are
-        self-signed with a key that may sign certificates; any other non-CA certificate is refused: a
+        trusted, with a warning, when a verified master list names them (``vouched``) or when their key
+        usage says keyCertSign (or, self-signed, they have none); any other non-CA certificate is refused: a
         FAILED finding for a file that held only it, a WARNING (skipped) inside a bundle (``in_list``).
         """
         try:
@@ -225,9 +225,9 @@ class TrustStore:
             return self._finding(source, e.message)
         who = cert.subject.rfc4514_string()
         if not cert.is_ca:
-            signs = cert.key_usage is None or "key_cert_sign" in cert.key_usage
-            if vouched or (cert.is_self_issued and signs):
-                why = "named by a verified master list" if vouched else "self-signed, its key may sign certificates"
+            signs = "key_cert_sign" in (cert.key_usage or ()) or (cert.key_usage is None and cert.is_self_issued)
+            if vouched or signs:
+                why = "named by a verified master list" if vouched else "its key usage allows signing certificates"
                 self.findings.append(Check("trust store input", Status.WARNING, f"{source}: {who} is not marked as a "
                                            f"CA (basicConstraints); trusted as CSCA: {why}"))
             elif in_list:
