@@ -146,7 +146,8 @@ def _from_pem(data: bytes, source: str) -> TrustSource:
     if not ders and not crls:
         raise ParseError("PEM file holds no certificate or CRL", source=source)
     certs, bad = read_certificates(ders, "certificate", source)
-    return TrustSource(source, "PEM bundle" if len(blocks) > 1 else "certificate", hashlib.sha256(data).hexdigest(),
+    kind = "PEM bundle" if len(blocks) > 1 else "certificate" if ders else "CRL"
+    return TrustSource(source, kind, hashlib.sha256(data).hexdigest(),
                        certificates=certs, crls=tuple(crls), skipped=(*bad, *skipped))
 
 

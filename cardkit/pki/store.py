@@ -46,6 +46,11 @@ class ImportReport:
     lists: tuple[ListOutcome, ...]
 
 
+def _foreign(folder: Path) -> bool:
+    """True when ``folder`` holds anything but a store's own parts (an import cut short leaves only those)."""
+    return any(not p.name.startswith(".") and p.name not in ("certs", "crls") for p in folder.iterdir())
+
+
 def _read_sources(paths: Iterable[Path]) -> list[TrustSource]:
     out = []
     for p in paths:
@@ -91,7 +96,7 @@ def import_sources(store: Path, paths: Iterable[Path | str]) -> ImportReport:
             verify, a CRL no CSCA signed, a lone certificate that is no CSCA): nothing is written.
     """
     store = Path(store)
-    if store.exists() and (not store.is_dir() or (any(store.iterdir()) and not is_store(store))):
+    if store.exists() and (not store.is_dir() or (not is_store(store) and _foreign(store))):
         raise InputError(f"{store} exists and is not a trust store (no {INDEX}); give a new or empty folder")
     sources = _read_sources(Path(p) for p in paths)  # all of them read before anything is written
     store.mkdir(parents=True, exist_ok=True)

@@ -186,3 +186,13 @@ def test_ldif_values_are_decoded_by_the_library_not_by_hand():
     text = f"version: 1\n\ndn: cn=x,o=dsc,c=VN\nuserCertificate;binary:: {folded}\n".encode()
     (obj,) = read_pkd_ldif(text)
     assert obj.der == der(VN.csca) and obj.dn == "cn=x,o=dsc,c=VN"
+
+
+def test_an_import_cut_short_leaves_a_folder_the_next_import_completes(tmp_path, sources):
+    store = tmp_path / "s"
+    (store / "certs").mkdir(parents=True)  # objects written, then the process died before the index
+    (store / "certs" / ("0" * 64 + ".der")).write_bytes(b"orphan")
+    (store / ".lock").write_bytes(b"")
+    assert TrustStore.load([store]).cscas == []  # no index: nothing of it is trusted
+    report = import_sources(store, [sources / "la.pem"])
+    assert report.total_certificates == 1 and (store / "index.json").is_file()
