@@ -198,6 +198,7 @@ _STATUS_STYLE = {
     Status.FAILED: "bold red",
     Status.NOT_SUPPORTED: "yellow",
     Status.SKIPPED: "dim",
+    Status.WARNING: "yellow",
 }
 _VERDICT_STYLE = {
     Verdict.GENUINE: "bold green",

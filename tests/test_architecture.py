@@ -32,7 +32,7 @@ OWN = ("cardkit", "simulators")
 # package ``cardkit`` covers only its own __init__ (the lazy public API, above every library layer).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("cardkit.errors", "cardkit._lazy", "cardkit.tlv", "cardkit.iso7816", "cardkit.algorithms",
-                    "cardkit.public_keys", "cardkit.checks", "cardkit.private_files")),
+                    "cardkit.public_keys", "cardkit.certificates", "cardkit.checks", "cardkit.private_files")),
     ("documents", ("cardkit.mrz", "cardkit._mrz_names", "cardkit.lds", "cardkit.images")),
     ("crypto", ("cardkit.crypto",)),
     ("pki", ("cardkit.pki",)),

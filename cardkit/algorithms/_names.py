@@ -55,6 +55,7 @@ _NAMES: dict[str, str] = {
     f"{ID_PK}.1": "id-PK-DH", f"{ID_PK}.2": "id-PK-ECDH", f"{ID_CA}.1": "id-CA-DH", f"{ID_CA}.2": "id-CA-ECDH",
     IcaoOid.LDS_SECURITY_OBJECT: "id-icao-mrtd-security-ldsSecurityObject",
     IcaoOid.LDS_SECURITY_OBJECT_LEGACY: "ldsSecurityObject (legacy 1.3.27.1.1.1)",
+    IcaoOid.LDS_SECURITY_OBJECT_NL: "ldsSecurityObject (early Dutch passports)",
     IcaoOid.CSCA_MASTER_LIST: "id-icao-cscaMasterList",
     IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY: "id-icao-cscaMasterListSigningKey",
     IcaoOid.AA_PROTOCOL: "id-icao-mrtd-security-aaProtocolObject",

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("cardkit.cli.audit", "audit", "Verify SODs and dumps offline, in bulk."),
     "sim": ("cardkit.cli.sim", "sim", "The software chip: serve it in pcscd's virtual reader."),
     "readers": ("cardkit.cli.readers", "readers", "List PC/SC readers and the cards in them."),
+    "trust": ("cardkit.cli.trust", "trust", "Trust store folders: import master lists, LDIF, CRLs; list; check."),
 }
 
 

@@ -26,6 +26,7 @@ from ..pki.hsm import Pkcs11Signer, generate_key, open_session, store_certificat
 from ..pki.keystore import load_role_certificate, load_signer, save_signer
 from ..pki.lint import lint
 from ..pki.masterlist import build_master_list
+from ..pki.sources import read_certificate_file
 from ..pki.signers import KeyFileSigner, load_certificate, passphrase_from_env
 from ._secrets import ask_secret
 from .pki_cv import cv_groups
@@ -259,7 +260,7 @@ def lint_cmd(cert: Path, role: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    checks = lint(load_certificate(cert), role)
+    checks = lint(read_certificate_file(cert), role)
     failed = [c for c in checks if c.failed]
     if as_json:
         click.echo(json.dumps({"certificate": str(cert), "conforms": not failed,

@@ -254,7 +254,7 @@ def test_verify_block_says_what_the_readme_says(readme):
 
 
 def test_audit_block_finds_every_input_genuine(readme):
-    audit = readme.find("cardkit audit")
+    audit = readme.find("cardkit audit dumps/ demo-out/dump")
     summary = json.loads(audit.out)["summary"]
     assert (summary["total"], summary["genuine"]) == (3, 3), _shown(audit)  # our card's dump, the demo's, its SOD
     lint = readme.find("pki lint")
@@ -263,6 +263,23 @@ def test_audit_block_finds_every_input_genuine(readme):
     assert "Nguyễn Thị Ánh Tuyết" in lds.out, _shown(lds)
     mrz = readme.find("mrz check")
     assert mrz.code == 0 and "composite" in mrz.out, _shown(mrz)
+
+
+def test_trust_store_block_imports_once_and_verifies_with_the_store(readme):
+    imports = [r for r in readme.ran if "trust import" in r.command]
+    assert len(imports) == 1 and imports[0].code == 0, imports
+    index = readme.root / "trust" / "index.json"
+    assert index.is_file(), "trust import made no store index"
+    before = index.read_bytes()
+    again = subprocess.run(imports[0].command, shell=True, cwd=readme.root, env=readme.env, capture_output=True,
+                           text=True)
+    assert again.returncode == 0 and index.read_bytes() == before, again.stderr  # "run again: nothing changes"
+    listed = readme.find("trust list --store trust/")
+    assert listed.code == 0 and "VN" in listed.out, _shown(listed)
+    check = readme.find("trust check sods/demo.sod")
+    assert check.code == 0, _shown(check)
+    audit = readme.find("cardkit audit dumps/ --trust trust/")
+    assert audit.code == 0, _shown(audit)
 
 
 def test_library_example_inspects_a_card_and_audits_dumps(readme):

@@ -30,7 +30,7 @@ from cardkit.pki.certs import generate_private_key, make_csca, make_ds
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.trust import TrustStore
 
-__all__ = ["Pki", "make_pki", "shared_pki"]
+__all__ = ["Pki", "make_pki", "shared_pki", "der"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,8 @@ def shared_pki(key_type: str = "ec-p256", *, country: str = "VN", label: str = "
                document_types: tuple[str, ...] = ("ID",)) -> Pki:
     """``make_pki`` made once per process for these arguments (certificates and keys are immutable)."""
     return make_pki(key_type, country=country, label=label, document_types=document_types)
+
+
+def der(cert: x509.Certificate) -> bytes:
+    """A certificate's DER (what cardkit's certificate view keeps as ``raw``)."""
+    return cert.public_bytes(serialization.Encoding.DER)
