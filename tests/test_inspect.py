@@ -8,16 +8,24 @@ import json
 
 import pytest
 
-from cardkit.card import SimulatorTransport
+from cardkit.card import AccessKey, SimulatorTransport
 from cardkit.checks import Status
-from cardkit.inspect import inspect, inspect_dump
-from cardkit.report import Verdict
+from cardkit.inspect import Verdict, inspect, inspect_dump
 from simulators.emrtd import Faults
 from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card, revoke_ds, pcsc_insert
 
 
-def run(chip, trust, **key):
-    return inspect(SimulatorTransport(chip), trust=trust, **key)
+def key_of(can=None, mrz_information=None, id_number=None):
+    """The AccessKey of what a test's holder shows."""
+    if id_number is not None:
+        return AccessKey.from_vn_id_number(id_number)
+    if can is not None:
+        return AccessKey.from_can(can, mrz_information=mrz_information)
+    return AccessKey.from_mrz_information(mrz_information)
+
+
+def run(chip, trust, **shown):
+    return inspect(SimulatorTransport(chip), key=key_of(**shown), trust=trust)
 
 
 def status(report, name):
@@ -255,13 +263,41 @@ def test_card_removed_mid_read_is_incomplete(tmp_path, at):
     assert status(r, "chip_authentication") is Status.SKIPPED
 
 
-def test_unknown_csca_is_not_genuine(tmp_path):
-    chip, trust, info = make_vn_card(tmp_path, csca="other")
+def test_unknown_csca_is_an_unknown_issuer_not_a_forgery(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, csca="other")  # signed under a CSCA the store does not hold
     r = run(chip, trust, can=info.can)
-    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert r.verdict is Verdict.UNKNOWN_ISSUER and r.exit_code == 5 and not r.genuine
     assert status(r, "passive_authentication") is Status.FAILED
+    assert status(r, "pa:certificate path") is Status.FAILED
+    assert "CSCA VN other" in r.verdict_reason and "no trust anchor" in r.verdict_reason
     # CA/AA still ran and passed, yet that proves nothing without PA
     assert status(r, "chip_authentication") is Status.PASSED
+    assert r.to_dict()["verdict"] == "UNKNOWN_ISSUER" and r.to_dict()["exit_code"] == 5
+
+
+def test_unknown_issuer_and_a_changed_data_group_is_not_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, Faults(tamper_dg=2), csca="other")
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "pa:DG2 hash") is Status.FAILED
+
+
+def test_a_csca_of_the_same_name_and_another_key_is_a_forgery(tmp_path):
+    # The trust store holds a CSCA named as the DS's issuer, whose key did not sign it: not "unknown".
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from cardkit.pki import certs
+    from cardkit.pki.signers import KeyFileSigner
+    from cardkit.pki.trust import TrustStore
+
+    chip, _, info = make_vn_card(tmp_path)
+    signer = KeyFileSigner(ec.generate_private_key(ec.SECP256R1()))
+    impostor = certs.make_csca(signer, country="VN", common_name="CSCA VN default")
+    trust = TrustStore()
+    trust.add_certificate(impostor)
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "pa:certificate path") is Status.FAILED
 
 
 def test_revoked_document_signer_is_not_genuine(tmp_path):
@@ -279,7 +315,7 @@ def test_expired_certificates_are_not_genuine(tmp_path):
     from datetime import datetime, timezone
 
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, at=datetime(2060, 1, 1, tzinfo=timezone.utc))
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), at=datetime(2060, 1, 1, tzinfo=timezone.utc))
     assert r.verdict is Verdict.NOT_GENUINE
     assert status(r, "passive_authentication") is Status.FAILED
 
@@ -325,15 +361,39 @@ def test_no_trust_store_is_not_genuine(tmp_path):
     assert status(r, "passive_authentication") is Status.SKIPPED
 
 
-def test_bad_input_is_refused_without_echo(tmp_path):
+@pytest.mark.parametrize("make,value,rule", [
+    (AccessKey.from_can, "12a456", "digits"), (AccessKey.from_can, "", "digits"),
+    (AccessKey.from_can, "12345678901", "digits"), (AccessKey.from_vn_id_number, "12345", "12 digits"),
+    (AccessKey.from_vn_id_number, "00109001234٣", "12 digits"), (AccessKey.from_mrz_information, "short", "MRZ"),
+    (AccessKey.from_mrz_information, "L898902C<369080619406236!", "MRZ"),
+])
+def test_bad_input_is_refused_once_without_echo(make, value, rule):
     from cardkit.errors import InputError
 
-    chip, trust, _ = make_vn_card(tmp_path)
-    for kwargs in ({}, {"can": "12a456"}, {"id_number": "12345"}, {"mrz_information": "short"}):
-        with pytest.raises(InputError) as e:
-            run(chip, trust, **kwargs)
-        for v in kwargs.values():
-            assert v not in str(e.value)
+    with pytest.raises(InputError) as e:
+        make(value)
+    assert rule in str(e.value) and e.value.exit_code == 2
+    assert value not in str(e.value) or not value
+
+
+@pytest.mark.parametrize("args,rule", [
+    (("L898902C", "690806", "940623"), None), (("L898902C!", "690806", "940623"), "letters and digits"),
+    (("L898902C", "691306", "940623"), "not a date"), (("L898902C", "6908", "940623"), "6 digits"),
+])
+def test_a_key_from_the_printed_fields_computes_the_check_digits(args, rule):
+    from cardkit.errors import InputError
+
+    if rule is None:
+        key = AccessKey.from_document(*args)
+        assert key.matches_mrz_information("L898902C<369080619406236")
+        return
+    with pytest.raises(InputError, match=rule):
+        AccessKey.from_document(*args)
+
+
+def test_an_access_key_is_made_only_by_its_checked_constructors():
+    with pytest.raises(TypeError):
+        AccessKey(object(), can="12a", mrz_information=None, id_number=None)
 
 
 # --- dumps ----------------------------------------------------------------------------------------
@@ -342,9 +402,9 @@ def test_bad_input_is_refused_without_echo(tmp_path):
 def test_dump_round_trip_gives_the_same_pa_result(tmp_path):
     chip, trust, info = make_vn_card(tmp_path)
     d = tmp_path / "dump"
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), out_dir=d)
     assert (d / "report.json").exists()
-    rd = inspect_dump(d, trust, mrz_information=info.mrz_information)
+    rd = inspect_dump(d, trust, key=AccessKey.from_mrz_information(info.mrz_information))
     assert rd.files == r.files
     pa = [(c.name, c.status) for c in r.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
     pad = [(c.name, c.status) for c in rd.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
@@ -357,7 +417,7 @@ def test_dump_round_trip_gives_the_same_pa_result(tmp_path):
 def test_tampered_dump_fails_pa(tmp_path):
     chip, trust, info = make_vn_card(tmp_path)
     d = tmp_path / "dump"
-    inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), out_dir=d)
     dg2 = bytearray((d / "DG2").read_bytes())
     dg2[-5] ^= 1
     (d / "DG2").write_bytes(bytes(dg2))
@@ -379,7 +439,7 @@ def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
@@ -395,7 +455,7 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
@@ -411,7 +471,7 @@ def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa:
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
@@ -441,7 +501,7 @@ def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
         raise ReaderError("the reader went away (SCARD_E_NO_READERS_AVAILABLE)")
 
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(_Link(chip, 30, gone), trust=trust, can=info.can)
+    r = inspect(_Link(chip, 30, gone), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
     assert r.stopped_at.startswith("read:") and "reader went away" in r.verdict_reason
 
@@ -466,7 +526,7 @@ def test_garbage_answers_never_give_genuine_nor_crash(tmp_path, n, kind):
         return b"\x87\x09\x01" + bytes(8) + b"\x99\x02\x90\x00\x8e\x08" + bytes(8) + b"\x90\x00"
 
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(_Link(chip, n, garbage), trust=trust, can=info.can)
+    r = inspect(_Link(chip, n, garbage), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is not Verdict.GENUINE, (n, kind)
     assert r.exit_code in (1, 3)
     assert r.failed_checks

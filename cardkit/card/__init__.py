@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .access_key import AccessKey
 from .apdu import CommandApdu, ResponseApdu, check_sw
 from .replay import ReplayMismatch, ReplayTransport
 from .session import Session
@@ -18,6 +19,7 @@ from .transport import Transport
 
 __all__ = [
     "Session",
+    "AccessKey",
     "PcscTransport",
     "SimulatorTransport",
     "ReplayTransport",

@@ -18,12 +18,23 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
+from rich.console import Console
 
+from simulators.emrtd import EmrtdChip
+
+from ..card import AccessKey, SimulatorTransport
 from ..errors import InputError
+from ..inspect import InspectionReport, inspect
+from ..inspect.render import render
+from ..personalise import build_card, personalise_card
+from ..pki.demo import ensure_demo_pki
+from ..pki.signers import KeyFileSigner
+from ..pki.trust import TrustStore
 from ..private_files import write_private
+from ..production.records import load_records
+from ..profiles import load_profile
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
@@ -31,19 +42,9 @@ DEMO_PASSPHRASE = b"cardkit-demo"  # published on purpose: the demo PKI is TEST 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd") -> tuple[Any, dict[str, float]]:
+def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
+             ) -> tuple[InspectionReport, dict[str, float]]:
     """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
-    from simulators.emrtd import EmrtdChip
-
-    from ..card import SimulatorTransport
-    from ..inspect import inspect
-    from ..personalise import build_card, personalise_card
-    from ..pki.demo import ensure_demo_pki
-    from ..pki.signers import KeyFileSigner
-    from ..pki.trust import TrustStore
-    from ..production.records import load_records
-    from ..profiles import load_profile
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     passphrase = os.environ.get("CARDKIT_PASSPHRASE", "").encode() or DEMO_PASSPHRASE
@@ -67,7 +68,7 @@ def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
 
     t = time.perf_counter()
     card = EmrtdChip.load(image)  # verify what is on disk, not the object in memory
-    report = inspect(SimulatorTransport(card), can=record.can, trust=trust, out_dir=out / "dump")
+    report = inspect(SimulatorTransport(card), key=AccessKey.from_can(record.can), trust=trust, out_dir=out / "dump")
     write_private(out / "report.json", (json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     timings["verify"] = time.perf_counter() - t
     return report, timings
@@ -92,10 +93,6 @@ def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
         click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
                               ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        from ..report import render
-
         console = Console(soft_wrap=False)
         render(report, console)
         console.print(f"TEST PKI: {keys}/  card: {out / 'card.image'}  dump: {out / 'dump'}/  "

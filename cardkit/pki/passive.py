@@ -53,6 +53,7 @@ class PassiveAuthResult:
     signature_algorithm: str | None = None
     required_steps: tuple[str, ...] = REQUIRED_STEPS  # EF.CardSecurity: its own signature step
     needs_hashes: bool = True  # EF.SOD: at least one DG hash must match; EF.CardSecurity hashes nothing
+    no_anchor: bool = False  # the trust store holds no certificate named as the DS certificate's issuer
 
     @property
     def passed(self) -> bool:
@@ -148,7 +149,8 @@ def passive_authentication(
     ds, csca, sig_name = _signed_data_checks(checks, sod, trust, now, issuing_state, "SOD",
                                              LDS_SECURITY_OBJECT_OIDS, "id-icao-ldsSecurityObject (2.23.136.1.1.1)")
     _dg_checks(checks, sod, data_groups)
-    return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name)
+    return PassiveAuthResult(tuple(checks), ds, csca, sod.hash_algorithm, sig_name,
+                             no_anchor=ds is not None and trust.path(ds).no_anchor)
 
 
 def verify_card_security(
@@ -178,7 +180,8 @@ def verify_card_security(
     checks.append(Check("CardSecurity parse", Status.PASSED, f"{len(card_security.infos)} SecurityInfos"))
     ds, csca, sig_name = _signed_data_checks(checks, card_security, trust, now, issuing_state, "CardSecurity",
                                              (ID_SECURITY_OBJECT,), f"id-SecurityObject ({ID_SECURITY_OBJECT})")
-    return PassiveAuthResult(tuple(checks), ds, csca, None, sig_name, required_steps=required, needs_hashes=False)
+    return PassiveAuthResult(tuple(checks), ds, csca, None, sig_name, required_steps=required, needs_hashes=False,
+                             no_anchor=ds is not None and trust.path(ds).no_anchor)
 
 
 def _signed_data_checks(checks: list[Check], sod: Sod | CardSecurity, trust: TrustStore, now: dt.datetime,

@@ -44,6 +44,7 @@ class CertPath:
     issuer: x509.Certificate | None = None  # the certificate whose key signed the DS certificate
     anchor: x509.Certificate | None = None  # the self-signed CSCA at the top
     chain: tuple[x509.Certificate, ...] = ()  # DS first, anchor last
+    no_anchor: bool = False  # no certificate of the store is named as the DS certificate's issuer
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class TrustStore:
     def _build(self, ds: x509.Certificate) -> CertPath:
         issuers = self.issuers_of(ds)
         if not issuers:
-            return CertPath(False, f"no CSCA in the trust store is named {ds.issuer.rfc4514_string()}")
+            return CertPath(False, f"no CSCA in the trust store is named {ds.issuer.rfc4514_string()}", no_anchor=True)
         last_error = ""
         for issuer in issuers:
             try:
