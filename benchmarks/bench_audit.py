@@ -136,7 +136,7 @@ def timed_audit(root: Path, jobs: int) -> tuple[float, float]:
     c0, t = os.times(), time.perf_counter()
     s = audit([root / "dumps"], [root / "trust"], jobs=jobs, chunksize=32, with_checks=False)
     elapsed, c1 = time.perf_counter() - t, os.times()
-    assert s.genuine == s.total, s.to_dict()
+    assert s.authentic == s.total, s.to_dict()
     cpu = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
         + (c1.children_system - c0.children_system)
     return elapsed, cpu
@@ -147,7 +147,7 @@ def startup(root: Path, jobs: int) -> float:
     one = next(iter(sorted((root / "dumps").iterdir())))
     t = time.perf_counter()
     s = audit([one], [root / "trust"], jobs=jobs, chunksize=32, with_checks=False)
-    assert s.genuine == s.total == 1, s.to_dict()
+    assert s.authentic == s.total == 1, s.to_dict()
     return time.perf_counter() - t
 
 

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from cardkit import audit as audit_mod
 from cardkit import cli
 from cardkit.audit import AUDIT_SCHEMA_VERSION, audit, iter_inputs, verify_input
 from cardkit.inspect import Verdict
@@ -179,8 +180,6 @@ def test_broken_master_list_in_trust_is_reported_in_summary(corpus, tmp_path):
 
 
 def test_a_bug_in_one_item_does_not_stop_the_audit(corpus, monkeypatch):
-    import cardkit.audit as audit_mod
-
     real = audit_mod.verify_input
 
     def flaky(path, kind, trust, at=None):

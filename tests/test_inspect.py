@@ -5,14 +5,25 @@ Each test builds a complete card (tests/support/cards.py), runs ``cardkit.inspec
 """
 
 import json
+import random
+from datetime import datetime, timezone
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from cardkit.card import AccessKey, SimulatorTransport
+from cardkit import tlv
+from cardkit.card import AccessKey, PcscTransport, SimulatorTransport
 from cardkit.checks import Status
+from cardkit.errors import InputError, ReaderError
 from cardkit.inspect import Verdict, inspect, inspect_dump
+from cardkit.lds import CardAccess, Dg11, Dg12, PaceInfo
+from cardkit.lds.files import by_dg
+from cardkit.mrz import mrz_information
+from cardkit.pki import certs
+from cardkit.pki.signers import KeyFileSigner
+from cardkit.pki.trust import TrustStore
 from simulators.emrtd import Faults
-from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card, revoke_ds, pcsc_insert
+from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card, pcsc_insert, revoke_ds
 
 
 def key_of(can=None, mrz_information=None, id_number=None):
@@ -109,9 +120,6 @@ def test_card_without_pace_and_only_a_can_stops_with_a_reason(tmp_path):
 
 def test_pace_failure_falls_back_to_bac_and_says_so(tmp_path):
     # EF.CardAccess offers a PACEInfo on domain parameters no terminal knows (id 31): PACE cannot run
-    from cardkit.lds import CardAccess
-    from cardkit.lds.security_infos import PaceInfo
-
     odd = CardAccess.build([PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 31)]).to_bytes()
     chip, trust, info = make_vn_card(tmp_path, card_access=odd)
     r = run(chip, trust, mrz_information=info.mrz_information)
@@ -140,8 +148,6 @@ def test_td1_card_pace_can(tmp_path):
 
 
 def test_td3_passport_with_dg11_and_dg12_shows_them(tmp_path):
-    from cardkit.lds import Dg11, Dg12
-
     dg11 = Dg11.build(full_name="DE VRIES<<JAN PIETER", place_of_birth="AMSTERDAM").to_bytes()
     dg12 = Dg12.build(issuing_authority="BURGEMEESTER VAN AMSTERDAM", date_of_issue="20210315").to_bytes()
     chip, trust, info = make_td3_card(tmp_path, extra_dgs={11: dg11, 12: dg12})
@@ -245,7 +251,6 @@ def test_wrong_can_is_exit_3_and_names_the_step(tmp_path):
 
 def test_wrong_mrz_with_bac_is_exit_3(tmp_path):
     chip, trust, info = make_td3_card(tmp_path)
-    from cardkit.mrz import mrz_information
 
     r = run(chip, trust, mrz_information=mrz_information("NX1234568", "850315", "310315"))
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
@@ -284,11 +289,7 @@ def test_unknown_issuer_and_a_changed_data_group_is_not_genuine(tmp_path):
 
 def test_a_csca_of_the_same_name_and_another_key_is_a_forgery(tmp_path):
     # The trust store holds a CSCA named as the DS's issuer, whose key did not sign it: not "unknown".
-    from cryptography.hazmat.primitives.asymmetric import ec
 
-    from cardkit.pki import certs
-    from cardkit.pki.signers import KeyFileSigner
-    from cardkit.pki.trust import TrustStore
 
     chip, _, info = make_vn_card(tmp_path)
     signer = KeyFileSigner(ec.generate_private_key(ec.SECP256R1()))
@@ -301,8 +302,6 @@ def test_a_csca_of_the_same_name_and_another_key_is_a_forgery(tmp_path):
 
 
 def test_revoked_document_signer_is_not_genuine(tmp_path):
-    from cardkit.pki.trust import TrustStore
-
     chip, _, info = make_vn_card(tmp_path)
     trust = TrustStore.load([info.csca_path], crls=[revoke_ds(tmp_path)])
     r = run(chip, trust, can=info.can)
@@ -312,8 +311,6 @@ def test_revoked_document_signer_is_not_genuine(tmp_path):
 
 
 def test_expired_certificates_are_not_genuine(tmp_path):
-    from datetime import datetime, timezone
-
     chip, trust, info = make_vn_card(tmp_path)
     r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), at=datetime(2060, 1, 1, tzinfo=timezone.utc))
     assert r.verdict is Verdict.NOT_GENUINE
@@ -334,9 +331,6 @@ def test_dg15_hidden_from_ef_com_is_still_read_and_flagged(tmp_path):
                                         (13, b"\x30\x03\x02\x01\x01"), (14, b"\x04\x01\x00"), (15, b"\x30\x00")])
 def test_signed_but_malformed_data_group_is_not_genuine(tmp_path, dg, content):
     # The issuer signed garbage: PA passes, yet the terminal cannot use the file, and says so.
-    from cardkit import tlv
-    from cardkit.lds.files import by_dg
-
     chip, trust, info = make_vn_card(tmp_path, extra_dgs={dg: tlv.encode(by_dg(dg).tag, content)})
     r = run(chip, trust, can=info.can)
     assert status(r, "passive_authentication") is Status.PASSED
@@ -368,8 +362,6 @@ def test_no_trust_store_is_not_genuine(tmp_path):
     (AccessKey.from_mrz_information, "L898902C<369080619406236!", "MRZ"),
 ])
 def test_bad_input_is_refused_once_without_echo(make, value, rule):
-    from cardkit.errors import InputError
-
     with pytest.raises(InputError) as e:
         make(value)
     assert rule in str(e.value) and e.value.exit_code == 2
@@ -381,8 +373,6 @@ def test_bad_input_is_refused_once_without_echo(make, value, rule):
     (("L898902C", "691306", "940623"), "not a date"), (("L898902C", "6908", "940623"), "6 digits"),
 ])
 def test_a_key_from_the_printed_fields_computes_the_check_digits(args, rule):
-    from cardkit.errors import InputError
-
     if rule is None:
         key = AccessKey.from_document(*args)
         assert key.matches_mrz_information("L898902C<369080619406236")
@@ -433,7 +423,6 @@ from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
 
 @pytest.mark.pcsc
 def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path)
     reader = pcsc_insert(pcsc_stack, chip)
@@ -449,7 +438,6 @@ def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
 
 @pytest.mark.pcsc
 def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
     reader = pcsc_insert(pcsc_stack, chip)
@@ -465,7 +453,6 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
 
 @pytest.mark.pcsc
 def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
 
     chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))
     reader = pcsc_insert(pcsc_stack, chip)
@@ -495,8 +482,6 @@ class _Link:
 
 
 def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
-    from cardkit.errors import ReaderError
-
     def gone(resp, count):
         raise ReaderError("the reader went away (SCARD_E_NO_READERS_AVAILABLE)")
 
@@ -512,8 +497,6 @@ def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
 @pytest.mark.parametrize("n", [2, 3, 5, 6, 7, 8, 9, 12, 40, 127, 129, 130, 131, 132])
 @pytest.mark.parametrize("kind", ["random", "status_only", "sm_garbage"])
 def test_garbage_answers_never_give_genuine_nor_crash(tmp_path, n, kind):
-    import random
-
     rnd = random.Random(n * 31 + len(kind))
 
     def garbage(resp, count):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from typing import NoReturn
 
 from ..crypto.pace import Password
 from ..errors import InputError
@@ -167,12 +168,13 @@ class AccessKey:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("an AccessKey is a secret: it is not pickled")
 
 
 def _checked_mrz_information(text: str) -> str:
     value = text.strip().upper()
     if len(value) < _MRZ_MIN or not _MRZ_CHARS.fullmatch(value):
-        raise InputError("MRZ information must be document number + check digit + DOB + check digit + DOE + check digit")
+        raise InputError("MRZ information must be document number + check digit + DOB + check digit + DOE "
+                         "+ check digit")
     return value

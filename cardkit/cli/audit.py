@@ -74,7 +74,8 @@ def _not_passed_lines(item: AuditItem) -> list[str]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--trust", "trust", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
               help="CSCA certificates, master lists, or directories of them (repeatable).")
-@click.option("--crl", "crls", multiple=True, type=click.Path(exists=True, path_type=Path), help="CRL file or directory.")
+@click.option("--crl", "crls", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="CRL file or directory.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None, help="Worker processes (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print items and summary as one JSON document.")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -123,7 +123,8 @@ def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | No
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
     else:
         face = next((w for w in images_done.written if w.kind == "face"), None)
-        render(report, Console(soft_wrap=False), face_path=f"{face.path} ({face.exported.describe()})" if face else None)
+        face_path = f"{face.path} ({face.exported.describe()})" if face else None
+        render(report, Console(soft_wrap=False), face_path=face_path)
         for w in images_done.written:
             if w.kind != "face":
                 click.echo(w.line())

@@ -32,7 +32,6 @@ from .report import SCHEMA_VERSION, VERDICT_EXIT, AccessInfo, InspectionReport, 
 __all__ = [
     "inspect", "inspect_dump", "judge", "read_card", "dump_evidence", "Evidence", "Source", "StopReason",
     "InspectionReport", "Verdict", "VERDICT_EXIT", "SCHEMA_VERSION", "AccessInfo", "Holder", "FaceInfo",
-    "AccessKey",
 ]
 
 

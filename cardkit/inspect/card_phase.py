@@ -233,8 +233,8 @@ def _open_channel(session: Session, key: AccessKey, infos: tuple[PaceInfo, ...])
         return (dataclasses.replace(outcome, bac=BacEnd.TRANSPORT, bac_detail=why(e)),
                 Stop("access_control", StopReason.LINK, why(e)))
     except (ProtocolError, ParseError) as e:
-        end = BacEnd.REFUSED if isinstance(e, AuthenticationError) else BacEnd.FAILED
-        return (dataclasses.replace(outcome, bac=end, bac_detail=why(e), bac_step=_step(e)),
+        bac_end = BacEnd.REFUSED if isinstance(e, AuthenticationError) else BacEnd.FAILED
+        return (dataclasses.replace(outcome, bac=bac_end, bac_detail=why(e), bac_step=_step(e)),
                 Stop("access_control", StopReason.ACCESS_FAILED, why(e)))
     return dataclasses.replace(outcome, bac=BacEnd.OPENED, sm_cipher=_cipher(session)), None
 

@@ -20,8 +20,15 @@ from __future__ import annotations
 from ..algorithms import pace_name
 from ..card import AccessKey
 from ..checks import Check, Status
-from ..lds import (ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
-                   PaceDomainParameterInfo, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
+from ..lds import (
+    ActiveAuthenticationInfo,
+    ChipAuthenticationInfo,
+    ChipAuthenticationPublicKeyInfo,
+    PaceDomainParameterInfo,
+    PaceInfo,
+    SecurityInfo,
+    TerminalAuthenticationInfo,
+)
 from ..vn import id_numbers_stated
 from .files import DecodedFiles
 
@@ -29,6 +36,10 @@ __all__ = ["com_sod_consistency", "card_access_matches_dg14", "dg1_matches_key"]
 
 _MODELLED = (PaceInfo, PaceDomainParameterInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
              TerminalAuthenticationInfo, ActiveAuthenticationInfo)
+
+
+def _dgs(numbers: set[int]) -> str:
+    return ", ".join(f"DG{n}" for n in sorted(numbers))
 
 
 def com_sod_consistency(decoded: DecodedFiles) -> Check:
@@ -41,16 +52,17 @@ def com_sod_consistency(decoded: DecodedFiles) -> Check:
         return Check("com_sod_consistency", Status.PASSED, "EF.COM and EF.SOD list the same data groups")
     parts = []
     if in_sod - in_com:
-        parts.append("hashed in EF.SOD but not listed in EF.COM: " + ", ".join(f"DG{n}" for n in sorted(in_sod - in_com)))
+        parts.append("hashed in EF.SOD but not listed in EF.COM: " + _dgs(in_sod - in_com))
     if in_com - in_sod:
-        parts.append("listed in EF.COM but not hashed in EF.SOD: " + ", ".join(f"DG{n}" for n in sorted(in_com - in_sod)))
+        parts.append("listed in EF.COM but not hashed in EF.SOD: " + _dgs(in_com - in_sod))
     return Check("com_sod_consistency", Status.FAILED, "; ".join(parts))
 
 
 def _describe(info: SecurityInfo) -> str:
-    """An info with the values compared: ``id-PACE-ECDH-GM-AES-CBC-CMAC-128 (brainpoolP256r1) v2``."""
+    """An info with the values compared: ``id-PACE-ECDH-GM-AES-CBC-CMAC-128 (brainpoolP256r1) v2, parameterId 13``."""
     if isinstance(info, PaceInfo):
-        return f"{pace_name(info.protocol, info.parameter_id)} v{info.version}"
+        pid = f", parameterId {info.parameter_id}" if info.parameter_id is not None else ""
+        return f"{pace_name(info.protocol, info.parameter_id)} v{info.version}{pid}"
     if isinstance(info, ChipAuthenticationInfo):
         return f"{info.name} v{info.version}" + (f" keyId {info.key_id}" if info.key_id is not None else "")
     if isinstance(info, TerminalAuthenticationInfo):

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..algorithms import Cipher
+from ..dump import DUMP_FILE_NAMES
 from ..lds import PaceInfo
 
 __all__ = [
@@ -201,6 +202,14 @@ class Evidence:
 
 
 def dump_evidence(files: Mapping[str, bytes]) -> Evidence:
-    """The evidence of a dump: each file read as given, no chip steps (CA and AA need the chip)."""
-    return Evidence(source=Source.DUMP, reads=tuple(FileRead(n, ReadEnd.OK, bytes(d)) for n, d in files.items()),
+    """The evidence of a dump: each file read as given, no chip steps (CA and AA need the chip).
+
+    The files are taken in the dump's order (``cardkit.dump.DUMP_FILE_NAMES``) whatever order they
+    came in (a directory listing has none), so a dump is judged the same from anywhere.
+    """
+    ordered = sorted(files, key=lambda n: _DUMP_ORDER.get(n, len(_DUMP_ORDER)))
+    return Evidence(source=Source.DUMP, reads=tuple(FileRead(n, ReadEnd.OK, bytes(files[n])) for n in ordered),
                     prove_chip=False)
+
+
+_DUMP_ORDER = {name: i for i, name in enumerate(DUMP_FILE_NAMES)}

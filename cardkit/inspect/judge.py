@@ -35,8 +35,19 @@ from ..pki.passive import PassiveAuthResult, passive_authentication, verify_card
 from ..pki.trust import TrustStore
 from ..public_keys import describe_key, load_public_key
 from .consistency import card_access_matches_dg14, com_sod_consistency, dg1_matches_key
-from .evidence import (AccessOutcome, BacEnd, Evidence, FileRead, PaceEnd, ProofAttempt, ProofRun, ReadEnd, Source,
-                       Stop, StopReason)
+from .evidence import (
+    AccessOutcome,
+    BacEnd,
+    Evidence,
+    FileRead,
+    PaceEnd,
+    ProofAttempt,
+    ProofRun,
+    ReadEnd,
+    Source,
+    Stop,
+    StopReason,
+)
 from .files import DecodedFiles, decode_files
 from .holder import holder_from
 from .report import VERDICT_EXIT, AccessInfo, InspectionReport, Verdict

@@ -17,7 +17,8 @@ __all__ = ["render", "DG13_LABELS", "VERDICT_TEXT"]
 
 VERDICT_TEXT = {
     Verdict.GENUINE: "GENUINE: data authentic and the chip proved it holds its key",
-    Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN: "DATA AUTHENTIC, CHIP NOT PROVEN: signed data, but the chip did not prove its key",
+    Verdict.DATA_AUTHENTIC_CHIP_NOT_PROVEN: "DATA AUTHENTIC, CHIP NOT PROVEN: signed data, but the chip did not "
+                                            "prove its key",
     Verdict.NOT_GENUINE: "NOT GENUINE",
     Verdict.UNKNOWN_ISSUER: "UNKNOWN ISSUER: no trust anchor for this document's signer (not a forgery finding: "
                             "the trust store holds no CSCA of its issuer)",
@@ -77,9 +78,9 @@ def render(report: InspectionReport, console: Console, *, face_path: str | None 
             if value not in (None, ""):
                 holder.add_row(label, Text(str(value)))
     for title, data in (("DG11", h.dg11), ("DG12", h.dg12)):
-        for key, value in (data or {}).items():
-            if value not in (None, "", [], ()):
-                holder.add_row(f"{title} {key.replace('_', ' ')}", Text(str(value)))
+        for key, element in (data or {}).items():
+            if element not in (None, "", [], ()):
+                holder.add_row(f"{title} {key.replace('_', ' ')}", Text(str(element)))
     if h.face:
         size = f"{h.face.image_type}, {len(h.face.image)} bytes"
         if h.face.width and h.face.height:

@@ -176,7 +176,7 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
         cam_infos = [PaceInfo(cam[0], 2, cam[1]), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, cam[1])]
         access_bytes = CardAccess.build(cam_infos).to_bytes()
     if infos:
-        if access_bytes is not None and dg14_mirrors_card_access:
+        if access_bytes is not None and dg14_mirrors_card_access and _decodes(access_bytes):
             announced = list(CardAccess.from_bytes(access_bytes).infos)
         else:
             announced = [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()] if pace else []
@@ -215,6 +215,18 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     info = CardInfo(mrz.document_number, mrz.date_of_birth, mrz.date_of_expiry, mrz.mrz_information, can,
                     id_number, files, csca_path, mrz.issuing_state, dict(dg13 or {}), face)
     return chip, trust, info
+
+
+def _decodes(card_access: bytes) -> bool:
+    """True when ``card_access`` is an EF.CardAccess cardkit decodes (a test may give one that is not)."""
+    from cardkit.errors import ParseError
+    from cardkit.lds import CardAccess
+
+    try:
+        CardAccess.from_bytes(card_access)
+    except ParseError:
+        return False
+    return True
 
 
 def revoke_ds(tmp_path: Path, country: str = "VN") -> Path:
