@@ -59,10 +59,7 @@ from .evidence import (
     StopReason,
 )
 
-__all__ = ["read_card", "read_file", "why", "EAC_PROTECTED_DGS"]
-
-# Doc 9303-11 lets only the biometric groups DG3 and DG4 sit behind Extended Access Control.
-EAC_PROTECTED_DGS = frozenset({3, 4})
+__all__ = ["read_card", "read_file", "why"]
 
 _R = TypeVar("_R")
 

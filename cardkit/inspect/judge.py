@@ -56,7 +56,9 @@ __all__ = ["judge"]
 
 _PROOFS = ("chip_authentication_mapping", "active_authentication", "chip_authentication")
 _PROOF_PHASE = ("active_authentication", "chip_authentication")  # the card phase's last steps
-_EAC_PROTECTED = frozenset({"DG3", "DG4"})  # the only groups Doc 9303-11 lets sit behind EAC
+# Doc 9303-11 lets only the biometric groups DG3 and DG4 sit behind Extended Access Control: a chip that
+# refuses any other listed group after BAC/PACE hides data the issuer signed, so that refusal FAILS.
+_EAC_PROTECTED = frozenset({"DG3", "DG4"})
 # Checks a missing trust anchor fails by itself; anything else failing is a finding against the document.
 _NO_ANCHOR_FAILURES = frozenset({"passive_authentication", "pa:certificate path"})
 
@@ -66,6 +68,7 @@ class _Judging:
     """The judge's working state for one report (local to one ``judge`` call)."""
 
     evidence: Evidence
+    files: dict[str, bytes]  # the evidence's files (reads that ended OK)
     decoded: DecodedFiles
     trust: TrustStore | None
     at: dt.datetime | None
@@ -80,10 +83,6 @@ class _Judging:
 
     def add(self, name: str, status: Status, reason: str = "", **details: object) -> None:
         self.checks.append(Check(name, status, reason, {k: v for k, v in details.items() if v is not None}))
-
-    @property
-    def files(self) -> dict[str, bytes]:
-        return self.evidence.files
 
     @property
     def stop(self) -> Stop | None:
@@ -453,7 +452,8 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
         key: what the holder showed, to compare with DG1/DG13 (never echoed); None: nothing to compare.
         at: the time certificates must be valid at (default now).
     """
-    j = _Judging(evidence, decode_files(evidence.files), trust, at)
+    files = evidence.files
+    j = _Judging(evidence, files, decode_files(files), trust, at)
     _card_steps(j)
     for name, reason in j.decoded.failures:
         j.add(f"decode:{name}", Status.FAILED, reason)
@@ -468,7 +468,7 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     stop = evidence.stop
     return InspectionReport(
         verdict=verdict, verdict_reason=reason, checks=tuple(j.checks), access=j.access,
-        holder=holder_from(j.decoded), algorithms=j.algorithms, files=evidence.files,
+        holder=holder_from(j.decoded), algorithms=j.algorithms, files=files,
         apdu_count=evidence.apdu_count, timings=dict(evidence.timings), phase_apdus=dict(evidence.phase_apdus),
         source=evidence.source.value, stopped_at=stop.step if stop is not None else None, exit_code=code,
         document_signer=j.document_signer,
