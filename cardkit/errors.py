@@ -5,8 +5,11 @@ belongs to one layer and carries an ``exit_code`` that the CLI uses (docs/ARCHIT
 
     1  verification failed (chip or signature not genuine)
     2  usage or input error (bad file, bad record, bad profile, missing key)
-    3  card or reader error (no card, removed, wrong password, protocol failure)
+    3  card or reader error (no card, removed, wrong password, protocol failure, chip
+       data that cannot be used: a card's fault is never exit 2)
     4  internal error (a bug)
+    5  unknown issuer: no trust anchor for the document (a verdict, not an exception:
+       ``cardkit.inspect.Verdict.UNKNOWN_ISSUER``)
 
 Rule: no secret (MRZ key seed, CAN, PIN, session key, private key, passphrase)
 is ever put into a message or an attribute of these exceptions.

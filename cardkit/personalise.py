@@ -37,10 +37,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
 from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
-from .card import Session, Transport
+from .card import AccessKey, Session, Transport
 from .checks import Status
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
-from .inspect import inspect
+from .inspect import InspectionReport, Verdict, inspect
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
                   Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
@@ -50,7 +50,6 @@ from .pki.signers import Signer
 from .pki.sod_builder import build_sod
 from .pki.trust import TrustStore
 from .profiles import Profile
-from .report import InspectionReport, Verdict
 
 __all__ = [
     "CardBuild",
@@ -249,7 +248,10 @@ def _security_infos(profile: Profile, ca_key: ec.EllipticCurvePrivateKey | None,
     access: list[SecurityInfo] = []
     dg14: list[SecurityInfo] = []
     if profile.terminal_authentication:
-        access.append(TerminalAuthenticationInfo(protocol=ID_TA, version=1))
+        # DG14 repeats what EF.CardAccess announces (Doc 9303-11 §9.2): the signed copy is what protects it
+        ta_info = TerminalAuthenticationInfo(protocol=ID_TA, version=1)
+        access.append(ta_info)
+        dg14.append(ta_info)
     cspec = profile.chip_authentication
     if cspec is not None:
         ca_info = ChipAuthenticationInfo(protocol=cspec.protocol_oid, version=1, key_id=cspec.key_id)
@@ -470,8 +472,9 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
         VerificationError: any other verdict, or a file that differs from the one written.
         ProtocolError / TransportError: the card could not be read.
     """
-    report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
-                     block_size=profile.chip.read_block_size)
+    key = (AccessKey.from_can(build.can, mrz_information=build.mrz_information) if build.can is not None
+           else AccessKey.from_mrz_information(build.mrz_information))
+    report = inspect(transport, key=key, trust=trust, block_size=profile.chip.read_block_size)
     if report.verdict is not Verdict.GENUINE:
         failed = [c for c in report.checks if c.status is Status.FAILED]
         why = "; ".join(f"{c.name}: {c.reason}" for c in failed[:3]) or "no failed check named"

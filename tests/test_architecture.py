@@ -33,12 +33,12 @@ OWN = ("cardkit", "simulators")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("cardkit.errors", "cardkit._lazy", "cardkit.tlv", "cardkit.iso7816", "cardkit.algorithms",
                     "cardkit.public_keys", "cardkit.certificates", "cardkit.checks", "cardkit.private_files")),
-    ("documents", ("cardkit.mrz", "cardkit._mrz_names", "cardkit.lds", "cardkit.images")),
+    ("documents", ("cardkit.mrz", "cardkit._mrz_names", "cardkit.vn", "cardkit.lds", "cardkit.images")),
     ("crypto", ("cardkit.crypto",)),
     ("pki", ("cardkit.pki",)),
     ("card", ("cardkit.card",)),
-    ("applications", ("cardkit.inspect", "cardkit._inspect_offline", "cardkit._inspect_decode", "cardkit.personalise",
-                      "cardkit.audit", "cardkit.dump", "cardkit.report", "cardkit.profiles", "cardkit.production")),
+    ("applications", ("cardkit.inspect", "cardkit.personalise", "cardkit.audit", "cardkit.dump", "cardkit.profiles",
+                      "cardkit.production")),
     ("api", ("cardkit",)),
     ("cli", ("cardkit.cli",)),
 )
@@ -60,20 +60,6 @@ FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
     ("cardkit/pki/signers.py", "cardkit.pki.hsm"): "cycle with pki.hsm (pki rework)",
     ("cardkit/pki/keystore.py", "cardkit.pki.hsm"): "pki rework",
     ("cardkit/pki/cvc_store.py", "cardkit.pki.hsm"): "pki rework",
-    # inspect rework (cardkit/inspect becomes a package; the CLI terminal code moves with it)
-    ("cardkit/_inspect_offline.py", "cardkit.pki.passive"): "inspect rework",
-    ("cardkit/audit.py", "cardkit.lds"): "inspect rework",
-    ("cardkit/audit.py", "cardkit.pki.passive"): "inspect rework",
-    ("cardkit/audit.py", "cardkit.pki.trust"): "inspect rework",
-    ("cardkit/cli/_terminal.py", "cardkit.mrz"): "inspect rework",
-    ("cardkit/cli/_terminal.py", "simulators.emrtd"): "inspect rework",
-    ("cardkit/cli/_terminal.py", "cardkit.card"): "inspect rework",
-    ("cardkit/cli/_terminal.py", "cardkit.inspect"): "inspect rework",
-    ("cardkit/cli/read.py", "cardkit.checks"): "inspect rework",
-    ("cardkit/cli/read.py", "cardkit.dump"): "inspect rework",
-    ("cardkit/cli/verify.py", "cardkit.pki.trust"): "inspect rework",
-    ("cardkit/cli/verify.py", "cardkit.inspect"): "inspect rework",
-    ("cardkit/cli/verify.py", "cardkit.report"): "inspect rework",
     # production rework (the chip factory is injected; the MRZ is computed once)
     ("cardkit/production/batch.py", "cardkit.card"): "production rework",
     ("cardkit/production/batch.py", "simulators.emrtd"): "production rework",
@@ -361,7 +347,7 @@ class C:
 def test_the_rules_catch_what_they_name():
     assert layer_of("cardkit.lds.dg1") == "documents" and layer_of("cardkit.lds") == "documents"
     assert layer_of("cardkit") == "api" and layer_of("cardkit.new_module") is None
-    assert layer_of("cardkit.inspect.evidence") == "applications"  # the coming package is placed already
+    assert layer_of("cardkit.inspect.evidence") == "applications"
 
     def imp(source: str, target: str, where: str = "module", path: str = "cardkit/x.py") -> Import:
         return Import(source, path, target, 1, where)

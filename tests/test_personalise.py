@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit import tlv
 from cardkit.card import Session, SimulatorTransport
+from cardkit.checks import Status
 from cardkit.errors import InputError, ProfileError, StatusWordError, VerificationError
 from cardkit.iso7816 import CommandApdu
 from cardkit.lds import Dg14, Dg15, Sod
@@ -213,6 +214,10 @@ def test_personalise_card_genuine_in_process(pki, name):
                               on_first_write=lambda: touched.append(chip.life_cycle))
     assert touched == ["PERSONALISATION"]
     assert result.verdict == "GENUINE" and chip.life_cycle == "OPERATIONAL"
+    # what EF.CardAccess announces (TA, CA, PACE on vn-cccd), the signed DG14 repeats (Doc 9303-11 §9.2)
+    consistent = result.report.check("card_access_matches_dg14")
+    assert consistent is not None and consistent.status is (Status.PASSED if "EF.CardAccess" in b.files
+                                                            else Status.SKIPPED), consistent
     assert result.apdus_written == len(plan_perso(build_card(sample_record(9), profile, pki.ds_signer), profile))
     assert b.wiped
     assert "090000009" not in repr(result)

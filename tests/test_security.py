@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit.algorithms import Cipher
-from cardkit.card import ApduTrace, Session, SimulatorTransport
+from cardkit.card import AccessKey, ApduTrace, Session, SimulatorTransport
 from cardkit.crypto.bac import bac_keys
 from cardkit.crypto.kdf import kdf
 from cardkit.crypto.pace import Password
@@ -301,7 +301,7 @@ def test_inspect_report_and_dump_leak_nothing(td1, caplog, tmp_path, secret):
     chip, trust, info = td1
     can = CAN if secret == "right" else WRONG_CAN
     out = tmp_path / "dump"
-    report = inspect(SimulatorTransport(chip), can=can, trust=trust, out_dir=out, trace=ApduTrace())
+    report = inspect(SimulatorTransport(chip), key=AccessKey.from_can(can), trust=trust, out_dir=out, trace=ApduTrace())
     if secret == "right":
         assert report.verdict == "GENUINE"
     else:
@@ -321,16 +321,32 @@ def test_inspect_report_and_dump_leak_nothing(td1, caplog, tmp_path, secret):
     assert files and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in files)
 
 
-def test_inspect_refuses_bad_holder_input_without_echoing_it():
+def test_the_access_key_refuses_bad_holder_input_without_echoing_it():
     from cardkit.errors import InputError
-    from cardkit.inspect import inspect
 
-    for kwargs, secret in (({"can": "12a456"}, "12a456"), ({"mrz_information": "Ä1234567890123456789012345"},
-                                                          "Ä1234567890123456789012345"),
-                           ({"id_number": "00109001234X"}, "00109001234X")):
+    for make, secret in ((AccessKey.from_can, "12a456"), (AccessKey.from_mrz_information, "Ä1234567890123456789012345"),
+                         (AccessKey.from_vn_id_number, "00109001234X")):
         with pytest.raises(InputError) as e:
-            inspect(SimulatorTransport(EmrtdChip()), trust=None, **kwargs)
+            make(secret)
         assert_clean("input error", exception_text(e.value), [secret])
+
+
+@pytest.mark.parametrize("make", ["can", "mrz", "vn", "can+mrz"])
+def test_the_access_key_shows_its_kind_never_its_value(make):
+    import copy
+    import pickle
+
+    mrz = "L898902C<369080619406236"
+    key = {"can": lambda: AccessKey.from_can("482915"), "mrz": lambda: AccessKey.from_mrz_information(mrz),
+           "vn": lambda: AccessKey.from_vn_id_number("001090482915"),
+           "can+mrz": lambda: AccessKey.from_can("482915", mrz_information=mrz)}[make]()
+    shown = repr(key) + str(key) + f"{key}" + repr([key])
+    assert "<redacted>" in shown
+    assert_clean("access key", [shown], ["482915", "001090482915", mrz, "L898902C"])
+    with pytest.raises(TypeError):
+        pickle.dumps(key)
+    with pytest.raises(TypeError):
+        copy.copy(key)
 
 
 # --- the command line: read / verify output, with CARDKIT_DEBUG on -------------------------------------------
@@ -370,7 +386,7 @@ def test_cli_audit_json_of_a_dump_holds_no_secret(td1, tmp_path, capsys, caplog)
 
     chip, trust, info = td1
     dump = tmp_path / "dumps" / "one"
-    assert inspect(SimulatorTransport(chip), can=CAN, trust=trust, out_dir=dump).verdict == "GENUINE"
+    assert inspect(SimulatorTransport(chip), key=AccessKey.from_can(CAN), trust=trust, out_dir=dump).verdict == "GENUINE"
     code = cli.main(["audit", str(tmp_path / "dumps"), "--trust", str(info.csca_path), "--jobs", "1", "--json",
                      "--report", str(tmp_path / "audit.json")])
     out, err = capsys.readouterr()

@@ -5,13 +5,13 @@ CardInfoLocator (id-CI) to EF.CardAccess; read whole, the file may be 00-padded.
 the PACEInfo and go on (BSI TR-03110-3 A.1.1.8; the real files are in the corpus, tests/real).
 """
 
-from cardkit.card import SimulatorTransport
+from cardkit.card import AccessKey, SimulatorTransport
 from cardkit.inspect import inspect, inspect_dump
 from cardkit.lds import CardAccess
 from cardkit.lds.security_infos import ChipAuthenticationInfo
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from cardkit.report import Verdict
+from cardkit.inspect import Verdict
 from cardkit.tlv import decode, encode
 from tests.support.pki import make_pki
 from tests.support.sod import dg1
@@ -34,7 +34,7 @@ def test_pace_runs_on_a_german_style_card_access(tmp_path):
     parsed = CardAccess.from_bytes(data)
     assert parsed.padding == 64 and len(parsed.privileged_terminal_infos) == 1 and len(parsed.unknown) == 1
     chip, trust, info = make_vn_card(tmp_path, card_access=data)
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.access.method == "PACE" and not r.access.fell_back
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
 

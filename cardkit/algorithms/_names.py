@@ -88,3 +88,16 @@ def oid_name(oid: str) -> str:
     """The TR-03110 / Doc 9303 / RFC name of an OID, or the dotted OID when cardkit does not know it."""
     return _NAMES.get(oid, oid)
 
+
+
+def pace_name(protocol: str, parameter_id: int | None) -> str:
+    """A PACEInfo for reports: ``id-PACE-ECDH-GM-AES-CBC-CMAC-128 (brainpoolP256r1)`` (TR-03110-3 A.1.1.1).
+
+    The protocol's name (its OID when unknown), then the standardized domain parameters the
+    parameterId names, or ``parameter N`` for an id outside the table of Doc 9303-11 §9.5.1.
+    """
+    name = oid_name(protocol)
+    if parameter_id is None:
+        return name
+    params = DOMAIN_PARAMETERS.get(parameter_id)
+    return f"{name} ({params.name if params is not None else f'parameter {parameter_id}'})"

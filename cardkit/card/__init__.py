@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
+from .access_key import AccessKey
 from .apdu import CommandApdu, ResponseApdu, check_sw
 from .replay import ReplayMismatch, ReplayTransport
 from .session import Session
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Session",
+    "AccessKey",
     "PcscTransport",
     "SimulatorTransport",
     "ReplayTransport",

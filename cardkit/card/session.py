@@ -43,6 +43,7 @@ from ..lds.dg14 import Dg14
 from ..lds.dg15 import Dg15
 from ..lds.files import MRTD_AID, by_name
 from ..lds.security_infos import PaceInfo
+from .access_key import AccessKey
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
 from .trace import ApduTrace
@@ -231,22 +232,28 @@ class Session:
         check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid), step="SELECT application"),
                  "SELECT application")
 
-    def bac(self, mrz_information: str) -> None:
+    def bac(self, mrz_information: str | AccessKey) -> None:
         """Basic Access Control (Doc 9303-11 §4.3); secure messaging starts with the BAC keys.
 
+        Args:
+            mrz_information: the MRZ information, or an ``AccessKey`` holding it.
+
         Raises:
+            InputError: an AccessKey without the MRZ information (a CAN cannot open BAC).
             AuthenticationError: the chip refused the key (wrong MRZ data) or its cryptogram is wrong.
         """
+        seed = mrz_information.bac_mrz_information() if isinstance(mrz_information, AccessKey) else mrz_information
         self._plain()
-        keys = self._run(Bac(mrz_information, rng=self.rng), "BAC")
+        keys = self._run(Bac(seed, rng=self.rng), "BAC")
         self.secure_messaging = SecureMessaging(keys)
         self._sm_ended = False
         self.access = "BAC"
 
-    def pace(self, password: Password, pace_info: PaceInfo | None = None) -> PaceResult:
-        """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
+    def pace(self, password: Password | AccessKey, pace_info: PaceInfo | None = None) -> PaceResult:
+        """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)``, ``Password.can(...)`` or an ``AccessKey``.
 
         Args:
+            password: the PACE password, or an ``AccessKey`` (its CAN, else its MRZ information).
             pace_info: the PACEInfo to use; None reads EF.CardAccess and picks one by the policy of
                 ``cardkit.algorithms.choose_pace_info`` (the same one inspection uses).
 
@@ -257,6 +264,8 @@ class Session:
         Returns:
             The ``PaceResult`` (also kept as ``pace_result``); for CAM, check it with ``verify_cam``.
         """
+        if isinstance(password, AccessKey):
+            password = password.pace_password()
         self._plain()
         if pace_info is None:
             infos = CardAccess.from_bytes(self.read_file("EF.CardAccess")).pace_infos

@@ -62,7 +62,13 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cardkit")
 def app() -> None:
-    """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3)."""
+    """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3).
+
+    \b
+    Exit codes: 0 success / genuine; 1 verification failed (not genuine, or the chip not
+    proven); 2 usage or input error; 3 card or reader error; 4 internal error (a bug);
+    5 unknown issuer (no trust anchor for the document).
+    """
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,12 +20,14 @@ import time
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from simulators.emrtd import EmrtdChip
 
-from ..card import SimulatorTransport
+from ..card import AccessKey, SimulatorTransport
 from ..errors import InputError
-from ..inspect import inspect
+from ..inspect import InspectionReport, inspect
+from ..inspect.render import render
 from ..personalise import build_card, personalise_card
 from ..pki.demo import DEMO_PASSPHRASE, open_demo_pki
 from ..pki.signers import passphrase_from_env
@@ -33,15 +35,14 @@ from ..pki.trust import TrustStore
 from ..private_files import write_private
 from ..production.records import load_records
 from ..profiles import load_profile
-from ..report import InspectionReport, render
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_demo(out: Path, keys: Path, records: Path,
-             profile_name: str = "vn-cccd") -> tuple[InspectionReport, dict[str, float]]:
+def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
+             ) -> tuple[InspectionReport, dict[str, float]]:
     """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -64,7 +65,7 @@ def run_demo(out: Path, keys: Path, records: Path,
 
     t = time.perf_counter()
     card = EmrtdChip.load(image)  # verify what is on disk, not the object in memory
-    report = inspect(SimulatorTransport(card), can=record.can, trust=trust, out_dir=out / "dump")
+    report = inspect(SimulatorTransport(card), key=AccessKey.from_can(record.can), trust=trust, out_dir=out / "dump")
     write_private(out / "report.json", (json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     timings["verify"] = time.perf_counter() - t
     return report, timings
@@ -89,8 +90,6 @@ def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
         click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
                               ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console  # only for text output: --json stays quick
-
         console = Console(soft_wrap=False)
         render(report, console)
         console.print(f"TEST PKI: {keys}/  card: {out / 'card.image'}  dump: {out / 'dump'}/  "

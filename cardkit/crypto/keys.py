@@ -27,14 +27,17 @@ Rng = Callable[[int], bytes]
 def random_scalar(rng: Rng, order: int) -> int:
     """A private key in [1, order-1]: int.from_bytes(rng(len_of_order_bytes)), drawn again if out of range."""
     size = (order.bit_length() + 7) // 8
-    for _ in range(1000):
+    # An honest rng lands in range with chance order / 2^(8*size): 1/128 for P-521's 66 bytes. Allow
+    # 64 times the expected number of draws (an honest failure then has chance about e^-64).
+    tries = max(1000, 64 * (1 << (8 * size)) // order + 1)
+    for _ in range(tries):
         raw = rng(size)
         if len(raw) != size:
             raise ValueError(f"rng returned {len(raw)} bytes (asked {size})")
         k = int.from_bytes(raw, "big")
         if 1 <= k < order:
             return k
-    raise ValueError("rng produced no usable private key in 1000 draws")
+    raise ValueError(f"rng produced no usable private key in {tries} draws")
 
 
 def ecdh(curve: Curve, private: int, peer: Point) -> bytes:

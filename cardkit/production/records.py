@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import InputError, RecordError
 from ..mrz import NO_EXPIRY, Mrz, check_digit, transliterate
+from ..vn import can_of
 from .provinces import PROVINCES
 
 __all__ = [
@@ -119,8 +120,8 @@ class CitizenRecord:
 
     @property
     def can(self) -> str:
-        """The Card Access Number: the last 6 digits of the ID number (spec/vn-cccd.md)."""
-        return self.id_number[-6:]
+        """The Card Access Number of the card (``cardkit.vn.can_of``: the last 6 digits of the ID number)."""
+        return can_of(self.id_number)
 
     @property
     def document_number(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cardkit.card import AccessKey
 from cardkit.errors import RecordError
 from cardkit.production.batch import SimulatorSource, run_batch
 from cardkit.production.ledger import Ledger
@@ -62,7 +63,7 @@ def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
     from cardkit.inspect import inspect
 
     chip = EmrtdChip.load(out / "090000001.image")
-    report = inspect(SimulatorTransport(chip), can="000001", trust=pki.trust)
+    report = inspect(SimulatorTransport(chip), key=AccessKey.from_can("000001"), trust=pki.trust)
     assert report.verdict == "GENUINE"
 
 

@@ -121,15 +121,18 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
               extra_dgs: dict[int, bytes] | None = None, csca: str = "default",
               com_extra: tuple[int, ...] = (), com_drop: tuple[int, ...] = (),
               card_access: bytes | None = None, rng: Any = None,
-              cam: tuple[str, int] | None = None) -> tuple[Any, Any, CardInfo]:
+              cam: tuple[str, int] | None = None, dg14_mirrors_card_access: bool = True) -> tuple[Any, Any, CardInfo]:
     """Build, sign and personalise one card; returns (chip, trust_store, info).
 
     ``cam=(PACE-CAM OID, parameter id)``: EF.CardAccess offers that CAM PACEInfo (and GM on the same
     curve), the chip holds a static CA key on that curve, and EF.CardSecurity (signed by the DS) carries
     the PACEInfos and the ChipAuthenticationPublicKeyInfo.
+    DG14 (when the card has one) repeats every SecurityInfo of EF.CardAccess, as Doc 9303-11 §9.2 has it;
+    ``dg14_mirrors_card_access=False`` gives it a fixed PACEInfo (GM, brainpoolP256r1) and a TA info
+    instead, whatever EF.CardAccess says: a chip inconsistent with itself.
     """
     from cardkit import tlv
-    from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
+    from cardkit.lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
     from cardkit.lds.security_infos import (
         ActiveAuthenticationInfo,
         ChipAuthenticationInfo,
@@ -160,9 +163,17 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
         aa_key = _chip_key(aa)
         if aa == "ec":
             infos.append(ActiveAuthenticationInfo(signature_algorithm=ECDSA_SHA256))
+    access_bytes = (card_access if card_access is not None else VN_CARD_ACCESS) if pace else None
+    cam_infos: list[Any] = []
+    if cam is not None:
+        cam_infos = [PaceInfo(cam[0], 2, cam[1]), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, cam[1])]
+        access_bytes = CardAccess.build(cam_infos).to_bytes()
     if infos:
-        if pace:
-            infos += [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()]
+        if access_bytes is not None and dg14_mirrors_card_access and _decodes(access_bytes):
+            announced = list(CardAccess.from_bytes(access_bytes).infos)
+        else:
+            announced = [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()] if pace else []
+        infos += [i for i in announced if i not in infos]
         dgs[14] = Dg14.build(infos).to_bytes()
     if aa is not None:
         dgs[15] = Dg15.build(_spki(aa_key)).to_bytes()
@@ -171,21 +182,18 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     files: dict[str, bytes] = {"EF.COM": Com.build(listed).to_bytes()}
     files.update({f"DG{n}": b for n, b in dgs.items()})
     files["EF.SOD"] = build_sod(dgs, ds_signer)
-    if pace:
-        files["EF.CardAccess"] = card_access if card_access is not None else VN_CARD_ACCESS
+    if access_bytes is not None:
+        files["EF.CardAccess"] = access_bytes
     if cam is not None:
-        from cardkit.lds import CardAccess
         from cardkit.pki.sod_builder import build_card_security
 
-        cam_oid, pid = cam
+        pid = cam[1]
         curve = ec.SECP256R1() if pid == 12 else ec.BrainpoolP256R1()
         if ca_key is not None and ca_key.curve.name != curve.name:
             raise ValueError("cam on another curve than the DG14 CA key: pass ca=False")
         cam_key = ca_key if ca_key is not None else ec.generate_private_key(curve)
-        pace_infos = [PaceInfo(cam_oid, 2, pid), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, pid)]
-        files["EF.CardAccess"] = CardAccess.build(pace_infos).to_bytes()
         files["EF.CardSecurity"] = build_card_security(
-            [*pace_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
+            [*cam_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
         if ca_key is None:
             ca_key = cam_key
     kwargs: dict[str, Any] = {}
@@ -200,6 +208,18 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     info = CardInfo(mrz.document_number, mrz.date_of_birth, mrz.date_of_expiry, mrz.mrz_information, can,
                     id_number, files, csca_path, mrz.issuing_state, dict(dg13 or {}), face)
     return chip, trust, info
+
+
+def _decodes(card_access: bytes) -> bool:
+    """True when ``card_access`` is an EF.CardAccess cardkit decodes (a test may give one that is not)."""
+    from cardkit.errors import ParseError
+    from cardkit.lds import CardAccess
+
+    try:
+        CardAccess.from_bytes(card_access)
+    except ParseError:
+        return False
+    return True
 
 
 def revoke_ds(tmp_path: Path, country: str = "VN") -> Path:
