@@ -37,9 +37,10 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import os
-from typing import Callable, Mapping, Protocol, TypeVar
+from typing import Callable, Protocol, TypeVar
 
 from .. import tlv
 from ..algorithms import Cipher, Mapping, choose_pace_info
@@ -135,7 +136,7 @@ class Session:
         *,
         extended_length: bool | None = None,
         fast_reads: bool = False,
-        max_sizes: Mapping[str, int] | None = None,
+        max_sizes: collections.abc.Mapping[str, int] | None = None,
     ) -> None:
         """Open a session over ``transport`` (any object with ``transmit(bytes) -> bytes``).
 
@@ -501,7 +502,7 @@ class Session:
         total = start + length
         limit = self.max_size(name)
         if total > limit:
-            raise ParseError(f"file claims {total} bytes, more than a {name} can hold (limit {limit})", what=name, offset=0)
+            raise ParseError(f"file claims {total} bytes, more than {name} can hold (limit {limit})", what=name, offset=0)
         del buf[total:]
         block = self.effective_block_size()
         # A chip may answer fewer bytes than asked (some cap their answers below Le), so short reads are
