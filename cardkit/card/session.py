@@ -16,8 +16,8 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 - ``fast_reads=True`` is the terminal's fast path (Doc 9303-10 §3.6 allows both): the first READ
   BINARY asks a whole block at offset 0 by short FID and the header is taken from it, so a file
   of up to one block costs one APDU. It falls back, once per session, where the chip says no: a
-  short FID refused (6A86, 6A81, 6B00, 6986, 6981; or 6A82 when SELECT then finds the file) means
-  SELECT by FID from then on; a whole first block refused as too long (6700) means the 4-byte header
+  short FID refused (6A86, 6A81, 6B00, 6986, 6981; or 6A82 when SELECT then finds the file, asked
+  until a short-FID read has worked) means SELECT by FID from then on; a whole first block refused as too long (6700) means the 4-byte header
   read from then on.
 - Bounded reads: a header claiming more than the file can hold (``cardkit.lds.files.MAX_SIZES``,
   raised per file by ``max_sizes``) is refused before anything more is read.
@@ -180,6 +180,7 @@ class Session:
         self._extended = extended_length
         self._probing = False
         self._sfi_ok = True  # fast path: cleared once the chip refuses a short-FID READ BINARY
+        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent)
         self._whole_first = True  # fast path: cleared once the chip refuses a first block longer than the file
         self._sm_ended = False
         self._sensitive = False  # while an access-control exchange runs (trace redaction)
@@ -557,7 +558,7 @@ class Session:
             try:
                 chunk = self._read_block(0, n, f.name, sfi=sfi)
             except StatusWordError as e:
-                if sfi is not None and e.sw in _SFI_REFUSED:
+                if sfi is not None and e.sw in _SFI_REFUSED and not (e.sw == 0x6A82 and self._sfi_works):
                     # SELECT settles it: 6A82 again means the file is absent (and short FIDs may still work)
                     self.select_file(f.fid, step=f"SELECT {f.name}")
                     self._sfi_ok, selected = False, True
@@ -567,6 +568,7 @@ class Session:
                     continue
                 raise
             if chunk is not None:
+                self._sfi_works = self._sfi_works or sfi is not None
                 return bytearray(chunk)
 
 def _do53_overhead(n: int) -> int:

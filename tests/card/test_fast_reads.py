@@ -122,10 +122,16 @@ def test_a_chip_without_short_fids_costs_one_apdu_once(td1, sw):
 
 def test_a_file_absent_by_short_fid_and_by_select_is_6a82_and_short_fids_stay(td1):
     chip, _trust, info = td1
-    s = opened(chip)
+    s = Session(SimulatorTransport(chip), fast_reads=True)
     with pytest.raises(StatusWordError) as e:
-        s.read_file("DG16")
-    assert e.value.sw == 0x6A82
+        s.read_file("DG16")  # no short-FID read has worked yet: SELECT confirms the 6A82
+    assert e.value.sw == 0x6A82 and s.apdu_count == 2
+    s.pace(Password.can(CAN))
+    s.select_application()
+    before = s.apdu_count
+    with pytest.raises(StatusWordError) as e:
+        s.read_file("DG16")  # short FIDs have worked since (EF.CardAccess): 6A82 is the answer
+    assert e.value.sw == 0x6A82 and s.apdu_count - before == 1
     assert reads(s, ("DG1",), info) == 1
 
 
