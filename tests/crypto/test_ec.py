@@ -102,7 +102,7 @@ def test_a_cofactor_curve_takes_the_reference_and_really_computes_n_times_p():
 
 
 def _unmasked(rng, order: int) -> int:
-    """DESIGN's literal rule before the cut: int.from_bytes(rng(len_of_order_bytes)) redrawn until in [1, n-1]."""
+    """The rule before the cut: int.from_bytes(rng(len_of_order_bytes)) redrawn until in [1, n-1]."""
     size = (order.bit_length() + 7) // 8
     while True:
         k = int.from_bytes(rng(size), "big")
