@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from cardkit.production.ledger import IssueRequest, Ledger, request_key  # noqa: E402
 from tests.production._helpers import PASSPHRASE, ds_folder, small_face, write_vn_csv  # noqa: E402
-from tests.support.perso import make_pki, sample_record  # noqa: E402
+from tests.support.perso import sample_record  # noqa: E402
+from tests.support.pki import make_pki  # noqa: E402
 from tests.support.postgres import postgres_available, throwaway_cluster  # noqa: E402
 
 
@@ -72,7 +73,7 @@ def main() -> None:
     sig = []
     for _ in range(200):
         t = time.perf_counter()
-        pki.signer.sign(b"x" * 64)
+        pki.ds_signer.sign(b"x" * 64)
         sig.append(time.perf_counter() - t)
     bare = statistics.median(sig)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -89,7 +90,7 @@ def main() -> None:
                    "PGPASSWORD": cluster.password}
             os.environ["PGPASSWORD"] = cluster.password
             print(f"{args.cards} VN cards (20 KB faces), simulated chips, {os.cpu_count()} cores; DS "
-                  f"{pki.signer.signature_algorithm}: bare signature {1000 * bare:.2f} ms\n")
+                  f"{pki.ds_signer.signature_algorithm}: bare signature {1000 * bare:.2f} ms\n")
             print(f"{'ledger':12} {'stations':>8} {'seconds':>8} {'cards/min':>10}")
             sq = str(tmp / "one.sqlite")
             subprocess.run([sys.executable, str(ROOT / "cli.py"), "batch", "load", "--ledger", sq, "--records",

@@ -1,6 +1,6 @@
 """Personalisation: record + profile + Document Signer -> files -> perso commands -> lock -> read-back.
 
-How one card is made (DESIGN.md "personalise.py"; Doc 9303-10, 9303-11, simulators/PERSO.md):
+How one card is made (Doc 9303-10, 9303-11; the chip's commands in simulators/PERSO.md):
 
 1. ``build_card``: the MRZ and data groups from the citizen record, fresh Active Authentication
    and Chip Authentication key pairs for this chip, DG14/DG15/EF.CardAccess from the profile,
@@ -37,22 +37,22 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
 from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
-from .card import Session, Transport
+from .card import AccessKey, Session, Transport
 from .checks import Status
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
-from .holder import CardContent, Face, HolderRecord, face_size
-from .inspect import inspect
+from .holder import CardContent, HolderRecord, face_size
+from .inspect import InspectionReport, Verdict, inspect
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
                   Dg1, Dg2, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
 from .lds.files import MRTD_AID, by_name
 from .mrz import FILLER, Mrz
+from .personalise_content import mrz_for, person_key, prepare
 from .personalise_link import extended_length_supported_by
 from .pki.signers import Signer
 from .pki.sod_builder import build_sod
 from .pki.trust import TrustStore
 from .profiles import Profile
-from .report import InspectionReport, Verdict
 
 __all__ = [
     "CardBuild",
@@ -67,6 +67,7 @@ __all__ = [
     "minimum_apdus",
     "write_card",
     "read_back",
+    "card_access_key",
     "personalise_card",
     "check_signer",
     "face_size",
@@ -153,87 +154,6 @@ class CardBuild:
 # --- 1. building the files ----------------------------------------------------------------
 
 
-def mrz_for(record: HolderRecord, profile: Profile) -> Mrz:
-    """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields).
-
-    A generic ICAO record names its own issuing state and document type (a German passport stays D<<
-    under the generic TD3 profile); other records take the profile's.
-
-    Raises:
-        InputError: a field that does not fit the profile's format (a long document number in TD3 ...).
-    """
-    base = record.to_mrz()
-    own = record.kind == "icao"
-    state = base.issuing_state if own else profile.issuing_state
-    code = base.document_code if own else profile.document_code
-    if (profile.mrz_format == base.format and state == base.issuing_state
-            and code in (base.document_code, base.document_code[:1])):
-        return base
-    args = dict(document_number=base.document_number, date_of_birth=base.date_of_birth, sex=base.sex,
-                date_of_expiry=base.date_of_expiry, nationality=base.nationality,
-                primary_identifier=base.primary_identifier, secondary_identifier=base.secondary_identifier,
-                issuing_state=state, document_code=code)
-    keep = base.optional_data if (base.format == profile.mrz_format or own) else ""
-    try:
-        if profile.mrz_format == "TD1":
-            return Mrz.td1(**args, optional_data=keep)
-        if profile.mrz_format == "TD2":
-            return Mrz.td2(**args, optional_data=keep)
-        return Mrz.td3(**args, optional_data=keep)
-    except InputError as e:
-        raise InputError(f"cannot make the {profile.mrz_format} MRZ: {e}") from None
-
-
-_mrz_for = mrz_for  # the name tests and older callers used
-
-
-def person_key(mrz: Mrz, national_id: str | None, profile: Profile) -> str:
-    """Who a card belongs to, as the profile identifies people (``issuance.person_key``).
-
-    "national_id": the issuing state and the record's national ID (VN: the 12-digit ID, since the MRZ
-    number is only its last 9 digits); "document": issuing state and document number; "personal_number":
-    issuing state and the MRZ personal number.
-
-    Raises:
-        InputError: the record lacks what the profile keys people by.
-    """
-    how = profile.issuance.person_key
-    if how == "national_id":
-        if not national_id:
-            raise InputError("this profile tells people apart by their national ID number, and the record has none")
-        return f"{mrz.issuing_state}-{national_id}"
-    if how == "personal_number":
-        number = mrz.optional_data.strip(FILLER)
-        if not number:
-            raise InputError("personal_number: required, this profile tells people apart by it")
-        return f"{mrz.issuing_state}-{number}"
-    return f"{mrz.issuing_state}-{mrz.document_number}"
-
-
-def prepare(record: HolderRecord, profile: Profile, *, face: Face | None = None) -> CardContent:
-    """One card's content from a record: MRZ in the profile's format, the face read and parsed, the CAN,
-    the record kind's data groups the profile lists, and the person key; made once per card.
-
-    Args:
-        face: the face already read (e.g. from the ledger); None: read the record's photo file.
-    Raises:
-        InputError: the record cannot make a card under this profile (names the field).
-    """
-    mrz = mrz_for(record, profile)
-    if face is None:
-        if record.photo is None:
-            raise InputError("photo: required (the record has no face image)")
-        face = Face.read(record.photo)
-    wanted = [n for n in profile.data_groups if n not in (1, 2, 14, 15)]
-    extra = dict(record.extra_data_groups()) if wanted else {}
-    missing = [n for n in wanted if n not in extra]
-    if missing:
-        raise InputError(f"the profile writes DG{missing[0]}, which a {record.kind} record cannot make")
-    can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
-    return CardContent(mrz=mrz, face=face, can=can, data_groups={n: extra[n] for n in wanted},
-                       person_key=person_key(mrz, record.national_id, profile), national_id=record.national_id)
-
-
 def _new_keys(profile: Profile) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None,
                                          ec.EllipticCurvePrivateKey | None]:
     """Fresh (AA, CA) private keys for one chip, as the profile asks; None where not used."""
@@ -276,7 +196,10 @@ def _security_infos(profile: Profile, ca_key: ec.EllipticCurvePrivateKey | None,
     access: list[SecurityInfo] = []
     dg14: list[SecurityInfo] = []
     if profile.terminal_authentication:
-        access.append(TerminalAuthenticationInfo(protocol=ID_TA, version=1))
+        # DG14 repeats what EF.CardAccess announces (Doc 9303-11 §9.2): the signed copy is what protects it
+        ta_info = TerminalAuthenticationInfo(protocol=ID_TA, version=1)
+        access.append(ta_info)
+        dg14.append(ta_info)
     cspec = profile.chip_authentication
     if cspec is not None:
         ca_info = ChipAuthenticationInfo(protocol=cspec.protocol_oid, version=1, key_id=cspec.key_id)
@@ -547,6 +470,14 @@ def write_card(session: Session, commands: list[CommandApdu], *,
 _INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
 
 
+def card_access_key(can: str | None, mrz_information: str) -> AccessKey:
+    """The key the issuer reads its own card with: the CAN (PACE) where the card has one, with the MRZ
+    information for a chip that falls back to BAC; else the MRZ information (Doc 9303-11 §4.3, §4.4)."""
+    if can is not None:
+        return AccessKey.from_can(can, mrz_information=mrz_information)
+    return AccessKey.from_mrz_information(mrz_information)
+
+
 def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: TrustStore | None
               ) -> InspectionReport:
     """Inspect the locked card as a terminal would; return the report if GENUINE and identical to what was written.
@@ -555,7 +486,7 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
         VerificationError: any other verdict, or a file that differs from the one written.
         ProtocolError / TransportError: the card could not be read.
     """
-    report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
+    report = inspect(transport, key=card_access_key(build.can, build.mrz_information), trust=trust,
                      block_size=profile.chip.read_block_size)
     if report.verdict is not Verdict.GENUINE:
         failed = [c for c in report.checks if c.status is Status.FAILED]

@@ -1,7 +1,7 @@
 """Put a software chip into pcscd through vsmartcard's vpcd driver, so any PC/SC program sees a card.
 
 vpcd (loaded by pcscd) listens on TCP 35963 for the reader "Virtual PCD 00 00" (35964 for
-"... 00 01"); the card side — this module — connects to it. Wire protocol (DESIGN.md):
+"... 00 01"); the card side — this module — connects to it. Wire protocol (vsmartcard's vpcd):
 every message is a 2-byte big-endian length then the payload. A 1-byte payload from vpcd is
 a control code: 00 power off, 01 power on, 02 reset, 04 get ATR. Anything longer is a
 command APDU, answered with the chip's response APDU.

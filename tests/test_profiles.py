@@ -23,7 +23,7 @@ def test_vn_cccd_matches_the_real_card():
     assert p.mrz_format == "TD1" and p.issuing_state == "VNM" and p.document_code == "ID"
     assert p.data_groups == (1, 2, 13, 14, 15)
     assert p.bac and p.pace is not None and p.terminal_authentication
-    # PACE id-PACE-ECDH-GM-AES-CBC-CMAC-128 on parameterId 13, as in spec/vn-cccd.md
+    # PACE id-PACE-ECDH-GM-AES-CBC-CMAC-128 on parameterId 13, as on real Vietnamese cards
     assert p.pace.protocol_oid == "0.4.0.127.0.7.2.2.4.2.2"
     assert p.pace.parameter_id == 13
     assert set(p.pace.passwords) == {"CAN", "MRZ"}

@@ -4,15 +4,17 @@
     cardkit personalise --profile vn-cccd --records citizens.csv --ds pki/ds --reader 0 --ledger l.sqlite
     cardkit personalise --profile vn-cccd --batch day-1 --station s1 --ledger postgresql://... --sim out/
 
-The DS comes from ``--ds DIR`` as ``cardkit pki issue-ds`` left it: a key file (passphrase from the
-prompt or ``CARDKIT_PASSPHRASE``) or an HSM key (module, token and label from ``ds.json``, the PIN from
-the environment variable named there) — or from ``--pkcs11-module/--token/--key-label`` (PIN from
-``CARDKIT_PIN``). The read-back trusts ``--trust`` (default: ``csca.pem`` in the DS folder).
+The DS comes from ``--ds DIR`` as ``cardkit pki issue-ds`` left it (``ds.pem``, ``ds.json``: its hash,
+padding, and either an encrypted ``ds.key`` — passphrase from the prompt or ``CARDKIT_PASSPHRASE`` — or an
+HSM key: module, token and label, the PIN from the environment variable named there), a folder with
+``ds.pem`` + encrypted ``ds.key``, or ``--pkcs11-module/--token/--key-label`` (PIN from ``CARDKIT_PIN``).
+The read-back check trusts ``--trust``, by default the issuing CSCA's certificate that
+``cardkit pki issue-ds`` puts in the folder (``DIR/csca.pem``).
 
-Exit codes: 0 every record issued (or issued before); 5 the batch finished but records were rejected
-(listed, and kept in the ledger); 2 bad input, profile or DS, or a stop on a DS/HSM failure; 3 no card
-came; 6 the ledger's database could not be reached; 130 Ctrl-C. Every stop says how to resume: run the
-same command again.
+Exit codes (the table of ``cardkit.errors``): 0 every record issued (or issued before); 7 the batch
+finished but records were rejected (listed, and kept in the ledger); 2 bad input, profile or DS, or a
+stop on a DS/HSM failure; 3 no card came; 6 the ledger's database could not be reached; 130 Ctrl-C.
+Every stop says how to resume: run the same command again.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO
 
 import click
 from rich.console import Console
@@ -33,25 +36,26 @@ from rich.table import Table
 from simulators.emrtd import EmrtdChip
 
 from ..errors import CardkitError, InputError, KeyStoreError
+from ..pki import keystore
 from ..pki.hsm import Pkcs11Signer
-from ..pki.keystore import load_signer as load_signer_dir
-from ..pki.signers import Signer
+from ..pki.signers import KeyFileSigner, Signer, passphrase_from_env
 from ..pki.trust import TrustStore
-from ..production.batch import BatchProgress, BatchSummary, ReaderSource, SimulatorSource, run_batch
+from ..production.batch import BatchProgress, BatchSummary, CardSource, ReaderSource, SimulatorSource, run_batch
 from ..production.ledger import DEFAULT_LEASE, Ledger, default_ledger_path, redact_url
-from ..production.records import load_records
+from ..production.records import RecordResult, load_records
+from ..production.sources import SimChip
 from ..profiles import Profile, load_profile
 from ._secrets import ask_secret
 from .verify import load_trust
 
 __all__ = ["personalise", "load_signer", "load_trust_for", "EXIT_REJECTED", "EXIT_INTERRUPTED", "chip_factory"]
 
-EXIT_REJECTED = 5
+EXIT_REJECTED = 7
 EXIT_INTERRUPTED = 130
 
 
 class BatchRejectedRecords(CardkitError):
-    """The batch went through, but some records were rejected (exit 5: see the summary and the ledger)."""
+    """The batch went through, but some records were rejected (exit 7: see the summary and the ledger)."""
 
     exit_code = EXIT_REJECTED
 
@@ -72,12 +76,26 @@ def load_signer(ds: Path | None, module: str | None, token: str | None, key_labe
     if ds is not None:
         if not ds.is_dir():
             raise InputError(f"{ds}: no such DS folder")
-        return load_signer_dir(ds, "ds", ask_passphrase=lambda: ask_secret(
-            "Passphrase of the DS key", env="CARDKIT_PASSPHRASE").encode("utf-8"))  # type: ignore[no-any-return]
+        if ds_cert is None and (ds / "ds.json").is_file():  # a folder `cardkit pki issue-ds` made
+            return keystore.load_signer(  # type: ignore[no-any-return]
+                ds, "ds", ask_passphrase=lambda: _ask_ds_passphrase(ds / "ds.key"))
+        cert = ds_cert or _first(ds, ("ds.pem", "ds.crt", "ds.der", "ds.cer"))
+        key = _first(ds, ("ds.key", "ds.pk8", "ds-key.pem"))
+        if cert is None or key is None:
+            raise InputError(f"{ds}: expected ds.pem and ds.key (the Document Signer certificate and key)")
+        passphrase = passphrase_from_env()
+        if passphrase is None:
+            passphrase = _ask_ds_passphrase(key)
+        return KeyFileSigner.load(key, cert, passphrase)
     if not token or not key_label:
         raise InputError("--pkcs11-module needs --token and --key-label")
-    pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN")
+    pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN", mention_env=True)
     return Pkcs11Signer.open(module, token, pin, key_label, ds_cert)  # type: ignore[arg-type]
+
+
+def _ask_ds_passphrase(key: Path) -> bytes:
+    return ask_secret(f"Passphrase of the Document Signer private key {key}", env="CARDKIT_PASSPHRASE",
+                      mention_env=True).encode("utf-8")
 
 
 def _first(d: Path, names: tuple[str, ...]) -> Path | None:
@@ -93,10 +111,10 @@ def load_trust_for(trust: tuple[Path, ...], ds: Path | None) -> TrustStore:
             paths = [csca]
     if not paths:
         raise InputError("give the CSCA for the read-back check: --trust PATH (or put csca.pem in the --ds folder)")
-    return load_trust(tuple(paths), ())  # type: ignore[no-any-return]
+    return load_trust(tuple(paths), ())  # InputError for a missing file or a named file with nothing usable
 
 
-def chip_factory(profile: Profile) -> Any:
+def chip_factory(profile: Profile) -> Callable[[], SimChip]:
     """Blank simulated chips of the kind the profile's command set is written for."""
     personality = "jmrtd" if profile.chip.command_set == "jmrtd" else "default"
     return lambda: EmrtdChip(personality=personality)
@@ -115,7 +133,8 @@ def chip_factory(profile: Profile) -> Any:
 @click.option("--token", metavar="LABEL", help="HSM token label.")
 @click.option("--key-label", metavar="LABEL", help="Label of the DS key on the token.")
 @click.option("--trust", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="CSCA certificate(s) for the read-back check (default: csca.pem in --ds).")
+              help="CSCA certificate(s) for the read-back check (default: csca.pem in --ds, put there by "
+                   "`cardkit pki issue-ds`).")
 @click.option("--reader", metavar="R", help="PC/SC reader with the blank cards (one after another).")
 @click.option("--sim", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Personalise simulated cards, saved as DIR/<person>-<issue>.image.")
@@ -151,7 +170,7 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
         ledger = Ledger(target, station=station or socket.gethostname(), operator=operator or _user(), lease=lease)
         try:
             if sim is not None:
-                source: Any = SimulatorSource(sim, chip_factory(profile), EmrtdChip.load)
+                source: CardSource = SimulatorSource(sim, chip_factory(profile), EmrtdChip.load)
             else:
                 source = ReaderSource(_reader_arg(reader), prompt=lambda m: click.echo(m, err=True),
                                       timeout=card_timeout, removal_timeout=card_timeout)
@@ -159,8 +178,8 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
         finally:
             ledger.close()
     finally:
-        if isinstance(signer, Pkcs11Signer):
-            signer.close()  # the HSM session holds the token open
+        if isinstance(signer, Pkcs11Signer):  # a key file holds nothing open; a token session does
+            signer.close()
     where = redact_url(ledger.target) if ledger.backend.kind == "postgres" else ledger.target
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "ledger": where, "profile": profile.name, "batch": batch},
@@ -176,8 +195,8 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
                                    "above and in the ledger)")
 
 
-def _run(items: Any, profile: Profile, signer: Signer, store: TrustStore, ledger: Ledger, source: Any, batch: str,
-         retries: int, as_json: bool, err: TextIO) -> BatchSummary:
+def _run(items: list[RecordResult] | None, profile: Profile, signer: Signer, store: TrustStore, ledger: Ledger,
+         source: CardSource, batch: str, retries: int, as_json: bool, err: IO[str]) -> BatchSummary:
     try:
         if as_json:
             return run_batch(items, profile=profile, signer=signer, trust=store, ledger=ledger, source=source,
@@ -199,8 +218,8 @@ def _reader_arg(reader: str | None) -> str | int | None:
     return int(reader) if reader is not None and reader.isdigit() else reader
 
 
-def _run_with_progress(items: Any, profile: Profile, signer: Signer, store: TrustStore, ledger: Ledger, source: Any,
-                       batch: str, retries: int, err: TextIO) -> BatchSummary:
+def _run_with_progress(items: list[RecordResult] | None, profile: Profile, signer: Signer, store: TrustStore,
+                       ledger: Ledger, source: CardSource, batch: str, retries: int, err: IO[str]) -> BatchSummary:
     console = Console(file=err)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.1f} records/min"), TextColumn("issued {task.fields[issued]}"),

@@ -40,12 +40,12 @@ from ..card import Transport
 from ..checks import Status
 from ..errors import (CardkitError, CardRemovedError, InputError, LedgerError, LedgerUnavailableError, ProfileError,
                       TransportError)
-from ..inspect import inspect
-from ..personalise import CardBuild, SignerFailure, build_card, check_signer, mrz_for, personalise_card, preflight
+from ..inspect import Verdict, inspect
+from ..personalise import (CardBuild, SignerFailure, build_card, card_access_key, check_signer, mrz_for, personalise_card,
+                           preflight)
 from ..pki.signers import Signer
 from ..pki.trust import TrustStore
 from ..profiles import Profile
-from ..report import Verdict
 from .intake import LoadSummary, content_of, load_batch, record_from_stored
 from .ledger import IssueRow, Ledger
 from .records import RecordResult
@@ -313,7 +313,7 @@ class _Runner:
             record = record_from_stored(kind, text)
             mrz = mrz_for(record, self.profile)
             can = record.can if self.profile.pace is not None and "CAN" in self.profile.pace.passwords else None
-            report = inspect(transport, can=can, mrz_information=mrz.mrz_information, trust=self.trust,
+            report = inspect(transport, key=card_access_key(can, mrz.mrz_information), trust=self.trust,
                              block_size=self.profile.chip.read_block_size)
         except CardkitError:
             return False

@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..holder import ISSUE_REASONS
 from ..lds import Dg13Vn
 from ..mrz import NO_EXPIRY, Mrz, check_digit, transliterate
+from ..vn import can_of
 from ._values import normalise
 from .limits import VN_LIMITS, too_long
 from .provinces import PROVINCES
@@ -65,7 +66,7 @@ _MAX_LINE = 1 << 20  # characters in one JSON Lines record; CSV fields are bound
 
 @dataclass(frozen=True, repr=False)
 class CitizenRecord:
-    """One citizen: the 16 DG13 fields of spec/vn-cccd.md (field 13 split in two) and the photo."""
+    """One citizen: the 16 fields of the VN DG13 (``cardkit.lds.Dg13Vn``; field 13 split in two) and the photo."""
 
     id_number: str
     full_name: str
@@ -127,8 +128,8 @@ class CitizenRecord:
 
     @property
     def can(self) -> str:
-        """The Card Access Number: the last 6 digits of the ID number (the VN card's rule)."""
-        return self.id_number[-6:]
+        """The Card Access Number of the card (``cardkit.vn.can_of``: the last 6 digits of the ID number)."""
+        return can_of(self.id_number)
 
     @property
     def national_id(self) -> str:
@@ -137,11 +138,11 @@ class CitizenRecord:
 
     @property
     def document_number(self) -> str:
-        """The MRZ document number: the last 9 digits of the 12-digit ID (spec/vn-cccd.md)."""
+        """The MRZ document number: the last 9 digits of the 12-digit ID (the VN card's rule)."""
         return self.id_number[-9:]
 
     def to_mrz(self) -> Mrz:
-        """The VN TD1 MRZ: ID, VNM, last 9 digits, optional data ID<<cd(ID) (spec/vn-cccd.md).
+        """The VN TD1 MRZ: ID, VNM, last 9 digits, optional data ID<<cd(ID) (as the VN card writes it).
 
         Raises:
             InputError: the record cannot make an MRZ (bad ID, date, sex or name).

@@ -7,21 +7,23 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from cardkit.card import SimulatorTransport
+from cardkit.card import AccessKey, SimulatorTransport
 from cardkit.inspect import inspect
 from cardkit.pki.keystore import save_signer
+from cardkit.pki.trust import TrustStore
 from cardkit.production.records import COLUMNS, ICAO_COLUMNS
 from simulators.emrtd import EmrtdChip
 from tests.support.cards import face_jpeg
+from tests.support.pki import Pki
 
 PASSPHRASE = "production-tests"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def ds_folder(pki, out: Path) -> Path:
+def ds_folder(pki: Pki, out: Path) -> Path:
     """The DS folder ``cardkit pki issue-ds`` would write, for the test PKI (key encrypted with PASSPHRASE)."""
-    save_signer(out, "ds", pki.signer.certificate, private_key=pki.ds_key, passphrase=PASSPHRASE.encode())
-    (out / "csca.crt").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
+    save_signer(out, "ds", pki.ds, private_key=pki.ds_signer.private_key, passphrase=PASSPHRASE.encode())
+    (out / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
     return out
 
 
@@ -54,7 +56,9 @@ def write_icao_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def verdict(image: Path, trust, *, mrz_information: str | None = None, can: str | None = None) -> str:
-    """The verdict of a saved simulated card, read from disk as a terminal would."""
-    report = inspect(SimulatorTransport(EmrtdChip.load(image)), can=can, mrz_information=mrz_information, trust=trust)
+def verdict(image: Path, trust: TrustStore, *, mrz_information: str | None = None, can: str | None = None) -> str:
+    """The verdict of a saved simulated card, read from disk as a terminal would (PACE by CAN, else BAC/PACE by MRZ)."""
+    key = (AccessKey.from_can(can, mrz_information=mrz_information) if can is not None
+           else AccessKey.from_mrz_information(mrz_information or ""))
+    report = inspect(SimulatorTransport(EmrtdChip.load(image)), key=key, trust=trust)
     return report.verdict.value

@@ -12,25 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardkit.errors import CardRemovedError, RecordError
 from cardkit.personalise import mrz_for
-from cardkit.pki.certs import make_csca, make_ds
-from cardkit.pki.signers import KeyFileSigner
-from cardkit.pki.trust import TrustStore
 from cardkit.production.batch import KILL_POINTS, SimulatorSource, run_batch
 from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult, load_records
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip, Faults
 from tests.production._helpers import PASSPHRASE, ROOT, ds_folder, small_face, verdict, write_icao_csv, write_vn_csv
-from tests.support.perso import make_pki, sample_record
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
+from tests.support.perso import sample_record
+from tests.support.pki import make_pki
 
 
 @pytest.fixture
@@ -52,7 +44,7 @@ def test_two_citizens_with_one_mrz_number_both_get_cards(pki, ledger, tmp_path):
     a = sample_record(0, id_number="087080999154", date_of_birth="01/01/1980")
     b = sample_record(0, id_number="001080999154", date_of_birth="01/01/1980")
     out = tmp_path / "sim"
-    s = run_batch(results(a, b), profile=load_profile("vn-cccd"), signer=pki.signer, trust=pki.trust, ledger=ledger,
+    s = run_batch(results(a, b), profile=load_profile("vn-cccd"), signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                   source=sim(out), batch="b1")
     assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
     assert sorted(p.name for p in out.iterdir()) == ["VNM-001080999154-1.image", "VNM-087080999154-1.image"]
@@ -64,14 +56,14 @@ def test_two_citizens_with_one_mrz_number_both_get_cards(pki, ledger, tmp_path):
 def test_lost_card_reissue_revokes_the_first_and_reruns_add_nothing(pki, ledger, tmp_path):
     out = tmp_path / "sim"
     first = sample_record(7)
-    run_batch(results(first), profile=load_profile("vn-cccd"), signer=pki.signer, trust=pki.trust, ledger=ledger,
+    run_batch(results(first), profile=load_profile("vn-cccd"), signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
               source=sim(out), batch="day-1")
-    again = run_batch(results(first), profile=load_profile("vn-cccd"), signer=pki.signer, trust=pki.trust,
+    again = run_batch(results(first), profile=load_profile("vn-cccd"), signer=pki.ds_signer, trust=pki.trust,
                       ledger=ledger, source=sim(out), batch="day-2")
     assert again.issued == 0 and "issue_reason" in again.outcomes[0].reasons[0]
     lost = [RecordResult(1, sample_record(7, issue_reason="lost"))]
     for _ in range(2):  # the second run of the same file makes no second reissue
-        s = run_batch(lost, profile=load_profile("vn-cccd"), signer=pki.signer, trust=pki.trust, ledger=ledger,
+        s = run_batch(lost, profile=load_profile("vn-cccd"), signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                       source=sim(out), batch="day-3")
     assert s.issued == 0
     issues = ledger.issues_of("VNM-001090000007")
@@ -93,18 +85,14 @@ def test_german_td3_and_a_td1_of_another_state_are_genuine(tmp_path):
                  "date_of_birth": "1990-02", "date_of_expiry": "2033-01-01", "photo": str(face)}, "icao-td1", "FR"),
     }
     for state, (row, profile_name, country) in rows.items():
-        csca_key, ds_key = _ec(), _ec()
-        csca = make_csca(KeyFileSigner(private_key=csca_key), country=country, common_name=f"CSCA {country}")
-        ds = make_ds(KeyFileSigner(private_key=csca_key, certificate=csca), ds_key.public_key(),
-                     common_name=f"DS {country}", document_types=("P", "ID"))
-        trust = TrustStore()
-        trust.add_certificate(csca, "csca")
+        state_pki = make_pki(country=country, document_types=("P", "ID"))
+        trust = state_pki.trust
         items = list(load_records(write_icao_csv(tmp_path / f"{state}.csv", [row])))
         assert items[0].ok, items[0].error
         out = tmp_path / state
         with Ledger(tmp_path / f"{state}.sqlite") as lg:
-            s = run_batch(items, profile=load_profile(profile_name), signer=KeyFileSigner(private_key=ds_key,
-                          certificate=ds), trust=trust, ledger=lg, source=sim(out), batch=state)
+            s = run_batch(items, profile=load_profile(profile_name), signer=state_pki.ds_signer, trust=trust, ledger=lg,
+                          source=sim(out), batch=state)
             assert s.issued == 1, s.outcomes
         (image,) = out.iterdir()
         mrz = items[0].record.to_mrz()
@@ -112,13 +100,9 @@ def test_german_td3_and_a_td1_of_another_state_are_genuine(tmp_path):
         assert verdict(image, trust, mrz_information=mrz.mrz_information) == "GENUINE"
 
 
-def _ec():
-    return ec.generate_private_key(ec.SECP256R1())
-
-
 def test_jmrtd_profile_on_the_jmrtd_applet(pki, ledger, tmp_path):
     out = tmp_path / "sim"
-    s = run_batch(results(sample_record(3)), profile=load_profile("jmrtd"), signer=pki.signer, trust=pki.trust,
+    s = run_batch(results(sample_record(3)), profile=load_profile("jmrtd"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=sim(out, lambda: EmrtdChip(personality="jmrtd")), batch="j")
     assert s.issued == 1, s.outcomes
     (image,) = out.iterdir()
@@ -149,11 +133,11 @@ def test_hsm_failure_stops_the_batch_and_a_rerun_resumes(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(*(sample_record(i) for i in range(1, 5)))
     source = sim(tmp_path / "sim")
-    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, ledger=ledger,
+    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.ds_signer, 1), trust=pki.trust, ledger=ledger,
                   source=source, batch="b")
     assert s.issued == 1 and s.rejected == 0 and s.pending == 3 and "CKR_DEVICE_REMOVED" in s.stopped
     assert len(source.chips) == 1  # no blank card was touched after the failure
-    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger,
+    s2 = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
                    source=sim(tmp_path / "sim"), batch="b")
     assert (s2.issued, s2.skipped) == (3, 1) and ledger.counts("b")["issued"] == 4
     assert ledger.check_integrity() == []
@@ -161,7 +145,7 @@ def test_hsm_failure_stops_the_batch_and_a_rerun_resumes(pki, ledger, tmp_path):
 
 def test_retry_on_the_next_card_logs_the_spoiled_one(pki, ledger):
     chips = iter([EmrtdChip(faults=Faults(remove_at_apdu=5)), EmrtdChip()])
-    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=SimulatorSource(None, lambda: next(chips)), batch="b", retries=1)
     assert s.issued == 1
     (row,) = ledger.rows(batch="b")
@@ -179,7 +163,7 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
     real = chip.process_apdu
     chip.process_apdu = lambda apdu: (calls.append(1), real(apdu))[1]
     with Ledger(":memory:", wal=False) as lg:
-        assert run_batch(results(sample_record(999, photo=face)), profile=profile, signer=pki.signer, trust=pki.trust,
+        assert run_batch(results(sample_record(999, photo=face)), profile=profile, signer=pki.ds_signer, trust=pki.trust,
                          ledger=lg, source=SimulatorSource(None, lambda: chip), batch="count").issued == 1
     total = len(calls)
     assert total > 20
@@ -187,12 +171,12 @@ def test_card_pulled_at_every_apdu(pki, tmp_path):
         for n in range(1, total + 1):
             items = results(sample_record(n, photo=face))
             bad = EmrtdChip(faults=Faults(remove_at_apdu=n))
-            s = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+            s = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None, lambda: bad), batch=f"f{n}")
             (row,) = lg.rows(batch=f"f{n}")
             assert s.issued == 0 and row.state == "rejected", (n, row.state)
             assert not bad.present and lg.check_integrity() == [], n
-            s = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
+            s = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                           source=SimulatorSource(None, EmrtdChip), batch=f"f{n}")
             assert s.issued == 1 and lg.get(row.id).state == "issued" and lg.get(row.id).attempts == 2, n
         assert lg.counts()["issued"] == total and lg.check_integrity() == []
@@ -213,7 +197,7 @@ class NoCards:
 
 
 def test_no_blank_card_stops_and_leaves_pending(pki, ledger):
-    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.signer,
+    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.ds_signer,
                   trust=pki.trust, ledger=ledger, source=NoCards(), batch="b")
     assert s.stopped.startswith("no blank card") and s.pending == 2 and s.issued == 0
     assert ledger.counts("b")["pending"] == 2 and ledger.check_integrity() == []
@@ -236,7 +220,7 @@ class InterruptingChip(EmrtdChip):
 def test_ctrl_c_mid_card_settles_the_ledger_then_stops(pki, ledger):
     chip = InterruptingChip(7)
     with pytest.raises(KeyboardInterrupt):
-        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
+        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
                   ledger=ledger, source=SimulatorSource(None, lambda: chip), batch="b")
     (row,) = ledger.rows(batch="b")
     assert row.state == "pending" and len(ledger.spoiled("b")) == 1 and ledger.check_integrity() == []
@@ -244,7 +228,7 @@ def test_ctrl_c_mid_card_settles_the_ledger_then_stops(pki, ledger):
 
 def test_bad_records_are_rejected_with_every_reason(pki, ledger):
     bad = RecordResult(3, None, RecordError("line 3", ["date_of_birth: not a date", "photo: required"]))
-    s = run_batch(results(sample_record(1)) + [bad], profile=load_profile("vn-cccd"), signer=pki.signer,
+    s = run_batch(results(sample_record(1)) + [bad], profile=load_profile("vn-cccd"), signer=pki.ds_signer,
                   trust=pki.trust, ledger=ledger, source=sim(None), batch="b")
     assert (s.issued, s.rejected) == (1, 1)
     (o,) = [o for o in s.outcomes if o.outcome == "rejected"]

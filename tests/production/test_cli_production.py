@@ -9,8 +9,9 @@ from pathlib import Path
 
 from cardkit.profiles import PROFILES_DIR
 from tests.production._helpers import PASSPHRASE, ds_folder, small_face, write_vn_csv
-from tests.support.perso import make_pki, sample_record
-from tests.test_demo import run
+from tests.support.perso import sample_record
+from tests.support.pki import shared_pki
+from tests.support.cli import run_cli as run
 
 ENV = {"CARDKIT_PASSPHRASE": PASSPHRASE}
 
@@ -18,7 +19,7 @@ ENV = {"CARDKIT_PASSPHRASE": PASSPHRASE}
 def _perso(tmp_path: Path, records: Path, profile: str = "vn-cccd", *extra) -> tuple[int, str, str]:
     ds = tmp_path / "ds"
     if not ds.is_dir():
-        ds_folder(make_pki(), ds)
+        ds_folder(shared_pki(), ds)
     return run("personalise", "--profile", profile, "--records", records, "--ds", ds,
                "--sim", tmp_path / "sim", "--ledger", tmp_path / "l.sqlite", *extra, env=ENV)
 
@@ -45,7 +46,7 @@ def test_report_withdrawn_and_exit_codes(tmp_path):
     day2 = write_vn_csv(tmp_path / "day2.csv", [sample_record(1, issue_reason="stolen", capture_device="cam-A"),
                                                 sample_record(2, capture_device="cam-B")], face)
     code, _, err = _perso(tmp_path, day2, "vn-cccd", "--station", "st-2", "--operator", "binh")
-    assert code == 5 and "1 issued, 1 rejected" in err  # person 2 already holds a card: rejected, own exit code
+    assert code == 7 and "1 issued, 1 rejected" in err  # person 2 already holds a card: rejected, own exit code
     ledger = tmp_path / "l.sqlite"
     code, out, _ = run("ledger", "withdrawn", "--ledger", ledger, "--json")
     (w,) = json.loads(out)

@@ -17,9 +17,9 @@ from cardkit.errors import LedgerError, LedgerUnavailableError
 from cardkit.production.ledger import Ledger, campaign_report
 from simulators.emrtd import EmrtdChip
 from tests.production._helpers import PASSPHRASE, ROOT, ds_folder, small_face, verdict, write_vn_csv
-from tests.support.perso import make_pki, sample_record
+from tests.support.perso import sample_record
 from tests.support.postgres import pg_cluster  # noqa: F401  (fixture)
-from tests.test_demo import run
+from tests.support.cli import run_cli as run
 
 
 @pytest.fixture
@@ -77,12 +77,11 @@ def _sod(path: Path) -> bytes | None:
     return bytes(sod) if sod is not None else None
 
 
-def test_four_stations_share_a_200_record_batch_through_sigkills(pg, tmp_path):
+def test_four_stations_share_a_200_record_batch_through_sigkills(pg, pki, tmp_path):
     """Four station processes, SIGKILLed at random moments and restarted: every record issued exactly once,
     no card doubled, the report's totals equal the cards that exist; the same batch on SQLite with one
     station gives the same cards and the same report."""
     t0 = time.monotonic()
-    pki = make_pki()
     n = 200
     face = small_face(tmp_path / "photos")
     records = [sample_record(i) for i in range(1, n + 1)]
@@ -150,16 +149,26 @@ def test_four_stations_share_a_200_record_batch_through_sigkills(pg, tmp_path):
           f"then the same on SQLite: {time.monotonic() - t0:.1f} s")
 
 
-def test_database_stopped_mid_batch_then_started_again(pg, tmp_path):
-    pki = make_pki()
-    records = [sample_record(i) for i in range(1, 41)]
+def _issued_so_far(pg) -> int:
+    """Cards the ledger calls issued now (0 before the station has made the schema)."""
+    try:
+        return int(pg.psql("SELECT count(*) FROM issues WHERE state = 'issued'").strip() or 0)
+    except RuntimeError:
+        return 0
+
+
+def test_database_stopped_mid_batch_then_started_again(pg, pki, tmp_path):
+    n = 60
+    records = [sample_record(i) for i in range(1, n + 1)]
     batch_file = write_vn_csv(tmp_path / "b.csv", records, small_face(tmp_path / "p"))
     ds = ds_folder(pki, tmp_path / "ds")
     env = _env(pg)
     args = ["personalise", "--profile", "vn-cccd", "--records", batch_file, "--ledger", pg.url, "--ds", ds, "--sim",
             tmp_path / "cards", "--station", "s1", "--json"]
     p = _station(args, env)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 120
+    while _issued_so_far(pg) < 3:  # mid-batch: some cards issued, most not yet (each poll is one psql run)
+        assert p.poll() is None and time.monotonic() < deadline, "the station stopped before its third card"
     pg.stop("immediate")
     _, stderr = p.communicate(timeout=120)
     lines = [ln for ln in stderr.decode().splitlines() if ln.strip()]
@@ -170,6 +179,6 @@ def test_database_stopped_mid_batch_then_started_again(pg, tmp_path):
     stdout, stderr = p.communicate(timeout=300)
     assert p.returncode == 0, stderr.decode()
     with Ledger(pg.url, create=False) as lg:
-        assert lg.counts("b.csv")["issued"] == 40
+        assert lg.counts("b.csv")["issued"] == n
         assert lg.check_integrity(artifact_sod=lambda a: _sod(tmp_path / "cards" / f"{a}.image")) == []
-    assert len(list((tmp_path / "cards").iterdir())) == 40
+    assert len(list((tmp_path / "cards").iterdir())) == n

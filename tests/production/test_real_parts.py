@@ -19,15 +19,9 @@ from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip
 from tests.production._helpers import PASSPHRASE, ROOT, ds_folder, small_face, write_vn_csv
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
-from tests.support.perso import make_pki, sample_record
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
-from tests.test_demo import EXAMPLES, run
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
+from tests.support.perso import sample_record
+from tests.support.cli import EXAMPLES
+from tests.support.cli import run_cli as run
 
 
 @pytest.mark.hsm
@@ -40,7 +34,7 @@ def test_hsm_ds_folder_is_all_personalise_needs(softhsm, tmp_path):  # noqa: F81
     code, _, err = run("pki", "issue-ds", "--csca", tmp_path / "csca", "--out", tmp_path / "ds", "--hsm-module",
                        softhsm.module, "--hsm-token", softhsm.label, "--hsm-pin-env", "DS_PIN", env=env)
     assert code == 0, err
-    assert not (tmp_path / "ds" / "ds.key").exists() and (tmp_path / "ds" / "csca.crt").is_file()
+    assert not (tmp_path / "ds" / "ds.key").exists() and (tmp_path / "ds" / "csca.pem").is_file()
     code, out, err = run("personalise", "--profile", "vn-cccd", "--records", EXAMPLES / "vn-citizens.csv",
                          "--ds", tmp_path / "ds", "--sim", tmp_path / "sim", "--ledger", tmp_path / "l.sqlite",
                          "--json", env={"DS_PIN": softhsm.pin, "CARDKIT_PASSPHRASE": None})
@@ -72,7 +66,7 @@ def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
     face = small_face(tmp_path)
     with Ledger(tmp_path / "pcsc.sqlite", station="pcsc") as lg:
         s = run_batch([RecordResult(1, sample_record(1, photo=face)), RecordResult(2, sample_record(2, photo=face))],
-                      profile=load_profile(name), signer=pki.signer, trust=pki.trust, ledger=lg,
+                      profile=load_profile(name), signer=pki.ds_signer, trust=pki.trust, ledger=lg,
                       source=ReaderSource(reader, prompt=operator, timeout=15, removal_timeout=15), batch="pcsc")
         assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
         assert lg.check_integrity() == []

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit import tlv
-from cardkit.card import PcscTransport, Session, SimulatorTransport
+from cardkit.card import AccessKey, PcscTransport, Session, SimulatorTransport
 from cardkit.card.atr import extended_length_supported
 from cardkit.crypto.bac import Bac
 from cardkit.iso7816 import ResponseApdu
@@ -275,7 +275,7 @@ def test_signed_passport_on_the_applet_verifies_genuine(tmp_path) -> None:
     chip = blank()
     assert set(run(chip, *applet_perso(files, info.document_number, aa, info.date_of_birth,
                                                  info.date_of_expiry))) == {"9000"}
-    report = inspect(SimulatorTransport(chip), trust=trust, mrz_information=info.mrz_information)
+    report = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_mrz_information(info.mrz_information))
     assert report.verdict is Verdict.GENUINE, report.verdict_reason
     assert report.check("active_authentication").passed
     assert report.check("card_access").details["sw"] == "6A82"  # no EF.CardAccess: no PACE

@@ -1,4 +1,4 @@
-"""The CLI shell: errors become one line and the exit code of DESIGN.md, never a traceback."""
+"""The CLI shell: errors become one line and the exit code its class carries (cardkit.errors), never a traceback."""
 
 import pytest
 

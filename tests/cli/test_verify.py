@@ -114,15 +114,17 @@ def test_wrong_key_on_read_is_exit_3(vn, capsys, tmp_path):
     assert code == 3 and "read stopped" in err
 
 
-def test_unknown_csca_is_exit_1(vn, capsys, tmp_path):
+def test_unknown_csca_is_unknown_issuer_exit_5(vn, capsys, tmp_path):
     image, info = vn
     (tmp_path / "fr").mkdir()
     _, _, other = make_td1_card(tmp_path / "fr")  # a French CSCA: not the one that signed this card
     code, out, err = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", other.csca_path, "--json")
-    assert code == 1 and err.startswith("cardkit: NOT_GENUINE: failed: passive_authentication")
+    assert code == 5 and err.startswith("cardkit: UNKNOWN_ISSUER: no trust anchor")
     d = json.loads(out)
-    assert d["verdict"] == "NOT_GENUINE"
+    assert d["verdict"] == "UNKNOWN_ISSUER" and d["exit_code"] == 5 and d["schema"] == 1
     assert {c["name"]: c["status"] for c in d["checks"]}["passive_authentication"] == "FAILED"
+    code, out, _ = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", other.csca_path)
+    assert code == 5 and "UNKNOWN ISSUER" in out
 
 
 def test_crl_and_at_options(vn, capsys, tmp_path):
@@ -168,7 +170,7 @@ def test_bad_dump_is_exit_2_naming_the_file(vn, capsys, tmp_path):
         (["verify", "--sim", "IMG", "--doc", "X1", "--trust", "CSCA"], "go together"),
         (["verify", "--sim", "IMG", "--doc", "X1", "--dob", "991399", "--doe", "300101", "--trust", "CSCA"], "--dob"),
         (["verify", "--sim", "IMG", "--id-number", "123", "--trust", "CSCA"], "12 digits"),
-        (["verify", "--sim", "IMG", "--can", "12ab56", "--trust", "CSCA"], "--can must be digits"),
+        (["verify", "--sim", "IMG", "--can", "12ab56", "--trust", "CSCA"], "--can: the CAN must be digits"),
         (["verify", "--sim", "missing.image", "--can", "123456", "--trust", "CSCA"], "does not exist"),
         (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--at", "yesterday"], "--at"),
         (["read", "--sim", "IMG", "--can", "123456"], "--out"),
@@ -207,11 +209,9 @@ def test_trace_is_written_redacted(vn, capsys, tmp_path):
 
 # --- a real reader: pcscd + vpcd ------------------------------------------------------------------
 
-from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.pcsc
-def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):
     monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
     chip, _, info = make_vn_card(tmp_path)
     reader = pcsc_insert(pcsc_stack, chip)
@@ -225,7 +225,7 @@ def test_verify_on_a_pcsc_reader(tmp_path, capsys, pcsc_stack, monkeypatch):  # 
 
 
 @pytest.mark.pcsc
-def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monkeypatch):  # noqa: F811
+def test_a_reader_that_is_not_there_is_exit_3(tmp_path, capsys, pcsc_stack, monkeypatch):
     monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
     _, _, info = make_vn_card(tmp_path)
     code, out, err = run(capsys, "verify", "--reader", "No Such Reader 99", "--can", info.can,

@@ -12,8 +12,8 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import load_certificate
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import sample_dgs
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
+from tests.support.sod import sample_dgs
+from tests.support.cli import run_cli
 
 PASS = "test passphrase 1"
 
@@ -108,3 +108,54 @@ def test_hsm_flow(tmp_path, softhsm, monkeypatch, env):
     trust = TrustStore.load([tmp_path / "c" / "csca.pem"])
     assert passive_authentication(sod, dgs, trust, issuing_state="VNM").passed
     assert run("pki", "lint", tmp_path / "d" / "ds.pem") == 0
+
+
+def test_prompts_name_the_key_they_protect_and_the_variable(tmp_path):
+    csca, ds = tmp_path / "csca", tmp_path / "ds"
+    r = CliRunner().invoke(cli.app, ["pki", "init-csca", "--country", "VN", "--out", str(csca)],
+                           input="csca-Words-1\ncsca-Words-1\n")
+    assert r.exit_code == 0, r.output
+    assert (f"New passphrase to encrypt the CSCA private key {csca / 'csca.key'} (or set CARDKIT_PASSPHRASE): "
+            in r.output) and "Repeat for confirmation: " in r.output
+    r = CliRunner().invoke(cli.app, ["pki", "issue-ds", "--csca", str(csca), "--out", str(ds)],
+                           input="csca-Words-1\nds-Words-2\nds-Words-2\n")
+    assert r.exit_code == 0, r.output
+    asked = [line.split(": ")[0] for line in r.output.splitlines() if "(or set CARDKIT_PASSPHRASE)" in line]
+    assert asked == [f"Passphrase of the CSCA private key {csca / 'csca.key'} (or set CARDKIT_PASSPHRASE)",
+                     f"New passphrase to encrypt the Document Signer private key {ds / 'ds.key'} (or set "
+                     "CARDKIT_PASSPHRASE)"]
+    assert "Words" not in r.output
+    assert load_signer(ds, "ds", passphrase=b"ds-Words-2").certificate.issuer == load_certificate(csca / "csca.pem").subject
+
+
+def test_no_answer_to_a_passphrase_prompt_names_the_variable(tmp_path):
+    code, _, err = run_cli("pki", "init-csca", "--country", "VN", "--out", tmp_path / "c", input="")
+    assert code == 2
+    assert err.splitlines()[-1] + "\n" == (f"cardkit: New passphrase to encrypt the CSCA private key {tmp_path / 'c' / 'csca.key'}: no answer "
+                   "(no terminal, or the input ended); set CARDKIT_PASSPHRASE\n")
+    assert not (tmp_path / "c" / "csca.key").exists()
+
+
+def test_issue_ds_puts_the_issuing_csca_certificate_beside_the_ds(tmp_path, env, capsys):
+    csca, ds = tmp_path / "csca", tmp_path / "ds"
+    assert run("pki", "init-csca", "--country", "VN", "--out", csca) == 0
+    assert run("pki", "issue-ds", "--csca", csca, "--out", ds) == 0
+    assert (ds / "csca.pem").read_bytes() == (csca / "csca.pem").read_bytes()
+    load_certificate(ds / "ds.pem").verify_directly_issued_by(load_certificate(ds / "csca.pem"))
+    assert f"-> {ds / 'csca.pem'}" in capsys.readouterr().out
+    # A second DS into the CSCA's own folder: the same certificate is already there, nothing to refuse.
+    assert run("pki", "issue-ds", "--csca", csca, "--out", csca) == 0
+    assert (csca / "csca.pem").read_bytes() == (ds / "csca.pem").read_bytes()
+
+
+def test_issue_ds_never_replaces_another_csca_certificate(tmp_path, env, capsys):
+    assert run("pki", "init-csca", "--country", "VN", "--out", tmp_path / "a") == 0
+    assert run("pki", "init-csca", "--country", "VN", "--out", tmp_path / "b") == 0
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "csca.pem").write_bytes((tmp_path / "b" / "csca.pem").read_bytes())
+    capsys.readouterr()
+    assert run("pki", "issue-ds", "--csca", tmp_path / "a", "--out", out) == 2
+    err = capsys.readouterr().err
+    assert err == f"cardkit: {out / 'csca.pem'} exists and is not the certificate of this CSCA; choose another --out\n"
+    assert sorted(p.name for p in out.iterdir()) == ["csca.pem"]  # no key was made

@@ -9,8 +9,12 @@ from click.testing import CliRunner
 
 from cardkit import cli
 from cardkit.lds import Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo
+from cardkit.pki.sod_builder import build_sod
+from tests.support.cards import make_vn_card
+from tests.support.pki import shared_pki
 
 TD1 = "IDVNM0000123453999000012345<<29001011M3001019VNM<<<<<<<<<<<6NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
+CAM_AES128 = "0.4.0.127.0.7.2.2.4.6.2"  # id-PACE-ECDH-CAM-AES-CBC-CMAC-128
 JPEG = b"\xff\xd8" + b"\x11" * 3000 + b"\xff\xd9"
 
 
@@ -104,10 +108,7 @@ def test_name_guessed_from_tag_and_overridden(dump, tmp_path):
 
 
 def test_sod(tmp_path):
-    pki = pytest.importorskip("tests.pki._pki")
-    from cardkit.pki.sod_builder import build_sod
-
-    p = pki.make_pki()
+    p = shared_pki()
     sod = build_sod({1: Dg1.build(TD1).raw, 2: Dg2.build(JPEG, "jpeg", 4, 4).raw}, p.ds_signer)
     f = tmp_path / "EF.SOD"
     f.write_bytes(sod)
@@ -135,3 +136,13 @@ def test_missing_file_exit_2(tmp_path):
 def test_help():
     r = run("lds", "show", "--help")
     assert r.exit_code == 0 and "--json" in r.output and "--name" in r.output
+
+
+def test_card_security_json(tmp_path):
+    """EF.CardSecurity (PACE-CAM's signed PACEInfos, 9303-11 §9.2.12) is named from its content and shown."""
+    _, _, info = make_vn_card(tmp_path, cam=(CAM_AES128, 13), ca=False, aa=None, dg3=False, face_size=2000)
+    f = tmp_path / "EF.CardSecurity"
+    f.write_bytes(info.files["EF.CardSecurity"])
+    r = run("lds", "show", str(f), "--json")
+    assert r.exit_code == 0, r.output
+    assert CAM_AES128 in r.output

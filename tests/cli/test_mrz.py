@@ -1,30 +1,14 @@
 """``cardkit mrz make|check`` through ``cardkit.cli.main``: output, exit codes, one-line errors."""
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cardkit import cli
+from tests.support.cli import EXAMPLES
+from tests.support.cli import run_cli as run
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 VN = ["IDVNM0000123453999000012345<<2", "9001011M3001019VNM<<<<<<<<<<<6", "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"]
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
-
-
-@pytest.fixture(autouse=True)
-def _no_debug(monkeypatch):
-    monkeypatch.delenv("CARDKIT_DEBUG", raising=False)
-
-
-def run(*args, input=None):
-    """Run ``cardkit ARGS`` through cli.main inside click's test isolation; (code, stdout, stderr)."""
-    with CliRunner().isolation(input=input) as streams:
-        code = cli.main(list(args))
-    out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def test_make_prints_the_mrz_of_every_record():
@@ -122,7 +106,7 @@ def test_help():
 
 def test_examples_readme_command_output():
     text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    block = text.split("```\n$ cardkit ", 1)[1].split("```", 1)[0]
+    block = text.split("```\n$ .venv/bin/cardkit ", 1)[1].split("```", 1)[0]
     command, *expected = block.strip().split("\n")
     args = [a.replace("examples/", str(EXAMPLES) + "/") for a in command.split()]
     code, out, _ = run(*args, "--today", "2026-11-01")
