@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 openssl openpace)
+need_pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 openssl openpace postgresql)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,7 +38,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # pip's own chatter goes to a log, shown only when the install fails
   log=.venv/pip-install.log
   if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip setuptools wheel &&
-         .venv/bin/python -m pip install --disable-pip-version-check -e ".[test,hsm]"; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install --disable-pip-version-check -e ".[test,hsm,postgresql]"; } >"$log" 2>&1; then
     tail -40 "$log" >&2
     echo "setup: pip install failed; full log in $log" >&2
     exit 2

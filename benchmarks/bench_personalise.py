@@ -30,9 +30,10 @@ from cardkit.pki.certs import generate_private_key, make_csca, make_ds  # noqa: 
 from cardkit.pki.signers import KeyFileSigner  # noqa: E402
 from cardkit.pki.trust import TrustStore  # noqa: E402
 from cardkit.production.batch import SimulatorSource, run_batch  # noqa: E402
-from cardkit.production.ledger import Ledger  # noqa: E402
+from cardkit.production.ledger import IssueRequest, Ledger, request_key  # noqa: E402
 from cardkit.production.records import CitizenRecord, RecordResult  # noqa: E402
 from cardkit.profiles import load_profile  # noqa: E402
+from simulators.emrtd import EmrtdChip  # noqa: E402
 
 PROFILES = ("vn-cccd", "icao-td1", "icao-td3")
 
@@ -89,11 +90,15 @@ def main() -> None:
                     keys.append(b.timings["keys"])
                     sign.append(b.timings["sign"])
                     t = time.perf_counter()
-                    doc = b.document_number
-                    lg.register(doc, b.person_id, "bench")
-                    lg.begin_card(doc)
-                    lg.card_touched(doc)
-                    lg.issued(doc, ds_certificate_der=b"\x30\x00", ds_subject="CN=bench", sod=b.sod)
+                    lg.add_batch("bench", name, "bench", args.cards)
+                    lg.register(IssueRequest(request_key=request_key("bench", i, b.person_id), batch="bench", line=i,
+                                             kind="vn-citizen", record="{}", photo=None, person_key=b.person_id,
+                                             document_number=b.document_number, document_key=b.person_id,
+                                             unique_document=False, issue_reason="first", capture_device=None))
+                    row = lg.claim("bench")
+                    lg.touch(row, expected_sod=b.sod, ds_certificate_der=b"\x30\x00", ds_subject="CN=bench",
+                             artifact=b.person_id)
+                    lg.issued(row)
                     ledger_t.append(time.perf_counter() - t)
                     b.wipe()
             b = build_card(record(0), profile, signer)
@@ -103,7 +108,7 @@ def main() -> None:
                 items = [RecordResult(i + 1, record(1000 + i)) for i in range(args.cards)]
                 t = time.perf_counter()
                 s = run_batch(items, profile=profile, signer=signer, trust=trust, ledger=lg,
-                              source=SimulatorSource(None), batch="bench")
+                              source=SimulatorSource(None, EmrtdChip), batch="bench")
                 elapsed = time.perf_counter() - t
             assert s.issued == args.cards, s.outcomes[:3]
             readback = statistics.median(o.apdus for o in s.outcomes) - n_perso

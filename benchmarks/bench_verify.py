@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cardkit.card import SimulatorTransport  # noqa: E402
+from cardkit.card import AccessKey, SimulatorTransport  # noqa: E402
 from cardkit.inspect import inspect  # noqa: E402
 from tests.support.cards import make_vn_card, pcsc_insert  # noqa: E402
 
@@ -54,7 +54,7 @@ def minimum(files: dict[str, bytes], block: int) -> int:
 
 
 def one(transport, trust, info, block: int, sfi: bool):
-    r = inspect(transport, trust=trust, can=info.can, block_size=block, sfi=sfi)
+    r = inspect(transport, trust=trust, key=AccessKey.from_can(info.can), block_size=block, sfi=sfi)
     if r.verdict.value != "GENUINE":
         raise SystemExit(f"verify did not give GENUINE: {r.verdict_reason}")
     return r

@@ -1,22 +1,29 @@
-"""Bulk offline verification of dumps and bare EF.SOD files (DESIGN.md, "auditors").
+"""Bulk offline verification of dumps and bare EF.SOD files, judged as ``cardkit verify --dump`` judges.
 
 How it works, and the rules it keeps:
-- Inputs are found lazily (``iter_inputs``): a directory holding ``EF.SOD`` or a data group is a
-  dump; any other directory is walked; any other file is taken as a bare EF.SOD. Nothing is
-  listed up front, so memory stays flat however many inputs there are.
-- Each input is verified by Passive Authentication (``cardkit.pki.passive``). For a dump every
-  DG file present is compared with EF.SOD and DG1's issuing state is used for the country check;
-  a bare SOD is checked without data groups.
+- Inputs are found lazily (``iter_inputs``): a directory holding ``EF.SOD``, ``EF.COM`` or DG1 is a
+  dump; any other directory is walked; any other file is taken as a bare EF.SOD. Nothing is listed
+  up front, so memory stays flat however many inputs there are.
+- Each input becomes the evidence of a dump (``cardkit.inspect.dump_evidence``: its LDS files, each
+  one complete TLV with its own tag, as ``cardkit.dump`` reads them) and is judged by the one judge
+  of ``cardkit.inspect``: the verdict words, checks and reasons are those of ``cardkit verify
+  --dump`` for the same files (a dump cannot prove its chip: DATA_AUTHENTIC_CHIP_NOT_PROVEN is the
+  best an offline judge can say; a bare EF.SOD whose signature and chain verify says it too).
 - ``--jobs N`` spreads inputs over N processes (spawn-safe): each worker loads the trust store
   once, in its initializer, and the trust store caches each verified DS certificate path, so a
   DS certificate is verified once per worker, not once per document. Results come back through
   ``imap_unordered`` with a bounded chunk size and are folded into the summary as they arrive.
-- Nothing crashes the audit: an input that cannot be read or parsed is an UNREADABLE item with
-  the reason, and the audit goes on.
+- Nothing crashes the audit: an input that cannot be read (a file that is not one TLV of its tag, an
+  unreadable directory) is an INCOMPLETE item with the reason, and the audit goes on.
+
+JSON (schema ``AUDIT_SCHEMA_VERSION``, version 1): each item is path, kind, verdict, reasons (``check:
+reason`` of each failed check), ds_certificate and checks; the summary is total, by_verdict,
+by_reason (failed check name -> items), by_ds_certificate (-> verdict counts) and trust_store.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import threading
@@ -24,33 +31,44 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .checks import Check, Status
-from .errors import ParseError
+from .dump import DUMP_FILE_NAMES, check_file
+from .errors import InputError
+from .inspect import InspectionReport, Verdict, dump_evidence, judge
+from .pki.trust import TrustStore
 
-__all__ = ["AuditItem", "AuditSummary", "audit", "iter_inputs", "verify_input", "GENUINE", "FAILED", "UNREADABLE"]
+__all__ = ["AuditItem", "AuditSummary", "AUDIT_SCHEMA_VERSION", "audit", "iter_inputs", "verify_input"]
 
-GENUINE, FAILED, UNREADABLE = "GENUINE", "FAILED", "UNREADABLE"
-_DUMP_NAMES = ("EF.COM", *(f"DG{n}" for n in range(1, 17)), "EF.SOD", "EF.CardAccess")
+AUDIT_SCHEMA_VERSION = 1
+_DUMP_NAMES = frozenset(DUMP_FILE_NAMES)
 _MAX_FILE = 16 << 20
-_REQUIRED = ("SOD signature", "certificate path")
 
 
 @dataclass(frozen=True)
 class AuditItem:
-    """The verdict on one input, with every Passive Authentication finding."""
+    """The verdict on one input, with every finding."""
 
     path: str
     kind: str  # "dump" or "sod"
-    verdict: str  # GENUINE / FAILED / UNREADABLE
-    reasons: tuple[str, ...]  # "check: reason" of each FAILED check (or why it is unreadable)
+    verdict: Verdict
+    reasons: tuple[str, ...]  # "check: reason" of each FAILED check (or why it could not be judged)
     ds: str | None  # DS certificate: subject and serial
     checks: tuple[Check, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "verdict": self.verdict, "reasons": list(self.reasons),
+    @property
+    def passed(self) -> bool:
+        """True when the data verified to a trusted CSCA (the best an offline audit can say)."""
+        return self.verdict.data_authentic
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "kind": self.kind, "verdict": self.verdict.value, "reasons": list(self.reasons),
                 "ds_certificate": self.ds, "checks": [c.to_dict() for c in self.checks]}
+
+
+def _reason_key(item: AuditItem, reason: str) -> str:
+    """The failed check a reason names ("pa:DG2 hash"), or "incomplete" for an input that was not judged."""
+    return "incomplete" if item.verdict is Verdict.INCOMPLETE else reason.split(": ", 1)[0]
 
 
 @dataclass
@@ -58,27 +76,33 @@ class AuditSummary:
     """Counts folded from the items as they arrive (no item is kept)."""
 
     total: int = 0
-    genuine: int = 0
-    failed: int = 0
-    unreadable: int = 0
+    by_verdict: Counter[Verdict] = field(default_factory=Counter)
     by_reason: Counter[str] = field(default_factory=Counter)
     by_ds: dict[str, Counter[str]] = field(default_factory=dict)
     trust_findings: list[Check] = field(default_factory=list)
 
     def add(self, item: AuditItem) -> None:
         self.total += 1
-        if item.verdict == GENUINE:
-            self.genuine += 1
-        elif item.verdict == FAILED:
-            self.failed += 1
-        else:
-            self.unreadable += 1
+        self.by_verdict[item.verdict] += 1
         for r in item.reasons:
-            self.by_reason[r.split(":", 1)[0] if item.verdict == FAILED else "unreadable"] += 1
-        self.by_ds.setdefault(item.ds or "(none)", Counter())[item.verdict] += 1
+            self.by_reason[_reason_key(item, r)] += 1
+        self.by_ds.setdefault(item.ds or "(none)", Counter())[item.verdict.value] += 1
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "genuine": self.genuine, "failed": self.failed, "unreadable": self.unreadable,
+    @property
+    def authentic(self) -> int:
+        """Items whose data verified to a trusted CSCA."""
+        return sum(n for v, n in self.by_verdict.items() if v.data_authentic)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every item is data-authentic; 5 when the others all lack a trust anchor; else 1."""
+        if self.authentic == self.total:
+            return 0
+        return 5 if self.authentic + self.by_verdict[Verdict.UNKNOWN_ISSUER] == self.total else 1
+
+    def to_dict(self) -> dict[str, object]:
+        return {"total": self.total,
+                "by_verdict": {v.value: self.by_verdict[v] for v in Verdict if self.by_verdict[v]},
                 "by_reason": dict(self.by_reason.most_common()),
                 "by_ds_certificate": {k: dict(v) for k, v in sorted(self.by_ds.items())},
                 "trust_store": [c.to_dict() for c in self.trust_findings]}
@@ -129,110 +153,99 @@ def _read(path: str) -> bytes:
     try:
         size = os.fstat(fd).st_size
         if size > _MAX_FILE:
-            raise ParseError(f"{size} bytes is too large", source=path)
+            raise InputError(f"{path}: {size} bytes is too large")
         chunks = []
         total = 0
         while chunk := os.read(fd, size + 1 - total if total <= size else 1 << 16):
             chunks.append(chunk)
             total += len(chunk)
             if total > _MAX_FILE:
-                raise ParseError(f"more than {_MAX_FILE} bytes", source=path)
+                raise InputError(f"{path}: more than {_MAX_FILE} bytes")
         return b"".join(chunks)  # a single chunk is returned as is, not copied
     finally:
         os.close(fd)
 
 
-_DG_FILES = {f"DG{n}": n for n in range(1, 17)}
+def _files(path: str, kind: str) -> dict[str, bytes]:
+    """The LDS files of a dump (or the bare SOD), each checked as ``cardkit.dump`` checks it.
+
+    Raises:
+        OSError: a file or directory that cannot be read.
+        InputError / ParseError: a file too large, or not one complete TLV with its file's tag.
+    """
+    if kind != "dump":
+        data = _read(path)
+        check_file("EF.SOD", data, path)
+        return {"EF.SOD": data}
+    files: dict[str, bytes] = {}
+    with os.scandir(path) as entries:
+        for e in entries:
+            if e.name in _DUMP_NAMES:
+                data = _read(e.path)
+                check_file(e.name, data, e.path)
+                files[e.name] = data
+    return files
 
 
-def _issuing_state(dg1: bytes) -> str | None:
-    """The issuing state from DG1's MRZ (positions 3-5 in TD1, TD2 and TD3 alike, 9303-3 §4.2)."""
+def _reasons(report: InspectionReport) -> tuple[str, ...]:
+    """"check: reason" of each failed check; PA's summary is left out when its sub-checks say it."""
+    failed = report.failed_checks
+    detailed = any(c.name.startswith("pa:") for c in failed)
+    reasons = tuple(f"{c.name}: {c.reason}" for c in failed if not (detailed and c.name == "passive_authentication"))
+    return reasons or ((report.verdict_reason,) if not report.verdict.data_authentic else ())
+
+
+def verify_input(path: str, kind: str, trust: TrustStore, at: dt.datetime | None = None) -> AuditItem:
+    """Judge one dump or bare SOD against ``trust``, as ``verify --dump`` does; never raises for bad input."""
     try:
-        from .lds import Dg1
-
-        state = Dg1.from_bytes(dg1).mrz_text[2:5]
-    except Exception:  # DG1 itself is judged by its hash; a broken one only loses the country check
-        return None
-    return state if len(state) == 3 else None
-
-
-def verify_input(path: str, kind: str, trust: Any, at: Any = None) -> AuditItem:
-    """Verify one dump or bare SOD against ``trust``; never raises for bad input."""
-    from .pki.passive import passive_authentication
-
-    try:
-        dgs: dict[int, bytes] = {}
-        state = None
-        if kind == "dump":
-            sod_path = None
-            with os.scandir(path) as entries:
-                for e in entries:
-                    if e.name == "EF.SOD":
-                        sod_path = e.path
-                    elif e.name in _DG_FILES:
-                        dgs[_DG_FILES[e.name]] = _read(e.path)
-            if sod_path is None:
-                return AuditItem(path, kind, UNREADABLE, ("the dump has no EF.SOD",), None)
-            sod_bytes = _read(sod_path)
-            if 1 in dgs:
-                state = _issuing_state(dgs[1])
-        else:
-            sod_bytes = _read(path)
-    except (OSError, ParseError) as e:
-        return AuditItem(path, kind, UNREADABLE, (f"cannot read: {getattr(e, 'strerror', None) or e}",), None)
-    result = passive_authentication(sod_bytes, dgs, trust, issuing_state=state, at=at)
-    checks = result.checks
-    if checks and checks[0].name == "SOD parse" and checks[0].failed:
-        return AuditItem(path, kind, UNREADABLE, (checks[0].reason,), None, checks)
-    failures = tuple(f"{c.name}: {c.reason}" for c in checks if c.status is Status.FAILED)
-    passed = {c.name for c in checks if c.status is Status.PASSED}
-    ok = not failures and all(n in passed for n in _REQUIRED)
-    ds = result.ds_certificate
-    ds_name = None
-    if ds is not None:
-        ds_name = trust.memo(("audit-ds", ds.signature), lambda: f"{ds.subject.rfc4514_string()} #{ds.serial_number:X}")
-    return AuditItem(path, kind, GENUINE if ok else FAILED, failures, ds_name, checks)
+        files = _files(path, kind)
+    except OSError as e:
+        return AuditItem(path, kind, Verdict.INCOMPLETE, (f"cannot read: {e.strerror or e}",), None)
+    except InputError as e:
+        return AuditItem(path, kind, Verdict.INCOMPLETE, (f"cannot read: {e}",), None)
+    report = judge(dump_evidence(files), trust, at=at)
+    return AuditItem(path, kind, report.verdict, _reasons(report), report.document_signer, report.checks)
 
 
 # --- worker processes ----------------------------------------------------------
 
-_TRUST: Any = None
-_AT: Any = None
+_TRUST: TrustStore | None = None
+_AT: dt.datetime | None = None
 _WITH_CHECKS = True
 
 # Items cross the process boundary as plain tuples: pickling frozen dataclasses costs more than
 # verifying a document, and without --json/--report the checks are not sent at all.
-_Packed = tuple[str, str, str, tuple[str, ...], "str | None", tuple[tuple[str, str, str, Any], ...]]
+_PackedCheck = tuple[str, str, str, "dict[str, object] | None"]
+_Packed = tuple[str, str, str, tuple[str, ...], "str | None", tuple[_PackedCheck, ...]]
 
 
 def _pack(item: AuditItem, with_checks: bool) -> _Packed:
     checks = tuple((c.name, c.status.value, c.reason, c.details or None) for c in item.checks) if with_checks else ()
-    return item.path, item.kind, item.verdict, item.reasons, item.ds, checks
+    return item.path, item.kind, item.verdict.value, item.reasons, item.ds, checks
 
 
 def _unpack(p: _Packed) -> AuditItem:
     checks = tuple(Check(n, Status(s), r, d or {}) for n, s, r, d in p[5])
-    return AuditItem(p[0], p[1], p[2], p[3], p[4], checks)
+    return AuditItem(p[0], p[1], Verdict(p[2]), p[3], p[4], checks)
 
 
-def _init_worker(trust_paths: list[str], crl_paths: list[str], at: Any, with_checks: bool) -> None:
+def _init_worker(trust_paths: list[str], crl_paths: list[str], at: dt.datetime | None, with_checks: bool) -> None:
     global _TRUST, _AT, _WITH_CHECKS
-    from .pki.trust import TrustStore
-
     _TRUST = TrustStore.load(trust_paths, crl_paths)  # once per worker; it caches verified DS paths
     _AT = at
     _WITH_CHECKS = with_checks
 
 
-def _safe_verify(path: str, kind: str, trust: Any, at: Any) -> AuditItem:
+def _safe_verify(path: str, kind: str, trust: TrustStore, at: dt.datetime | None) -> AuditItem:
     try:
         return verify_input(path, kind, trust, at)
     except Exception as e:  # a bug must not stop the audit: report the item and go on
-        return AuditItem(path, kind, UNREADABLE, (f"internal error: {type(e).__name__}: {e}",), None)
+        return AuditItem(path, kind, Verdict.INCOMPLETE, (f"internal error: {type(e).__name__}: {e}",), None)
 
 
 def _work(job: tuple[str, str]) -> _Packed:
-    return _pack(_safe_verify(job[0], job[1], _TRUST, _AT), _WITH_CHECKS)
+    trust = _TRUST if _TRUST is not None else TrustStore()
+    return _pack(_safe_verify(job[0], job[1], trust, _AT), _WITH_CHECKS)
 
 
 def audit(
@@ -241,7 +254,7 @@ def audit(
     crls: Iterable[Path | str] = (),
     *,
     jobs: int | None = None,
-    at: Any = None,
+    at: dt.datetime | None = None,
     on_item: Callable[[AuditItem], None] | None = None,
     chunksize: int = 16,
     with_checks: bool = True,
@@ -258,8 +271,6 @@ def audit(
         with_checks: give ``on_item`` every check of each item (False: verdict and reasons only,
             which is all the summary needs, and much less to move between processes).
     """
-    from .pki.trust import TrustStore
-
     trust_paths = [str(p) for p in trust]
     crl_paths = [str(p) for p in crls]
     jobs = jobs or os.cpu_count() or 1
@@ -268,8 +279,10 @@ def audit(
     summary.trust_findings = list(store.findings)
     inputs = iter_inputs(paths)
     if jobs == 1:
-        results: Iterable[AuditItem] = (_safe_verify(p, k, store, at) for p, k in inputs)
-        for item in results:
+        for p, k in inputs:
+            item = _safe_verify(p, k, store, at)
+            if not with_checks:
+                item = AuditItem(item.path, item.kind, item.verdict, item.reasons, item.ds)
             summary.add(item)
             if on_item:
                 on_item(item)

@@ -1,7 +1,9 @@
 """The outcome of one check, shared by Passive Authentication, inspection and audit reports.
 
-DESIGN.md principle 8: every check is PASSED, FAILED, NOT_SUPPORTED or SKIPPED, with a
-reason a person can read. Reports are data; the CLI renders them.
+Every check is PASSED, FAILED, NOT_SUPPORTED or SKIPPED, with a reason a person can read; WARNING
+is a check that passed with a departure worth seeing (a legacy content type, a SHA-1 document, a
+certificate skipped in a master list). WARNING never fails anything: only FAILED does. Reports are
+data; the CLI renders them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Status(str, enum.Enum):
     FAILED = "FAILED"
     NOT_SUPPORTED = "NOT_SUPPORTED"  # the document or chip does not offer it
     SKIPPED = "SKIPPED"  # not run, because an earlier step failed or it was not asked for
+    WARNING = "WARNING"  # passed, with a departure a person should see; never a failure
 
     def __str__(self) -> str:
         return self.value

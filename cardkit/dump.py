@@ -20,7 +20,7 @@ from .errors import InputError, ParseError
 from .lds.files import FILES
 from .private_files import write_private
 
-__all__ = ["DUMP_FILE_NAMES", "MAX_FILE_SIZE", "write_dump", "read_dump", "read_report"]
+__all__ = ["DUMP_FILE_NAMES", "MAX_FILE_SIZE", "write_dump", "read_dump", "read_report", "check_file"]
 
 # EF.CardSecurity is not part of a dump (DESIGN.md names the others only).
 DUMP_FILE_NAMES: tuple[str, ...] = ("EF.CardAccess", "EF.COM", *(f"DG{n}" for n in range(1, 17)), "EF.SOD")
@@ -34,8 +34,8 @@ def _expected_tag(name: str) -> int:
     return _SET_TAG if name == "EF.CardAccess" else FILES[name].tag  # type: ignore[return-value]
 
 
-def _check_file(name: str, data: bytes, source: str) -> None:
-    """Raise ParseError unless ``data`` is one complete TLV with the tag ``name`` implies."""
+def check_file(name: str, data: bytes, source: str) -> None:
+    """Raise ParseError (naming ``source``) unless ``data`` is one complete TLV with the tag ``name`` implies."""
     if not data:
         raise ParseError("file is empty", what=name, source=source)
     try:
@@ -114,7 +114,7 @@ def read_dump(path: str | Path) -> dict[str, bytes]:
             data = p.read_bytes()
         except OSError as e:
             raise InputError(f"cannot read {source}: {e.strerror or e}") from None
-        _check_file(name, data, source)
+        check_file(name, data, source)
         files[name] = data
     if not files:
         raise InputError(f"dump {d} holds no LDS file (expected EF.COM, DG1 ... EF.SOD)")

@@ -1,12 +1,19 @@
 """One exception hierarchy for cardkit.
 
 Every error raised on purpose by cardkit is a ``CardkitError``. Each subclass
-belongs to one layer and carries an ``exit_code`` that the CLI uses (DESIGN.md):
+belongs to one layer and carries an ``exit_code`` that the CLI uses (docs/ARCHITECTURE.md):
 
-    1  verification failed (chip or signature not genuine)
+    0  success; the chip is GENUINE
+    1  verification failed: NOT_GENUINE, or the data is authentic but the chip not proven
     2  usage or input error (bad file, bad record, bad profile, missing key)
-    3  card or reader error (no card, removed, wrong password, protocol failure)
+    3  card or reader error (no card, removed, wrong password, protocol failure, chip
+       data that cannot be used: a card's fault is never exit 2)
     4  internal error (a bug)
+    5  unknown issuer: no trust anchor for the document (a verdict, not an exception:
+       ``cardkit.inspect.Verdict.UNKNOWN_ISSUER``)
+    6  the ledger's database could not be reached or went away mid-batch (re-run to resume)
+    7  a personalisation batch finished with rejected records (``cardkit personalise``)
+  130  interrupted (Ctrl-C); the batch says how to resume
 
 Rule: no secret (MRZ key seed, CAN, PIN, session key, private key, passphrase)
 is ever put into a message or an attribute of these exceptions.
@@ -22,6 +29,7 @@ __all__ = [
     "ProfileError",
     "KeyStoreError",
     "LedgerError",
+    "LedgerUnavailableError",
     "VerificationError",
     "ProtocolError",
     "StatusWordError",
@@ -188,3 +196,9 @@ class CardRemovedError(TransportError):
 
 class ReaderError(TransportError):
     """No PC/SC service, no such reader, or the reader went away."""
+
+
+class LedgerUnavailableError(LedgerError):
+    """The ledger's database could not be reached or went away (nothing is lost: re-run to resume)."""
+
+    exit_code = 6

@@ -1,18 +1,18 @@
 """Personalisation: record + profile + Document Signer -> files -> perso commands -> lock -> read-back.
 
-How one card is made (DESIGN.md "personalise.py"; Doc 9303-10, 9303-11, simulators/PERSO.md):
+How one card is made (Doc 9303-10, 9303-11; the chip's commands in simulators/PERSO.md):
 
-1. ``build_card``: the MRZ and data groups from the citizen record (DG3 from its two index
-   fingers, as given: WSQ or JPEG 2000), fresh Active Authentication and Chip Authentication key
-   pairs for this chip, DG14/DG15/EF.CardAccess from the profile, EF.COM, and EF.SOD signed by the
-   DS (the only call to the signer). A profile with Terminal Authentication needs the CVCA
-   certificate(s) the chip will trust.
+1. ``build_card``: the MRZ and data groups from the holder's prepared content (``prepare``: DG3
+   from the record's fingers as given, WSQ or JPEG 2000), fresh Active Authentication and Chip
+   Authentication key pairs for this chip, DG14/DG15/EF.CardAccess from the profile, EF.COM, and
+   EF.SOD signed by the DS (the only call to the signer). A profile with Terminal Authentication
+   needs the CVCA certificate(s) the chip will trust (``chip_trust_points``).
 2. ``plan_perso``: the perso commands of the JMRTD passport applet as a pure list of
    ``CommandApdu`` (sans-I/O, testable without a chip): SELECT the application, per file CREATE
-   FILE (which makes it current) and UPDATE BINARY in the largest blocks the profile's chip
-   allows, PUT DATA for the MRZ key seed, the CAN, the AA and CA private keys, the TA current date
-   (00 67) and CVCA trust points (01 64, 02 64: the certificate bodies, chained when longer than a
-   short APDU), then lock (DE AD).
+   FILE, SELECT and UPDATE BINARY in the largest blocks the profile's chip allows, PUT DATA for
+   the MRZ key seed, the CAN, the AA and CA private keys, the TA current date (00 67) and CVCA
+   trust points (01 64, 02 64: the certificate bodies, chained when longer than a short APDU),
+   then lock (DE AD).
 3. ``write_card``: send the plan through ``Session.transmit``; any status word but 9000 stops.
 4. ``personalise_card``: 1-3, then power the card again and read it as a border terminal would
    (PACE or BAC, every file, PA, CA, AA) with ``cardkit.inspect.inspect``; only a GENUINE verdict
@@ -43,33 +43,39 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
-from ._perso_parts import chip_trust_points, face_size, fingers_dg3
 from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
-from .card import Session, Transport
+from .card import AccessKey, Session, Transport
 from .checks import Status
 from .crypto.cvc import CvCertificate, encode_date
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
-from .inspect import inspect
+from .holder import CardContent, HolderRecord, face_size
+from .inspect import InspectionReport, Verdict, inspect
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
-                  Dg1, Dg2, Dg13Vn, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
+                  Dg1, Dg2, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
 from .lds.files import MRTD_AID, by_name
-from .mrz import Mrz
+from .mrz import FILLER, Mrz
+from .personalise_content import chip_trust_points, mrz_for, person_key, prepare
+from .personalise_link import extended_length_supported_by
 from .pki.signers import Signer
 from .pki.sod_builder import build_sod
 from .pki.trust import TrustStore
 from .profiles import Profile
-from .report import InspectionReport, Verdict
 
 __all__ = [
     "CardBuild",
     "PersoResult",
     "SignerFailure",
+    "prepare",
+    "person_key",
+    "mrz_for",
+    "preflight",
     "build_card",
     "plan_perso",
     "minimum_apdus",
     "write_card",
     "read_back",
+    "card_access_key",
     "personalise_card",
     "check_signer",
     "chip_trust_points",
@@ -77,6 +83,8 @@ __all__ = [
 ]
 
 _PACE_REF_CAN = 0x02
+_JMRTD_MAX_FILE = 0x7FFF  # the applet's file sizes and offsets are Java shorts
+_SHORT = 255
 _PUT_CVCA, _PUT_DATE = 0x64, 0x67  # JMRTD CVCERTIFICATE_TAG (P1 01/02) and the applet fork's CURRENT_DATE_TAG
 _EAC_GROUPS = ("DG3", "DG4")  # readable only after Terminal Authentication (Doc 9303-11 §7.1)
 # Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
@@ -160,38 +168,6 @@ class CardBuild:
 # --- 1. building the files ----------------------------------------------------------------
 
 
-def _face(record: Any) -> tuple[bytes, str]:
-    photo = getattr(record, "photo", None) or getattr(record, "photo_path", None)
-    if photo is None:
-        raise InputError("record has no face image")
-    if isinstance(photo, (bytes, bytearray)):
-        data = bytes(photo)
-    else:
-        try:
-            with open(photo, "rb") as f:
-                data = f.read(1 << 20)  # a DG2 face is tens of kilobytes; bound what we load
-        except OSError as e:
-            raise InputError(f"face image {photo}: {e.strerror}") from None
-    return data, ("jpeg" if data[:2] == b"\xff\xd8" else "jpeg2000")
-
-
-def _mrz_for(record: Any, profile: Profile) -> Mrz:
-    """The record's MRZ in the profile's format (VN records give TD1; TD3 reuses its fields)."""
-    base = record.to_mrz()
-    if (profile.mrz_format == base.format and profile.issuing_state == base.issuing_state
-            and profile.document_code in (base.document_code, base.document_code[:1])):
-        return base
-    args = dict(document_number=base.document_number, date_of_birth=base.date_of_birth, sex=base.sex,
-                date_of_expiry=base.date_of_expiry, nationality=base.nationality,
-                primary_identifier=base.primary_identifier, secondary_identifier=base.secondary_identifier,
-                issuing_state=profile.issuing_state, document_code=profile.document_code)
-    if profile.mrz_format == "TD1":
-        return Mrz.td1(**args, optional_data=base.optional_data if base.format == "TD1" else "")
-    if profile.mrz_format == "TD2":
-        return Mrz.td2(**args)
-    return Mrz.td3(**args)
-
-
 def _new_keys(profile: Profile) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None,
                                          ec.EllipticCurvePrivateKey | None]:
     """Fresh (AA, CA) private keys for one chip, as the profile asks; None where not used."""
@@ -235,7 +211,8 @@ def _security_infos(profile: Profile, ca_key: ec.EllipticCurvePrivateKey | None,
     dg14: list[SecurityInfo] = []
     ta = profile.terminal_authentication
     if ta is not None:
-        # one TerminalAuthenticationInfo, the same wherever it is announced (TR-03110-3 A.1.2)
+        # one TerminalAuthenticationInfo, the same wherever it is announced (TR-03110-3 A.1.2); DG14
+        # repeating EF.CardAccess (Doc 9303-11 §9.2) is what protects it, and the profile checks that
         ta_info = TerminalAuthenticationInfo(protocol=ID_TA, version=ta.version)
         if ta.in_card_access:
             access.append(ta_info)
@@ -283,6 +260,34 @@ class _GuardedSigner:
         return getattr(self._signer, name)
 
 
+def preflight(profile: Profile) -> None:
+    """Refuse, before the first card, a profile whose keys cannot reach a chip as configured.
+
+    The secret PUT DATA commands have a fixed size per key type (an RSA-2048 AA half is 262 bytes): when
+    one exceeds a short APDU and the profile does not allow extended length, every card would be
+    refused, each costing a blank card; this says so once instead.
+
+    Raises:
+        ProfileError: naming the key and the setting that would have to change.
+    """
+    if profile.chip.extended_length:
+        return
+    aa, ca = _new_keys(profile)
+    sizes: list[tuple[str, int]] = []
+    if isinstance(aa, rsa.RSAPrivateKey):
+        n = (aa.key_size + 7) // 8
+        sizes.append(("active_authentication", 2 + len(tlv.encode(0x04, b"\x00" * n))))
+    elif aa is not None:
+        sizes.append(("active_authentication", len(tlv.encode(0x68, tlv.encode(0x04, _pkcs8(aa))))))
+    if ca is not None:
+        sizes.append(("chip_authentication", len(tlv.encode(0x6A, tlv.encode(0x04, _pkcs8(ca)))) + 4))
+    for key, size in sizes:
+        if size > _SHORT:
+            raise ProfileError(f"{profile.source}: {key}: the chip's key goes in a PUT DATA of {size} bytes, more than "
+                               "a short APDU holds; set chip.extended_length = true (for cards that take it) or "
+                               "use a smaller key")
+
+
 def check_signer(signer: Signer, profile: Profile) -> None:
     """Refuse a DS whose signature algorithm the profile does not accept.
 
@@ -296,32 +301,30 @@ def check_signer(signer: Signer, profile: Profile) -> None:
                            f"the profile accepts {', '.join(profile.sod.signature_algorithms)}")
 
 
-def build_card(record: Any, profile: Profile, signer: Signer, *, cvca: Sequence[CvCertificate] = (),
-               today: dt.date | None = None) -> CardBuild:
+def build_card(record: HolderRecord | CardContent, profile: Profile, signer: Signer, *,
+               cvca: Sequence[CvCertificate] = (), today: dt.date | None = None) -> CardBuild:
     """Build every file of one chip and sign its EF.SOD (Doc 9303-10 §4).
+
+    ``record`` is best given as the ``CardContent`` that ``prepare`` made once; a bare record is prepared here.
 
     Args:
         cvca: the CVCA certificate(s) the chip trusts for Terminal Authentication (required when the
             profile enables TA; one, or two during a CVCA key rollover).
         today: the date of personalisation: the chip's first current date (default: the system date).
-
     Raises:
-        InputError: the record cannot make a valid card (bad face or finger image, MRZ field ...), or
-            the CVCA is missing, not a CVCA or expired.
+        InputError: the record cannot make a valid card (bad face or finger image, MRZ field, a file the
+            chip cannot hold), or the CVCA is missing, not a CVCA or expired.
         SignerFailure: the Document Signer failed (the caller must stop the batch).
     """
     t0 = time.perf_counter()
     today = today or dt.date.today()
     trust_points = chip_trust_points(cvca, profile, today)
-    mrz = _mrz_for(record, profile)
+    content = record if isinstance(record, CardContent) else prepare(record, profile)
+    mrz = content.mrz
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes()}
-    image, image_type = _face(record)
-    width, height = face_size(image)
-    dgs[2] = Dg2.build(image, image_type, width, height).to_bytes()
-    if 3 in profile.data_groups:
-        dgs[3] = fingers_dg3(record)
-    if 13 in profile.data_groups:
-        dgs[13] = Dg13Vn.build(**record.dg13_fields()).to_bytes()
+    face = content.face
+    dgs[2] = Dg2.build(face.data, face.image_type, face.width, face.height).to_bytes()
+    dgs.update(content.data_groups)
     t_keys = time.perf_counter()
     aa_key, ca_key = _new_keys(profile)
     t_keys = time.perf_counter() - t_keys
@@ -334,6 +337,11 @@ def build_card(record: Any, profile: Profile, signer: Signer, *, cvca: Sequence[
     if missing:
         raise ProfileError(f"{profile.source}: lds.data_groups: cardkit cannot build DG{missing[0]} from a record")
     dgs = {n: dgs[n] for n in profile.data_groups}
+    if profile.chip.command_set == "jmrtd":
+        big = [(n, len(v)) for n, v in dgs.items() if len(v) > _JMRTD_MAX_FILE]
+        if big:
+            raise InputError(f"DG{big[0][0]} is {big[0][1]} bytes; the JMRTD applet's files hold at most "
+                             f"{_JMRTD_MAX_FILE} (a smaller photo is needed)")
     files: dict[str, bytes] = {}
     if access_infos:
         files["EF.CardAccess"] = CardAccess.build(access_infos).to_bytes()
@@ -348,10 +356,9 @@ def build_card(record: Any, profile: Profile, signer: Signer, *, cvca: Sequence[
         unicode_version=profile.unicode_version if profile.sod.version == 1 else None,
         signer_id=profile.sod.signer_id)
     t_sod = time.perf_counter() - t1
-    can = record.can if profile.pace is not None and "CAN" in profile.pace.passwords else None
-    build = CardBuild(document_number=mrz.document_number, person_id=str(getattr(record, "id_number", "")),
+    build = CardBuild(document_number=mrz.document_number, person_id=content.person_key,
                       mrz=mrz, files=files, ds_certificate=signer.certificate, mrz_information=mrz.mrz_information,
-                      can=can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds},
+                      can=content.can, timings={"build": t_build, "keys": t_keys, "sod": t_sod, "sign": guarded.seconds},
                       cvca=trust_points, perso_date=today)
     build._keys = {k: v for k, v in (("aa", aa_key), ("ca", ca_key)) if v is not None}
     return build
@@ -380,18 +387,30 @@ def _update_binary(fid: int, data: bytes, block: int, extended: bool) -> Iterabl
         off += len(chunk)
 
 
-def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
-    """The perso commands for one chip, in order (simulators/PERSO.md, the JMRTD applet set).
+def plan_perso(build: CardBuild, profile: Profile, *, extended: bool | None = None) -> list[CommandApdu]:
+    """The perso commands for one chip, in order (simulators/PERSO.md, the JMRTD applet's set).
 
-    Secret-bearing commands (PUT DATA 62/65/68/6A) carry ``bytearray`` data owned by ``build``;
+    Per file: CREATE FILE, then SELECT it (the applet's CREATE makes nothing current), then UPDATE
+    BINARY. The MRZ key's document number is padded with '<' to 9 characters (9303-11 §4.3.2: the
+    applet derives the BAC key from the number exactly as sent). An RSA AA key goes as PUT DATA 60/61
+    in the applet's form ``60 00 {04 L n}``; EC AA keys (68), CA keys (6A) and the CAN (65) are
+    cardkit's extensions, which only a ``cardkit`` command-set profile asks for.
+
+    Args:
+        extended: whether the card takes extended-length APDUs (``personalise_link``); None: the
+            profile's ``chip.extended_length`` decides alone (planning without a card).
+    Secret-bearing commands (PUT DATA 60/61/62/65/68/6A) carry ``bytearray`` data owned by ``build``;
     ``build.wipe()`` overwrites them.
+
+    Raises:
+        ProfileError: a command would need extended length that the card or profile does not allow.
     """
     if build.wiped:
         raise InputError("this card build was wiped after use: build it again")
-    if profile.chip.command_set != "jmrtd":  # the validator already refuses others; keep the guard local
+    if profile.chip.command_set not in ("jmrtd", "cardkit"):  # the validator refuses others; keep the guard local
         raise ProfileError(f"{profile.source}: chip.command_set: {profile.chip.command_set!r} has no planner")
-    block = profile.chip.write_block_size
-    ext = profile.chip.extended_length
+    ext = profile.chip.extended_length and (extended if extended is not None else True)
+    block = profile.chip.write_block_size if ext else min(profile.chip.write_block_size, _SHORT)
     cmds = [CommandApdu(0x00, 0xA4, 0x04, 0x0C, MRTD_AID)]
     for name, data in build.files.items():
         fid = by_name(name).fid
@@ -399,9 +418,10 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
             raise InputError(f"{name} is {len(data)} bytes; CREATE FILE allows at most 65535")
         cmds.append(CommandApdu(0x00, 0xE0, 0x00, 0x00, b"\x63\x04" + len(data).to_bytes(2, "big")
                                 + fid.to_bytes(2, "big")))
+        cmds.append(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
         cmds.extend(_update_binary(fid, data, block, ext))
     m = build.mrz
-    mrz_do = tlv.encode(0x62, tlv.encode(0x04, m.document_number.encode("ascii"))
+    mrz_do = tlv.encode(0x62, tlv.encode(0x04, m.document_number.ljust(9, FILLER).encode("ascii"))
                         + tlv.encode(0x04, m.date_of_birth.encode("ascii"))
                         + tlv.encode(0x04, m.date_of_expiry.encode("ascii")))
     cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x62, build.secret_buffer(mrz_do)))
@@ -409,7 +429,14 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
         can_do = tlv.encode(0x65, tlv.encode(0x66, bytes([_PACE_REF_CAN]) + build.can.encode("ascii")))
         cmds.append(CommandApdu(0x00, 0xDA, 0x00, 0x65, build.secret_buffer(can_do)))
     aa = build._keys.get("aa")
-    if aa is not None:
+    if isinstance(aa, rsa.RSAPrivateKey):
+        nums = aa.private_numbers()
+        size = (aa.key_size + 7) // 8
+        for tag, value in ((0x60, nums.public_numbers.n), (0x61, nums.d)):
+            # the applet skips the outer value (length 00) and reads the 04 object after it
+            half = bytes([tag, 0x00]) + tlv.encode(0x04, value.to_bytes(size, "big"))
+            cmds.append(_secret_command(build, tag, half, ext))
+    elif aa is not None:
         cmds.append(_secret_put(build, 0x68, tlv.encode(0x04, _pkcs8(aa)), ext))
     ca = build._keys.get("ca")
     if ca is not None:
@@ -428,9 +455,9 @@ def plan_perso(build: CardBuild, profile: Profile) -> list[CommandApdu]:
 def _chained(cmd: CommandApdu, extended: bool) -> list[CommandApdu]:
     """One command, or ISO/IEC 7816-4 command chaining (CLA 10 on all parts but the last) when its data
     does not fit a short APDU and the chip takes no extended length (simulators/PERSO.md)."""
-    if extended or len(cmd.data) <= 255:
+    if extended or len(cmd.data) <= _SHORT:
         return [cmd]
-    parts = [cmd.data[i : i + 255] for i in range(0, len(cmd.data), 255)]
+    parts = [cmd.data[i : i + _SHORT] for i in range(0, len(cmd.data), _SHORT)]
     return [CommandApdu(cmd.cla | (0x10 if i < len(parts) - 1 else 0), cmd.ins, cmd.p1, cmd.p2, part)
             for i, part in enumerate(parts)]
 
@@ -440,17 +467,23 @@ def _int_bytes(n: int) -> bytes:
 
 
 def _secret_put(build: CardBuild, tag: int, inner: bytes, extended: bool) -> CommandApdu:
-    do = tlv.encode(tag, inner)
-    if len(do) > 255 and not extended:
-        raise ProfileError(f"PUT DATA {tag:02X} needs {len(do)} bytes: enable chip.extended_length for this key")
-    return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(do))
+    return _secret_command(build, tag, tlv.encode(tag, inner), extended)
+
+
+def _secret_command(build: CardBuild, tag: int, data: bytes, extended: bool) -> CommandApdu:
+    if len(data) > _SHORT and not extended:
+        raise ProfileError(f"PUT DATA {tag:02X} needs {len(data)} bytes, more than a short APDU holds: the key needs "
+                           "a card with extended length and chip.extended_length = true")
+    return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(data), extended=len(data) > _SHORT)
 
 
 def minimum_apdus(build: CardBuild, profile: Profile) -> int:
-    """The fewest perso commands any planner could use: one CREATE and ceil(size / 65535) writes per file,
-    the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
-    puts = 1 + (build.can is not None) + len(build._keys) + (1 + len(build.cvca) if build.cvca else 0) + 1
-    return 1 + sum(1 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
+    """The fewest perso commands any planner could use: one CREATE, one SELECT and ceil(size / 65535) writes
+    per file, the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
+    aa_puts = 2 if isinstance(build._keys.get("aa"), rsa.RSAPrivateKey) else int("aa" in build._keys)
+    ta_puts = 1 + len(build.cvca) if build.cvca else 0
+    puts = 1 + (build.can is not None) + aa_puts + int("ca" in build._keys) + ta_puts + 1
+    return 1 + sum(2 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
 
 
 # --- 3 and 4. writing, locking, reading back ---------------------------------------------------
@@ -480,6 +513,14 @@ def write_card(session: Session, commands: list[CommandApdu], *,
 _INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
 
 
+def card_access_key(can: str | None, mrz_information: str) -> AccessKey:
+    """The key the issuer reads its own card with: the CAN (PACE) where the card has one, with the MRZ
+    information for a chip that falls back to BAC; else the MRZ information (Doc 9303-11 §4.3, §4.4)."""
+    if can is not None:
+        return AccessKey.from_can(can, mrz_information=mrz_information)
+    return AccessKey.from_mrz_information(mrz_information)
+
+
 def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: TrustStore | None
               ) -> InspectionReport:
     """Inspect the locked card as a terminal would; return the report if GENUINE and identical to what was written.
@@ -488,7 +529,7 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
         VerificationError: any other verdict, or a file that differs from the one written.
         ProtocolError / TransportError: the card could not be read.
     """
-    report = inspect(transport, can=build.can, mrz_information=build.mrz_information, trust=trust,
+    report = inspect(transport, key=card_access_key(build.can, build.mrz_information), trust=trust,
                      block_size=profile.chip.read_block_size)
     if report.verdict is not Verdict.GENUINE:
         failed = [c for c in report.checks if c.status is Status.FAILED]
@@ -500,7 +541,7 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
             check = report.check(f"read:{name}")
             if check is None or check.status is not Status.NOT_SUPPORTED:
                 raise VerificationError(f"read-back: {name} is not protected by Terminal Authentication")
-            continue  # behind TA; EF.SOD, compared below or above, hashes it
+            continue  # behind TA; EF.SOD, compared with the one written, hashes it
         if got is None or not hmac.compare_digest(got, data):
             raise VerificationError(f"read-back: {name} differs from the file written")
     return report
@@ -512,12 +553,16 @@ def personalise_card(open_transport: Callable[[], Transport], build: CardBuild, 
     """Write one built card, lock it, power it again and verify it (steps 2-4 of the module header).
 
     ``open_transport`` is called twice: for writing, then for the read-back (a fresh power-on, as a
-    terminal would see the card). ``build`` is wiped whatever happens.
+    terminal would see the card). ``build`` is wiped whatever happens. Extended length is used only
+    when the profile allows it and the card shows it takes it; a plan the card cannot take raises
+    ProfileError before the first perso command, so the card stays blank.
     """
     t0 = time.perf_counter()
     try:
-        commands = plan_perso(build, profile)
         session = Session(open_transport(), block_size=profile.chip.read_block_size)
+        # only harmless commands before the plan: a card that cannot take it is still blank
+        ext = extended_length_supported_by(session) if profile.chip.extended_length else False
+        commands = plan_perso(build, profile, extended=ext)
         written = write_card(session, commands, on_first_write=on_first_write)
     finally:
         build.wipe()

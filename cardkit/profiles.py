@@ -20,6 +20,15 @@ Sections (all keys listed in ``_SCHEMA`` below):
 - ``[chip_authentication]`` enabled, cipher, curve, key_id, in_card_access
 - ``[active_authentication]`` enabled, key (rsa/ec), rsa_bits, curve, hash
 - ``[chip]`` command_set, write_block_size, read_block_size, extended_length
+- ``[issuance]`` person_key, unique_document_number, timezone (how the ledger tells people apart,
+  and the local time of the campaign report)
+
+``chip.command_set`` is ``jmrtd`` for the open JMRTD passport applet exactly as a Java Card runs it
+(short APDUs, RSA-1024 AA through PUT DATA 60/61, no PACE, no CA, DG1-DG15 of at most 32 767 bytes:
+a profile asking more of it is refused here), or ``cardkit`` for that command set with cardkit's
+extensions (PACE secrets, PKCS#8 AA and CA keys, odd-INS UPDATE BINARY, extended length), which the
+simulator's default chip speaks. ``chip.extended_length`` means "use extended length when the card
+shows it supports it"; it is never assumed.
 
 Names and OIDs (ciphers, mappings, curves and groups, hashes, signature algorithms) are those of
 ``cardkit.algorithms`` (Doc 9303-11 §9.2, §9.5.1; BSI TR-03110-3 A.1.1): a curve or group is named
@@ -32,6 +41,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .algorithms import (DOMAIN_PARAMETERS, HASH_OIDS, SIGNATURE_ALGORITHMS, AaAlgorithm, CaAlgorithm, Cipher, Curve,
                          DomainParameters, KeyAgreement, Mapping, PaceAlgorithm, parameters_by_name)
@@ -45,6 +55,8 @@ __all__ = [
     "TerminalAuthSpec",
     "SodSpec",
     "ChipSpec",
+    "IssuanceSpec",
+    "PERSON_KEYS",
     "load_profile",
     "parse_profile",
     "list_profiles",
@@ -59,8 +71,12 @@ PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 KEY_CURVES = tuple(d.name for d in DOMAIN_PARAMETERS.values() if d.crypto_curve is not None)
 _HASHES = tuple(HASH_OIDS)
 _PACE_PASSWORDS = ("MRZ", "CAN")
-_COMMAND_SETS = ("jmrtd",)
+_COMMAND_SETS = ("jmrtd", "cardkit")
 _KNOWN_DGS = set(range(1, 17))
+# How the ledger identifies a person: the national ID of the record (VN), the issuing state with the
+# document number, or the issuing state with the MRZ personal number.
+PERSON_KEYS = ("national_id", "document", "personal_number")
+_JMRTD_MAX_DG = 15  # the applet has slots for DG1-DG15 only
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +201,15 @@ class ChipSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuanceSpec:
+    """How the issuance ledger keys cards of this profile, and the campaign's local time zone."""
+
+    person_key: str = "document"  # one of PERSON_KEYS
+    unique_document_number: bool = True  # False where the MRZ number repeats across people (VN: 9 of 12 digits)
+    timezone: str = "UTC"  # IANA name, for the report's days and hours
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One card profile, fully checked (see the module header for the TOML layout)."""
 
@@ -204,6 +229,7 @@ class Profile:
     chip_authentication: ChipAuthSpec | None
     active_authentication: ActiveAuthSpec | None
     chip: ChipSpec
+    issuance: IssuanceSpec = IssuanceSpec()
 
     @property
     def access(self) -> str:
@@ -232,8 +258,9 @@ _SCHEMA: dict[str, Any] = {
                               "curve": (str, False), "hash": (str, False)},
     "chip": {"command_set": (str, True), "write_block_size": (int, True), "read_block_size": (int, False),
              "extended_length": (bool, False)},
+    "issuance": {"person_key": (str, False), "unique_document_number": (bool, False), "timezone": (str, False)},
 }
-_OPTIONAL_TABLES = frozenset({"terminal_authentication"})
+_OPTIONAL_TABLES = frozenset({"terminal_authentication", "issuance"})
 # the DS signature algorithms a profile may accept: those cardkit signs with (9303-12 §4.4)
 _SIGNATURE_ALGORITHMS = tuple(a.name for a in SIGNATURE_ALGORITHMS.values()
                               if a.scheme in ("RSA-PKCS1", "RSASSA-PSS", "ECDSA"))
@@ -303,6 +330,7 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     c.table(doc, _SCHEMA)
     p, mrz, lds, sod, access, ca, aa, chip = (doc[k] for k in (
         "profile", "mrz", "lds", "sod", "access", "chip_authentication", "active_authentication", "chip"))
+    issuance = doc.get("issuance", {})
 
     state = p["issuing_state"]
     if not (len(state) == 3 and state.isalpha() and state.isupper()):
@@ -421,13 +449,25 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     rbs = chip.get("read_block_size", 0xDF)
     if not 1 <= rbs <= (65536 if extended else 256):
         raise c.fail("chip.read_block_size", f"out of range: {rbs}")
+    if command_set == "jmrtd":
+        _check_jmrtd(c, dgs, pace, chip_auth, active, terminal is not None, extended, wbs)
+
+    person_key = c.choice("issuance.person_key", issuance.get("person_key", "document"), PERSON_KEYS,
+                          "person key")
+    timezone = issuance.get("timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise c.fail("issuance.timezone", f"unknown time zone {timezone!r} (an IANA name such as "
+                     "Asia/Ho_Chi_Minh)") from None
+    issuance_spec = IssuanceSpec(person_key, issuance.get("unique_document_number", True), timezone)
 
     return Profile(
         name=p["name"], description=p.get("description", ""), source=source, issuing_state=state,
         document_code=code, mrz_format=mrz_format, data_groups=tuple(sorted(dgs)), lds_version=lds_version,
         unicode_version=unicode_version, sod=sod_spec, bac=access["bac"], pace=pace,
         terminal_authentication=terminal, chip_authentication=chip_auth,
-        active_authentication=active, chip=ChipSpec(command_set, wbs, rbs, extended),
+        active_authentication=active, chip=ChipSpec(command_set, wbs, rbs, extended), issuance=issuance_spec,
     )
 
 
@@ -458,6 +498,26 @@ def _terminal_authentication(c: _Checker, access: dict[str, Any], table: dict[st
         raise c.fail("lds.data_groups", f"DG{eac[0]} is EAC-protected (Doc 9303-11 §7.1): it needs "
                      "terminal_authentication, or no reader could ever read it")
     return spec
+
+
+def _check_jmrtd(c: _Checker, dgs: list[int], pace: PaceSpec | None, chip_auth: ChipAuthSpec | None,
+                 active: ActiveAuthSpec | None, ta: bool, extended: bool, wbs: int) -> None:
+    """Refuse what the JMRTD applet cannot hold (it would answer 6A86 / 6F00 at the first such command)."""
+    why = None
+    if pace is not None:
+        why = "access.pace", "the JMRTD applet has no PACE"
+    elif chip_auth is not None:
+        why = "chip_authentication", "the JMRTD applet holds no Chip Authentication key on a prime curve"
+    elif ta:
+        why = "terminal_authentication", "the JMRTD applet has no EF.CardAccess to list TA in"
+    elif any(n > _JMRTD_MAX_DG for n in dgs):
+        why = "lds.data_groups", f"the JMRTD applet has slots for DG1-DG{_JMRTD_MAX_DG} only"
+    elif active is not None and (active.key != "rsa" or active.rsa_bits != 1024):
+        why = "active_authentication", "the JMRTD applet takes an RSA-1024 AA key only (PUT DATA 60/61)"
+    elif wbs > 255:
+        why = "chip.write_block_size", "the JMRTD applet takes short APDUs only (at most 255 bytes)"
+    if why is not None:
+        raise c.fail(why[0], f"{why[1]} (chip.command_set = \"jmrtd\"; use \"cardkit\" for the extended set)")
 
 
 def load_profile(name_or_path: str | Path) -> Profile:

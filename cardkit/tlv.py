@@ -7,7 +7,9 @@ Rules this module enforces, whatever the input:
   the indefinite form (0x80) is refused, as Doc 9303 never uses it;
 - a length that runs past the end of the buffer, trailing bytes where a single TLV
   is expected, and nesting deeper than ``MAX_DEPTH`` raise ``ParseError`` with the
-  offset and the tag path.
+  offset and the tag path;
+- a header cut short is not an error to ``read_header``: it answers ``Incomplete(needed)``,
+  so a reader asks the chip for more bytes by type, never by an error's wording.
 
 Decoding does not copy: a ``Tlv`` is a view (start, end) into the buffer it was
 found in; ``value`` copies only when asked for. ``raw`` gives back the exact bytes,
@@ -27,6 +29,8 @@ __all__ = [
     "decode",
     "decode_all",
     "decode_header",
+    "read_header",
+    "Incomplete",
     "iter_tlvs",
     "encode",
     "encode_tag",
@@ -79,22 +83,38 @@ def encode(tag: int, value: bytes | bytearray | memoryview) -> bytes:
     return tag_bytes(tag) + encode_length(len(value)) + value
 
 
-def decode_header(buf: bytes | bytearray | memoryview, pos: int = 0, end: int | None = None) -> tuple[int, int, int]:
-    """Decode the tag and length at ``pos``.
+@dataclass(frozen=True, slots=True)
+class Incomplete:
+    """The bytes stop inside a tag or length: read at least ``needed`` more bytes, then decode again.
+
+    A typed "need more bytes" signal for readers that learn a file's size from its first bytes
+    (Doc 9303-10 §3.6: read the header, then the rest). ``needed`` is a lower bound: the header
+    may turn out longer (a tag's continuation bytes are not known in advance), never shorter.
+    """
+
+    needed: int
+    reason: str  # for the ParseError that ``decode_header`` raises; never used to decide anything
+
+
+def read_header(buf: bytes | bytearray | memoryview, pos: int = 0,
+                end: int | None = None) -> tuple[int, int, int] | Incomplete:
+    """Decode the tag and length at ``pos``, or say how many more bytes the header needs.
 
     Returns:
-        (tag, value_start, value_length). The value is *not* checked to fit in the
-        buffer, so this can be used on the first bytes of a file to learn its size.
+        (tag, value_start, value_length) as ``decode_header`` does, or ``Incomplete`` when ``buf``
+        ends inside the header, where more bytes could still make it valid.
 
     Raises:
-        ParseError: truncated header, over-long tag or length, indefinite length.
+        ParseError: a header no further bytes can mend: a padding byte (00, FF) where a tag starts,
+            a tag longer than ``MAX_TAG_BYTES``, the indefinite length, more than ``MAX_LENGTH_BYTES``
+            length bytes.
     """
     mv = buf if isinstance(buf, memoryview) else memoryview(buf)
     if end is None:
         end = len(mv)
     start = pos
     if pos >= end:
-        raise ParseError("expected a tag, found end of data", what="BER-TLV", offset=pos)
+        return Incomplete(2, "expected a tag, found end of data")  # a tag byte and a length byte at least
     first = mv[pos]
     if first in (0x00, 0xFF):
         raise ParseError(f"tag byte {first:02X} is padding, not a tag", what="BER-TLV", offset=pos)
@@ -103,16 +123,17 @@ def decode_header(buf: bytes | bytearray | memoryview, pos: int = 0, end: int | 
     if first & 0x1F == 0x1F:
         while True:
             if pos >= end:
-                raise ParseError("tag runs past the end of data", what="BER-TLV", offset=start)
+                return Incomplete(2, "tag runs past the end of data")  # a tag byte and a length byte at least
             b = mv[pos]
             tag = (tag << 8) | b
             pos += 1
-            if pos - start > MAX_TAG_BYTES:
+            # a continuation bit on the last byte allowed: no further bytes can make this tag valid
+            if pos - start > MAX_TAG_BYTES or (pos - start == MAX_TAG_BYTES and b & 0x80):
                 raise ParseError(f"tag longer than {MAX_TAG_BYTES} bytes", what="BER-TLV", offset=start)
             if not b & 0x80:
                 break
     if pos >= end:
-        raise ParseError(f"tag {tag:X} has no length", what="BER-TLV", offset=start)
+        return Incomplete(1, f"tag {tag:X} has no length")
     lb = mv[pos]
     pos += 1
     if lb < 0x80:
@@ -124,10 +145,26 @@ def decode_header(buf: bytes | bytearray | memoryview, pos: int = 0, end: int | 
         if n > MAX_LENGTH_BYTES:
             raise ParseError(f"tag {tag:X}: {n} length bytes (at most {MAX_LENGTH_BYTES})", what="BER-TLV", offset=start)
         if pos + n > end:
-            raise ParseError(f"tag {tag:X}: length runs past the end of data", what="BER-TLV", offset=start)
+            return Incomplete(pos + n - end, f"tag {tag:X}: length runs past the end of data")
         length = int.from_bytes(mv[pos : pos + n], "big")
         pos += n
     return tag, pos, length
+
+
+def decode_header(buf: bytes | bytearray | memoryview, pos: int = 0, end: int | None = None) -> tuple[int, int, int]:
+    """Decode the tag and length at ``pos``.
+
+    Returns:
+        (tag, value_start, value_length). The value is *not* checked to fit in the
+        buffer, so this can be used on the first bytes of a file to learn its size.
+
+    Raises:
+        ParseError: truncated header, over-long tag or length, indefinite length.
+    """
+    header = read_header(buf, pos, end)
+    if isinstance(header, Incomplete):
+        raise ParseError(header.reason, what="BER-TLV", offset=pos)
+    return header
 
 
 @dataclass(frozen=True, slots=True, eq=False)

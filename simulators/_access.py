@@ -1,6 +1,6 @@
 """Chip side of access control and chip authentication: BAC, PACE, CA, AA, TA (Doc 9303-11 §4, §6, §7).
 
-The flows are the chip's; every piece of cryptography is ``cardkit.crypto``'s (DESIGN principle 4):
+The flows are the chip's; every piece of cryptography is ``cardkit.crypto``'s (one source of crypto truth):
 BAC uses ``bac.chip_authenticate``, PACE ``_pace_chip`` (which calls the PACE math of
 ``cardkit.crypto.pace``), CA ``ca``'s chip helper, AA ``aa.aa_sign``, TA ``_ta`` (``crypto.ta.TaChip``).
 Under secure messaging GET CHALLENGE and EXTERNAL AUTHENTICATE belong to TA once it has started.

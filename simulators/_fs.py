@@ -1,6 +1,6 @@
 """The chip's ISO/IEC 7816-4 file system: SELECT, READ BINARY (B0/B1), CREATE FILE, UPDATE BINARY (D6/D7).
 
-Rules (Doc 9303-10 §3, ISO/IEC 7816-4 §7 and §11.2, the chip behaviour of spec/lds-and-protocols.md):
+Rules (Doc 9303-10 §3, ISO/IEC 7816-4 §7 and §11.2, and what real eMRTD chips answer):
 - one flat store of transparent EFs keyed by FID. EF.CardAccess (011C) lives in the master file and is
   readable before access control; every other EF lives in the eMRTD application (AID A0000002471001)
   and is reachable only once that application is selected. EF.CardSecurity (PACE-CAM) also lives in the
@@ -103,7 +103,7 @@ def select(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
 
 
 def _select_mf(chip: "EmrtdChip") -> ResponseApdu:
-    # spec/vn-cccd.md: real VN chips answer 6D00 to SELECT MF; readers must not depend on it.
+    # real VN chips answer 6D00 to SELECT MF; readers must not depend on it.
     if not chip.options.select_mf_supported:
         return sw(0x6D00)
     chip.volatile.app_selected = False

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import string
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cryptography.hazmat.primitives import serialization
 
@@ -37,7 +37,13 @@ from cardkit.crypto.ta import ChipTrust
 from cardkit.errors import ParseError
 from cardkit.private_files import write_private
 
+from ._faults import Faults
 from ._fs import CVCA_KEY
+from ._options import OPERATIONAL, PERSONALISATION, ChipOptions
+from ._personality import PERSONALITIES
+
+if TYPE_CHECKING:  # the chip imports this module to save and load itself
+    from .emrtd import EmrtdChip
 
 __all__ = ["save", "load", "FORMAT", "VERSION", "MAX_IMAGE_SIZE"]
 
@@ -56,7 +62,7 @@ def _int_hex(v: int | None) -> str | None:
     return None if v is None else v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big").hex()
 
 
-def save(chip: Any, path: Path) -> None:
+def save(chip: EmrtdChip, path: Path) -> None:
     """Write ``chip`` to ``path`` atomically with mode 0600."""
     sec = chip.secrets
     opts = chip.options
@@ -131,10 +137,8 @@ class _Reader:
             raise self.fail(field, "not a PKCS#8 private key") from None
 
 
-def load(cls: Any, path: Path, *, rng: Callable[[int], bytes], faults: Any) -> Any:
+def load(cls: type[EmrtdChip], path: Path, *, rng: Callable[[int], bytes], faults: Faults | None) -> EmrtdChip:
     """Read and validate an image; ParseError (source = the path) on anything wrong."""
-    from .emrtd import OPERATIONAL, PERSONALISATION, PERSONALITIES, ChipOptions
-
     r = _Reader(path)
     try:
         size = path.stat().st_size

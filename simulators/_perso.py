@@ -3,6 +3,7 @@
 simulators/PERSO.md gives every command byte for byte. In short (P1-P2 -> data):
 - 00 60  60 L {04 L modulus}            RSA AA private key, modulus      (JMRTD PRIVMODULUS_TAG)
 - 00 61  61 L {04 L private exponent}   RSA AA private key, exponent     (JMRTD PRIVEXPONENT_TAG)
+         (also the applet's own form 60 00 04 L n / 61 00 04 L d, which cardkit personalise sends)
 - 00 62  62 L {04 doc no, 04 DOB, 04 DOE} BAC/PACE-MRZ key seed source   (JMRTD MRZ_TAG)
 - 00 63  81 p 82 a 83 b 84 G 85 r 86 s 87 k  EC CA private key          (JMRTD ECPRIVATEKEY_TAG)
 - 01 64 / 02 64  CVCA certificate body (7F4E): a TA trust point (``_ta``) (JMRTD CVCERTIFICATE_TAG)
@@ -84,6 +85,19 @@ def _octets(t: tlv.Tlv, tag: int) -> list[bytes]:
     return [k.value for k in kids]
 
 
+def _rsa_half(data: bytes, tag: int) -> bytes:
+    """An RSA key half in either form: ``60 L {04 L n}``, or the JMRTD applet's ``60 00 04 L n`` (its
+    parser skips the outer value and takes the 04 object after it), so one perso plan serves both chips."""
+    found, start, length = tlv.decode_header(data)
+    if found == tag and length == 0 and start < len(data):
+        inner = tlv.decode(data[start:])
+        if inner.tag != 0x04 or not inner.value:
+            raise ParseError("expected 04 after the empty outer object", what="PUT DATA")
+        return inner.value
+    (value,) = _octets(tlv.decode(data), tag)
+    return value
+
+
 def _load_pkcs8(der: bytes) -> Any:
     try:
         return serialization.load_der_private_key(der, password=None)
@@ -162,11 +176,9 @@ def put_data(chip: "EmrtdChip", cmd: CommandApdu) -> ResponseApdu:
         if not cmd.data:
             return sw(0x6700)
         if p1p2 == 0x0060:
-            (mod,) = _octets(tlv.decode(cmd.data), 0x60)
-            sec.rsa_modulus = int.from_bytes(mod, "big")
+            sec.rsa_modulus = int.from_bytes(_rsa_half(cmd.data, 0x60), "big")
         elif p1p2 == 0x0061:
-            (exp,) = _octets(tlv.decode(cmd.data), 0x61)
-            sec.rsa_private_exponent = int.from_bytes(exp, "big")
+            sec.rsa_private_exponent = int.from_bytes(_rsa_half(cmd.data, 0x61), "big")
         elif p1p2 == 0x0062:
             doc, dob, doe = _octets(tlv.decode(cmd.data), 0x62)
             try:

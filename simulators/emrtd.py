@@ -10,7 +10,7 @@ session, as Doc 9303-11 §9.8 asks), dispatches on INS, wraps the answer under t
 (so the outer status word always equals DO99's), then applies the configured faults. It never raises:
 any surprise inside a handler answers 6F00.
 
-Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md last section):
+Rules the chip enforces (simulators/PERSO.md; Doc 9303-10 §3, 9303-11 §4 and §9.8):
 - life cycle PERSONALISATION accepts the perso commands (CREATE FILE, UPDATE BINARY, PUT DATA) and
   reads without access control; PUT DATA DE AD locks it into OPERATIONAL, where perso commands answer
   6985 and every application file needs BAC or PACE first (6982), EF.CardAccess in the MF excepted;
@@ -22,7 +22,8 @@ Rules the chip enforces (DESIGN.md "The simulator", spec/lds-and-protocols.md la
 - a plain command during a secure-messaging session ends that session (Doc 9303-11 §9.8);
 - a protected response that would not fit the outer Le (short: 256) answers a wrapped 6700, so an
   RSA-2048 AA signature under SM needs extended length, as on real chips.
-The crypto is cardkit.crypto's (DESIGN principle 4); the chip-side flows are in ``_access``.
+The crypto is cardkit.crypto's, the terminal's own (one source of crypto truth); the chip-side
+flows are in ``_access``.
 """
 
 from __future__ import annotations
@@ -44,38 +45,17 @@ from cardkit.tlv import encode_length
 from . import _access, _fs, _image, _perso
 from ._ca import CaFlow
 from ._faults import Faults, corrupt_mac, oversize, tamper, truncate
+from ._options import OPERATIONAL, PERSONALISATION, ChipOptions
 from ._pace_chip import PaceFlow
 from ._perso import Secrets
 from ._personality import PERSONALITIES, Personality, personality as _personality_named
 
 __all__ = ["EmrtdChip", "Faults", "ChipOptions", "Personality", "PERSONALITIES", "PERSONALISATION", "OPERATIONAL"]
 
-PERSONALISATION = "PERSONALISATION"
-OPERATIONAL = "OPERATIONAL"
 _PERSO_INS = frozenset({0xE0, 0xD6, 0xD7, 0xDA})
 # PUT DATA and PSO (parts joined into one command), GENERAL AUTHENTICATE (PACE steps)
 _CHAINABLE_INS = frozenset({0xDA, 0x86, 0x2A})
 _JOINED_INS = frozenset({0xDA, 0x2A})
-
-
-@dataclass
-class ChipOptions:
-    """How this chip model behaves; saved in the image."""
-
-    extended_length: bool = True  # advertised in the ATR's card capabilities
-    max_response_length: int = 65536  # largest Ne honoured with extended length
-    select_mf_supported: bool = False  # VN chips answer 6D00 to SELECT MF (spec/vn-cccd.md)
-    bac_enabled: bool = True
-    eac_protected: frozenset[int] = frozenset({3, 4})
-    # TA's ID_PICC after PACE: the document number (static binding, as some states do) instead of
-    # Comp of the chip's ephemeral PACE key (dynamic binding, Doc 9303-11 §7.1.2)
-    ta_static_binding: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.extended_length:
-            self.max_response_length = 256
-        self.max_response_length = max(1, min(self.max_response_length, 65536))
-        self.eac_protected = frozenset(self.eac_protected)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Put a software chip into pcscd through vsmartcard's vpcd driver, so any PC/SC program sees a card.
 
 vpcd (loaded by pcscd) listens on TCP 35963 for the reader "Virtual PCD 00 00" (35964 for
-"... 00 01"); the card side — this module — connects to it. Wire protocol (DESIGN.md):
+"... 00 01"); the card side — this module — connects to it. Wire protocol (vsmartcard's vpcd):
 every message is a 2-byte big-endian length then the payload. A 1-byte payload from vpcd is
 a control code: 00 power off, 01 power on, 02 reset, 04 get ATR. Anything longer is a
 command APDU, answered with the chip's response APDU.
@@ -14,7 +14,11 @@ Rules kept here:
   stall every message about 40 ms (Linux clears QUICKACK after use, hence the re-arm);
 - a chip with ``present = False`` has been pulled: the connection is closed, which vpcd
   reports to pcscd as a removed card, and we reconnect once it is back;
-- when vpcd closes the connection (pcscd restarted), we reconnect; ``stop_event`` ends it all.
+- when vpcd closes the connection (pcscd restarted), we reconnect; ``stop_event`` ends it all;
+- pcscd powers a card up when it sees it inserted: a new connection that gets presence polls but no
+  power-on within ``_POWER_ON_WAIT`` seconds is a card pcscd still holds for the one before, mute (seen
+  after a card was pulled in the middle of a command). It is closed once and made again after a gap
+  pcscd's polls notice, so pcscd sees a removal and an insertion, instead of a card out of sight.
 This module imports nothing from cardkit above ``iso7816`` (simulators' layering rule).
 """
 
@@ -32,6 +36,8 @@ __all__ = ["serve", "VPCD_PORT", "VpcdConnection"]
 VPCD_PORT = 35963
 POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
 _POLL = 0.2  # seconds between stop_event checks while idle
+_POWER_ON_WAIT = 3.0  # seconds a new connection may wait for pcscd's power-on (pcscd polls every ~0.4 s)
+_GAP = 1.0  # seconds out of the reader, so that pcscd's polls see the card gone
 _MAX_MESSAGE = 0xFFFF
 
 log = logging.getLogger("cardkit.vpcd")
@@ -39,6 +45,10 @@ log = logging.getLogger("cardkit.vpcd")
 
 class _Closed(Exception):
     """vpcd closed the connection."""
+
+
+class _NotPowered(_Closed):
+    """pcscd polls the new connection but never powers the card up: it still holds an older card, mute."""
 
 
 class VpcdConnection:
@@ -106,16 +116,23 @@ def _present(chip: Any) -> bool:
     return bool(getattr(chip, "present", True))
 
 
-def _serve_connection(conn: VpcdConnection, chip: Any, atr: bytes) -> bytes:
-    """Answer vpcd until it closes, the chip is pulled, or stop is set. Returns the current ATR."""
+def _serve_connection(conn: VpcdConnection, chip: Any, atr: bytes, power_on_by: float | None = None) -> bytes:
+    """Answer vpcd until it closes, the chip is pulled, or stop is set. Returns the current ATR.
+
+    ``power_on_by``: the monotonic time by which pcscd must have powered the card up (else _NotPowered).
+    """
     while True:
         if not _present(chip):
             return atr
         msg = conn.receive()
         if msg is None:
             return atr
+        if power_on_by is not None and time.monotonic() > power_on_by:
+            raise _NotPowered("pcscd polls the card but never powers it up")
         if len(msg) == 1:
             code = msg[0]
+            if code in (POWER_ON, RESET):
+                power_on_by = None
             if code == GET_ATR:
                 if not atr:
                     atr = bytes(chip.power_on())
@@ -160,6 +177,7 @@ def serve(chip: Any, host: str = "127.0.0.1", port: int = VPCD_PORT,
     stop = stop_event or threading.Event()
     atr = bytes(chip.power_on()) if _present(chip) else b""
     waited_since = time.monotonic()
+    retried = False
     while not stop.is_set():
         if not _present(chip):
             stop.wait(_POLL)  # card out of the reader: stay disconnected
@@ -172,12 +190,19 @@ def serve(chip: Any, host: str = "127.0.0.1", port: int = VPCD_PORT,
             stop.wait(_POLL)
             continue
         log.info("connected to vpcd at %s:%d", host, port)
+        gap = _POLL
         try:
-            atr = _serve_connection(VpcdConnection(sock, stop), chip, atr)
+            power_on_by = None if retried else time.monotonic() + _POWER_ON_WAIT
+            atr = _serve_connection(VpcdConnection(sock, stop), chip, atr, power_on_by)
+            retried = False
+        except _NotPowered as e:
+            log.info("%s: out of the reader for %g s, then in again", e, _GAP)
+            retried, gap = True, _GAP
         except _Closed as e:
             log.info("vpcd connection closed: %s", e)
+            retried = False
         finally:
             sock.close()
         waited_since = time.monotonic()
         if not stop.is_set():
-            stop.wait(_POLL)
+            stop.wait(gap)

@@ -1,8 +1,27 @@
-"""Suite-wide test settings: a bounded hypothesis profile so the whole suite stays fast."""
+"""Suite-wide test settings and the fixtures every area shares.
+
+- a bounded hypothesis profile, so the whole suite stays fast;
+- ``pki``: the shared test PKI (``tests.support.pki.shared_pki()``: a TEST CSCA for VN and one
+  Document Signer, P-256, keys in memory), for tests that need a valid PKI and nothing special;
+  tests that need another one call ``tests.support.pki.make_pki`` (the one factory);
+- every test starts without the cardkit environment variables (passphrase, PIN, CAN, ...), so a
+  value exported in the developer's shell cannot change what a test sees; a test that needs one
+  sets it;
+- ``audit_corpus``: dumps and EF.SODs, good and bad, for the audit tests of the library and the CLI;
+- ``pcsc_stack`` (pcscd + the vpcd reader, ``tests.support.pcsc``) and ``softhsm`` (a SoftHSM2 token in
+  a temp dir, ``tests.support.softhsm``) for the tests marked pcsc and hsm.
+"""
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support.corpus import make_audit_corpus
+from tests.support.pcsc import pcsc_stack  # noqa: F401  (a fixture for every module)
+from tests.support.pki import Pki, shared_pki
+from tests.support.softhsm import softhsm  # noqa: F401  (a fixture for every module)
 
 settings.register_profile(
     "default",
@@ -11,3 +30,25 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("default")
+
+# What a user may export that the CLI or the library reads.
+CARDKIT_ENVIRONMENT = ("CARDKIT_PASSPHRASE", "CARDKIT_PIN", "CARDKIT_CAN", "CARDKIT_ID_NUMBER", "CARDKIT_MRZ_INFO",
+                       "CARDKIT_DEBUG")
+
+
+@pytest.fixture(autouse=True)
+def _no_cardkit_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CARDKIT_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    """The shared test PKI (read-only: its ``trust`` is a new store at each use)."""
+    return shared_pki()
+
+
+@pytest.fixture(scope="session")
+def audit_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The audit corpus of ``tests.support.corpus`` (read-only), written once per session."""
+    return make_audit_corpus(tmp_path_factory.mktemp("audit"))

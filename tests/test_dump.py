@@ -1,4 +1,4 @@
-"""Dump directories (DESIGN.md "A dump"): names, raw bytes, modes 0700/0600, strict reading."""
+"""Dump directories (one raw file per LDS file, named as Doc 9303-10 names them): names, raw bytes, modes 0700/0600, strict reading."""
 
 import json
 import os

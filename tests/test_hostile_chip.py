@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardkit import tlv
-from cardkit.card import Session, SimulatorTransport
+from cardkit.card import AccessKey, Session, SimulatorTransport
 from cardkit.crypto.pace import Password
 from cardkit.errors import ProtocolError, CardkitError, CardRemovedError, ParseError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
@@ -440,7 +440,7 @@ def test_inspect_never_raises_untyped_and_never_says_genuine_for_changed_data(td
     mut = Mutator(data, h, only_protected=data.draw(st.booleans(), label="only_protected"), files=info.files)
     h.hook = mut
     try:
-        report = inspect(SimulatorTransport(h), can=CAN, trust=trust, rng=lambda n: bytes(range(1, n + 1)))
+        report = inspect(SimulatorTransport(h), key=AccessKey.from_can(CAN), trust=trust, rng=lambda n: bytes(range(1, n + 1)))
     except CardkitError:
         return
     assert report.verdict in ("GENUINE", "DATA_AUTHENTIC_CHIP_NOT_PROVEN", "NOT_GENUINE", "INCOMPLETE")
@@ -455,7 +455,7 @@ def test_inspect_of_random_answers_is_never_genuine(td1, data):
 
     _chip, trust, _info = td1
     try:
-        report = inspect(RandomTransport(data, limit=40), can=CAN, trust=trust, rng=lambda n: bytes(n))
+        report = inspect(RandomTransport(data, limit=40), key=AccessKey.from_can(CAN), trust=trust, rng=lambda n: bytes(n))
     except CardkitError:
         return
     assert report.verdict != "GENUINE"
@@ -497,7 +497,7 @@ def test_inspect_of_a_chip_answering_another_files_content(td1, tmp_path):
     chip, trust, info = td1
     h = hostile_copy(chip)
     h.files[0x0101] = bytearray(info.files["DG2"])  # DG1's FID holds DG2
-    report = inspect(SimulatorTransport(h), can=CAN, trust=trust)
+    report = inspect(SimulatorTransport(h), key=AccessKey.from_can(CAN), trust=trust)
     assert report.verdict != "GENUINE"
     from cardkit.lds import Dg1
     from cardkit.mrz import Mrz
@@ -508,7 +508,7 @@ def test_inspect_of_a_chip_answering_another_files_content(td1, tmp_path):
     h = hostile_copy(chip)
     h.files[0x0101] = bytearray(Dg1.build(other).to_bytes())
     assert bytes(h.files[0x0101]) != info.files["DG1"]
-    report = inspect(SimulatorTransport(h), can=CAN, trust=trust)
+    report = inspect(SimulatorTransport(h), key=AccessKey.from_can(CAN), trust=trust)
     assert report.verdict == "NOT_GENUINE"
 
 
@@ -521,7 +521,7 @@ def test_inspect_of_a_chip_with_a_4gb_header(td1):
         tag = h.files[fid][0]
         h.files[fid] = bytearray(bytes([tag]) + bytes.fromhex("84FFFFFFFF") + bytes(64))
         t0 = time.monotonic()
-        report = inspect(SimulatorTransport(h), can=CAN, trust=trust)
+        report = inspect(SimulatorTransport(h), key=AccessKey.from_can(CAN), trust=trust)
         assert time.monotonic() - t0 < 10
         assert report.verdict != "GENUINE", name
         assert name not in report.files
@@ -547,7 +547,7 @@ def test_a_chip_that_says_dg2_is_absent_is_not_genuine(td1):
     from cardkit.inspect import inspect
 
     chip, trust, _info = td1
-    report = inspect(SimulatorTransport(_hiding(chip, 0x0102, 0x6A82)), can=CAN, trust=trust)
+    report = inspect(SimulatorTransport(_hiding(chip, 0x0102, 0x6A82)), key=AccessKey.from_can(CAN), trust=trust)
     assert report.verdict != "GENUINE"
 
 
@@ -557,7 +557,7 @@ def test_a_chip_hiding_a_signed_data_group_behind_6982_is_not_genuine(td1, name,
     from cardkit.inspect import inspect
 
     chip, trust, _info = td1
-    report = inspect(SimulatorTransport(_hiding(chip, fid, 0x6982)), can=CAN, trust=trust)
+    report = inspect(SimulatorTransport(_hiding(chip, fid, 0x6982)), key=AccessKey.from_can(CAN), trust=trust)
     assert name not in report.files
     assert report.verdict != "GENUINE"
     check = next(c for c in report.checks if c.name == f"read:{name}")

@@ -5,19 +5,38 @@ Each test builds a complete card (tests/support/cards.py), runs ``cardkit.inspec
 """
 
 import json
+import random
+from datetime import datetime, timezone
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from cardkit.card import SimulatorTransport
+from cardkit import tlv
+from cardkit.card import AccessKey, PcscTransport, SimulatorTransport
 from cardkit.checks import Status
-from cardkit.inspect import inspect, inspect_dump
-from cardkit.report import Verdict
+from cardkit.errors import InputError, ReaderError
+from cardkit.inspect import Verdict, inspect, inspect_dump
+from cardkit.lds import CardAccess, Dg11, Dg12, PaceInfo
+from cardkit.lds.files import by_dg
+from cardkit.mrz import mrz_information
+from cardkit.pki.trust import TrustStore
 from simulators.emrtd import Faults
-from tests.support.cards import VN_DG13, make_td1_card, make_td3_card, make_vn_card, revoke_ds, pcsc_insert
+from tests.support.cards import VN_DG13, card_pki, make_td1_card, make_td3_card, make_vn_card, pcsc_insert, revoke_ds
 
 
-def run(chip, trust, **key):
-    return inspect(SimulatorTransport(chip), trust=trust, **key)
+def key_of(can=None, mrz_information=None, id_number=None):
+    """The AccessKey of what a test's holder shows."""
+    if id_number is not None:
+        return AccessKey.from_vn_id_number(id_number)
+    if can is not None:
+        return AccessKey.from_can(can, mrz_information=mrz_information)
+    return AccessKey.from_mrz_information(mrz_information)
+
+
+def run(chip, trust, **shown):
+    return inspect(SimulatorTransport(chip), key=key_of(**shown), trust=trust)
 
 
 def status(report, name):
@@ -101,9 +120,6 @@ def test_card_without_pace_and_only_a_can_stops_with_a_reason(tmp_path):
 
 def test_pace_failure_falls_back_to_bac_and_says_so(tmp_path):
     # EF.CardAccess offers a PACEInfo on domain parameters no terminal knows (id 31): PACE cannot run
-    from cardkit.lds import CardAccess
-    from cardkit.lds.security_infos import PaceInfo
-
     odd = CardAccess.build([PaceInfo("0.4.0.127.0.7.2.2.4.2.2", 2, 31)]).to_bytes()
     chip, trust, info = make_vn_card(tmp_path, card_access=odd)
     r = run(chip, trust, mrz_information=info.mrz_information)
@@ -132,8 +148,6 @@ def test_td1_card_pace_can(tmp_path):
 
 
 def test_td3_passport_with_dg11_and_dg12_shows_them(tmp_path):
-    from cardkit.lds import Dg11, Dg12
-
     dg11 = Dg11.build(full_name="DE VRIES<<JAN PIETER", place_of_birth="AMSTERDAM").to_bytes()
     dg12 = Dg12.build(issuing_authority="BURGEMEESTER VAN AMSTERDAM", date_of_issue="20210315").to_bytes()
     chip, trust, info = make_td3_card(tmp_path, extra_dgs={11: dg11, 12: dg12})
@@ -237,7 +251,6 @@ def test_wrong_can_is_exit_3_and_names_the_step(tmp_path):
 
 def test_wrong_mrz_with_bac_is_exit_3(tmp_path):
     chip, trust, info = make_td3_card(tmp_path)
-    from cardkit.mrz import mrz_information
 
     r = run(chip, trust, mrz_information=mrz_information("NX1234568", "850315", "310315"))
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
@@ -255,18 +268,61 @@ def test_card_removed_mid_read_is_incomplete(tmp_path, at):
     assert status(r, "chip_authentication") is Status.SKIPPED
 
 
-def test_unknown_csca_is_not_genuine(tmp_path):
-    chip, trust, info = make_vn_card(tmp_path, csca="other")
+def test_unknown_csca_is_an_unknown_issuer_not_a_forgery(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, csca="other")  # signed under a CSCA the store does not hold
     r = run(chip, trust, can=info.can)
-    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert r.verdict is Verdict.UNKNOWN_ISSUER and r.exit_code == 5 and not r.genuine
     assert status(r, "passive_authentication") is Status.FAILED
+    assert status(r, "pa:certificate path") is Status.FAILED
+    assert "OTHER CSCA VN" in r.verdict_reason and "no trust anchor" in r.verdict_reason
     # CA/AA still ran and passed, yet that proves nothing without PA
     assert status(r, "chip_authentication") is Status.PASSED
+    assert r.to_dict()["verdict"] == "UNKNOWN_ISSUER" and r.to_dict()["exit_code"] == 5
+
+
+def test_unknown_issuer_and_a_changed_data_group_is_not_genuine(tmp_path):
+    chip, trust, info = make_vn_card(tmp_path, Faults(tamper_dg=2), csca="other")
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "pa:DG2 hash") is Status.FAILED
+
+
+def _impostor_of(csca: x509.Certificate, key_identifier: bool) -> x509.Certificate:
+    """A self-signed CSCA with ``csca``'s name (and, if asked, its key identifier) but another key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    ski = csca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    b = (x509.CertificateBuilder().subject_name(csca.subject).issuer_name(csca.subject)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(csca.not_valid_before_utc).not_valid_after(csca.not_valid_after_utc)
+         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+         .add_extension(ski if key_identifier else x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                        critical=False))
+    return b.sign(key, hashes.SHA256())
+
+
+def test_a_csca_of_the_same_name_and_key_identifier_with_another_key_is_a_forgery(tmp_path):
+    # The store holds the CSCA the DS certificate names (issuer and key identifier), and its key did not
+    # sign the DS certificate: a forgery finding, not an unknown issuer.
+    chip, _, info = make_vn_card(tmp_path)
+    trust = TrustStore()
+    trust.add_certificate(_impostor_of(card_pki("VN").csca, key_identifier=True))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
+    assert status(r, "pa:certificate path") is Status.FAILED
+
+
+def test_a_csca_of_the_same_name_and_another_key_is_an_unknown_issuer(tmp_path):
+    # Same name, but the DS certificate's authority key identifier names a key the store does not hold:
+    # a CSCA key rollover looks exactly like this to a terminal whose trust list is older than the card.
+    chip, _, info = make_vn_card(tmp_path)
+    trust = TrustStore()
+    trust.add_certificate(_impostor_of(card_pki("VN").csca, key_identifier=False))
+    r = run(chip, trust, can=info.can)
+    assert r.verdict is Verdict.UNKNOWN_ISSUER and r.exit_code == 5
+    assert "has the key" in r.verdict_reason or "has the key" in " ".join(c.reason for c in r.failed_checks)
 
 
 def test_revoked_document_signer_is_not_genuine(tmp_path):
-    from cardkit.pki.trust import TrustStore
-
     chip, _, info = make_vn_card(tmp_path)
     trust = TrustStore.load([info.csca_path], crls=[revoke_ds(tmp_path)])
     r = run(chip, trust, can=info.can)
@@ -276,10 +332,8 @@ def test_revoked_document_signer_is_not_genuine(tmp_path):
 
 
 def test_expired_certificates_are_not_genuine(tmp_path):
-    from datetime import datetime, timezone
-
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, at=datetime(2060, 1, 1, tzinfo=timezone.utc))
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), at=datetime(2060, 1, 1, tzinfo=timezone.utc))
     assert r.verdict is Verdict.NOT_GENUINE
     assert status(r, "passive_authentication") is Status.FAILED
 
@@ -298,9 +352,6 @@ def test_dg15_hidden_from_ef_com_is_still_read_and_flagged(tmp_path):
                                         (13, b"\x30\x03\x02\x01\x01"), (14, b"\x04\x01\x00"), (15, b"\x30\x00")])
 def test_signed_but_malformed_data_group_is_not_genuine(tmp_path, dg, content):
     # The issuer signed garbage: PA passes, yet the terminal cannot use the file, and says so.
-    from cardkit import tlv
-    from cardkit.lds.files import by_dg
-
     chip, trust, info = make_vn_card(tmp_path, extra_dgs={dg: tlv.encode(by_dg(dg).tag, content)})
     r = run(chip, trust, can=info.can)
     assert status(r, "passive_authentication") is Status.PASSED
@@ -325,15 +376,35 @@ def test_no_trust_store_is_not_genuine(tmp_path):
     assert status(r, "passive_authentication") is Status.SKIPPED
 
 
-def test_bad_input_is_refused_without_echo(tmp_path):
-    from cardkit.errors import InputError
+@pytest.mark.parametrize("make,value,rule", [
+    (AccessKey.from_can, "12a456", "digits"), (AccessKey.from_can, "", "digits"),
+    (AccessKey.from_can, "12345678901", "digits"), (AccessKey.from_vn_id_number, "12345", "12 digits"),
+    (AccessKey.from_vn_id_number, "00109001234٣", "12 digits"), (AccessKey.from_mrz_information, "short", "MRZ"),
+    (AccessKey.from_mrz_information, "L898902C<369080619406236!", "MRZ"),
+])
+def test_bad_input_is_refused_once_without_echo(make, value, rule):
+    with pytest.raises(InputError) as e:
+        make(value)
+    assert rule in str(e.value) and e.value.exit_code == 2
+    assert value not in str(e.value) or not value
 
-    chip, trust, _ = make_vn_card(tmp_path)
-    for kwargs in ({}, {"can": "12a456"}, {"id_number": "12345"}, {"mrz_information": "short"}):
-        with pytest.raises(InputError) as e:
-            run(chip, trust, **kwargs)
-        for v in kwargs.values():
-            assert v not in str(e.value)
+
+@pytest.mark.parametrize("args,rule", [
+    (("L898902C", "690806", "940623"), None), (("L898902C!", "690806", "940623"), "letters and digits"),
+    (("L898902C", "691306", "940623"), "not a date"), (("L898902C", "6908", "940623"), "6 digits"),
+])
+def test_a_key_from_the_printed_fields_computes_the_check_digits(args, rule):
+    if rule is None:
+        key = AccessKey.from_document(*args)
+        assert key.matches_mrz_information("L898902C<369080619406236")
+        return
+    with pytest.raises(InputError, match=rule):
+        AccessKey.from_document(*args)
+
+
+def test_an_access_key_is_made_only_by_its_checked_constructors():
+    with pytest.raises(TypeError):
+        AccessKey(object(), can="12a", mrz_information=None, id_number=None)
 
 
 # --- dumps ----------------------------------------------------------------------------------------
@@ -342,9 +413,9 @@ def test_bad_input_is_refused_without_echo(tmp_path):
 def test_dump_round_trip_gives_the_same_pa_result(tmp_path):
     chip, trust, info = make_vn_card(tmp_path)
     d = tmp_path / "dump"
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), out_dir=d)
     assert (d / "report.json").exists()
-    rd = inspect_dump(d, trust, mrz_information=info.mrz_information)
+    rd = inspect_dump(d, trust, key=AccessKey.from_mrz_information(info.mrz_information))
     assert rd.files == r.files
     pa = [(c.name, c.status) for c in r.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
     pad = [(c.name, c.status) for c in rd.checks if c.name.startswith("pa") or c.name == "passive_authentication"]
@@ -357,7 +428,7 @@ def test_dump_round_trip_gives_the_same_pa_result(tmp_path):
 def test_tampered_dump_fails_pa(tmp_path):
     chip, trust, info = make_vn_card(tmp_path)
     d = tmp_path / "dump"
-    inspect(SimulatorTransport(chip), trust=trust, can=info.can, out_dir=d)
+    inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can), out_dir=d)
     dg2 = bytearray((d / "DG2").read_bytes())
     dg2[-5] ^= 1
     (d / "DG2").write_bytes(bytes(dg2))
@@ -368,18 +439,15 @@ def test_tampered_dump_fails_pa(tmp_path):
 
 # --- through the real PC/SC stack (pcscd + vpcd + pyscard) ---------------------------------------
 
-from tests.support.pcsc import pcsc_stack  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.pcsc
-def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
+def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):
 
     chip, trust, info = make_vn_card(tmp_path)
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
@@ -388,14 +456,13 @@ def test_pcsc_genuine_vn_card(tmp_path, pcsc_stack):  # noqa: F811
 
 
 @pytest.mark.pcsc
-def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
+def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):
 
     chip, trust, info = make_vn_card(tmp_path, Faults(cloned=True))
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.NOT_GENUINE and r.exit_code == 1
@@ -404,14 +471,13 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):  # noqa: F811
 
 
 @pytest.mark.pcsc
-def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):  # noqa: F811
-    from cardkit.card import PcscTransport
+def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):
 
     chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:
-            r = inspect(t, trust=trust, can=info.can)
+            r = inspect(t, trust=trust, key=AccessKey.from_can(info.can))
     finally:
         pcsc_stack.remove()
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
@@ -435,13 +501,11 @@ class _Link:
 
 
 def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
-    from cardkit.errors import ReaderError
-
     def gone(resp, count):
         raise ReaderError("the reader went away (SCARD_E_NO_READERS_AVAILABLE)")
 
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(_Link(chip, 30, gone), trust=trust, can=info.can)
+    r = inspect(_Link(chip, 30, gone), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
     assert r.stopped_at.startswith("read:") and "reader went away" in r.verdict_reason
 
@@ -452,8 +516,6 @@ def test_reader_that_disappears_mid_read_is_incomplete(tmp_path):
 @pytest.mark.parametrize("n", [2, 3, 5, 6, 7, 8, 9, 12, 40, 127, 129, 130, 131, 132])
 @pytest.mark.parametrize("kind", ["random", "status_only", "sm_garbage"])
 def test_garbage_answers_never_give_genuine_nor_crash(tmp_path, n, kind):
-    import random
-
     rnd = random.Random(n * 31 + len(kind))
 
     def garbage(resp, count):
@@ -466,7 +528,7 @@ def test_garbage_answers_never_give_genuine_nor_crash(tmp_path, n, kind):
         return b"\x87\x09\x01" + bytes(8) + b"\x99\x02\x90\x00\x8e\x08" + bytes(8) + b"\x90\x00"
 
     chip, trust, info = make_vn_card(tmp_path)
-    r = inspect(_Link(chip, n, garbage), trust=trust, can=info.can)
+    r = inspect(_Link(chip, n, garbage), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is not Verdict.GENUINE, (n, kind)
     assert r.exit_code in (1, 3)
     assert r.failed_checks

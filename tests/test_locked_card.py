@@ -88,16 +88,15 @@ def test_locked_chip_answers_6985_under_secure_messaging(passport, name):
     assert len(s.read_file("DG1")) == len(info.files["DG1"])  # the session is still good: only perso was refused
 
 
-def test_personaliser_reports_a_typed_error_on_a_locked_chip(passport):
+def test_personaliser_reports_a_typed_error_on_a_locked_chip(passport, pki):
     from cardkit.personalise import build_card, personalise_card
     from cardkit.profiles import load_profile
-    from tests.support.perso import make_pki, sample_record
+    from tests.support.perso import sample_record
 
     chip, _trust, _info = passport
     before = _snapshot(chip)
-    pki = make_pki()
     profile = load_profile("icao-td3")
-    build = build_card(sample_record(31), profile, pki.signer, cvca=pki.cvca_for(profile))
+    build = build_card(sample_record(31), profile, pki.ds_signer)
     with pytest.raises(StatusWordError) as e:
         personalise_card(lambda: SimulatorTransport(chip), build, profile, pki.trust)
     assert e.value.sw == 0x6985
@@ -106,28 +105,27 @@ def test_personaliser_reports_a_typed_error_on_a_locked_chip(passport):
     assert _snapshot(chip) == before
 
 
-def test_batch_never_marks_a_locked_chip_issued(passport, tmp_path):
+def test_batch_never_marks_a_locked_chip_issued(passport, pki, tmp_path):
     from cardkit.production.batch import SimulatorSource, run_batch
     from cardkit.production.ledger import Ledger
     from cardkit.production.records import RecordResult
     from cardkit.profiles import load_profile
-    from tests.support.perso import make_pki, sample_record
+    from tests.support.perso import sample_record
 
     chip, _trust, _info = passport
     before = _snapshot(chip)
-    pki = make_pki()
     profile = load_profile("icao-td1")
     out = tmp_path / "chips"
-    source = SimulatorSource(out, chip_factory=lambda _doc: chip)
+    source = SimulatorSource(out, lambda: chip)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        summary = run_batch([RecordResult(line=1, record=sample_record(32))], profile=profile, signer=pki.signer,
+        summary = run_batch([RecordResult(line=1, record=sample_record(32))], profile=profile, signer=pki.ds_signer,
                             trust=pki.trust, ledger=ledger, source=source, batch="locked", retries=1)
         assert summary.issued == 0 and summary.rejected == 1, summary
-        (outcome,) = summary.outcomes
+        (outcome,) = [o for o in summary.outcomes if o.outcome != "retry"]
         assert outcome.outcome == "rejected"
         assert any("6985" in r for r in outcome.reasons), outcome.reasons
-        entry = ledger.get(outcome.document_number)
-        assert entry is not None and entry.state != "issued"
+        (entry,) = ledger.rows(batch="locked")
+        assert entry.state == "rejected" and len(ledger.spoiled("locked")) == 2  # both tries: cards to destroy
         assert ledger.counts().get("issued", 0) == 0
     assert not list(out.glob("*.image")), "a refused card must not be saved as an issued chip"
     assert _snapshot(chip) == before

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, strategies as st
 
 from cardkit.algorithms import ID_SECURITY_OBJECT
-from cardkit.card import Session, SimulatorTransport
+from cardkit.card import AccessKey, Session, SimulatorTransport
 from cardkit.checks import Status
 from cardkit.crypto.pace import Password
 from cardkit.errors import InputError, ParseError, ProtocolError, StatusWordError
 from cardkit.inspect import inspect
-from cardkit.lds import CardAccess, PaceInfo
+from cardkit.lds import CardAccess, PaceInfo, decode_file, guess_name
 from cardkit.lds.card_security import CardSecurity
 from cardkit.pki.passive import verify_card_security
-from cardkit.report import Verdict
+from cardkit.inspect import Verdict
 from simulators._fs import CARD_SECURITY_KEY
 from simulators.emrtd import Faults
 from tests.support.cards import make_vn_card
@@ -52,7 +52,7 @@ def test_card_security_parses_what_was_built_and_keeps_the_bytes(tmp_path):
     assert cs.to_bytes() == raw and cs.econtent_type == ID_SECURITY_OBJECT
     assert {p.protocol for p in cs.pace_infos} == {CAM_AES128, GM_AES128}
     assert len(cs.ca_public_keys) == 1 and cs.signed_data_version == 3
-    assert cs.certificates[0].subject.rfc4514_string().startswith("CN=DS VN")
+    assert cs.certificates[0].subject.rfc4514_string().startswith("CN=TEST DS VN")
     assert raw[0] == 0x30  # a bare ContentInfo: no tag 77 as EF.SOD has
 
 
@@ -92,9 +92,9 @@ def test_card_security_pa_passes_and_fails_on_tamper_or_untrusted_signer(tmp_pat
 def test_card_security_pa_wants_id_security_object(tmp_path):
     from cardkit.lds.security_infos import PaceInfo as _P
     from cardkit.pki.sod_builder import build_card_security
-    from tests.support.cards import _pki
+    from tests.support.cards import card_pki
 
-    _, ds = _pki("VN", "default")
+    ds = card_pki("VN").ds_signer
     _, trust, _ = _card(tmp_path)
     wrong = build_card_security([_P(CAM_AES128, 2, 13)], ds, econtent_type="2.23.136.1.1.1")
     r = verify_card_security(wrong, trust)
@@ -169,7 +169,7 @@ def test_verify_cam_needs_a_cam_run_and_a_key_on_the_curve(tmp_path):
 
 def test_inspect_genuine_by_cam_alone(tmp_path):
     chip, trust, info = _card(tmp_path)
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
     assert "chip_authentication_mapping" in r.verdict_reason
     cam = _status(r, "chip_authentication_mapping")
@@ -184,7 +184,7 @@ def test_inspect_genuine_by_cam_alone(tmp_path):
 def test_inspect_prefers_cam_over_gm_when_both_are_offered(tmp_path):
     chip, trust, info = _card(tmp_path)
     assert {p.protocol for p in CardAccess.from_bytes(info.files["EF.CardAccess"]).pace_infos} == {CAM_AES128, GM_AES128}
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.algorithms["access"] == "PACE" and "CAM" in r.algorithms["pace"]
     assert r.verdict is Verdict.GENUINE
 
@@ -196,13 +196,13 @@ def test_session_and_inspection_choose_the_same_pace_info(tmp_path):
     result = s.pace(Password.can(info.can))
     assert result.algorithm.oid == CAM_AES128 and result.chip_authentication_data is not None
     assert s.verify_cam(s.read_card_security())
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.algorithms["pace"].startswith(result.algorithm.name)
 
 
 def test_inspect_cloned_cam_chip_is_not_genuine(tmp_path):
     chip, trust, info = _card(tmp_path, Faults(cloned=True))
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.NOT_GENUINE
     assert _status(r, "chip_authentication_mapping").status is Status.FAILED
     assert _status(r, "card_security_authentication").status is Status.PASSED
@@ -211,7 +211,7 @@ def test_inspect_cloned_cam_chip_is_not_genuine(tmp_path):
 def test_inspect_tampered_card_security_makes_cam_no_proof(tmp_path):
     chip, trust, info = _card(tmp_path)
     chip.files[CARD_SECURITY_KEY][-1] ^= 1
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is not Verdict.GENUINE
     cam = _status(r, "chip_authentication_mapping")
     assert cam.status is Status.PASSED and cam.details["proof"] is False
@@ -220,7 +220,7 @@ def test_inspect_tampered_card_security_makes_cam_no_proof(tmp_path):
 
 def test_inspect_without_trust_store_cannot_count_cam(tmp_path):
     chip, _, info = _card(tmp_path)
-    r = inspect(SimulatorTransport(chip), trust=None, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=None, key=AccessKey.from_can(info.can))
     assert r.verdict is not Verdict.GENUINE
     assert _status(r, "card_security_authentication").status is Status.SKIPPED
     assert _status(r, "chip_authentication_mapping").details["proof"] is False
@@ -229,28 +229,21 @@ def test_inspect_without_trust_store_cannot_count_cam(tmp_path):
 def test_inspect_cam_chip_missing_card_security_fails_cam(tmp_path):
     chip, trust, info = _card(tmp_path)
     del chip.files[CARD_SECURITY_KEY]
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.NOT_GENUINE
     assert "6A82" in _status(r, "chip_authentication_mapping").reason
 
 
 def test_inspect_cam_with_dg14_ca_as_well(tmp_path):
     chip, trust, info = _card(tmp_path, ca=True)  # the DG14 CA key is also the CAM key (same curve)
-    r = inspect(SimulatorTransport(chip), trust=trust, can=info.can)
+    r = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_can(info.can))
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
     assert _status(r, "chip_authentication").status is Status.PASSED
     assert _status(r, "chip_authentication_mapping").status is Status.PASSED
 
 
-def test_lds_decodes_and_shows_card_security(tmp_path, capsys):
-    from cardkit import cli
-    from cardkit.lds import decode_file, guess_name
-
+def test_lds_recognises_and_decodes_card_security(tmp_path):
     _, _, info = _card(tmp_path)
     raw = info.files["EF.CardSecurity"]
     assert guess_name(raw) == "EF.CardSecurity"
     assert decode_file("EF.CardSecurity", raw).to_bytes() == raw
-    f = tmp_path / "EF.CardSecurity"
-    f.write_bytes(raw)
-    assert cli.main(["lds", "show", str(f), "--json"]) == 0
-    assert CAM_AES128 in capsys.readouterr().out

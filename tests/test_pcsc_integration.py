@@ -6,8 +6,6 @@ stopped at the end). Each test opens its own PcscTransport, as a terminal would.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -15,11 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cardkit import tlv
 from cardkit.card import PcscTransport, Session
 from cardkit.errors import AuthenticationError, CardRemovedError, ReaderError
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
+from simulators import emrtd
 
 pytestmark = pytest.mark.pcsc
 
-emrtd = pytest.importorskip("simulators.emrtd")
 
 DOC, DOB, DOE = "L898902C", "690806", "940623"
 MRZ_INFO = "L898902C<369080619406236"
@@ -51,25 +48,13 @@ def _files():
 
 
 @pytest.fixture(scope="module")
-def card(pcsc_stack):  # noqa: F811
+def card(pcsc_stack):
     files, ca_key, aa_key = _files()
     chip = emrtd.EmrtdChip.personalised(files, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE, can=CAN,
                                         ca_private_key=ca_key, aa_private_key=aa_key)
     reader = pcsc_stack.insert(chip)
     yield reader, files, pcsc_stack
     pcsc_stack.remove()
-
-
-def test_readers_cli_lists_the_card(card) -> None:
-    from click.testing import CliRunner
-
-    from cardkit.cli.readers import readers
-
-    reader, _, _ = card
-    out = CliRunner().invoke(readers, ["--json"])
-    assert out.exit_code == 0, out.output
-    rows = {r["name"]: r for r in json.loads(out.output)}
-    assert rows[reader]["card_present"] is True and rows[reader]["atr"].startswith("3B")
 
 
 def test_bac_and_full_read(card) -> None:
@@ -131,36 +116,3 @@ def test_card_removed_mid_session(card) -> None:
         t.close()
     with pytest.raises(CardRemovedError, match="no card"):
         PcscTransport(reader, timeout=0.2)
-
-
-def test_cardkit_sim_serve(tmp_path, pcsc_stack) -> None:  # noqa: F811
-    """`cardkit sim serve IMAGE --port P` puts the card into the reader until interrupted."""
-    import signal
-    import subprocess
-    import sys
-
-    files, ca_key, aa_key = _files()
-    image = tmp_path / "card.image"
-    emrtd.EmrtdChip.personalised(files, document_number=DOC, date_of_birth=DOB, date_of_expiry=DOE,
-                                 can=CAN).save(image)
-    port, reader = pcsc_stack.reserve()
-    proc = subprocess.Popen([sys.executable, "cli.py", "sim", "serve", str(image), "--port", str(port)],
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        pcsc_stack.wait_for_card(True)
-        with PcscTransport(reader, timeout=5) as t:
-            s = Session(t)
-            s.select_application()
-            s.bac(MRZ_INFO)
-            assert s.read_file("DG1") == files["DG1"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, err = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise
-        pcsc_stack.remove()
-    assert proc.returncode == 0, err
-    assert "serving" in err and "removed" in err

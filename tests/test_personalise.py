@@ -10,22 +10,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit import tlv
 from cardkit.card import Session, SimulatorTransport
+from cardkit.checks import Status
 from cardkit.errors import InputError, ProfileError, StatusWordError, VerificationError
 from cardkit.iso7816 import CommandApdu
 from cardkit.lds import Dg14, Dg15, Sod
 from cardkit.lds.files import MRTD_AID, by_name
-from cardkit.personalise import (SignerFailure, build_card, check_signer, face_size, minimum_apdus,
+from cardkit.personalise import (SignerFailure, build_card, check_signer, face_size, minimum_apdus, preflight,
                                  personalise_card, plan_perso, write_card)
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip
-from tests.support.perso import PHOTO, make_pki, sample_record
+from tests.support.perso import PHOTO, cvca_for, sample_record, today_cv_pki
+from tests.support.pki import make_pki, shared_pki
 
 PROFILES = ["vn-cccd", "icao-td1", "icao-td3"]
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
 
 
 def _files_from_plan(cmds: list[CommandApdu]) -> dict[int, bytearray]:
@@ -59,7 +56,7 @@ def test_face_size_of_the_example_jpeg():
 @pytest.mark.parametrize("name", PROFILES)
 def test_build_card_files(pki, name):
     profile = load_profile(name)
-    b = build_card(sample_record(1), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(1), profile, pki.ds_signer, cvca=cvca_for(profile))
     expected = {f"DG{n}" for n in profile.data_groups} | {"EF.COM", "EF.SOD"}
     assert expected <= set(b.files) and list(b.files)[-1] == "EF.SOD"
     sod = Sod.from_bytes(b.sod)
@@ -80,15 +77,15 @@ def test_build_card_files(pki, name):
 
 
 def test_vn_card_access_as_on_the_real_card(pki):
-    b = build_card(sample_record(1), load_profile("vn-cccd"), pki.signer, cvca=pki.cvca_for(load_profile("vn-cccd")))
-    # spec/vn-cccd.md: TA v1; CA ECDH-AES-128 v1; PACE ECDH-GM-AES-128 v2 on parameterId 13
+    b = build_card(sample_record(1), load_profile("vn-cccd"), pki.ds_signer, cvca=cvca_for(load_profile("vn-cccd")))
+    # as on real VN cards: TA v1; CA ECDH-AES-128 v1; PACE ECDH-GM-AES-128 v2 on parameterId 13
     assert b.files["EF.CardAccess"].hex() == (
         "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d")
     assert b.can == "000001" and b.document_number == "090000001"
 
 
 def test_repr_has_no_secrets(pki):
-    b = build_card(sample_record(123456), load_profile("vn-cccd"), pki.signer, cvca=pki.cvca_for(load_profile("vn-cccd")))
+    b = build_card(sample_record(123456), load_profile("vn-cccd"), pki.ds_signer, cvca=cvca_for(load_profile("vn-cccd")))
     text = repr(b)
     assert "123456" not in text and b.mrz_information not in text and "redacted" in text
 
@@ -96,7 +93,7 @@ def test_repr_has_no_secrets(pki):
 @pytest.mark.parametrize("name", PROFILES)
 def test_plan_writes_every_file_exactly(pki, name):
     profile = load_profile(name)
-    b = build_card(sample_record(2), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(2), profile, pki.ds_signer, cvca=cvca_for(profile))
     cmds = plan_perso(b, profile)
     assert cmds[0] == CommandApdu(0x00, 0xA4, 0x04, 0x0C, MRTD_AID)
     assert cmds[-1].to_bytes() == bytes.fromhex("00DADEAD")
@@ -113,7 +110,7 @@ def test_plan_writes_every_file_exactly(pki, name):
 
 def test_plan_put_data_byte_for_byte(pki):
     profile = load_profile("vn-cccd")
-    b = build_card(sample_record(7), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(7), profile, pki.ds_signer, cvca=cvca_for(profile))
     puts = {c.p2: c for c in plan_perso(b, profile) if c.ins == 0xDA and c.p1 == 0}
     # 00 DA 00 62: 62 {04 doc no, 04 DOB, 04 DOE} (simulators/PERSO.md, JMRTD MRZ_TAG)
     assert bytes(puts[0x62].data) == bytes.fromhex("621B" "0409" + b"090000007".hex() + "0406" + b"900101".hex()
@@ -135,12 +132,12 @@ def test_plan_put_data_byte_for_byte(pki):
     # 01 DA 64 / 02 DA 64: the CVCA certificate body (7F4E), as the JMRTD applet takes it; chained when long
     cvca = [c for c in plan_perso(b, profile) if c.ins == 0xDA and c.p2 == 0x64]
     assert {c.p1 for c in cvca} == {1} and [c.cla for c in cvca] == [0x10] * (len(cvca) - 1) + [0x00]
-    assert b"".join(bytes(c.data) for c in cvca) == pki.cvca.body.raw and all(len(c.data) <= 255 for c in cvca)
+    assert b"".join(bytes(c.data) for c in cvca) == today_cv_pki().cvca.body.raw and all(len(c.data) <= 255 for c in cvca)
 
 
 def test_wipe_overwrites_the_secret_command_buffers(pki):
     profile = load_profile("vn-cccd")
-    b = build_card(sample_record(8), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(8), profile, pki.ds_signer, cvca=cvca_for(profile))
     cmds = plan_perso(b, profile)
     secret = [c for c in cmds if c.ins == 0xDA and c.p1 == 0 and c.p2 in (0x62, 0x65, 0x68, 0x6A)]
     assert len(secret) == 4 and all(isinstance(c.data, bytearray) and any(c.data) for c in secret)
@@ -151,14 +148,14 @@ def test_wipe_overwrites_the_secret_command_buffers(pki):
 
 def test_extended_profile_uses_fewer_apdus(pki):
     td1, td3 = load_profile("icao-td1"), load_profile("icao-td3")
-    n1 = len(plan_perso(build_card(sample_record(3), td1, pki.signer, cvca=pki.cvca_for(td1)), td1))
-    n3 = len(plan_perso(build_card(sample_record(3), td3, pki.signer, cvca=pki.cvca_for(td3)), td3))
+    n1 = len(plan_perso(build_card(sample_record(3), td1, pki.ds_signer, cvca=cvca_for(td1)), td1))
+    n3 = len(plan_perso(build_card(sample_record(3), td3, pki.ds_signer, cvca=cvca_for(td3)), td3))
     assert n3 < n1
 
 
 def test_file_too_big_for_create_file(pki):
     profile = load_profile("icao-td1")
-    b = build_card(sample_record(4), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(4), profile, pki.ds_signer, cvca=cvca_for(profile))
     b.files["DG2"] = bytes(65536)
     with pytest.raises(InputError, match="DG2 is 65536 bytes; CREATE FILE allows at most 65535"):
         plan_perso(b, profile)
@@ -166,7 +163,7 @@ def test_file_too_big_for_create_file(pki):
 
 def test_odd_ins_update_past_32767(pki):
     profile = load_profile("vn-cccd")
-    b = build_card(sample_record(4), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(4), profile, pki.ds_signer, cvca=cvca_for(profile))
     big = tlv.encode(0x75, bytes(range(256)) * 160)  # ~41 KB
     b.files["DG2"] = big
     cmds = plan_perso(b, profile)
@@ -178,17 +175,19 @@ def test_odd_ins_update_past_32767(pki):
 def test_short_only_chip_refuses_rsa_key_that_needs_extended(pki):
     td3 = load_profile("icao-td3")
     short = replace(td3, chip=replace(td3.chip, extended_length=False, write_block_size=255))
-    b = build_card(sample_record(5), short, pki.signer, cvca=pki.cvca_for(short))
-    with pytest.raises(ProfileError, match=r"PUT DATA 68 needs \d+ bytes: enable chip.extended_length"):
+    b = build_card(sample_record(5), short, pki.ds_signer, cvca=cvca_for(short))
+    with pytest.raises(ProfileError, match=r"PUT DATA 60 needs 262 bytes, more than a short APDU holds"):
         plan_perso(b, short)
+    with pytest.raises(ProfileError, match="active_authentication: the chip's key goes in a PUT DATA of 262 bytes"):
+        preflight(short)  # before the first card: the batch refuses the profile once, exit 2
 
 
 def test_signer_algorithm_must_be_accepted(pki):
     profile = load_profile("vn-cccd")
     narrow = replace(profile, sod=replace(profile.sod, signature_algorithms=("sha256WithRSAEncryption",)))
-    check_signer(pki.signer, profile)
+    check_signer(pki.ds_signer, profile)
     with pytest.raises(ProfileError, match="signs with ecdsa-with-SHA256, the profile accepts sha256WithRSAEncryption"):
-        check_signer(pki.signer, narrow)
+        check_signer(pki.ds_signer, narrow)
 
 
 class _BrokenHsm:
@@ -203,27 +202,31 @@ class _BrokenHsm:
 
 def test_signer_failure_is_its_own_error(pki):
     with pytest.raises(SignerFailure, match="document signer failed: RuntimeError: CKR_DEVICE_REMOVED"):
-        build_card(sample_record(1), load_profile("icao-td1"), _BrokenHsm(pki.signer))
+        build_card(sample_record(1), load_profile("icao-td1"), _BrokenHsm(pki.ds_signer), cvca=cvca_for(load_profile("icao-td1")))
 
 
 def test_bad_face_is_an_input_error(pki, tmp_path):
     bad = tmp_path / "face.jpg"
     bad.write_bytes(b"not a picture" * 100)
     with pytest.raises(InputError):
-        build_card(sample_record(1, photo=bad), load_profile("icao-td1"), pki.signer, cvca=pki.cvca_for(load_profile("icao-td1")))
+        build_card(sample_record(1, photo=bad), load_profile("icao-td1"), pki.ds_signer, cvca=cvca_for(load_profile("icao-td1")))
 
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_personalise_card_genuine_in_process(pki, name):
     profile = load_profile(name)
     chip = EmrtdChip()
-    b = build_card(sample_record(9), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(9), profile, pki.ds_signer, cvca=cvca_for(profile))
     touched = []
     result = personalise_card(lambda: SimulatorTransport(chip), b, profile, pki.trust,
                               on_first_write=lambda: touched.append(chip.life_cycle))
     assert touched == ["PERSONALISATION"]
     assert result.verdict == "GENUINE" and chip.life_cycle == "OPERATIONAL"
-    assert result.apdus_written == len(plan_perso(build_card(sample_record(9), profile, pki.signer, cvca=pki.cvca_for(profile)), profile))
+    # what EF.CardAccess announces (TA, CA, PACE on vn-cccd), the signed DG14 repeats (Doc 9303-11 §9.2)
+    consistent = result.report.check("card_access_matches_dg14")
+    assert consistent is not None and consistent.status is (Status.PASSED if "EF.CardAccess" in b.files
+                                                            else Status.SKIPPED), consistent
+    assert result.apdus_written == len(plan_perso(build_card(sample_record(9), profile, pki.ds_signer, cvca=cvca_for(profile)), profile))
     assert b.wiped
     assert "090000009" not in repr(result)
 
@@ -231,8 +234,8 @@ def test_personalise_card_genuine_in_process(pki, name):
 def test_locked_chip_refuses_perso(pki):
     profile = load_profile("icao-td1")
     chip = EmrtdChip()
-    write_card(Session(SimulatorTransport(chip)), plan_perso(build_card(sample_record(1), profile, pki.signer, cvca=pki.cvca_for(profile)), profile))
-    again = plan_perso(build_card(sample_record(1), profile, pki.signer, cvca=pki.cvca_for(profile)), profile)
+    write_card(Session(SimulatorTransport(chip)), plan_perso(build_card(sample_record(1), profile, pki.ds_signer, cvca=cvca_for(profile)), profile))
+    again = plan_perso(build_card(sample_record(1), profile, pki.ds_signer, cvca=cvca_for(profile)), profile)
     with pytest.raises(StatusWordError) as e:
         write_card(Session(SimulatorTransport(chip)), again)
     assert "CREATE FILE" in str(e.value)
@@ -243,16 +246,16 @@ def test_tampered_chip_is_not_issued(pki):
 
     profile = load_profile("icao-td1")
     chip = EmrtdChip(faults=Faults(tamper_dg=1))
-    b = build_card(sample_record(1), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(1), profile, pki.ds_signer, cvca=cvca_for(profile))
     with pytest.raises(VerificationError, match="read-back verdict NOT_GENUINE"):
         personalise_card(lambda: SimulatorTransport(chip), b, profile, pki.trust)
     assert b.wiped
 
 
 def test_unknown_trust_is_not_issued(pki):
-    other = make_pki("brainpoolP256r1")
+    other = make_pki("ec-brainpoolp256r1")
     profile = load_profile("icao-td1")
-    b = build_card(sample_record(1), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(1), profile, pki.ds_signer, cvca=cvca_for(profile))
     chip = EmrtdChip()
     with pytest.raises(VerificationError, match="read-back verdict"):
         personalise_card(lambda: SimulatorTransport(chip), b, profile, other.trust)
@@ -268,7 +271,7 @@ from hypothesis import strategies as st  # noqa: E402
 @given(sizes=st.lists(st.integers(1, 65535), min_size=1, max_size=3), block=st.integers(1, 4096),
        extended=st.booleans(), seed=st.integers(0, 255))
 def test_plan_replays_to_the_same_files(sizes, block, extended, seed):
-    pki = make_pki()
+    pki = shared_pki()
     base = load_profile("icao-td1")  # EC chip keys: their PUT DATA fits a short APDU
     profile = replace(base, chip=replace(base.chip, extended_length=extended,
                                          write_block_size=block if extended else min(block, 255)))
@@ -301,7 +304,7 @@ _BUILDS: dict = {}
 
 def _cached_build(pki, profile):
     if "b" not in _BUILDS:
-        _BUILDS["b"] = build_card(sample_record(77), profile, pki.signer, cvca=pki.cvca_for(profile))
+        _BUILDS["b"] = build_card(sample_record(77), profile, pki.ds_signer, cvca=cvca_for(profile))
     return _BUILDS["b"]
 
 
@@ -315,7 +318,7 @@ def test_bac_only_passport_without_dg14_is_genuine(pki):
     text = text.replace("data_groups = [1, 2, 14, 15]", "data_groups = [1, 2, 15]").replace("rsa_bits = 2048",
                                                                                            "rsa_bits = 1024")
     profile = parse_profile(text, "bac-only.toml")
-    b = build_card(sample_record(11), profile, pki.signer, cvca=pki.cvca_for(profile))
+    b = build_card(sample_record(11), profile, pki.ds_signer, cvca=cvca_for(profile))
     assert "EF.CardAccess" not in b.files and "DG14" not in b.files
     chip = EmrtdChip()
     result = personalise_card(lambda: SimulatorTransport(chip), b, profile, pki.trust)

@@ -23,36 +23,32 @@ from cardkit.personalise import build_card, personalise_card, plan_perso
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip
 from tests.support.cvc_pki import issue, make_cv_pki
-from tests.support.perso import FINGER_LEFT, FINGER_RIGHT, PHOTO, make_pki, sample_record
+from tests.support.perso import FINGER_LEFT, FINGER_RIGHT, PHOTO, sample_record, today_cv_pki
 
 TODAY = dt.date.today()
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
+CV = today_cv_pki()  # the EAC PKI: the chips trust its CVCA; its IS runs TA
 
 
 @pytest.fixture(scope="module")
 def card(pki, tmp_path_factory):
     """A vn-cccd card personalised in process (written, locked, read back GENUINE); (chip, build, result)."""
     profile = load_profile("vn-cccd")
-    build = build_card(sample_record(21), profile, pki.signer, cvca=[pki.cvca])
+    build = build_card(sample_record(21), profile, pki.ds_signer, cvca=[CV.cvca])
     chip = EmrtdChip()
     result = personalise_card(lambda: SimulatorTransport(chip), build, profile, pki.trust)
     return chip, build, result
 
 
-def _ta_session(chip, build, pki) -> Session:
+def _ta_session(chip, build) -> Session:
     s = Session(SimulatorTransport(chip))
     s.pace(Password.can(build.can))
     s.select_application()
     s.chip_authentication(s.read_file("DG14"))
-    s.terminal_authentication(pki.cv.chain, TaKeySigner(pki.cv.is_key, pki.cv.algorithm), today=TODAY)
+    s.terminal_authentication(CV.chain, TaKeySigner(CV.is_key, CV.algorithm), today=TODAY)
     return s
 
 
-def test_the_card_is_issued_with_dg3_behind_ta(card, pki):
+def test_the_card_is_issued_with_dg3_behind_ta(card):
     chip, build, result = card
     assert result.verdict == "GENUINE"
     read = result.report.check("read:DG3")
@@ -63,7 +59,7 @@ def test_the_card_is_issued_with_dg3_behind_ta(card, pki):
                                                                   ("left index finger", "jpeg2000")]
     assert [f.image for f in fingers] == [FINGER_RIGHT.read_bytes(), FINGER_LEFT.read_bytes()]
     # the chip trusts the CVCA from the day of personalisation
-    assert chip.ta_trust.cars == (pki.cvca.chr,) and chip.ta_trust.current_date == TODAY
+    assert chip.ta_trust.cars == (CV.cvca.chr,) and chip.ta_trust.current_date == TODAY
 
 
 def test_ta_announced_alike_in_card_access_and_dg14(card):
@@ -77,9 +73,9 @@ def test_ta_announced_alike_in_card_access_and_dg14(card):
         "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d")
 
 
-def test_dg3_read_after_ta_hashes_to_the_sod_and_its_fingers_export(card, pki, tmp_path):
+def test_dg3_read_after_ta_hashes_to_the_sod_and_its_fingers_export(card, tmp_path):
     chip, build, _ = card
-    s = _ta_session(chip, build, pki)
+    s = _ta_session(chip, build)
     dg3 = s.read_file("DG3")
     sod = Sod.from_bytes(s.read_file("EF.SOD"))
     assert hashlib.new(sod.hash_algorithm, dg3).digest() == sod.dg_hashes[3]
@@ -91,12 +87,12 @@ def test_dg3_read_after_ta_hashes_to_the_sod_and_its_fingers_export(card, pki, t
     assert [(w.exported.width, w.exported.height) for w in done.written] == [(200, 250), (200, 250)]
 
 
-def test_the_trust_written_at_perso_survives_the_image(card, pki, tmp_path):
+def test_the_trust_written_at_perso_survives_the_image(card, tmp_path):
     chip, build, _ = card
     chip.save(tmp_path / "card.image")
     back = EmrtdChip.load(tmp_path / "card.image")
     assert back.ta_trust == chip.ta_trust
-    s = _ta_session(back, build, pki)
+    s = _ta_session(back, build)
     assert s.read_file("DG3") == build.files["DG3"]
 
 
@@ -118,49 +114,56 @@ def test_a_wsq_finger_is_written_as_given(pki, tmp_path):
     path = tmp_path / "right.wsq"
     path.write_bytes(wsq)
     profile = load_profile("vn-cccd")
-    build = build_card(sample_record(22, finger_right=path), profile, pki.signer, cvca=[pki.cvca])
+    build = build_card(sample_record(22, finger_right=path), profile, pki.ds_signer, cvca=[CV.cvca])
     right, left = Dg3.from_bytes(build.files["DG3"]).fingers
     assert (right.image_type, right.width, right.height, right.image) == ("wsq", 320, 400, wsq)
     assert left.image_type == "jpeg2000"
 
 
 @pytest.mark.parametrize("change,fragment", [
-    ({"finger_left": None}, "finger_left"),
-    ({"finger_right": "missing.jp2"}, "finger_right"),
+    ({"finger_left": None, "finger_right": None}, "fingers: the profile writes DG3"),
+    ({"finger_right": "missing.jp2"}, "right index finger image missing.jp2"),
     ({"finger_right": "photo"}, "neither WSQ nor JPEG 2000"),
 ])
 def test_records_without_usable_fingers_are_refused(pki, tmp_path, change, fragment):
     changes = {k: (PHOTO if v == "photo" else tmp_path / v if isinstance(v, str) else v) for k, v in change.items()}
     with pytest.raises(InputError) as e:
-        build_card(sample_record(23, **changes), load_profile("vn-cccd"), pki.signer, cvca=[pki.cvca])
+        build_card(sample_record(23, **changes), load_profile("vn-cccd"), pki.ds_signer, cvca=[CV.cvca])
     assert fragment in str(e.value)
+
+
+def test_a_holder_without_one_finger_gets_the_other(pki):
+    """A missing finger (an amputation, a scar) is not a reason to refuse a card: DG3 holds the one given."""
+    build = build_card(sample_record(26, finger_left=None), load_profile("vn-cccd"), pki.ds_signer, cvca=[CV.cvca])
+    (only,) = Dg3.from_bytes(build.files["DG3"]).fingers
+    assert only.position_name == "right index finger" and only.image == FINGER_RIGHT.read_bytes()
 
 
 def test_cvca_is_required_usable_and_only_with_ta(pki):
     record, profile = sample_record(24), load_profile("vn-cccd")
     with pytest.raises(InputError, match="--cvca"):
-        build_card(record, profile, pki.signer)
-    with pytest.raises(InputError, match=pki.cv.dv.chr):
-        build_card(record, profile, pki.signer, cvca=[pki.cv.dv])  # a DV is not a trust point
+        build_card(record, profile, pki.ds_signer)
+    with pytest.raises(InputError, match=CV.dv.chr):
+        build_card(record, profile, pki.ds_signer, cvca=[CV.dv])  # a DV is not a trust point
     old = make_cv_pki(prefix="OLD", effective=TODAY - dt.timedelta(days=4 * 365))
     with pytest.raises(InputError, match="expired"):
-        build_card(record, profile, pki.signer, cvca=[old.cvca])
+        build_card(record, profile, pki.ds_signer, cvca=[old.cvca])
     with pytest.raises(InputError, match="no Terminal Authentication"):
-        build_card(record, load_profile("icao-td1"), pki.signer, cvca=[pki.cvca])
+        build_card(record, load_profile("icao-td1"), pki.ds_signer, cvca=[CV.cvca])
 
 
 def test_two_trust_points_and_the_date_put_first(pki):
     profile = load_profile("vn-cccd")
-    cv = pki.cv
+    cv = CV
     # a second, self-signed CVCA (during a key rollover a chip trusts the old and the new key)
     second = issue(issuer=None, issuer_key=cv.dv_key, subject_key=cv.dv_key, car="VNCVCANEW01", chr="VNCVCANEW01",
                    chat=cv.cvca.chat, effective=TODAY, expiration=TODAY + dt.timedelta(days=365),
                    algorithm=cv.algorithm, domain_parameters=True)
-    build = build_card(sample_record(25), profile, pki.signer, cvca=[pki.cvca, second])
+    build = build_card(sample_record(25), profile, pki.ds_signer, cvca=[CV.cvca, second])
     puts = [(c.p1, c.p2) for c in plan_perso(build, profile) if c.ins == 0xDA and c.cla == 0x00]
     order = [p for p in puts if p[1] in (0x64, 0x67)]
     assert order == [(0x00, 0x67), (0x01, 0x64), (0x02, 0x64)]
     chip = EmrtdChip()
     personalise_card(lambda: SimulatorTransport(chip), build, profile, pki.trust)
-    assert set(chip.ta_trust.cars) == {pki.cvca.chr, "VNCVCANEW01"}
+    assert set(chip.ta_trust.cars) == {CV.cvca.chr, "VNCVCANEW01"}
 

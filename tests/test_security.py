@@ -1,6 +1,6 @@
 """No secret ever leaves cardkit: not in a repr, a message, a log record, a trace, a report or a ledger row.
 
-Secrets (CONTRACTS.md ground rules): the CAN, MRZ_information and the keys made from it (K_seed,
+Secrets: the CAN, MRZ_information and the keys made from it (K_seed,
 K_enc/K_mac, the PACE password K_pi), session keys KS_enc/KS_mac, the chip's AA/CA private keys,
 the Document Signer's private key, passphrases and PINs. Each test drives a real flow (the real
 simulator, the real Session, the real inspection and personalisation code) with logging at DEBUG,
@@ -33,12 +33,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit.algorithms import Cipher
-from cardkit.card import ApduTrace, Session, SimulatorTransport
+from cardkit.card import AccessKey, ApduTrace, Session, SimulatorTransport
 from cardkit.crypto.bac import bac_keys
 from cardkit.crypto.kdf import kdf
 from cardkit.crypto.pace import Password
 from cardkit.errors import AuthenticationError, KeyStoreError, SecureMessagingError
 from simulators.emrtd import EmrtdChip, Faults
+from tests.support import softhsm
 from tests.support.cards import make_td1_card, make_td3_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +301,7 @@ def test_inspect_report_and_dump_leak_nothing(td1, caplog, tmp_path, secret):
     chip, trust, info = td1
     can = CAN if secret == "right" else WRONG_CAN
     out = tmp_path / "dump"
-    report = inspect(SimulatorTransport(chip), can=can, trust=trust, out_dir=out, trace=ApduTrace())
+    report = inspect(SimulatorTransport(chip), key=AccessKey.from_can(can), trust=trust, out_dir=out, trace=ApduTrace())
     if secret == "right":
         assert report.verdict == "GENUINE"
     else:
@@ -320,16 +321,32 @@ def test_inspect_report_and_dump_leak_nothing(td1, caplog, tmp_path, secret):
     assert files and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in files)
 
 
-def test_inspect_refuses_bad_holder_input_without_echoing_it():
+def test_the_access_key_refuses_bad_holder_input_without_echoing_it():
     from cardkit.errors import InputError
-    from cardkit.inspect import inspect
 
-    for kwargs, secret in (({"can": "12a456"}, "12a456"), ({"mrz_information": "Ä1234567890123456789012345"},
-                                                          "Ä1234567890123456789012345"),
-                           ({"id_number": "00109001234X"}, "00109001234X")):
+    for make, secret in ((AccessKey.from_can, "12a456"), (AccessKey.from_mrz_information, "Ä1234567890123456789012345"),
+                         (AccessKey.from_vn_id_number, "00109001234X")):
         with pytest.raises(InputError) as e:
-            inspect(SimulatorTransport(EmrtdChip()), trust=None, **kwargs)
+            make(secret)
         assert_clean("input error", exception_text(e.value), [secret])
+
+
+@pytest.mark.parametrize("make", ["can", "mrz", "vn", "can+mrz"])
+def test_the_access_key_shows_its_kind_never_its_value(make):
+    import copy
+    import pickle
+
+    mrz = "L898902C<369080619406236"
+    key = {"can": lambda: AccessKey.from_can("482915"), "mrz": lambda: AccessKey.from_mrz_information(mrz),
+           "vn": lambda: AccessKey.from_vn_id_number("001090482915"),
+           "can+mrz": lambda: AccessKey.from_can("482915", mrz_information=mrz)}[make]()
+    shown = repr(key) + str(key) + f"{key}" + repr([key])
+    assert "<redacted>" in shown
+    assert_clean("access key", [shown], ["482915", "001090482915", mrz, "L898902C"])
+    with pytest.raises(TypeError):
+        pickle.dumps(key)
+    with pytest.raises(TypeError):
+        copy.copy(key)
 
 
 # --- the command line: read / verify output, with CARDKIT_DEBUG on -------------------------------------------
@@ -369,7 +386,7 @@ def test_cli_audit_json_of_a_dump_holds_no_secret(td1, tmp_path, capsys, caplog)
 
     chip, trust, info = td1
     dump = tmp_path / "dumps" / "one"
-    assert inspect(SimulatorTransport(chip), can=CAN, trust=trust, out_dir=dump).verdict == "GENUINE"
+    assert inspect(SimulatorTransport(chip), key=AccessKey.from_can(CAN), trust=trust, out_dir=dump).verdict == "GENUINE"
     code = cli.main(["audit", str(tmp_path / "dumps"), "--trust", str(info.csca_path), "--jobs", "1", "--json",
                      "--report", str(tmp_path / "audit.json")])
     out, err = capsys.readouterr()
@@ -501,7 +518,6 @@ def test_passphrase_from_environment_never_reaches_a_message(tmp_path, monkeypat
 
 
 def test_hsm_pin_never_reaches_a_message(tmp_path):
-    softhsm = pytest.importorskip("tests.support.softhsm")
     if softhsm.softhsm_available() is not None:
         pytest.skip(softhsm.softhsm_available())
     from cardkit.pki.hsm import open_session
@@ -516,33 +532,34 @@ def test_hsm_pin_never_reaches_a_message(tmp_path):
 # --- personalisation and the ledger ---------------------------------------------------------------------
 
 
-def test_personalisation_and_ledger_leak_nothing(tmp_path, caplog):
-    from cardkit.personalise import _mrz_for, build_card
+def test_personalisation_and_ledger_leak_nothing(pki, tmp_path, caplog):
+    from cardkit.personalise import build_card, mrz_for
     from cardkit.production.batch import SimulatorSource, run_batch
     from cardkit.production.ledger import Ledger
     from cardkit.production.records import RecordResult
     from cardkit.profiles import load_profile
-    from tests.support.perso import make_pki, sample_record
+    from tests.support.perso import sample_record
 
-    pki = make_pki()
     profile = load_profile("icao-td1")
     record = sample_record(77)
-    mrz_info = _mrz_for(record, profile).mrz_information
-    build = build_card(record, profile, pki.signer, cvca=pki.cvca_for(profile))
+    mrz_info = mrz_for(record, profile).mrz_information
+    build = build_card(record, profile, pki.ds_signer)
     build_repr = repr(build)
     build.wipe()
-    source = SimulatorSource(tmp_path / "chips")
+    from simulators.emrtd import EmrtdChip
+
+    source = SimulatorSource(tmp_path / "chips", EmrtdChip, EmrtdChip.load)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         summary = run_batch([RecordResult(line=1, record=record)],
-                            profile=profile, signer=pki.signer, trust=pki.trust, ledger=ledger, source=source,
+                            profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger, source=source,
                             batch="sec")
         assert summary.issued == 1, summary
-        rows = [repr(e) for e in ledger.entries()]
+        rows = [repr(e) for e in ledger.rows()]
     chip = source.chips[0]
     con = sqlite3.connect(tmp_path / "ledger.sqlite")
     dump = "\n".join(con.iterdump())
     con.close()
-    secrets = (mrz_secrets(mrz_info) + chip_secrets(chip) + key_secrets(pki.ds_key)
+    secrets = (mrz_secrets(mrz_info) + chip_secrets(chip) + key_secrets(pki.ds_signer.private_key)
                + ([build.can] if build.can and build.can not in record.id_number else []))
     seen: list[str | bytes] = [dump, *rows, build_repr, repr(summary), json.dumps(summary.to_dict(), default=str),
                                log_text(caplog)]

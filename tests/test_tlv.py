@@ -168,3 +168,73 @@ def test_length_encoding_round_trip(n):
     enc = tlv.encode_length(n)
     tag, start, length = tlv.decode_header(b"\x04" + enc)
     assert length == n and start == 1 + len(enc)
+
+
+# --- read_header: a typed "need more bytes" signal --------------------------------------------------
+
+
+def test_read_header_table():
+    # (bytes, the header or the bytes still needed at least)
+    for hexed, want in [
+        ("", tlv.Incomplete(2, "")),
+        ("5F", tlv.Incomplete(2, "")),  # a two-byte tag started
+        ("5F1F", tlv.Incomplete(1, "")),  # tag complete, no length yet
+        ("7782", tlv.Incomplete(2, "")),  # two length bytes announced
+        ("77820C", tlv.Incomplete(1, "")),
+        ("77820C35", (0x77, 4, 0x0C35)),
+        ("7F618400010000", (0x7F61, 7, 0x10000)),
+        ("04", tlv.Incomplete(1, "")),
+    ]:
+        got = tlv.read_header(bytes.fromhex(hexed))
+        if isinstance(want, tlv.Incomplete):
+            assert isinstance(got, tlv.Incomplete) and got.needed == want.needed, hexed
+        else:
+            assert got == want, hexed
+
+
+def test_read_header_refuses_what_no_more_bytes_can_mend():
+    for hexed, match in [("00", "padding"), ("FF", "padding"), ("3080", "indefinite"), ("0485", "length bytes"),
+                         ("1F818181", "tag longer"), ("1F81818181", "tag longer")]:
+        with pytest.raises(ParseError, match=match):
+            tlv.read_header(bytes.fromhex(hexed))
+
+
+def test_decode_header_turns_incomplete_into_the_parse_error_it_always_gave():
+    for hexed, match in [("", "expected a tag"), ("5F", "tag runs past the end"), ("5F1F", "has no length"),
+                         ("7782", "length runs past the end")]:
+        with pytest.raises(ParseError, match=match) as e:
+            tlv.decode_header(bytes.fromhex("AA" + hexed), 1)
+        assert e.value.offset == 1
+
+
+any_tag = st.one_of(
+    st.integers(0x01, 0x1E).map(lambda x: x | 0x40),  # one byte (never 00 or FF, never the 1F escape)
+    st.integers(0x1F, 0x7F).map(lambda x: 0x5F00 | x),  # two bytes
+    st.tuples(st.integers(0x81, 0xFF), st.integers(0x00, 0x7F)).map(lambda t: 0x1F0000 | t[0] << 8 | t[1]),
+)
+
+
+@given(any_tag, st.integers(0, 2**32 - 1), st.binary(max_size=8))
+def test_every_prefix_of_a_header_asks_for_more_and_never_gives_a_wrong_header(tag, length, tail):
+    header = tlv.tag_bytes(tag) + tlv.encode_length(length)
+    for n in range(len(header)):
+        got = tlv.read_header(header[:n])
+        assert isinstance(got, tlv.Incomplete)
+        assert 1 <= got.needed <= len(header) - n  # a lower bound: never asks past the header's end
+    # the whole header, with anything after it, is the header
+    assert tlv.read_header(header + tail) == (tag, len(header), length)
+    assert tlv.decode_header(header + tail) == (tag, len(header), length)
+
+
+@given(st.binary(max_size=12))
+def test_read_header_gives_a_header_incomplete_or_parse_error_only(data):
+    try:
+        got = tlv.read_header(data)
+    except ParseError:
+        return
+    if isinstance(got, tlv.Incomplete):
+        assert got.needed >= 1
+        with pytest.raises(ParseError):
+            tlv.decode_header(data)
+    else:
+        assert tlv.decode_header(data) == got

@@ -52,6 +52,7 @@ from ._groups import (
 )
 from ._names import (
     oid_name,
+    pace_name,
 )
 from ._oids import (
     BSI_DE,
@@ -113,6 +114,7 @@ __all__ = [
     "Point",
     "IcaoOid",
     "oid_name",
+    "pace_name",
     "encode_oid",
     "decode_oid",
     "BSI_DE",

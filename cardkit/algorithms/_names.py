@@ -55,6 +55,7 @@ _NAMES: dict[str, str] = {
     f"{ID_PK}.1": "id-PK-DH", f"{ID_PK}.2": "id-PK-ECDH", f"{ID_CA}.1": "id-CA-DH", f"{ID_CA}.2": "id-CA-ECDH",
     IcaoOid.LDS_SECURITY_OBJECT: "id-icao-mrtd-security-ldsSecurityObject",
     IcaoOid.LDS_SECURITY_OBJECT_LEGACY: "ldsSecurityObject (legacy 1.3.27.1.1.1)",
+    IcaoOid.LDS_SECURITY_OBJECT_NL: "ldsSecurityObject (early Dutch passports)",
     IcaoOid.CSCA_MASTER_LIST: "id-icao-cscaMasterList",
     IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY: "id-icao-cscaMasterListSigningKey",
     IcaoOid.AA_PROTOCOL: "id-icao-mrtd-security-aaProtocolObject",
@@ -87,3 +88,16 @@ def oid_name(oid: str) -> str:
     """The TR-03110 / Doc 9303 / RFC name of an OID, or the dotted OID when cardkit does not know it."""
     return _NAMES.get(oid, oid)
 
+
+
+def pace_name(protocol: str, parameter_id: int | None) -> str:
+    """A PACEInfo for reports: ``id-PACE-ECDH-GM-AES-CBC-CMAC-128 (brainpoolP256r1)`` (TR-03110-3 A.1.1.1).
+
+    The protocol's name (its OID when unknown), then the standardized domain parameters the
+    parameterId names, or ``parameter N`` for an id outside the table of Doc 9303-11 §9.5.1.
+    """
+    name = oid_name(protocol)
+    if parameter_id is None:
+        return name
+    params = DOMAIN_PARAMETERS.get(parameter_id)
+    return f"{name} ({params.name if params is not None else f'parameter {parameter_id}'})"

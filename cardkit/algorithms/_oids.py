@@ -37,6 +37,7 @@ class IcaoOid:
 
     LDS_SECURITY_OBJECT = "2.23.136.1.1.1"  # id-icao-mrtd-security-ldsSecurityObject
     LDS_SECURITY_OBJECT_LEGACY = "1.3.27.1.1.1"  # used by some early issuers; accepted when verifying
+    LDS_SECURITY_OBJECT_NL = "1.2.528.1.1006.1.20.1"  # early Dutch passports' own LDSSecurityObject OID
     CSCA_MASTER_LIST = "2.23.136.1.1.2"  # id-icao-cscaMasterList
     CSCA_MASTER_LIST_SIGNING_KEY = "2.23.136.1.1.3"  # EKU of the Master List signer
     AA_PROTOCOL = "2.23.136.1.1.5"  # id-icao-mrtd-security-aaProtocolObject

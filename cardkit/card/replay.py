@@ -1,4 +1,4 @@
-"""A transport that replays a recorded transcript and checks every command (STYLE.md §5).
+"""A transport that replays a recorded transcript and checks every command.
 
 Each step is (expected command, response). The first command that differs from the
 transcript fails at once with both byte strings in hex (transcripts are test data:

@@ -1,6 +1,6 @@
 """The terminal session: access control, secure messaging and file reading over one transport.
 
-Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3, 9303-11):
+Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTURE.md names):
 - It is the only caller of ``transport.transmit``. Protocols (``cardkit.crypto``) are pure
   state machines: the session sends what they build and hands back what the chip answers.
 - Every command goes through ``transmit``: wrapped by secure messaging when a session is
@@ -13,12 +13,24 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
   the TLV header, then reads the rest in ``block_size`` pieces: the order of the ICAO D.4
   worked example. ``sfi=True`` reads the first piece with a short FID instead of SELECT.
   Offsets past 32 767 use odd-INS READ BINARY (B1, offset in DO54, data in DO53).
+- ``fast_reads=True`` is the terminal's fast path (Doc 9303-10 §3.6 allows both): the first READ
+  BINARY asks a whole block at offset 0 by short FID and the header is taken from it, so a file
+  of up to one block costs one APDU. It falls back, once per session, where the chip says no: a
+  short FID refused (6A86, 6A81, 6B00, 6986, 6981; or 6A82 when SELECT then finds the file, asked
+  until a short-FID read has worked) means SELECT by FID from then on; a whole first block refused as too long (6700) means the 4-byte header
+  read from then on.
+- Bounded reads: a header claiming more than the file can hold (``cardkit.lds.files.MAX_SIZES``,
+  raised per file by ``max_sizes``) is refused before anything more is read.
 - Block size: short APDUs carry at most 256 bytes back; under SM the cryptogram, DO99 and
-  DO8E must fit too, so a short block is capped at 0xDF (AES) / 0xE7 (3DES). A block above
-  256 uses extended length when allowed: ``extended_length=True/False`` forces it; None reads
-  the ATR's card capabilities (ISO 7816-4 §12.1.1); when the ATR is silent, the first large
-  READ BINARY is the probe: a chip answering 6700/6F00 gets short APDUs from then on (a chip
-  that ends SM instead raises SecureMessagingError saying to use ``extended_length=False``).
+  DO8E must fit too, so a short block is capped at 0xDF (AES) / 0xE7 (3DES), and an extended
+  one below 65536 likewise. A block above 256 uses extended length when allowed:
+  ``extended_length=True/False`` forces it; None reads the ATR's card capabilities (ISO 7816-4
+  §12.1.1). With ``fast_reads`` and no ``block_size`` the block is the largest the chip allows:
+  short APDUs' cap, or the extended cap when the ATR advertises extended length. An extended
+  length not forced is tried: when the ATR is silent and a block above 256 was asked, or when
+  the fast path takes the ATR's word, the first large READ BINARY is the probe, and a chip
+  answering 6700/6F00 gets short APDUs from then on (a chip that ends SM instead raises
+  SecureMessagingError saying to use ``extended_length=False``).
 - Status words become ``StatusWordError`` (``check_sw``); a refused password or key
   becomes ``AuthenticationError``. No secret is ever put into a message.
 - Terminal Authentication (``terminal_authentication``, after Chip Authentication) is driven by
@@ -28,7 +40,9 @@ Rules this module keeps (DESIGN.md "Interfaces others rely on", Doc 9303-10 §3,
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from typing import Callable, Protocol, TypeVar
@@ -49,10 +63,11 @@ from ..lds.card_security import CardSecurity
 from ..lds.dg14 import Dg14
 from ..lds.dg15 import Dg15
 from ..lds.ef_cvca import EfCvca
-from ..lds.files import MRTD_AID, by_name
+from ..lds.files import MRTD_AID, LdsFileId, by_name
 from ..lds.security_infos import PaceInfo
 from . import _terminal_auth
 from ._terminal_auth import TerminalAuthenticationResult
+from .access_key import AccessKey
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
 from .trace import ApduTrace
@@ -61,7 +76,7 @@ from ._select import pick_ca_keys
 
 __all__ = ["Session", "MAX_FILE_SIZE", "TerminalAuthenticationResult"]
 
-MAX_FILE_SIZE = 1 << 24  # 16 MiB: above any LDS file; bounds what a hostile chip can make us read
+MAX_FILE_SIZE = 1 << 24  # 16 MiB: the ceiling of any per-file limit (``max_sizes`` may not go above it)
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
 # Data bytes per part of a chained command: wrapped by SM (DO87 of 224 padded bytes, DO8E) it stays
 # within a short APDU's 255 bytes, with 3DES and with AES.
@@ -75,6 +90,10 @@ _SM_REFUSED = (0x6700, 0x6882, 0x6987, 0x6988)
 # Status words by which a chip refuses a key, password or cryptogram (Doc 9303-11 §4.3, §4.4).
 _AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
 _AUTH_INS = (0x82, 0x86)  # EXTERNAL / GENERAL AUTHENTICATE: the commands that carry a proof of the key
+# How a chip that does not take short FIDs answers READ BINARY with P1 = 80|SFI (ISO 7816-4 §11.2.3):
+# wrong P1-P2, function not supported, offset outside the EF (P1 read as an offset), no current EF,
+# incompatible file structure; 6A82 too, which SELECT then settles (the file may really be absent).
+_SFI_REFUSED = (0x6A86, 0x6A81, 0x6B00, 0x6986, 0x6981, 0x6A82)
 
 
 def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
@@ -84,9 +103,21 @@ def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
     return cmd.ins in _AUTH_INS and sw in _AUTH_REFUSED
 
 
-def _sm_short_cap(cipher: Cipher) -> int:
-    """Largest plain READ BINARY block whose SM response fits 256 bytes: 0xE7 (3DES) or 0xDF (AES)."""
-    return 0xE7 if cipher is Cipher.TDES else 0xDF
+@functools.lru_cache(maxsize=None)
+def _sm_block_cap(limit: int, cipher: Cipher) -> int:
+    """Largest plain READ BINARY block whose protected response fits ``limit`` bytes (Doc 9303-11 §9.8.5).
+
+    The response is DO87 (01 and the padded cryptogram), DO99 (4 bytes) and DO8E (10 bytes): 0xDF (AES)
+    or 0xE7 (3DES) for a short response of 256 bytes, 65503 (AES) or 65511 (3DES) for an extended one.
+    """
+    bs = cipher.block_size
+    n = limit
+    while n > 1:
+        padded = (n // bs + 1) * bs
+        if 1 + len(tlv.encode_length(1 + padded)) + 1 + padded + 4 + 10 <= limit:
+            return n
+        n -= 1
+    return 1
 
 
 _R = TypeVar("_R")
@@ -113,23 +144,43 @@ class Session:
         self,
         transport: Transport,
         rng: Callable[[int], bytes] = os.urandom,
-        block_size: int | None = 0xDF,
+        block_size: int | None = None,
         trace: ApduTrace | None = None,
         *,
         extended_length: bool | None = None,
+        fast_reads: bool = False,
+        max_sizes: collections.abc.Mapping[str, int] | None = None,
     ) -> None:
         """Open a session over ``transport`` (any object with ``transmit(bytes) -> bytes``).
 
         Args:
             rng: randomness for the protocols (injected for reproducible tests).
-            block_size: bytes per READ BINARY (1..65536; None: 0xDF); see the module header for caps.
+            block_size: bytes per READ BINARY (1..65536); None: 0xDF, or with ``fast_reads`` the largest
+                block the chip allows. See the module header for caps.
             trace: an ``ApduTrace`` to record every exchange into.
             extended_length: force extended-length APDUs on/off; None: detect from the ATR.
+            fast_reads: read files by the fewest APDUs the chip allows (module header) instead of
+                SELECT + 4-byte header; a terminal's choice, ``read_file``'s default order is unchanged.
+            max_sizes: per-file limits (file name -> bytes, at most ``MAX_FILE_SIZE``) replacing those of
+                ``cardkit.lds.files.MAX_SIZES``, for a profile whose files are larger.
+
+        Raises:
+            ValueError: a block size outside 1..65536, or an unknown file or a limit outside
+                1..MAX_FILE_SIZE in ``max_sizes``.
         """
+        self._auto_block = block_size is None
         if block_size is None:
             block_size = 0xDF
         if not 1 <= block_size <= 65536:
             raise ValueError(f"block size {block_size} outside 1..65536")
+        limits = {}
+        for file_name, limit in (max_sizes or {}).items():
+            by_name(file_name)  # KeyError names an unknown file
+            if not 1 <= limit <= MAX_FILE_SIZE:
+                raise ValueError(f"size limit {limit} for {file_name} outside 1..{MAX_FILE_SIZE}")
+            limits[file_name] = limit
+        self._max_sizes = limits
+        self.fast_reads = fast_reads
         self.transport = transport
         self.rng = rng
         self.block_size = block_size
@@ -147,6 +198,9 @@ class Session:
         self._extended_asked = extended_length
         self._extended = extended_length
         self._probing = False
+        self._sfi_ok = True  # fast path: cleared once the chip refuses a short-FID READ BINARY
+        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent)
+        self._whole_first = True  # fast path: cleared once the chip refuses a first block longer than the file
         self._sm_ended = False
         self._sensitive = False  # while an access-control exchange runs (trace redaction)
 
@@ -158,9 +212,11 @@ class Session:
         if self._extended is None:
             said = extended_length_supported(getattr(self.transport, "atr", None))
             # An ATR that does not tell (most contactless chips behind PC/SC): probe with the
-            # first large READ BINARY and fall back to short length if the chip refuses it.
-            self._probing = said is None and self.block_size > 256
-            self._extended = True if self._probing else bool(said)
+            # first large READ BINARY and fall back to short length if the chip refuses it. The
+            # fast path's own large block takes the ATR's word the same way, on trial.
+            silent_probe = said is None and self.block_size > 256
+            self._probing = silent_probe or bool(said and self.fast_reads and self._auto_block)
+            self._extended = True if silent_probe else bool(said)
         return self._extended
 
     def transmit(self, cmd: CommandApdu, *, step: str | None = None) -> ResponseApdu:
@@ -251,23 +307,29 @@ class Session:
         check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid), step="SELECT application"),
                  "SELECT application")
 
-    def bac(self, mrz_information: str) -> None:
+    def bac(self, mrz_information: str | AccessKey) -> None:
         """Basic Access Control (Doc 9303-11 §4.3); secure messaging starts with the BAC keys.
 
+        Args:
+            mrz_information: the MRZ information, or an ``AccessKey`` holding it.
+
         Raises:
+            InputError: an AccessKey without the MRZ information (a CAN cannot open BAC).
             AuthenticationError: the chip refused the key (wrong MRZ data) or its cryptogram is wrong.
         """
+        seed = mrz_information.bac_mrz_information() if isinstance(mrz_information, AccessKey) else mrz_information
         self._plain()
-        keys = self._run(Bac(mrz_information, rng=self.rng), "BAC")
+        keys = self._run(Bac(seed, rng=self.rng), "BAC")
         self.secure_messaging = SecureMessaging(keys)
         self._sm_ended = False
         self.access = "BAC"
-        self.bac_id_picc = id_picc_from_mrz_information(mrz_information)
+        self.bac_id_picc = id_picc_from_mrz_information(seed)
 
-    def pace(self, password: Password, pace_info: PaceInfo | None = None) -> PaceResult:
-        """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)`` or ``Password.can(...)``.
+    def pace(self, password: Password | AccessKey, pace_info: PaceInfo | None = None) -> PaceResult:
+        """PACE (Doc 9303-11 §4.4) with ``Password.mrz(...)``, ``Password.can(...)`` or an ``AccessKey``.
 
         Args:
+            password: the PACE password, or an ``AccessKey`` (its CAN, else its MRZ information).
             pace_info: the PACEInfo to use; None reads EF.CardAccess and picks one by the policy of
                 ``cardkit.algorithms.choose_pace_info`` (the same one inspection uses).
 
@@ -278,6 +340,8 @@ class Session:
         Returns:
             The ``PaceResult`` (also kept as ``pace_result``); for CAM, check it with ``verify_cam``.
         """
+        if isinstance(password, AccessKey):
+            password = password.pace_password()
         self._plain()
         if pace_info is None:
             infos = CardAccess.from_bytes(self.read_file("EF.CardAccess")).pace_infos
@@ -455,15 +519,25 @@ class Session:
         step = step or f"SELECT {fid:04X}"
         check_sw(self.transmit(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")), step=step), step)
 
-    def _short_cap(self) -> int:
+    def _cap(self, limit: int) -> int:
         sm = self.secure_messaging
-        return _sm_short_cap(sm.cipher) if sm is not None else 256
+        return _sm_block_cap(limit, sm.cipher) if sm is not None else limit
 
     def effective_block_size(self) -> int:
-        """The READ BINARY block actually used, after the short-length / SM caps."""
+        """The READ BINARY block actually used, after the short-length / SM caps.
+
+        With ``fast_reads`` and no ``block_size`` asked: the largest the chip allows (extended when its
+        ATR advertises it).
+        """
+        if self.fast_reads and self._auto_block:
+            return self._cap(65536) if self.extended_length else self._cap(256)
         if self.block_size > 256 and self.extended_length:
-            return self.block_size
-        return min(self.block_size, self._short_cap())
+            return min(self.block_size, self._cap(65536))
+        return min(self.block_size, self._cap(256))
+
+    def max_size(self, name: str) -> int:
+        """The most bytes file ``name`` may claim in its header: ``max_sizes`` or ``cardkit.lds.files``."""
+        return self._max_sizes.get(name, by_name(name).max_size)
 
     def _read_binary(self, offset: int, n: int, what: str, sfi: int | None = None) -> bytes:
         """One READ BINARY of up to ``n`` bytes at ``offset`` (B0, B0 with SFI, or B1 past 32767)."""
@@ -500,6 +574,8 @@ class Session:
     def read_file(self, name: str, sfi: bool = False) -> bytes:
         """Read a whole LDS file: SELECT (or short FID), 4-byte header, then blocks (Doc 9303-10 §3.6).
 
+        With ``fast_reads`` the session's fast path is used instead (module header), whatever ``sfi``.
+
         Args:
             name: "EF.CardAccess", "EF.COM", "DG1".."DG16", "EF.SOD".
             sfi: read the first block with a short FID (P1 = 80|SFI), saving the SELECT.
@@ -507,21 +583,25 @@ class Session:
         Raises:
             KeyError: unknown file name.
             StatusWordError: e.g. 6A82 (not on the chip) or 6982 (protected: report NOT_SUPPORTED).
+            ParseError: a header that is malformed, of another file, or longer than the file can be.
             ProtocolError: a header the chip cannot back up, a short read, an oversized answer.
         """
         f = by_name(name)
-        if sfi:
-            first = self._read_binary(0, 4, name, sfi=f.sfi)
+        if self.fast_reads:
+            buf = self._first_block(f)
+        elif sfi:
+            buf = bytearray(self._read_binary(0, 4, name, sfi=f.sfi))
         else:
             self.select_file(f.fid, step=f"SELECT {name}")
-            first = self._read_binary(0, 4, name)
-        buf = bytearray(first)
+            buf = bytearray(self._read_binary(0, 4, name))
         try:
-            header = _header(buf)
-            if header is None and len(buf) == 4:
-                buf += self._read_binary(4, 4, name)  # long-form length of 3-4 bytes (> 64 KiB)
-                header = _header(buf)
-            if header is None:
+            header = tlv.read_header(bytes(buf))
+            if isinstance(header, tlv.Incomplete) and len(buf) == 4:
+                # the 4 bytes asked came back and a long-form length (files over 64 KiB) goes on past them;
+                # fewer bytes back mean the file itself ends inside its header
+                buf += self._read_binary(4, max(4, header.needed), name)
+                header = tlv.read_header(bytes(buf))
+            if isinstance(header, tlv.Incomplete):
                 raise ParseError("file header is truncated", what=name, offset=0)
             tag, start, length = header
         except ParseError as e:
@@ -529,13 +609,14 @@ class Session:
         if f.tag is not None and tag != f.tag:
             raise ParseError(f"file starts with tag {tag:X}, expected {f.tag:X}", what=name, offset=0)
         total = start + length
-        if total > MAX_FILE_SIZE:
-            raise ParseError(f"file claims {total} bytes (limit {MAX_FILE_SIZE})", what=name, offset=0)
+        limit = self.max_size(name)
+        if total > limit:
+            raise ParseError(f"file claims {total} bytes, more than {name} can hold (limit {limit})", what=name, offset=0)
         del buf[total:]
         block = self.effective_block_size()
         # A chip may answer fewer bytes than asked (some cap their answers below Le), so short reads are
         # tolerated, but only so many: a hostile chip must not make us send one APDU per byte of a
-        # header-claimed 16 MiB. Four times the expected number of blocks leaves room for honest quirks
+        # header-claimed 1 MiB. Four times the expected number of blocks leaves room for honest quirks
         # (counted in short blocks, since a refused extended-length probe falls back to them).
         reads_left = 4 * (-(-(total - len(buf)) // max(1, min(block, 0xDF)))) + 16
         while len(buf) < total:
@@ -544,29 +625,59 @@ class Session:
                                     f"after the allowed number of reads", step=f"READ BINARY {name}")
             reads_left -= 1
             n = block if len(buf) <= MAX_SHORT_OFFSET else block_data_odd(block)
-            n = min(n, total - len(buf))
-            try:
-                chunk = self._read_binary(len(buf), n, name)
-            except SecureMessagingError as e:
-                if self._probing and n > 256:
-                    raise SecureMessagingError(
-                        f"{e}; the chip ended secure messaging on an extended-length READ BINARY its ATR did "
-                        f"not advertise: read it again with extended_length=False") from None
-                raise
-            except StatusWordError as e:
-                if not (self._probing and n > 256 and e.sw in _EXTENDED_REFUSED):
-                    raise
-                self._probing, self._extended = False, False  # the probe failed: short APDUs from now on
+            chunk = self._read_block(len(buf), min(n, total - len(buf)), name)
+            if chunk is None:  # extended length refused: short blocks from now on
                 block = self.effective_block_size()
                 continue
-            if n > 256:
-                self._probing = False
             if not chunk:
                 raise ProtocolError(f"chip returned no data at offset {len(buf)} of {total}",
                                     step=f"READ BINARY {name}")
             buf += chunk
         return bytes(buf)
 
+    def _read_block(self, offset: int, n: int, name: str, sfi: int | None = None) -> bytes | None:
+        """One READ BINARY; None when it was an extended-length trial the chip refused (see ``extended_length``)."""
+        try:
+            chunk = self._read_binary(offset, n, name, sfi=sfi)
+        except SecureMessagingError as e:
+            if self._probing and n > 256:
+                raise SecureMessagingError(
+                    f"{e}; the chip ended secure messaging on an extended-length READ BINARY it was not known "
+                    f"to take: read it again with extended_length=False") from None
+            raise
+        except StatusWordError as e:
+            if not (self._probing and n > 256 and e.sw in _EXTENDED_REFUSED):
+                raise
+            self._probing, self._extended = False, False  # the trial failed: short APDUs from now on
+            return None
+        if n > 256:
+            self._probing = False
+        return chunk
+
+    def _first_block(self, f: LdsFileId) -> bytearray:
+        """The fast path's first READ BINARY: offset 0, a whole block, by short FID while the chip takes them."""
+        selected = False
+        while True:
+            n = self.effective_block_size() if self._whole_first else 4
+            sfi = f.sfi if self._sfi_ok and not selected else None
+            if sfi is None and not selected:
+                self.select_file(f.fid, step=f"SELECT {f.name}")
+                selected = True
+            try:
+                chunk = self._read_block(0, n, f.name, sfi=sfi)
+            except StatusWordError as e:
+                if sfi is not None and e.sw in _SFI_REFUSED and not (e.sw == 0x6A82 and self._sfi_works):
+                    # SELECT settles it: 6A82 again means the file is absent (and short FIDs may still work)
+                    self.select_file(f.fid, step=f"SELECT {f.name}")
+                    self._sfi_ok, selected = False, True
+                    continue
+                if e.sw == 0x6700 and n > 4 and n <= 256:
+                    self._whole_first = False  # the chip wants Le within the file: read the header first
+                    continue
+                raise
+            if chunk is not None:
+                self._sfi_works = self._sfi_works or sfi is not None
+                return bytearray(chunk)
 
 def _do53_overhead(n: int) -> int:
     """Bytes DO53's tag and length add around ``n`` data bytes."""
@@ -581,16 +692,6 @@ def block_data_odd(block: int) -> int:
     while n + _do53_overhead(n) > block:
         n -= 1
     return max(1, n)
-
-
-def _header(buf: bytes | bytearray) -> tuple[int, int, int] | None:
-    """decode_header, or None when the bytes stop inside the header (more must be read)."""
-    try:
-        return tlv.decode_header(bytes(buf))
-    except ParseError as e:
-        if "past the end" in e.message or "no length" in e.message:
-            return None
-        raise
 
 
 def _dg14(dg14: bytes | Dg14) -> Dg14:

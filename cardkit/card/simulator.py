@@ -17,7 +17,7 @@ __all__ = ["SimulatorTransport"]
 
 
 class SimulatorTransport:
-    """Transport that calls a chip object directly (DESIGN.md "The simulator")."""
+    """Transport that calls a chip object (``power_on``, ``process_apdu``) directly, in process."""
 
     def __init__(self, chip: Any, *, power_on: bool = True) -> None:
         """Wrap ``chip``; power it on once (its ATR is kept in ``atr``).

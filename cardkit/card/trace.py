@@ -1,6 +1,6 @@
 """An APDU trace: what went over the link, with the plain APDU beside each secure-messaging one.
 
-Rules (DESIGN.md principle 9, STYLE.md §2):
+Rules (secrets never logged, docs/ARCHITECTURE.md):
 - Opt-in. A session writes a trace only when given one.
 - Redacted by default. Under secure messaging the wire payload (cryptograms, MACs) and
   the plain payload (personal data) are replaced by their length; so is the data of the

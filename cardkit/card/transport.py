@@ -1,4 +1,4 @@
-"""The one-method transport interface every card link implements (DESIGN.md principle 1).
+"""The one-method transport interface every card link implements (sans-I/O: docs/ARCHITECTURE.md).
 
 ``transmit(bytes) -> bytes`` sends one command APDU and returns the whole response
 (data and status word). A failure is raised, never returned: ``CardRemovedError``

@@ -2,7 +2,8 @@
 
 Each command lives in its own module (``cardkit/cli/<name>.py``) and is loaded only
 when it is run, so ``cardkit --help`` and a single command start fast. Errors are
-turned into one readable line and the exit code of DESIGN.md; a traceback is a bug.
+turned into one readable line and the exit code their class carries
+(``cardkit.errors``); a traceback is a bug.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lds": ("cardkit.cli.lds", "lds", "Decode LDS files."),
     "pki": ("cardkit.cli.pki", "pki", "CSCA, Document Signer, CRL and master list tools."),
     "personalise": ("cardkit.cli.personalise", "personalise", "Personalise a batch of cards from citizen records."),
-    "ledger": ("cardkit.cli.ledger", "ledger", "Issuance ledger reports."),
+    "ledger": ("cardkit.cli.ledger", "ledger", "Issuance ledger: campaign report, check, withdrawn cards, migrate."),
+    "batch": ("cardkit.cli.batch", "batch", "Batches shared by many stations: load, status."),
     "read": ("cardkit.cli.read", "read", "Read a chip into a dump directory."),
     "verify": ("cardkit.cli.verify", "verify", "Verify a chip, a simulator image or a dump."),
     "audit": ("cardkit.cli.audit", "audit", "Verify SODs and dumps offline, in bulk."),
     "sim": ("cardkit.cli.sim", "sim", "The software chip: serve it in pcscd's virtual reader."),
     "readers": ("cardkit.cli.readers", "readers", "List PC/SC readers and the cards in them."),
+    "trust": ("cardkit.cli.trust", "trust", "Trust store folders: import master lists, LDIF, CRLs; list; check."),
 }
 
 
@@ -60,7 +63,15 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cardkit")
 def app() -> None:
-    """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3)."""
+    """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3).
+
+    \b
+    Exit codes: 0 success / genuine; 1 verification failed (not genuine, or the chip not
+    proven); 2 usage or input error; 3 card or reader error; 4 internal error (a bug);
+    5 unknown issuer (no trust anchor for the document); 6 ledger database unavailable
+    (run again to resume); 7 a personalisation batch finished with rejected records;
+    130 interrupted (Ctrl-C; run the same command again to resume).
+    """
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,11 @@
 """``cardkit demo``: personalise a simulated Vietnamese card and verify it, in seconds, with no hardware.
 
-What it does (DESIGN.md "CLI"):
+What it does:
 1. makes a TEST PKI in ``keys/demo/`` if absent (CSCA + Document Signer for VN, subjects say TEST;
-   and in ``keys/demo/eac/`` a TEST EAC PKI: CVCA, DV, inspection system; keys encrypted with
-   ``CARDKIT_PASSPHRASE`` or, when unset, the published demo passphrase ``cardkit-demo``: these keys
-   must never sign a real document);
+   and in ``keys/demo/eac/`` a TEST EAC PKI: CVCA, DV, inspection system), its keys encrypted with
+   the published demo passphrase (``cardkit.pki.demo``): the demo needs no prompt, and works whether
+   ``CARDKIT_PASSPHRASE`` is set or not (that variable is for the operator's own keys; it only opens
+   demo keys an earlier cardkit encrypted with it);
 2. takes the first valid record of ``examples/vn-citizens.csv`` (a made-up citizen, full Vietnamese
    text, a small drawn face) and personalises a simulated chip with the ``vn-cccd`` profile:
    build, sign, write (the chip trusts the TEST CVCA; DG3 holds the record's two fingers), lock, read back;
@@ -16,41 +17,38 @@ What it does (DESIGN.md "CLI"):
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
+from rich.console import Console
 
+from simulators.emrtd import EmrtdChip
+
+from ..card import AccessKey, SimulatorTransport
 from ..errors import InputError
+from ..inspect import InspectionReport, inspect
+from ..inspect.render import render
+from ..personalise import build_card, personalise_card
+from ..pki.cvc import load_cv_certificate
+from ..pki.demo import DEMO_PASSPHRASE, open_demo_pki
+from ..pki.signers import passphrase_from_env
+from ..pki.trust import TrustStore
 from ..private_files import write_private
+from ..production.records import load_records
+from ..profiles import load_profile
 
 __all__ = ["demo", "run_demo", "DEMO_PASSPHRASE", "EXAMPLES"]
 
-DEMO_PASSPHRASE = b"cardkit-demo"  # published on purpose: the demo PKI is TEST material only
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd") -> tuple[Any, dict[str, float]]:
+def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
+             ) -> tuple[InspectionReport, dict[str, float]]:
     """Steps 1-3 of the module header; returns (InspectionReport, timings in seconds)."""
-    from simulators.emrtd import EmrtdChip
-
-    from ..card import SimulatorTransport
-    from ..inspect import inspect
-    from ..personalise import build_card, personalise_card
-    from ..pki.cvc import load_cv_certificate
-    from ..pki.demo import ensure_demo_pki
-    from ..pki.signers import KeyFileSigner
-    from ..pki.trust import TrustStore
-    from ..production.records import load_records
-    from ..profiles import load_profile
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    passphrase = os.environ.get("CARDKIT_PASSPHRASE", "").encode() or DEMO_PASSPHRASE
-    pki = ensure_demo_pki(keys, passphrase)
-    signer = KeyFileSigner.load(pki.ds_key_path, pki.ds_cert_path, passphrase)
+    pki, signer = open_demo_pki(keys, also_try=passphrase_from_env())
     trust = TrustStore.load([pki.csca_cert_path])
     timings["pki"] = time.perf_counter() - t
 
@@ -70,7 +68,7 @@ def run_demo(out: Path, keys: Path, records: Path, profile_name: str = "vn-cccd"
 
     t = time.perf_counter()
     card = EmrtdChip.load(image)  # verify what is on disk, not the object in memory
-    report = inspect(SimulatorTransport(card), can=record.can, trust=trust, out_dir=out / "dump")
+    report = inspect(SimulatorTransport(card), key=AccessKey.from_can(record.can), trust=trust, out_dir=out / "dump")
     write_private(out / "report.json", (json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     timings["verify"] = time.perf_counter() - t
     return report, timings
@@ -95,10 +93,6 @@ def demo(out: Path, keys: Path, records: Path, as_json: bool) -> None:
         click.echo(json.dumps({**report.to_dict(), "demo": {"out": str(out), "seconds": round(total, 3)}},
                               ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        from ..report import render
-
         console = Console(soft_wrap=False)
         render(report, console)
         console.print(f"TEST PKI: {keys}/  card: {out / 'card.image'}  dump: {out / 'dump'}/  "

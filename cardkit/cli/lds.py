@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ..errors import InputError, ParseError
+from ..lds import Sod, decode_file, guess_name, normalise_name
 from ._images import BIOMETRIC_FILES, KINDS, image_options, write_biometric_images, write_images
 
 __all__ = ["lds", "describe"]
@@ -40,8 +41,6 @@ def lds() -> None:
 def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, signature_out: Path | None,
          fingers_out: Path | None, iris_out: Path | None) -> None:
     """Decode one LDS file and print its contents (and write its face, signature, finger or iris images)."""
-    from ..lds import decode_file, guess_name, normalise_name
-
     try:
         data = file.read_bytes()
     except OSError as e:
@@ -86,27 +85,21 @@ def show(file: Path, name: str | None, as_json: bool, face_out: Path | None, sig
 
 
 def describe(obj: Any) -> dict[str, Any]:
-    """A JSON-safe dict of a decoded LDS file (``to_dict`` where the class has one; EF.SOD by hand)."""
-    if hasattr(obj, "to_dict"):
+    """A JSON-safe dict of a decoded LDS file: its ``to_dict``, or EF.SOD's fields (Doc 9303-10 §4.6.2)."""
+    if not isinstance(obj, Sod):
         return obj.to_dict()  # type: ignore[no-any-return]
     d: dict[str, Any] = {"file": "EF.SOD"}
-    for attr in ("version", "hash_algorithm", "lds_version", "unicode_version", "econtent_type"):
-        v = getattr(obj, attr, None)
+    for key, v in (("version", obj.version), ("hash_algorithm", obj.hash_algorithm), ("lds_version", obj.lds_version),
+                   ("unicode_version", obj.unicode_version), ("econtent_type", obj.econtent_type)):
         if v is not None:
-            d[attr] = v if isinstance(v, (int, str)) else str(v)
-    hashes = getattr(obj, "dg_hashes", None)
-    if hashes:
-        d["dg_hashes"] = {f"DG{n}": h.hex().upper() for n, h in sorted(hashes.items())}
+            d[key] = v
+    if obj.dg_hashes:
+        d["dg_hashes"] = {f"DG{n}": h.hex().upper() for n, h in sorted(obj.dg_hashes.items())}
     try:
         d["certificates"] = [c.subject.rfc4514_string() for c in obj.certificates]
     except Exception:  # a certificate cryptography cannot read: still show the rest
         d["certificates"] = "unreadable"
-    si = getattr(obj, "signer_info", None)
-    if si is not None:
-        for attr in ("digest_algorithm", "signature_algorithm"):
-            v = getattr(si, attr, None)
-            if v is not None:
-                d[f"signer_{attr}"] = str(v)
+    d["signer_digest_algorithm"] = obj.signer_info.digest_algorithm
     return d
 
 

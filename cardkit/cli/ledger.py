@@ -1,4 +1,8 @@
-"""``cardkit ledger``: reports over the issuance ledger (counts per day, station and outcome)."""
+"""``cardkit ledger``: the issuance ledger's campaign report, consistency check, withdrawn cards, schema.
+
+``--ledger`` is a file (SQLite) or a ``postgresql://`` URL (password from PGPASSWORD or ~/.pgpass).
+A report never creates a ledger: a file that is not one is refused, not turned into an empty ledger.
+"""
 
 from __future__ import annotations
 
@@ -6,83 +10,159 @@ import json
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
-from ..errors import InputError, LedgerError
+from simulators.emrtd import EmrtdChip
 
-__all__ = ["ledger"]
+from ..errors import CardkitError, InputError, LedgerError
+from ..production.ledger import CampaignReport, Ledger, campaign_report, is_url
+from ..profiles import load_profile
+
+__all__ = ["ledger", "open_existing"]
+
+_LEDGER = click.option("--ledger", "target", required=True, metavar="DB",
+                       help="The ledger: a file (SQLite) or a postgresql:// URL.")
+
+
+def open_existing(target: str) -> Ledger:
+    """An existing ledger (InputError for a missing file; LedgerError for a database that is not one)."""
+    if not is_url(target) and not Path(target).is_file():
+        raise InputError(f"{target}: no such ledger")
+    return Ledger(target, create=False, migrate=False)
 
 
 @click.group("ledger")
 def ledger() -> None:
-    """Issuance ledger reports."""
-
-
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    from ..production.ledger import Ledger
-
-    if not path.is_file():
-        raise InputError(f"{path}: no such ledger")
-    import sqlite3
-    from urllib.request import pathname2url
-
-    # Ledger() creates its tables: look read-only first, so a report never turns an empty or foreign
-    # database into a ledger that says "nothing issued".
-    try:
-        db = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
-        try:
-            known = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as e:
-        raise LedgerError(f"{path}: not a usable ledger: {e}") from None
-    if not known:
-        raise LedgerError(f"{path}: not a cardkit ledger (no documents table)")
-    return Ledger(path)
+    """Issuance ledger: campaign report, consistency check, withdrawn cards, schema migration."""
 
 
 @ledger.command("report")
-@click.option("--ledger", "path", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="DB")
+@_LEDGER
+@click.option("--profile", "profile_name", default=None, metavar="P",
+              help="Take the time zone from this profile (vn-cccd: Asia/Ho_Chi_Minh).")
+@click.option("--tz", "tz", default=None, help="Local time zone for days and hours (IANA name; default from the "
+              "profile, else the profile of the ledger's batches, else UTC).")
+@click.option("--batch", default=None, help="Only this batch.")
+@click.option("--target-per-device", type=click.IntRange(1), default=None, metavar="N",
+              help="Cards per capture device per day the campaign aims at (progress column).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def report(path: Path, as_json: bool) -> None:
-    """Cards issued and rejected per day and station, and the documents in each state now."""
-    with _open(path) as lg:
-        rows = lg.report()
-        counts = lg.counts()
+@click.option("--csv", "as_csv", is_flag=True, help="Print the groups as CSV.")
+def report(target: str, profile_name: str | None, tz: str | None, batch: str | None, target_per_device: int | None,
+           as_json: bool, as_csv: bool) -> None:
+    """Cards per local day, station, operator and capture device; rejections, reissues, withdrawn cards."""
+    with open_existing(target) as lg:
+        zone = tz or _zone_of(lg, profile_name)
+        try:
+            rep = campaign_report(lg, timezone=zone, target_per_device=target_per_device, batch=batch)
+        except (ValueError, KeyError) as e:
+            raise InputError(f"--tz {zone}: not a time zone ({e})") from None
         problems = lg.check_integrity()
     if as_json:
-        click.echo(json.dumps({"ledger": str(path), "states": counts, "problems": problems,
-                               "outcomes": [{"day": d, "station": s, "outcome": o, "count": n}
-                                            for d, s, o, n in rows]}, indent=2))
+        click.echo(json.dumps({**rep.to_dict(), "problems": problems}, ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(rep.to_csv(), nl=False)
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title=f"Issuance ledger {path.name}")
-        for col, just in (("day (UTC)", "left"), ("station", "left"), ("outcome", "left"), ("cards", "right")):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
-        for d, s, o, n in rows:
-            t.add_row(d, s or "-", o, str(n))
-        console = Console()
-        console.print(t)
-        console.print("now: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
-        for p in problems:
-            console.print(f"[red]inconsistent:[/] {p}", highlight=False)
+        _render(rep, problems)
     if problems:
-        from ..errors import LedgerError
+        raise LedgerError(f"{len(problems)} inconsistencies in the ledger (see above)")
 
-        raise LedgerError(f"{path}: {len(problems)} inconsistencies (see above)")
+
+def _zone_of(lg: Ledger, profile_name: str | None) -> str:
+    if profile_name is not None:
+        return load_profile(profile_name).issuance.timezone
+    names = {p for _, p, _, _, _ in lg.batches()}
+    if len(names) == 1:
+        try:
+            return load_profile(names.pop()).issuance.timezone
+        except CardkitError:
+            return "UTC"
+    return "UTC"
+
+
+def _render(rep: CampaignReport, problems: list[str]) -> None:
+    console = Console()
+    t = Table(title=f"Cards issued ({rep.timezone})")
+    for col, just in (("day", "left"), ("station", "left"), ("operator", "left"), ("capture device", "left"),
+                      ("cards", "right"), ("first", "left"), ("last", "left"), ("cards/h", "right"),
+                      ("target", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for g in rep.groups:
+        rate = "-" if g.cards_per_hour is None else f"{g.cards_per_hour:.1f}"
+        target = "-" if g.progress is None else f"{100 * g.progress:.0f}% of {g.target}"
+        t.add_row(g.day, g.station or "-", g.operator or "-", g.capture_device or "-", str(g.cards), g.first[11:19],
+                  g.last[11:19], rate, target)
+    console.print(t)
+    for day, devices in rep.device_days.items():
+        console.print(f"{day} per capture device: " + ", ".join(
+            f"{d or '-'} {n}" + (f" ({100 * n / rep.groups[0].target:.0f}% of {rep.groups[0].target})"
+                                 if rep.groups and rep.groups[0].target else "")
+            for d, n in sorted(devices.items())), highlight=False)
+    console.print(f"cards: {rep.cards}; now: " + ", ".join(f"{k} {v}" for k, v in rep.states.items()), highlight=False)
+    for title, counts in (("rejections by reason", rep.rejections), ("reissues by reason", rep.reissues),
+                          ("withdrawn cards", rep.withdrawn)):
+        if counts:
+            console.print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+    if rep.spoiled:
+        console.print(f"cards to destroy (touched, never issued): {rep.spoiled}", highlight=False)
+    for p in problems:
+        console.print(f"[red]inconsistent:[/] {p}", highlight=False)
+
+
+def _sod_of_image(folder: Path, artifact: str | None) -> bytes | None:
+    """EF.SOD of a saved simulated card, None when it is missing or unreadable."""
+    path = folder / f"{artifact}.image"
+    if not artifact or not path.is_file():
+        return None
+    try:
+        sod = EmrtdChip.load(path).files.get(0x011D)
+    except CardkitError:
+        return None
+    return bytes(sod) if sod is not None else None
 
 
 @ledger.command("check")
-@click.option("--ledger", "path", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="DB")
-def check(path: Path) -> None:
-    """Check the ledger's consistency (SQLite integrity, state history, one issue per person)."""
-    from ..errors import LedgerError
-
-    with _open(path) as lg:
-        problems = lg.check_integrity()
+@_LEDGER
+@click.option("--sim", type=click.Path(path_type=Path, file_okay=False, exists=True), metavar="DIR",
+              help="The --sim folder: every issued card's image must be there with the recorded EF.SOD.")
+def check(target: str, sim: Path | None) -> None:
+    """Check the ledger: the engine's own check, histories, one valid card per person, card artifacts."""
+    with open_existing(target) as lg:
+        problems = lg.check_integrity(artifact_sod=(lambda a: _sod_of_image(sim, a)) if sim is not None else None)
+        issued = sum(lg.counts()[s] for s in ("issued", "superseded", "revoked"))
     for p in problems:
         click.echo(p)
     if problems:
-        raise LedgerError(f"{path}: {len(problems)} inconsistencies")
-    click.echo("ledger consistent")
+        raise LedgerError(f"{len(problems)} inconsistencies")
+    click.echo(f"ledger consistent: {issued} cards" + (f", every one in {sim} with its EF.SOD" if sim else ""))
+
+
+@ledger.command("withdrawn")
+@_LEDGER
+@click.option("--since", default=None, metavar="DATE", help="Withdrawn on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def withdrawn(target: str, since: str | None, as_json: bool) -> None:
+    """Cards no longer valid: superseded (damaged, changed, renewal) or revoked (lost, stolen)."""
+    with open_existing(target) as lg:
+        rows = lg.withdrawn(since)
+    items = [{"person": r.person_key, "issue": r.issue_number, "document_number": r.document_number,
+              "state": r.state, "reason": r.withdrawn_reason, "withdrawn_at": r.withdrawn_at, "issued_at": r.issued_at,
+              "batch": r.batch, "line": r.line} for r in rows]
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    t = Table(title="Withdrawn cards")
+    for col in ("person", "issue", "document", "state", "reason", "withdrawn at (UTC)"):
+        t.add_column(col)
+    for i in items:
+        t.add_row(str(i["person"]), str(i["issue"]), str(i["document_number"]), str(i["state"]), str(i["reason"]),
+                  str(i["withdrawn_at"])[:19])
+    Console().print(t)
+
+
+@ledger.command("migrate")
+@_LEDGER
+def migrate(target: str) -> None:
+    """Create the ledger's schema (or say it is up to date); a ledger of another version is refused."""
+    with Ledger(target, check_schema=False) as lg:
+        click.echo(f"{lg.target}: {lg.migrate()}")

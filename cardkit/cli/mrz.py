@@ -1,6 +1,6 @@
 """``cardkit mrz``: MRZ lines from citizen records, and a checker for given MRZ lines.
 
-Exit codes (DESIGN.md): 0 all good; 1 ``check`` found a wrong check digit in a well-formed
+Exit codes (those of ``cardkit.errors``): 0 all good; 1 ``check`` found a wrong check digit in a well-formed
 MRZ (the report shows which); 2 input error — an MRZ that does not parse (the ParseError's one
 line, naming line and position), a record file that cannot be read, or ``make`` meeting an
 invalid record (its reasons are printed, the valid records' lines still are).
@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from ..errors import InputError, VerificationError
+from ..mrz import verify
+from ..production.records import load_records
 
 __all__ = ["mrz"]
 
@@ -33,8 +35,6 @@ def mrz() -> None:
 @click.option("--no-photo-check", is_flag=True, help="Do not require the photo files.")
 def make(record_file: Path, line: int | None, as_json: bool, today: str | None, no_photo_check: bool) -> None:
     """Print the MRZ of each citizen record in RECORD_FILE (CSV or JSON Lines)."""
-    from ..production.records import load_records
-
     as_of = _parse_today(today)
     out, bad = [], []
     for result in load_records(record_file, today=as_of, check_photo=not no_photo_check):
@@ -69,8 +69,6 @@ def make(record_file: Path, line: int | None, as_json: bool, today: str | None, 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def check(lines: tuple[str, ...], as_json: bool) -> None:
     """Parse MRZ LINES (2 or 3 lines, or the concatenated text; none: read stdin) and check every digit."""
-    from ..mrz import verify
-
     if not lines:
         lines = tuple(x for x in sys.stdin.read(4096).split() if x)
     text = lines[0] if len(lines) == 1 else list(lines)

@@ -2,9 +2,12 @@
 master lists, and lint certificates against the 9303-12 profile.
 
 Keys go to an encrypted PKCS#8 file (passphrase from ``CARDKIT_PASSPHRASE`` or a prompt that
-does not echo) or into a PKCS#11 token (``--hsm-module/--hsm-token/--hsm-pin-env``; the PIN is
-read from the named environment variable and never stored). Each signer directory is laid out
-as ``cardkit.pki.keystore`` says.
+does not echo and names the key it protects) or into a PKCS#11 token
+(``--hsm-module/--hsm-token/--hsm-pin-env``; the PIN is read from the named environment variable
+and never stored). Each signer directory is laid out as ``cardkit.pki.keystore`` says;
+``issue-ds`` also puts the issuing CSCA's certificate there (``csca.pem``), so that the folder
+handed to a production line holds the trust anchor of its read-back check
+(``cardkit personalise --ds DIR``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..pki.hsm import Pkcs11Signer, generate_key, open_session, store_certificat
 from ..pki.keystore import load_role_certificate, load_signer, save_signer
 from ..pki.lint import lint
 from ..pki.masterlist import build_master_list
+from ..pki.sources import read_certificate_file
 from ..pki.signers import KeyFileSigner, load_certificate, passphrase_from_env
 from ._secrets import ask_secret
 from .pki_cv import cv_groups
@@ -32,12 +36,19 @@ __all__ = ["pki"]
 _KEY_TYPES = ["rsa-2048", "rsa-3072", "rsa-4096", *(f"ec-{token}" for token in SIGNING_CURVES)]
 
 
-def _ask_passphrase(confirm: bool = False) -> bytes:
-    return ask_secret("Key passphrase", env="CARDKIT_PASSPHRASE", confirm=confirm).encode("utf-8")
+_ROLES = {"csca": "CSCA", "ds": "Document Signer", "ml": "Master List signer"}
 
 
-def _passphrase(confirm: bool) -> bytes:
-    return passphrase_from_env() or _ask_passphrase(confirm)
+def _ask_passphrase(directory: Path, role: str, *, new: bool = False) -> bytes:
+    """The passphrase of ``role``'s key file in ``directory``, asked for by name (a new one: twice)."""
+    key = directory / f"{role}.key"
+    prompt = (f"New passphrase to encrypt the {_ROLES[role]} private key {key}" if new
+              else f"Passphrase of the {_ROLES[role]} private key {key}")
+    return ask_secret(prompt, env="CARDKIT_PASSPHRASE", confirm=new, mention_env=True).encode("utf-8")
+
+
+def _passphrase(directory: Path, role: str) -> bytes:
+    return passphrase_from_env() or _ask_passphrase(directory, role, new=True)
 
 
 def _hsm_options(f: Any) -> Any:
@@ -73,7 +84,7 @@ def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool
         hsm = {"module": hsm_module, "token": hsm_token, "key_label": label, "pin_env": hsm_pin_env}
         return signer, {"hsm": hsm, "hash_algorithm": hash_algorithm, "pss": pss and is_rsa}
     key = generate_private_key(key_type)
-    passphrase = _passphrase(confirm=True)
+    passphrase = _passphrase(out, role)
     return KeyFileSigner(key, None, hash_algorithm, pss and is_rsa), {
         "private_key": key, "passphrase": passphrase, "hash_algorithm": hash_algorithm, "pss": pss and is_rsa}
 
@@ -98,6 +109,16 @@ def _check_out(out: Path, role: str) -> None:
     for suffix in (".pem", ".key", ".json"):
         if (out / f"{role}{suffix}").exists():
             raise InputError(f"{out / (role + suffix)} exists; choose another --out")
+
+
+def _issuer_copy(out: Path, csca: Any) -> tuple[Path, bytes]:
+    """Where issue-ds puts the issuing CSCA's certificate, and its PEM; refuses to replace another CSCA's."""
+    from cryptography.hazmat.primitives import serialization
+
+    path, pem = out / "csca.pem", csca.certificate.public_bytes(serialization.Encoding.PEM)
+    if path.exists() and (not path.is_file() or path.read_bytes() != pem):
+        raise InputError(f"{path} exists and is not the certificate of this CSCA; choose another --out")
+    return path, pem
 
 
 @click.group("pki")
@@ -126,7 +147,7 @@ def init_csca(country: str, out: Path, common_name: str | None, organization: st
 
 
 def _load_csca(csca: Path) -> Any:
-    return load_signer(csca, "csca", ask_passphrase=lambda: _ask_passphrase(False))
+    return load_signer(csca, "csca", ask_passphrase=lambda: _ask_passphrase(csca, "csca"))
 
 
 @pki.command("issue-ds")
@@ -143,9 +164,14 @@ def _load_csca(csca: Path) -> Any:
 def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str | None, doc_types: tuple[str, ...],
              validity_days: int, key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool,
              hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
-    """Issue a Document Signer key and certificate in OUT, signed by the CSCA in CSCA."""
+    """Issue a Document Signer key and certificate in OUT, signed by the CSCA in CSCA.
+
+    OUT also gets the CSCA's certificate (csca.pem): the trust anchor that `cardkit personalise
+    --ds OUT` checks each card against when it reads it back.
+    """
     _check_out(out, "ds")
     ca = _load_csca(csca)
+    issuer_path, issuer_pem = _issuer_copy(out, ca)
     from cryptography.x509.oid import NameOID
 
     country = str(ca.certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value)
@@ -154,6 +180,8 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
                    organization=organization, document_types=doc_types, validity_days=validity_days,
                    key_usage_days=key_usage_days)
     _finish(out, "ds", signer, cert, kw)
+    _write(issuer_path, issuer_pem)
+    click.echo(f"csca: the issuing CSCA's certificate -> {issuer_path} (the trust anchor of personalise --ds {out})")
 
 
 @pki.command("issue-ml-signer")
@@ -180,7 +208,11 @@ def link(old: Path, new: Path, out: Path) -> None:
     """Make a link certificate: the new CSCA's key, signed by the old CSCA's key."""
     from cryptography.hazmat.primitives import serialization
 
-    cert = make_link(load_role_certificate(new, "csca"), _load_csca(old))
+    new_csca = load_role_certificate(new, "csca")
+    old_signer = _load_csca(old)
+    if new_csca.public_key() == old_signer.certificate.public_key():
+        raise InputError(f"{old} and {new} hold the same CSCA key: a link certificate joins an old key to a new one")
+    cert = make_link(new_csca, old_signer)
     _write(out, cert.public_bytes(serialization.Encoding.PEM))
     click.echo(f"link: {cert.issuer.rfc4514_string()} -> {cert.subject.rfc4514_string()} -> {out}")
 
@@ -213,7 +245,7 @@ def crl(csca: Path, revoke: tuple[Path, ...], crl_number: int, next_update_days:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def master_list(signer: Path, cscas: tuple[Path, ...], out: Path) -> None:
     """Build a CSCA Master List (CMS SignedData over CscaMasterList) signed by the ML signer."""
-    ml = load_signer(signer, "ml", ask_passphrase=lambda: _ask_passphrase(False))
+    ml = load_signer(signer, "ml", ask_passphrase=lambda: _ask_passphrase(signer, "ml"))
     _write(out, build_master_list([load_certificate(p) for p in cscas], ml))
     click.echo(f"master list: {len(cscas)} CSCA certificates -> {out}")
 
@@ -228,7 +260,7 @@ def lint_cmd(cert: Path, role: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    checks = lint(load_certificate(cert), role)
+    checks = lint(read_certificate_file(cert), role)
     failed = [c for c in checks if c.failed]
     if as_json:
         click.echo(json.dumps({"certificate": str(cert), "conforms": not failed,

@@ -27,6 +27,7 @@ from ..pki.certs import generate_private_key
 from ..pki.cvc import CvCertificateBuilder, CvSigner, load_cv_certificate
 from ..pki.cvc_chain import validate_chain
 from ..pki.cvc_store import check_free, load_cv_signer, save_cv_signer
+from ..pki.hsm import Pkcs11Signer, generate_key, open_session
 from ..pki.signers import KeyFileSigner, passphrase_from_env
 from ..public_keys import EcPublicKey
 from ._secrets import ask_secret
@@ -60,8 +61,6 @@ def _new_key(out: Path, role: str, key_type: str, algorithm: TaAlgorithm, hsm_mo
         pin = os.environ.get(hsm_pin_env)
         if not pin:
             raise KeyStoreError(f"no PIN in the environment variable {hsm_pin_env}")
-        from ..pki.hsm import Pkcs11Signer, generate_key, open_session
-
         label = f"cardkit-cv-{role}-{out.resolve().name}"
         session = open_session(hsm_module, hsm_token, pin, rw=True)
         generate_key(session, key_type, label)
@@ -141,11 +140,8 @@ def _key_type_of(key: object) -> str:
 
 
 def _finish(out: Path, role: str, signer: CvSigner, cert: CvCertificate, kw: dict[str, Any]) -> None:
-    if "hsm" in kw:
-        from ..pki.hsm import Pkcs11Signer
-
-        if isinstance(signer, Pkcs11Signer):
-            signer.close()
+    if "hsm" in kw and isinstance(signer, Pkcs11Signer):
+        signer.close()
     save_cv_signer(out, role, cert, **kw)
     rights = ", ".join(cert.chat.rights()) or "no rights"
     click.echo(f"{role}: {cert.chr} (CAR {cert.car}) {cert.public_key.algorithm.name}, "

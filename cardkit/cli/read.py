@@ -1,4 +1,4 @@
-"""``cardkit read``: open the chip (PACE, else BAC), read every file, write a dump (DESIGN.md "A dump").
+"""``cardkit read``: open the chip (PACE, else BAC), read every file, write a dump (one raw file per LDS file).
 
 The dump holds the raw bytes as read (mode 0700 directory, 0600 files). No verification is done
 here: ``cardkit verify --dump`` does that offline. Exit 0 when every file was read, 3 when the read
@@ -13,7 +13,12 @@ import json
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
+from ..checks import Status
+from ..dump import write_dump
 from ..errors import InputError
 from ._images import image_options, write_images
 from ._terminal import inspect_chip, key_options, resolve_key, source_options
@@ -36,13 +41,10 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
          doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool, trace: Path | None,
          block_size: int | None, sfi: bool, face_out: Path | None, signature_out: Path | None) -> None:
     """Read a chip into the dump directory DUMP."""
-    from ..checks import Status
-    from ..dump import write_dump
-
     key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
-    report = inspect_chip(reader, sim, trace, trust=None, block_size=block_size, prove_chip=False, sfi=sfi, **key)
+    report = inspect_chip(reader, sim, trace, key=key, trust=None, block_size=block_size, prove_chip=False, sfi=sfi)
     if report.files:
         write_dump(out, report.files)
     code = 0 if report.stopped_at is None else (report.exit_code if report.exit_code in (2, 3) else 3)
@@ -60,10 +62,6 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
             **images_done.paths(),
         }, ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
         styles = {Status.PASSED: "green", Status.FAILED: "bold red", Status.NOT_SUPPORTED: "yellow", Status.SKIPPED: "dim"}
         table = Table(title=f"Read into {out}", title_justify="left")
         table.add_column("step")

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from ..card.pcsc import list_readers
+
 __all__ = ["readers"]
 
 
@@ -13,8 +15,6 @@ __all__ = ["readers"]
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def readers(as_json: bool) -> None:
     """List PC/SC readers and whether a card is present (with its ATR)."""
-    from ..card.pcsc import list_readers
-
     found = list_readers()  # ReaderError (exit 3) when pcscd is not running
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in found], indent=2))

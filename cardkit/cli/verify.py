@@ -1,9 +1,11 @@
 """``cardkit verify``: read and judge a chip (reader or simulator image) or a dump; print the report.
 
-Exit codes (DESIGN.md; see cardkit.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHENTIC_CHIP_NOT_PROVEN
+Exit codes (see cardkit.inspect.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHENTIC_CHIP_NOT_PROVEN
 (a chip that did not prove its key is not called genuine); 2 usage or input error (bad option, bad
 dump, bad trust file); 3 INCOMPLETE: card or reader error (wrong CAN/MRZ, card removed, reader
-gone); 4 a bug. An INCOMPLETE report is still printed, with the step that failed.
+gone, a chip whose data cannot be used); 4 a bug; 5 UNKNOWN_ISSUER: no trust anchor for the
+document (the trust store holds no CSCA of its issuer). An INCOMPLETE report is still printed,
+with the step that failed.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import click
+from rich.console import Console
 
 from ..errors import InputError
+from ..inspect import InspectionReport, inspect_dump
+from ..inspect.render import render
+from ..pki.trust import TrustStore
 from ._images import image_options, write_images
-from ._terminal import inspect_chip, key_options, resolve_key, source_options
+from ._terminal import inspect_chip, key_options, optional_key, resolve_key, source_options
 
 __all__ = ["verify"]
 
@@ -32,12 +37,10 @@ def _at(value: str | None) -> datetime | None:
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
-def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> Any:
+def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> TrustStore:
     """The TrustStore of --trust/--crl (InputError when none is given)."""
     if not trust:
         raise InputError("give the trust anchors: --trust PATH (CSCA certificates, master lists, a directory)")
-    from ..pki.trust import TrustStore
-
     for p in (*trust, *crl):
         if not p.exists():
             raise InputError(f"{p} does not exist")
@@ -78,10 +81,9 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
     \b
     Exit codes: 0 GENUINE; 1 NOT_GENUINE, or DATA_AUTHENTIC_CHIP_NOT_PROVEN (signed data but
     no CA/AA proof: a chip without them, or a dump); 2 usage or input error; 3 INCOMPLETE
-    (wrong CAN/MRZ data, card removed, reader gone); 4 internal error.
+    (wrong CAN/MRZ data, card removed, reader gone, unusable chip data); 4 internal error;
+    5 UNKNOWN_ISSUER (no CSCA in --trust for the document's issuer: not a forgery finding).
     """
-    from ..inspect import inspect_dump
-
     sources = [n for n, v in (("--reader", reader), ("--sim", sim), ("--dump", dump)) if v is not None]
     if len(sources) != 1:
         raise InputError("give exactly one of --reader R, --sim IMAGE, --dump DUMP")
@@ -90,21 +92,21 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
     if dump is not None:
         if trace is not None or block_size is not None or sfi:
             raise InputError("--trace, --block-size and --sfi need a chip, not a dump")
-        key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe, required=False)
-        if key.get("can") or key.get("id_number"):
+        if can is not None or id_number is not None:
             raise InputError("a dump is checked against --mrz-info or --doc/--dob/--doe, not a CAN")
-        report = inspect_dump(dump, store, mrz_information=key.get("mrz_information"), at=when)
+        shown = optional_key(can=None, id_number=None, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
+        report = inspect_dump(dump, store, key=shown, at=when)
         where = str(dump)
     else:
         key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
-        report = inspect_chip(reader, sim, trace, trust=store, at=when, block_size=block_size, out_dir=out,
-                              sfi=sfi, **key)
+        report = inspect_chip(reader, sim, trace, key=key, trust=store, at=when, block_size=block_size, out_dir=out,
+                              sfi=sfi)
         where = None
     show(report, as_json=as_json, images={"face": face_out, "signature": signature_out}, dump=where)
     click.get_current_context().exit(report.exit_code)
 
 
-def show(report: Any, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None) -> None:
+def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None) -> None:
     """Print the report (rich table or JSON) and write the images asked for (face, signature).
 
     An image that cannot be written (it does not decode, the path is bad) is raised after the
@@ -120,12 +122,9 @@ def show(report: Any, *, as_json: bool, images: dict[str, Path | None], dump: st
         d.update(images_done.paths())
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        from ..report import render
-
         face = next((w for w in images_done.written if w.kind == "face"), None)
-        render(report, Console(soft_wrap=False), face_path=f"{face.path} ({face.exported.describe()})" if face else None)
+        face_path = f"{face.path} ({face.exported.describe()})" if face else None
+        render(report, Console(soft_wrap=False), face_path=face_path)
         for w in images_done.written:
             if w.kind != "face":
                 click.echo(w.line())

@@ -1,6 +1,7 @@
 """The one base every terminal protocol state machine (BAC, PACE, CA, AA) is built on.
 
-Rules this module enforces, so that no protocol has to re-implement them (STYLE §2, after h11 ``_state.py``):
+Rules this module enforces, so that no protocol has to re-implement them (one state table, as the h11
+HTTP library keeps):
 - States are an enum with at least ``NEW``, ``DONE`` and ``FAILED``; what may happen in each state is
   one table, ``TRANSITIONS = {state: (method name, state after success)}``. A state that is not a key
   (``DONE``, ``FAILED``) allows no call at all.

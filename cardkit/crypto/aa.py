@@ -205,7 +205,7 @@ class ActiveAuthentication(ProtocolMachine[AaResult]):
                 raise ValueError("rng returned the wrong number of bytes")
             self.challenge = bytes(rnd)
             if isinstance(self.public_key, rsa.RSAPublicKey) and self.public_key.key_size > 2040:
-                # A 256-byte signature plus SM framing does not fit a short response (lds-and-protocols.md).
+                # A 256-byte signature plus SM framing does not fit a short response (ISO/IEC 7816-4: short Ne <= 256).
                 k = (self.public_key.key_size + 7) // 8
                 return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=max(256, k), extended=True)
             return CommandApdu(0x00, 0x88, 0x00, 0x00, self.challenge, le=256)

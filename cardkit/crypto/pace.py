@@ -215,6 +215,7 @@ class Pace(ProtocolMachine[PaceResult]):
         self._password = password
         self._rng = rng
         self._chip_map_pk: bytes | None = None  # GM/CAM: the chip's mapping key, kept for the CAM check
+        self._map_pk = b""  # GM/CAM: the terminal's own mapping key as sent, to refuse a chip echoing it
 
     def __repr__(self) -> str:
         return f"Pace({self.algorithm.oid}, state={self.state.name}, <redacted>)"
@@ -261,7 +262,8 @@ class Pace(ProtocolMachine[PaceResult]):
         self._s = decrypt_nonce(self._password.key(cipher), dos[0x80], cipher)
         if self.algorithm.mapping is not Mapping.IM:
             self._sk_map = self._group.random_private(self._rng)
-            return _ga(tlv.encode(0x81, self._group.public(self._sk_map)), last=False)
+            self._map_pk = self._group.public(self._sk_map)
+            return _ga(tlv.encode(0x81, self._map_pk), last=False)
         # IM: the terminal's nonce t, as long as s (l bits)
         t = self._rng(len(self._s))
         if len(t) != len(self._s):
@@ -276,7 +278,7 @@ class Pace(ProtocolMachine[PaceResult]):
             if 0x82 not in dos:
                 raise ProtocolError("no mapping public key (82)", step=step)
             peer = self._group.decode_public(dos[0x82], "chip mapping public key")
-            if dos[0x82] == self._group.public(self._sk_map):
+            if dos[0x82] == self._map_pk:
                 raise ProtocolError("chip echoed the terminal's mapping key", step=step)
             self._mapped = map_generic(self._group, self._s, self._sk_map, peer)
             self._chip_map_pk = dos[0x82]

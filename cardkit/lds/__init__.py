@@ -42,6 +42,7 @@ from .security_infos import (
     SecurityInfos,
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
+    PrivilegedTerminalInfo,
 )
 
 __all__ = [
@@ -51,7 +52,8 @@ __all__ = [
     "Dg12", "Dg13Vn", "Dg14", "Dg15",
     "Dg16", "PersonToNotify", "DataGroup", "CardAccess", "SecurityInfos", "SecurityInfo", "PaceInfo",
     "PaceDomainParameterInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
-    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "Sod", "CardSecurity",
+    "TerminalAuthenticationInfo", "ActiveAuthenticationInfo", "UnknownSecurityInfo", "PrivilegedTerminalInfo", "Sod",
+    "CardSecurity",
     "decode_file", "normalise_name", "guess_name", "CLASSES",
     "LdsFileId", "FILE_NAMES", "MRTD_AID", "by_name", "by_tag", "by_fid", "by_dg",
 ]

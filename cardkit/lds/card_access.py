@@ -29,4 +29,4 @@ class CardAccess(SecurityInfos):
         return cls.from_bytes(encode_infos(tuple(infos)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": "EF.CardAccess", "infos": self.infos_to_dicts()}
+        return {"file": "EF.CardAccess", "infos": self.infos_to_dicts(), **self._padding_dict()}

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import tlv
 from ..errors import InputError, ParseError
+from ..mrz import Mrz
 from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
-
-if TYPE_CHECKING:  # cardkit.mrz sits beside lds in the layering; imported lazily at run time
-    from ..mrz import Mrz
 
 __all__ = ["Dg1", "MRZ_LENGTHS"]
 
@@ -43,10 +41,8 @@ class Dg1:
         return MRZ_LENGTHS[len(self.mrz_text)]
 
     @property
-    def mrz(self) -> "Mrz":
+    def mrz(self) -> Mrz:
         """The MRZ model (``cardkit.mrz.Mrz.parse``); ParseError if its fields or check digits are wrong."""
-        from ..mrz import Mrz  # lazy: lds and mrz are peers
-
         return Mrz.parse(self.mrz_text)
 
     @property
@@ -86,7 +82,7 @@ class Dg1:
         try:
             _check_mrz(text.encode("ascii", errors="strict"), 0)
         except (ParseError, UnicodeEncodeError) as e:
-            raise InputError(f"{_WHAT}: {getattr(e, 'message', 'MRZ must be ASCII')}") from None
+            raise InputError(f"{_WHAT}: {e.message if isinstance(e, ParseError) else 'MRZ must be ASCII'}") from None
         return cls(raw=wrap(TAG, tlv.encode(_MRZ_TAG, text.encode("ascii"))), mrz_text=text)
 
     def to_bytes(self) -> bytes:
@@ -97,15 +93,13 @@ class Dg1:
         d: dict[str, Any] = {"file": _WHAT, "format": self.format, "lines": list(self.lines)}
         try:
             m = self.mrz
-        except ImportError:
-            pass
         except ParseError as e:
             d["mrz_error"] = str(e)
         else:
-            for name in ("document_code", "issuing_state", "document_number", "optional_data", "date_of_birth",
-                         "sex", "date_of_expiry", "nationality", "primary_identifier", "secondary_identifier"):
-                if hasattr(m, name):
-                    d[name] = getattr(m, name)
+            d.update(document_code=m.document_code, issuing_state=m.issuing_state, document_number=m.document_number,
+                     optional_data=m.optional_data, date_of_birth=m.date_of_birth, sex=m.sex,
+                     date_of_expiry=m.date_of_expiry, nationality=m.nationality,
+                     primary_identifier=m.primary_identifier, secondary_identifier=m.secondary_identifier)
         if self.other:
             d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
         return d

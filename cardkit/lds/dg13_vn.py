@@ -1,4 +1,4 @@
-"""DG13 of the Vietnamese chip citizen ID card, CCCD (spec/vn-cccd.md "DG13").
+"""DG13 of the Vietnamese chip citizen ID card, CCCD: its "optional details" (Doc 9303-10 §4.7.13).
 
     6D L { 30 L { 02 01 01                         version
                   06 06 28D316010008               1.0.10646.1.0.8 (ISO 10646 UTF-8)
@@ -80,7 +80,7 @@ class _Content(core.Sequence):
 
 @dataclass(frozen=True)
 class Dg13Vn:
-    """Vietnamese DG13 (spec/vn-cccd.md): the 16 numbered fields, absent ones None."""
+    """Vietnamese DG13 as real CCCD chips carry it: the 16 numbered fields, absent ones None."""
 
     raw: bytes = field(repr=False)
     id_number: str | None = field(default=None, repr=False)  # the CAN is its last 6 digits

@@ -8,12 +8,18 @@ The kind of each info is decided by its protocol OID, as TR-03110 does (OIDs fro
     id-PK.k      -> ChipAuthenticationPublicKeyInfo (``key_agreement``)
     id-TA        -> TerminalAuthenticationInfo
     id-icao-mrtd-security-aaProtocolObject -> ActiveAuthenticationInfo (``algorithm``: an AaAlgorithm)
+    id-PT        -> PrivilegedTerminalInfo (``infos``: its own SET OF SecurityInfo, TR-03110-3 A.1.1.8)
 Anything else (CA domain parameters, EF.DIR info, PACE-CAM public key, vendor infos) is an
-``UnknownSecurityInfo`` holding its DER verbatim. An OID under a known arc that names no algorithm
+``UnknownSecurityInfo`` holding its DER verbatim; so is a PrivilegedTerminalInfo whose inner SET does
+not decode, with a ``note`` saying why (German eID cards carry one; it never fails the whole file). An OID under a known arc that names no algorithm
 cardkit knows still parses (its ``algorithm`` is None): the terminal skips it, the report shows it.
 Every info keeps the bytes it was read from (``raw``, not compared); ``to_der`` re-encodes only when
 the fields were changed. The structures are declared with asn1crypto; extra elements in a declared
-SEQUENCE are refused.
+SEQUENCE are refused, and a malformed info of a kind cardkit uses (PACE, CA, TA, AA) is a ParseError.
+
+EF.CardAccess read whole from a chip may be padded with 00 bytes after the SET (the file is larger
+than its content): up to ``MAX_PADDING`` such bytes are accepted and counted in ``padding``; any
+other trailing byte is refused.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any, TypeVar, Union
 from asn1crypto import core
 
 from .. import tlv
-from ..algorithms import (ID_CA, ID_PACE, ID_PK, ID_TA, AaAlgorithm, CaAlgorithm, IcaoOid, KeyAgreement,
+from ..algorithms import (ID_CA, ID_PACE, ID_PK, ID_PT, ID_TA, AaAlgorithm, CaAlgorithm, IcaoOid, KeyAgreement,
                           PaceAlgorithm, key_agreement_of, oid_name)
 from ..errors import InputError, ParseError
 from ..public_keys import check_spki
@@ -39,6 +45,7 @@ __all__ = [
     "TerminalAuthenticationInfo",
     "ActiveAuthenticationInfo",
     "UnknownSecurityInfo",
+    "PrivilegedTerminalInfo",
     "SecurityInfo",
     "SecurityInfos",
     "InfosView",
@@ -49,6 +56,8 @@ __all__ = [
 
 ID_AA = IcaoOid.AA_PROTOCOL
 MAX_INFOS = 64
+MAX_PADDING = 4096  # bytes of 00 after the SET: a file read whole, larger than its content
+_MAX_NESTING = 2  # a PrivilegedTerminalInfo holds SecurityInfos; none of those holds another
 _MAX_INT_BITS = 64
 
 # --- ASN.1 declarations -----------------------------------------------------------------------
@@ -59,6 +68,12 @@ class _AlgorithmIdentifier(core.Sequence):
 class _AnyInfo(core.Sequence):
     _fields = [("protocol", core.ObjectIdentifier), ("required", core.Any),
                ("optional", core.Any, {"optional": True})]
+
+
+class _PtInfo(core.Sequence):
+    """PrivilegedTerminalInfo ::= SEQUENCE { protocol id-PT, privilegedTerminalInfos SecurityInfos }."""
+
+    _fields = [("protocol", core.ObjectIdentifier), ("infos", core.Any)]
 
 
 class _PaceInfo(core.Sequence):
@@ -258,16 +273,29 @@ class ActiveAuthenticationInfo(_Info):
 
 @dataclass(frozen=True)
 class UnknownSecurityInfo(_Info):
-    """A SecurityInfo cardkit does not model, kept verbatim (its DER is compared)."""
+    """A SecurityInfo cardkit does not model, kept verbatim (its DER is compared); ``note`` says why, if not obvious."""
 
     protocol: str
     raw: bytes = field(repr=False)
+    note: str | None = field(default=None, compare=False)
 
     def to_der(self) -> bytes:
         return self.raw
 
     def _encode(self) -> bytes:
         return self.raw
+
+
+@dataclass(frozen=True)
+class PrivilegedTerminalInfo(_Info):
+    """PrivilegedTerminalInfo (TR-03110-3 A.1.1.8): the SecurityInfos shown to privileged terminals only."""
+
+    protocol: str
+    infos: tuple["SecurityInfo", ...]
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def _encode(self) -> bytes:
+        return _PtInfo({"protocol": self.protocol, "infos": core.Any.load(encode_infos(self.infos))}).dump()
 
 
 _A = TypeVar("_A")
@@ -281,7 +309,7 @@ def _algorithm_or_none(parse: Callable[[str], _A], oid: str) -> _A | None:
 
 
 SecurityInfo = Union[PaceInfo, PaceDomainParameterInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
-                     TerminalAuthenticationInfo, ActiveAuthenticationInfo, UnknownSecurityInfo]
+                     TerminalAuthenticationInfo, ActiveAuthenticationInfo, PrivilegedTerminalInfo, UnknownSecurityInfo]
 
 
 def _arcs_after(oid: str, prefix: str) -> int | None:
@@ -293,17 +321,47 @@ def _arcs_after(oid: str, prefix: str) -> int | None:
     return None
 
 
-def decode_info(der: bytes, what: str = "SecurityInfo") -> SecurityInfo:
+def _protocol(der: bytes) -> str:
+    """The protocol OID of a SecurityInfo; the rest (ANY DEFINED BY protocol) is left to the kind's decoder."""
+    info = _AnyInfo.load(der, strict=True)
+    oid = info["protocol"].dotted
+    if len(info.children) > 3:
+        raise ParseError("unexpected extra element", what="SecurityInfo")
+    info["required"].contents  # noqa: B018 - must be present
+    return str(oid)
+
+
+def decode_info(der: bytes, what: str = "SecurityInfo", *, _depth: int = 0) -> SecurityInfo:
     """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
-    oid = parse_guard(what)(_load)(_AnyInfo, bytes(der), what)["protocol"]
+    oid = parse_guard(what)(_protocol)(bytes(der))
+    if oid == ID_PT:
+        return _decode_pt(bytes(der), oid, _depth)
     return parse_guard(_kind(oid))(_decode_known)(bytes(der), oid)
+
+
+def _decode_pt(der: bytes, oid: str, depth: int) -> PrivilegedTerminalInfo | UnknownSecurityInfo:
+    """A PrivilegedTerminalInfo, or the info kept unknown (with the reason) when its inner SET does not decode."""
+    try:
+        if depth >= _MAX_NESTING - 1:
+            raise ParseError("a PrivilegedTerminalInfo inside another")
+        inner = _PtInfo.load(der, strict=True)
+        inner["infos"]  # noqa: B018 - parse the children, so they can be counted
+        if len(inner.children) > 2:
+            raise ParseError("unexpected extra element")
+        infos = decode_infos(inner["infos"].dump(), "PrivilegedTerminalInfo", _depth=depth + 1)
+        return PrivilegedTerminalInfo(oid, infos, raw=der)
+    except ParseError as e:
+        return UnknownSecurityInfo(oid, raw=der, note=f"PrivilegedTerminalInfo kept as read: {e.message}")
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        return UnknownSecurityInfo(oid, raw=der, note=f"PrivilegedTerminalInfo kept as read: {type(e).__name__}")
 
 
 def _kind(oid: str) -> str:
     pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
     return {(2, None, None): "PACEInfo", (1, None, None): "PACEDomainParameterInfo",
             (None, 2, None): "ChipAuthenticationInfo", (None, None, 1): "ChipAuthenticationPublicKeyInfo"}.get(
-        (pace, ca, pk), {ID_TA: "TerminalAuthenticationInfo", ID_AA: "ActiveAuthenticationInfo"}.get(oid, "SecurityInfo"))
+        (pace, ca, pk), {ID_TA: "TerminalAuthenticationInfo", ID_AA: "ActiveAuthenticationInfo",
+                         ID_PT: "PrivilegedTerminalInfo"}.get(oid, "SecurityInfo"))
 
 
 def _decode_known(der: bytes, oid: str) -> SecurityInfo:
@@ -334,7 +392,7 @@ def _decode_known(der: bytes, oid: str) -> SecurityInfo:
     return UnknownSecurityInfo(oid, raw=der)
 
 
-def decode_infos(der: bytes, what: str) -> tuple[SecurityInfo, ...]:
+def decode_infos(der: bytes, what: str, *, _depth: int = 0) -> tuple[SecurityInfo, ...]:
     """Decode a DER SET OF SecurityInfo, in the order stored; ParseError names the info's index."""
     infos = _Infos.load(der, strict=True)
     if len(infos) > MAX_INFOS:
@@ -342,7 +400,7 @@ def decode_infos(der: bytes, what: str) -> tuple[SecurityInfo, ...]:
     out = []
     for i, item in enumerate(infos):
         try:
-            out.append(decode_info(item.dump(), what))
+            out.append(decode_info(item.dump(), what, _depth=_depth))
         except ParseError as e:  # name the file, then the info and its kind
             kind = f" ({e.what})" if e.what and e.what != what else ""
             e.message = f"SecurityInfo {i + 1}{kind}: {e.message}"
@@ -411,13 +469,17 @@ class InfosView:
     def unknown(self) -> tuple[UnknownSecurityInfo, ...]:
         return self._of(UnknownSecurityInfo)
 
+    @property
+    def privileged_terminal_infos(self) -> tuple[PrivilegedTerminalInfo, ...]:
+        return self._of(PrivilegedTerminalInfo)
+
     def infos_to_dicts(self) -> list[dict[str, Any]]:
         """JSON-safe list of the infos."""
         out = []
         for i in self.infos:
             d: dict[str, Any] = {"type": type(i).__name__, "protocol": i.protocol, "name": i.name}
             version = None if isinstance(i, (PaceDomainParameterInfo, ChipAuthenticationPublicKeyInfo,
-                                              UnknownSecurityInfo)) else i.version
+                                              UnknownSecurityInfo, PrivilegedTerminalInfo)) else i.version
             parameter_id = i.parameter_id if isinstance(i, (PaceInfo, PaceDomainParameterInfo)) else None
             key_id = i.key_id if isinstance(i, (ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo)) else None
             for k, v in (("version", version), ("parameter_id", parameter_id), ("key_id", key_id)):
@@ -431,16 +493,26 @@ class InfosView:
                 d["domain_parameter"] = i.domain_parameter.hex().upper()
             if isinstance(i, UnknownSecurityInfo):
                 d["der"] = i.raw.hex().upper()
+                if i.note:
+                    d["note"] = i.note
+            if isinstance(i, PrivilegedTerminalInfo):
+                d["infos"] = _InfoList(i.infos).infos_to_dicts()
             out.append(d)
         return out
 
 
 @dataclass(frozen=True)
+class _InfoList(InfosView):
+    infos: tuple[SecurityInfo, ...]
+
+
+@dataclass(frozen=True)
 class SecurityInfos(InfosView):
-    """SecurityInfos ::= SET OF SecurityInfo (Doc 9303-11 §9.2), as a bare DER SET."""
+    """SecurityInfos ::= SET OF SecurityInfo (Doc 9303-11 §9.2), as a bare DER SET (``raw``: the bytes as read)."""
 
     raw: bytes = field(repr=False)
     infos: tuple[SecurityInfo, ...]
+    padding: int = 0  # 00 bytes after the SET (a file read whole)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "SecurityInfos":
@@ -456,10 +528,27 @@ class SecurityInfos(InfosView):
         return self.raw
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": "SecurityInfos", "infos": self.infos_to_dicts()}
+        return {"file": "SecurityInfos", "infos": self.infos_to_dicts(), **self._padding_dict()}
+
+    def _padding_dict(self) -> dict[str, Any]:
+        if not self.padding:
+            return {}
+        return {"padding": self.padding, "note": f"{self.padding} bytes of 00 padding after the SET (ignored)"}
 
 
 _S = TypeVar("_S", bound="SecurityInfos")
+
+
+def _strip_padding(raw: bytes) -> tuple[bytes, int]:
+    """(the SET, the number of 00 bytes after it) when only up to MAX_PADDING 00 bytes follow it; else (raw, 0)."""
+    try:
+        end = tlv.decode(raw, allow_trailing=True).end
+    except ParseError:
+        return raw, 0
+    rest = raw[end:]
+    if rest and len(rest) <= MAX_PADDING and not rest.strip(b"\x00"):
+        return raw[:end], len(rest)
+    return raw, 0
 
 
 def _from_set(cls: type[_S], data: bytes, what: str) -> _S:
@@ -468,7 +557,8 @@ def _from_set(cls: type[_S], data: bytes, what: str) -> _S:
         raw = _as_bytes(data, what)
         if not raw or raw[0] != 0x31:
             raise ParseError("not a DER SET (tag 31)", what=what, offset=0)
-        tlv.decode(raw)  # definite lengths, no trailing bytes (asn1crypto would accept BER)
-        return cls(raw=raw, infos=decode_infos(raw, what))
+        body, padding = _strip_padding(raw)
+        tlv.decode(body)  # definite lengths, no trailing bytes (asn1crypto would accept BER)
+        return cls(raw=raw, infos=decode_infos(body, what), padding=padding)
 
     return parse()

@@ -29,16 +29,21 @@ from asn1crypto import algos, cms, core
 from cryptography import x509
 
 from .. import tlv
-from ..algorithms import ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME, IcaoOid
+from ..certificates import Certificate, load_certificate
+from ..algorithms import ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME, IcaoOid
 from ..errors import ParseError
 
-__all__ = ["register_oid", "parse_signer_info", "load_certificate_der", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject",
+__all__ = ["register_oid", "parse_signer_info", "LDS_SECURITY_OBJECT_OIDS", "LdsSecurityObject",
            "SignerInfoData", "Sod", "MAX_SOD_SIZE", "signed_data_parts", "signed_data_fields"]
 
 MAX_SOD_SIZE = 1 << 20  # 1 MiB: a real SOD is a few kB (certificate included)
 _MAX_DG_HASHES = 16
 
-LDS_SECURITY_OBJECT_OIDS = (IcaoOid.LDS_SECURITY_OBJECT, IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
+# eContentTypes an LDSSecurityObject is found under: the one 9303-10 §4.6.2 names, then those real
+# documents use (id-data: Chinese passports; 1.3.27.1.1.1 and the Dutch OID: early passports).
+# PA accepts the others with a warning.
+LDS_SECURITY_OBJECT_OIDS = (IcaoOid.LDS_SECURITY_OBJECT, ID_DATA, IcaoOid.LDS_SECURITY_OBJECT_LEGACY,
+                            IcaoOid.LDS_SECURITY_OBJECT_NL)
 
 
 def register_oid(oid_class: type[core.ObjectIdentifier], dotted: str, name: str) -> None:
@@ -50,6 +55,7 @@ def register_oid(oid_class: type[core.ObjectIdentifier], dotted: str, name: str)
 
 register_oid(cms.ContentType, IcaoOid.LDS_SECURITY_OBJECT, "lds_security_object")
 register_oid(cms.ContentType, IcaoOid.LDS_SECURITY_OBJECT_LEGACY, "lds_security_object_legacy")
+register_oid(cms.ContentType, IcaoOid.LDS_SECURITY_OBJECT_NL, "lds_security_object_nl")
 register_oid(cms.ContentType, IcaoOid.CSCA_MASTER_LIST, "csca_master_list")
 
 
@@ -161,34 +167,10 @@ def _digest_name(dotted: str) -> str:
     return algos.DigestAlgorithmId(dotted).native
 
 
-def load_certificate_der(der: bytes) -> x509.Certificate:
-    """A certificate from DER, its extensions decoded up front; ParseError for anything malformed.
-
-    cryptography decodes extensions lazily and raises ValueError (or InvalidVersion) on first
-    use; doing it here keeps every later step free of surprises from hostile certificates.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # cryptography warns, then reads; we refuse below instead
-            cert = x509.load_der_x509_certificate(der)
-            serial = cert.serial_number
-        if serial <= 0:
-            # RFC 5280 §4.1.2.2; cryptography will refuse these itself in a future release
-            raise ParseError("certificate serial number is not positive (RFC 5280 §4.1.2.2)")
-        # force decoding of everything read later (all lazy in cryptography)
-        cert.issuer, cert.subject, cert.extensions  # noqa: B018
-        cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_algorithm_oid  # noqa: B018
-        return cert
-    except ParseError:
-        raise
-    except Exception as e:  # noqa: BLE001  cryptography has several types here (InvalidVersion, DuplicateExtension ...)
-        raise ParseError(f"certificate cannot be read: {type(e).__name__}: {e}") from None
-
-
 @functools.lru_cache(maxsize=256)
-def _load_certificate(der: bytes) -> x509.Certificate:
+def _load_certificate(der: bytes) -> Certificate:
     # Cached by DER bytes: a bulk audit sees the same DS certificate in thousands of SODs.
-    return load_certificate_der(der)
+    return load_certificate(der)
 
 
 _CERT_SETS: dict[bytes, tuple[bytes, ...]] = {}
@@ -375,8 +357,8 @@ class SignedDataView:
         return self.signer_infos[0]  # type: ignore[attr-defined, no-any-return]
 
     @property
-    def certificates(self) -> tuple[x509.Certificate, ...]:
-        """The certificates carried in SignedData.certificates, as cryptography objects."""
+    def certificates(self) -> tuple[Certificate, ...]:
+        """The certificates carried in SignedData.certificates, read as written (``cardkit.certificates``)."""
         return tuple(_load_certificate(d) for d in self.certificate_ders)  # type: ignore[attr-defined]
 
     def to_bytes(self) -> bytes:

@@ -9,6 +9,8 @@ from the signed object, never from the certificate; PSS parameters are checked, 
 
 from __future__ import annotations
 
+import functools
+
 from asn1crypto import algos, core
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from ..algorithms import HASHES, ID_MGF1, SIGNATURE_ALGORITHMS, hash_by_oid
+from ..certificates import Certificate, Quirk
 from ..errors import InputError, VerificationError
 
 __all__ = [
@@ -147,21 +150,40 @@ def verify_signature(
     return name, h
 
 
-def verify_certificate(cert: object, issuer: object) -> None:
-    """Check that ``issuer`` (a certificate) signed ``cert`` (names and signature); VerificationError if not."""
-    try:
-        cert.verify_directly_issued_by(issuer)  # type: ignore[attr-defined]
-    except InvalidSignature:
-        raise VerificationError("certificate signature does not verify with the issuer's key") from None
-    except ValueError as e:
-        raise VerificationError(f"certificate not issued by this issuer: {e}") from None
-    except (TypeError, UnsupportedAlgorithm) as e:
-        raise VerificationError(f"unsupported certificate signature or key: {e}") from None
+@functools.lru_cache(maxsize=256)
+def signature_algorithm(der: bytes) -> algos.SignedDigestAlgorithm:
+    """A signature AlgorithmIdentifier from its DER, parsed once per distinct encoding (read-only)."""
+    alg = algos.SignedDigestAlgorithm.load(der)
+    alg.native  # noqa: B018  (parse fully now, so a cached object is never half-parsed)
+    return alg
 
 
-def public_key_of(cert: object) -> object:
-    """The certificate's public key; VerificationError when cryptography cannot use it (curve, encoding)."""
+def verify_certificate(cert: Certificate, issuer: Certificate) -> None:
+    """Check that ``issuer`` signed ``cert``: names (RFC 5280 §7.1) and the signature over the TBSCertificate.
+
+    The algorithm is the one ``cert`` names (NULL parameters of an ECDSA identifier are read past);
+    the issuer's key is converted to a ``cryptography`` key, explicit curves as the named curve they are.
+
+    Raises:
+        VerificationError: names differ, the key cannot be used, or the signature does not verify.
+    """
+    if not cert.issuer.matches(issuer.subject):
+        raise VerificationError(f"certificate not issued by {issuer.subject.rfc4514_string()} (names differ)")
     try:
-        return cert.public_key()  # type: ignore[attr-defined]
-    except (ValueError, UnsupportedAlgorithm) as e:
-        raise VerificationError(f"the certificate's public key cannot be used: {e}") from None
+        alg = signature_algorithm(cert.signature_algorithm)
+    except (ValueError, TypeError) as e:
+        raise VerificationError(f"certificate signature algorithm cannot be read: {e}") from None
+    try:
+        verify_signature(public_key_of(issuer), alg, cert.signature, cert.tbs)
+    except VerificationError as e:
+        raise VerificationError(f"certificate signature: {e}") from None
+
+
+def public_key_of(cert: Certificate) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    """The certificate's key as a ``cryptography`` key; VerificationError when it cannot be used (curve, encoding)."""
+    key = cert.crypto_public_key
+    if key is None:
+        why = next((f.detail for f in cert.findings if f.quirk is Quirk.PUBLIC_KEY_UNREADABLE),
+                   f"a {cert.key_description} key cannot verify signatures here")
+        raise VerificationError(f"the certificate's public key cannot be used: {why}")
+    return key

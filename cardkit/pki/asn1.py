@@ -10,7 +10,7 @@ from asn1crypto import cms, core, x509
 from ..algorithms import IcaoOid
 from ..lds.sod import register_oid
 
-__all__ = ["DocumentTypeListSyntax", "CscaMasterList", "CertificateSet"]
+__all__ = ["DocumentTypeListSyntax", "CscaMasterList", "CertificateSet", "RawCertificateSet"]
 
 
 class DocumentTypes(core.SetOf):
@@ -25,6 +25,12 @@ class DocumentTypeListSyntax(core.Sequence):
 
 class CertificateSet(core.SetOf):
     _child_spec = x509.Certificate
+
+
+class RawCertificateSet(core.SetOf):
+    """A SET OF Certificate read as SEQUENCEs only, so that each entry is read (and may fail) on its own."""
+
+    _child_spec = core.Sequence
 
 
 class CscaMasterList(core.Sequence):

@@ -5,11 +5,18 @@ signer whose certificate (EKU id-icao-cscaMasterListSigningKey, 2.23.136.1.1.3) 
 the publishing state's CSCA. Building uses a ``Signer``; parsing keeps the raw bytes and raises
 only ParseError; ``verify_master_list`` checks the signature and the signer's certificate and
 returns the reason when it fails, so the trust store can refuse the list and say why.
+
+Published lists carry certificates no strict reader accepts (NULL parameters in ECDSA identifiers,
+non-positive serials, explicit curves, CA=false with a pathLen): each is read as written
+(``cardkit.certificates``). One whose structure cannot be read at all is skipped, and named in
+``skipped`` (its index in certList, its subject where readable, the reason): one bad certificate
+never drops the list.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from asn1crypto import cms, core
@@ -18,17 +25,52 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..algorithms import ID_SIGNED_DATA, IcaoOid
+from ..certificates import Certificate, load_certificate
 from ..errors import ParseError, VerificationError
-from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, load_certificate_der, parse_signer_info
+from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, parse_signer_info
 from .algorithms import public_key_of, verify_certificate
-from .asn1 import CscaMasterList
+from .asn1 import CscaMasterList, RawCertificateSet
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
 from .signers import Signer, signer_algorithm_identifier, signer_hash
 
-__all__ = ["MasterList", "build_master_list", "parse_master_list", "verify_master_list", "MAX_MASTER_LIST_SIZE"]
+__all__ = ["MasterList", "Skipped", "build_master_list", "parse_master_list", "verify_master_list",
+           "MAX_MASTER_LIST_SIZE", "MAX_LIST_CERTIFICATES"]
 
 MAX_MASTER_LIST_SIZE = 64 * MAX_SOD_SIZE  # the ICAO master list is a few MB
-_ML_SIGNER_EKU = x509.ObjectIdentifier(IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY)
+MAX_LIST_CERTIFICATES = 20_000  # a few thousand CSCAs exist in the world
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a trust list that could not be read: where it is, whose it is (when readable), and why."""
+
+    where: str  # "certList[22]", an LDIF entry's dn, "PEM block 4" ...
+    subject: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        who = f" ({self.subject})" if self.subject else ""
+        return f"{self.where}{who}: {self.reason}"
+
+
+def _subject_of(der: bytes) -> str | None:
+    """The subject of a certificate that cannot be read whole, when at least the name can be."""
+    try:
+        return str(asn1_x509.Certificate.load(der)["tbs_certificate"]["subject"].human_friendly)
+    except Exception:  # noqa: BLE001 - a best effort for the message only
+        return None
+
+
+def read_certificates(ders: list[bytes], label: str, source: str | None) -> tuple[tuple[Certificate, ...], tuple[Skipped, ...]]:
+    """Each DER read as written; the unreadable ones are skipped, named by ``label[index]``."""
+    good: list[Certificate] = []
+    bad: list[Skipped] = []
+    for i, der in enumerate(ders):
+        try:
+            good.append(load_certificate(der, source=source))
+        except ParseError as e:
+            bad.append(Skipped(f"{label}[{i}]", _subject_of(der), e.message))
+    return tuple(good), tuple(bad)
 
 
 @dataclass(frozen=True)
@@ -39,12 +81,14 @@ class MasterList:
     econtent_type: str
     econtent: bytes = field(repr=False)
     version: int
-    cscas: tuple[x509.Certificate, ...] = field(repr=False)
-    certificates: tuple[x509.Certificate, ...] = field(repr=False)  # SignedData.certificates (the ML signer)
+    cscas: tuple[Certificate, ...] = field(repr=False)
+    certificates: tuple[Certificate, ...] = field(repr=False)  # SignedData.certificates (the ML signer)
     signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
+    skipped: tuple[Skipped, ...] = ()  # certificates of certList (or SignedData) that could not be read
 
 
-def build_master_list(cscas: list[x509.Certificate], signer: Signer, *, extra_certificates: list[x509.Certificate] = ()) -> bytes:
+def build_master_list(cscas: list[x509.Certificate], signer: Signer, *,
+                      extra_certificates: list[x509.Certificate] = ()) -> bytes:
     """DER ContentInfo(SignedData) over CscaMasterList v0 with ``cscas``, signed by the ML signer."""
     if signer.certificate is None:
         raise VerificationError("the Master List signer has no certificate")
@@ -102,16 +146,19 @@ def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:
         if not isinstance(econtent, bytes):
             raise ParseError("eContent is not an OCTET STRING")
         ml = CscaMasterList.load(econtent, strict=True)
-        cscas = tuple(load_certificate_der(c.dump()) for c in ml["cert_list"])
-        certs = ()
+        entries = RawCertificateSet.load(ml["cert_list"].dump(), strict=True)
+        if len(entries) > MAX_LIST_CERTIFICATES:
+            raise ParseError(f"more than {MAX_LIST_CERTIFICATES} certificates")
+        cscas, skipped = read_certificates([c.dump() for c in entries], "certList", source)
+        certs: tuple[Certificate, ...] = ()
         if not isinstance(sd["certificates"], core.Void):
-            certs = tuple(
-                load_certificate_der(c.chosen.dump()) for c in sd["certificates"] if c.name == "certificate"
-            )
+            certs, bad = read_certificates([c.chosen.dump() for c in sd["certificates"] if c.name == "certificate"],
+                                           "SignedData.certificates", source)
+            skipped += bad
         infos = tuple(parse_signer_info(si) for si in sd["signer_infos"])
         if not infos:
             raise ParseError("no SignerInfo")
-        return MasterList(bytes(data), econtent_type, econtent, ml["version"].native, cscas, certs, infos)
+        return MasterList(bytes(data), econtent_type, econtent, ml["version"].native, cscas, certs, infos, skipped)
     except ParseError as e:
         raise e.within(what="master list", source=source)
     except RecursionError:
@@ -120,7 +167,7 @@ def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:
         raise ParseError(f"malformed: {e}", what="master list", source=source) from None
 
 
-def verify_master_list(ml: MasterList, anchors: list[x509.Certificate] = ()) -> x509.Certificate:
+def verify_master_list(ml: MasterList, anchors: Sequence[Certificate] = ()) -> Certificate:
     """Verify the master list's signature and its signer certificate; return the CSCA that issued the signer.
 
     The signer's issuer is looked up among ``anchors`` first, then among the CSCAs of the list itself
@@ -132,19 +179,19 @@ def verify_master_list(ml: MasterList, anchors: list[x509.Certificate] = ()) -> 
     if len(ml.signer_infos) != 1:
         raise VerificationError(f"{len(ml.signer_infos)} SignerInfos, expected 1")
     si = ml.signer_infos[0]
-    signer_cert = find_signer_certificate(si, ml.certificates)
-    if signer_cert is None:
+    match = find_signer_certificate(si, ml.certificates)
+    if match is None:
         raise VerificationError("no certificate in the master list matches its SignerInfo")
+    signer_cert = match.certificate
     check_signed_attributes(si, ml.econtent_type, ml.econtent)
     verify_signer_info(si, public_key_of(signer_cert))
-    try:
-        eku = signer_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        if _ML_SIGNER_EKU not in eku:
-            raise VerificationError("the signer certificate lacks the Master List signer EKU (2.23.136.1.1.3)")
-    except x509.ExtensionNotFound:
-        raise VerificationError("the signer certificate has no extended key usage (2.23.136.1.1.3 required)") from None
+    eku = signer_cert.extended_key_usage
+    if eku is None:
+        raise VerificationError("the signer certificate has no extended key usage (2.23.136.1.1.3 required)")
+    if IcaoOid.CSCA_MASTER_LIST_SIGNING_KEY not in eku:
+        raise VerificationError("the signer certificate lacks the Master List signer EKU (2.23.136.1.1.3)")
     for issuer in [*anchors, *ml.cscas]:
-        if issuer.subject != signer_cert.issuer:
+        if not issuer.subject.matches(signer_cert.issuer):
             continue
         try:
             verify_certificate(signer_cert, issuer)

@@ -1,197 +1,77 @@
-"""The batch runner: citizen records -> cards, each one ending in the ledger as issued or rejected.
+"""The batch runner: claimed ledger rows -> cards, each ending issued, rejected, or pending to resume.
 
-Library code the CLI calls (``cardkit personalise``); progress is reported through a callback so
-the CLI can draw a rich progress bar and tests can collect it.
+Library code the CLI calls (``cardkit personalise``); progress goes through a callback. A run loads its
+records into the ledger (``intake.load_batch``; a shared batch was loaded before by ``cardkit batch
+load``), then takes rows one at a time, first any it must recover, then the next pending one:
 
-Order of work for one record, and what the ledger says at each point (ledger.py has the rules):
+    claim                   pending -> writing under this station's lease      (FOR UPDATE SKIP LOCKED)
+    prepare, build, sign    bad data -> rejected; DS/HSM failure -> the run STOPS, row pending
+    wait for a blank card   none -> the run stops, row pending
+    first perso command     committed first: touched, expected SOD hash, artifact name
+    write, lock, read back  GENUINE or not
+    keep                    the card exists: simulator image saved, fsynced, renamed, folder fsynced
+    issued                  writing -> issued; the person's earlier card superseded or revoked
+A touched card that fails is logged for destruction (``spoiled_cards``); the row goes back to pending
+while ``retries`` allow, else to rejected (a re-run retries it). Ctrl-C or a bug mid-card settles the
+row first (spoiled if touched, back to pending), then propagates.
 
-    check record, duplicates     bad -> rejected (every reason)           ledger: pending -> rejected
-    register                      already issued -> skipped (resume)       ledger: pending
-    build files, sign EF.SOD      bad data -> rejected; DS/HSM failure -> the batch STOPS, record pending
-    wait for a blank card         none -> the batch stops, record pending
-    begin                                                                  ledger: writing (card untouched)
-    first perso command           committed first                          ledger: card_touched
-    write, lock, read back        GENUINE -> issued                         ledger: issued
-                                  anything else -> rejected, "card must be destroyed" (it was touched)
-                                  or back to pending when nothing reached the card
+Recovery, for a row left writing by a crash of this station or by a station whose lease ran out: an
+untouched card -> pending; a touched card that ``source.find`` finds, verifies GENUINE and holds the
+SOD recorded at the touch -> issued (the record is completed, not redone); anything else -> logged
+for destruction, its artifact discarded, the row pending for a new card. Nothing is ever skipped.
 
-A crash at any point leaves ``writing`` rows that ``Ledger.recover`` settles on the next run, which
-retries everything not issued. Issued records are skipped, so a re-run never issues twice.
-The batch also stops (records left pending) when a card cannot be handed back (an image that
-cannot be saved, a card the operator does not take out): a card left in the reader would
-otherwise be taken for the next blank one. Ctrl-C or a bug mid-card settles the ledger first,
-then propagates.
+``CARDKIT_FAULT_KILL_AT=<point>`` (a test hook) makes the process SIGKILL itself at a named point:
+``touched``, ``written``, ``kept`` (card saved, ledger not yet told), ``issued``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+
+from ..card import Transport
+from ..checks import Status
 from ..crypto.cvc import CvCertificate
-from ..errors import CardkitError, CardRemovedError, InputError, LedgerError, TransportError
-from ..personalise import SignerFailure, build_card, check_signer, chip_trust_points, personalise_card
+from ..errors import (CardkitError, CardRemovedError, InputError, LedgerError, LedgerUnavailableError, ProfileError,
+                      TransportError)
+from ..inspect import Verdict, inspect
+from ..personalise import (CardBuild, SignerFailure, build_card, card_access_key, check_signer, chip_trust_points, mrz_for,
+                           personalise_card, preflight)
+from ..pki.signers import Signer
+from ..pki.trust import TrustStore
 from ..profiles import Profile
-from .ledger import Ledger
+from .intake import LoadSummary, content_of, load_batch, record_from_stored
+from .ledger import IssueRow, Ledger
+from .records import RecordResult
+from .sources import CardSlot, CardSource, ReaderSource, SimulatorSource
 
-__all__ = [
-    "CardSource",
-    "CardSlot",
-    "SimulatorSource",
-    "ReaderSource",
-    "CardOutcome",
-    "BatchProgress",
-    "BatchSummary",
-    "run_batch",
-]
+__all__ = ["CardSource", "CardSlot", "SimulatorSource", "ReaderSource", "CardOutcome", "BatchProgress",
+           "BatchSummary", "run_batch", "KILL_POINTS"]
+
+KILL_POINTS = ("touched", "written", "kept", "issued")
 
 
-class CardSlot(Protocol):
-    """One physical (or simulated) blank card in the reader."""
-
-    def open(self) -> Any:
-        """Power the card (again) and return a transport to it."""
-
-    def finish(self, issued: bool, blank: bool = False) -> None:
-        """The card is done: save it (simulator) or ask for it to be taken out (reader).
-
-        ``blank``: no perso command reached it, so it can be used again.
-        """
-
-
-class CardSource(Protocol):
-    """Where blank cards come from."""
-
-    def next_card(self, document_number: str) -> CardSlot:
-        """Wait for the next blank card; raise TransportError when none comes."""
-
-
-# --- card sources ---------------------------------------------------------------------
-
-
-class _SimSlot:
-    def __init__(self, chip: Any, path: Path | None) -> None:
-        self.chip = chip
-        self.path = path
-
-    def open(self) -> Any:
-        from ..card import SimulatorTransport
-
-        return SimulatorTransport(self.chip)
-
-    def finish(self, issued: bool, blank: bool = False) -> None:
-        if issued and self.path is not None:
-            try:
-                self.chip.save(self.path)
-            except OSError as e:
-                raise InputError(f"cannot save the card image {self.path}: {e.strerror or e}") from None
-
-
-class SimulatorSource:
-    """Simulated blank chips, one per record, saved as ``<out_dir>/<document>.image`` once issued.
-
-    Args:
-        out_dir: where issued chips are saved (None: not saved, e.g. benchmarks).
-        chip_factory: makes a blank chip for a document number (default ``EmrtdChip()``); tests
-            use it to inject ``Faults``.
-    """
-
-    def __init__(self, out_dir: Path | None, chip_factory: Callable[[str], Any] | None = None) -> None:
-        self.out_dir = out_dir
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        self.chip_factory = chip_factory or _blank_chip
-        self.chips: list[Any] = []
-
-    def next_card(self, document_number: str) -> _SimSlot:
-        chip = self.chip_factory(document_number)
-        self.chips.append(chip)
-        path = self.out_dir / f"{document_number}.image" if self.out_dir is not None else None
-        return _SimSlot(chip, path)
-
-
-def _blank_chip(document_number: str) -> Any:
-    from simulators.emrtd import EmrtdChip
-
-    return EmrtdChip()
-
-
-class _ReaderSlot:
-    def __init__(self, source: "ReaderSource") -> None:
-        self.source = source
-        self.transport: Any = None
-
-    def open(self) -> Any:
-        from ..card import PcscTransport
-
-        if self.transport is not None:
-            self.transport.close()  # unpowers the card: the read-back starts from a cold reset
-        self.transport = PcscTransport(self.source.reader, timeout=0)
-        return self.transport
-
-    def finish(self, issued: bool, blank: bool = False) -> None:
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
-        if issued:
-            self.source.prompt("Card issued: take it out.")
-        elif blank:
-            self.source.prompt("Card not written: take it out (it is still blank and can be used again).")
-        else:
-            self.source.prompt("Card REJECTED: take it out and destroy it.")
-        self.source.wait_for_removal()
-
-
-class ReaderSource:
-    """Blank cards put one after another into a PC/SC reader by the operator.
-
-    Args:
-        reader: reader name substring or index (as ``PcscTransport``).
-        prompt: shows the operator a message (the CLI prints it).
-        timeout: seconds to wait for each card before the batch stops.
-    """
-
-    def __init__(self, reader: str | int | None, prompt: Callable[[str], None] = lambda _m: None,
-                 timeout: float = 120.0, removal_timeout: float = 120.0) -> None:
-        self.reader = reader
-        self.prompt = prompt
-        self.timeout = timeout
-        self.removal_timeout = removal_timeout
-
-    def next_card(self, document_number: str) -> _ReaderSlot:
-        from ..card import PcscTransport
-
-        self.prompt(f"Insert a blank card for document {document_number}.")
-        PcscTransport(self.reader, timeout=self.timeout).close()  # waits for insertion
-        return _ReaderSlot(self)
-
-    def wait_for_removal(self) -> None:
-        from ..card import PcscTransport
-
-        deadline = time.monotonic() + self.removal_timeout
-        while time.monotonic() < deadline:
-            try:
-                PcscTransport(self.reader, timeout=0).close()
-            except CardRemovedError:
-                return
-            time.sleep(0.2)
-        raise CardRemovedError("the card was not taken out of the reader")
-
-
-# --- results ------------------------------------------------------------------------
+def _kill_point(name: str) -> None:
+    """The test hook of the module header: die here, as a power cut would."""
+    if os.environ.get("CARDKIT_FAULT_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True, slots=True)
 class CardOutcome:
-    """What happened to one record: issued, rejected (with reasons), or skipped (already issued)."""
+    """What happened to one record: issued, rejected (with reasons), recovered (a crashed card completed)."""
 
     line: int | None
-    document_number: str | None
-    outcome: str  # "issued" | "rejected" | "skipped"
+    person: str | None = field(repr=False)
+    outcome: str  # "issued" | "rejected" | "recovered" | "retry"
     reasons: tuple[str, ...] = ()
     seconds: float = 0.0
     apdus: int = 0
@@ -220,7 +100,7 @@ class BatchProgress:
 
 @dataclass(frozen=True, slots=True)
 class BatchSummary:
-    """The end of a run; ``stopped`` says why a run ended early (DS/HSM failure, no card)."""
+    """The end of a run; ``stopped`` says why it ended early (DS/HSM failure, no card, profile)."""
 
     total: int
     issued: int
@@ -230,212 +110,245 @@ class BatchSummary:
     seconds: float
     stopped: str | None
     outcomes: tuple[CardOutcome, ...] = field(repr=False, default=())
+    stop_error: CardkitError | None = field(repr=False, default=None)
+    loaded: LoadSummary | None = field(repr=False, default=None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total, "issued": self.issued, "rejected": self.rejected, "skipped": self.skipped,
                 "pending": self.pending, "seconds": round(self.seconds, 3), "stopped": self.stopped,
-                "rejects": [{"line": o.line, "document_number": o.document_number, "reasons": list(o.reasons)}
-                            for o in self.outcomes if o.outcome == "rejected"]}
+                "rejects": [{"line": o.line, "reasons": list(o.reasons)} for o in self.outcomes
+                            if o.outcome == "rejected"]}
 
 
-# --- the run ------------------------------------------------------------------------------
+class _Stop(Exception):
+    """The run must stop (the row is settled); carries the reason and the typed error for the exit code."""
+
+    def __init__(self, reason: str, error: CardkitError) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
 
 
-def _unpack(result: Any) -> tuple[Any, Any, int | None]:
-    """(record, error, line) from a records.RecordResult (or a bare record, for library callers)."""
-    if hasattr(result, "to_mrz"):
-        return result, None, None
-    record = getattr(result, "record", None)
-    error = getattr(result, "error", None)
-    line = getattr(result, "line", None)
-    return record, error, line
-
-
-def _reasons(error: Any) -> tuple[str, ...]:
-    return tuple(getattr(error, "reasons", ()) or (str(error),))
-
-
-def run_batch(
-    records: Iterable[Any],
-    *,
-    profile: Profile,
-    signer: Any,
-    trust: Any,
-    ledger: Ledger,
-    source: CardSource,
-    batch: str,
-    progress: Callable[[BatchProgress], None] | None = None,
-    retries: int = 0,
-    cvca: Sequence[CvCertificate] = (),
-) -> BatchSummary:
-    """Personalise every record (see the module header); returns the summary.
+def run_batch(records: Iterable[RecordResult] | None, *, profile: Profile, signer: Signer, trust: TrustStore | None,
+              ledger: Ledger, source: CardSource, batch: str, progress: Callable[[BatchProgress], None] | None = None,
+              retries: int = 0, max_cards: int | None = None, cvca: Sequence[CvCertificate] = ()) -> BatchSummary:
+    """Personalise a batch (module header); returns the summary.
 
     Args:
-        records: ``load_records(...)`` results (record or RecordError with its line).
-        trust: a TrustStore holding the CSCA, for the read-back's Passive Authentication.
-        batch: the batch's name stored in the ledger (the records file name).
+        records: the batch file's results, loaded first; None for a batch already in the ledger (shared).
+        trust: the CSCA trust store for the read-back's Passive Authentication.
+        batch: the batch's name in the ledger.
         retries: how many more blank cards to try for a record whose card failed.
+        max_cards: stop after this many rows were worked on (None: until the batch is done).
         cvca: the CVCA certificate(s) every chip trusts, for a profile with Terminal Authentication.
     Raises:
-        ProfileError: the DS signs with an algorithm the profile does not accept (before any card).
+        ProfileError: the DS or the profile cannot work (before any card).
         InputError: the profile needs a CVCA and none (or an unusable one) was given (before any card).
+        LedgerError: the batch belongs to another profile; LedgerUnavailableError: the database went away.
     """
     check_signer(signer, profile)
-    chip_trust_points(cvca, profile, dt.date.today())
-    ledger.recover()
-    items = list(records)
+    trust_points = chip_trust_points(cvca, profile, dt.date.today())
+    preflight(profile)
+    source.cleanup()
     t0 = time.monotonic()
     outcomes: list[CardOutcome] = []
+    loaded = None
+    if records is not None:
+        loaded = load_batch(ledger, records, profile=profile, batch=batch)
+    elif ledger.batch_profile(batch) is None:
+        raise LedgerError(f"no batch {batch!r} in the ledger (load it first: cardkit batch load)")
+    elif ledger.batch_profile(batch) != profile.name:
+        raise ProfileError(f"batch {batch!r} was loaded for profile {ledger.batch_profile(batch)}, not {profile.name}")
+    total = sum(ledger.counts(batch).values())
+    already = sum(ledger.counts(batch)[s] for s in ("issued", "superseded", "revoked")) if records is not None else 0
     counts = {"issued": 0, "rejected": 0, "skipped": 0}
-    seen_people: dict[str, int | None] = {}
-    seen_docs: dict[str, int | None] = {}
-    stopped: str | None = None
 
     def report(o: CardOutcome) -> None:
         outcomes.append(o)
-        counts[o.outcome] += 1
+        if o.outcome in ("issued", "recovered"):
+            counts["issued"] += 1
+        elif o.outcome == "rejected":
+            counts["rejected"] += 1
         if progress is not None:
-            progress(BatchProgress(len(items), len(outcomes), counts["issued"], counts["rejected"],
-                                   counts["skipped"], time.monotonic() - t0, o))
+            progress(BatchProgress(total, already + counts["issued"] + counts["rejected"], counts["issued"],
+                                   counts["rejected"], already, time.monotonic() - t0, o))
 
     if progress is not None:
-        progress(BatchProgress(len(items), 0, 0, 0, 0, 0.0, None))
-    for index, item in enumerate(items):
-        record, error, line = _unpack(item)
-        line = line if line is not None else index + 1
-        t_rec = time.monotonic()
-        if error is not None or record is None:
-            reasons = _reasons(error) if error is not None else ("no record",)
-            _reject_unkeyed(ledger, batch, line, reasons)
-            report(CardOutcome(line, None, "rejected", reasons))
-            continue
+        progress(BatchProgress(total, already, 0, 0, already, 0.0, None))
+    for line, reasons in loaded.rejects if loaded is not None else ():
+        report(CardOutcome(line, None, "rejected", reasons))
+    runner = _Runner(profile, signer, trust, ledger, source, retries, trust_points)
+    stopped: str | None = None
+    stop_error: CardkitError | None = None
+    worked = 0
+    while max_cards is None or worked < max_cards:
+        row = ledger.take_over(batch)
+        recovering = row is not None
+        if row is None:
+            row = ledger.claim(batch)
+        if row is None:
+            break
+        worked += 1
         try:
-            build_doc, person = _identity(record, profile)
-        except InputError as e:
-            _reject_unkeyed(ledger, batch, line, _reasons(e))
-            report(CardOutcome(line, None, "rejected", _reasons(e)))
-            continue
-        # duplicates inside the batch: the first occurrence wins, later ones are rejected
-        dup = [f"duplicate ID in the batch (first at line {seen_people[person]})"] if person in seen_people else []
-        if build_doc in seen_docs:
-            dup.append(f"duplicate document number in the batch (first at line {seen_docs[build_doc]})")
-        if dup:
-            _reject_unkeyed(ledger, batch, line, tuple(dup))
-            report(CardOutcome(line, build_doc, "rejected", tuple(dup)))
-            continue
-        seen_people[person] = line
-        seen_docs[build_doc] = line
-        other = ledger.issued_document_for(person)
-        if other is not None and other != build_doc:
-            reason = f"ID already issued in the ledger (document {other})"
-            _reject_unkeyed(ledger, batch, line, (reason,))
-            report(CardOutcome(line, build_doc, "rejected", (reason,)))
-            continue
-        try:
-            entry = ledger.register(build_doc, person, batch)
-        except LedgerError as e:
-            _reject_unkeyed(ledger, batch, line, (str(e),))
-            report(CardOutcome(line, build_doc, "rejected", (str(e),)))
-            continue
-        if entry.state == "issued":
-            report(CardOutcome(line, build_doc, "skipped", ("already issued",)))
-            continue
-        if entry.state == "writing":  # another station is on it right now
-            report(CardOutcome(line, build_doc, "skipped", (f"being written by station {entry.station!r}",)))
-            continue
-        outcome, stop = _one_record(record, line, build_doc, profile=profile, signer=signer, trust=trust, cvca=cvca,
-                                    ledger=ledger, source=source, retries=retries, t_rec=t_rec)
+            outcome = runner.recover(row) if recovering else runner.card(row)
+        except _Stop as s:
+            stopped, stop_error = s.reason, s.error
+            break
         if outcome is not None:
             report(outcome)
-        if stop is not None:
-            stopped = stop
-            break
-    return BatchSummary(total=len(items), issued=counts["issued"], rejected=counts["rejected"],
-                        skipped=counts["skipped"], pending=len(items) - len(outcomes), seconds=time.monotonic() - t0,
-                        stopped=stopped, outcomes=tuple(outcomes))
+    end = ledger.counts(batch)
+    return BatchSummary(total=total, issued=counts["issued"], rejected=counts["rejected"], skipped=already,
+                        pending=end["pending"] + end["writing"], seconds=time.monotonic() - t0, stopped=stopped,
+                        outcomes=tuple(outcomes), stop_error=stop_error, loaded=loaded)
 
 
-def _identity(record: Any, profile: Profile) -> tuple[str, str]:
-    """(document number, person ID) of a record as the profile would issue it."""
-    from ..personalise import _mrz_for
+class _Runner:
+    """One card at a time for one station (the steps of the module header)."""
 
-    mrz = _mrz_for(record, profile)
-    person = str(getattr(record, "id_number", "") or mrz.document_number)
-    return mrz.document_number, person
+    def __init__(self, profile: Profile, signer: Signer, trust: TrustStore | None, ledger: Ledger,
+                 source: CardSource, retries: int, cvca: tuple[CvCertificate, ...] = ()) -> None:
+        self.profile, self.signer, self.trust = profile, signer, trust
+        self.ledger, self.source, self.retries = ledger, source, retries
+        self.cvca = cvca
 
-
-def _reject_unkeyed(ledger: Ledger, batch: str, line: int, reasons: tuple[str, ...]) -> None:
-    """Keep a record that has no usable document number in the ledger, keyed by batch and line."""
-    key = f"{batch}:line {line}"
-    entry = ledger.register(key, key, batch)
-    if entry.state == "pending":
-        ledger.rejected(key, "; ".join(reasons))
-
-
-def _one_record(record: Any, line: int, doc: str, *, profile: Profile, signer: Any, trust: Any, ledger: Ledger,
-                source: CardSource, retries: int, t_rec: float,
-                cvca: Sequence[CvCertificate] = ()) -> tuple[CardOutcome | None, str | None]:
-    """Build, write and verify one record's card. Returns (outcome or None if left pending, stop reason)."""
-    reasons: list[str] = []
-    for attempt in range(retries + 1):
+    def card(self, row: IssueRow) -> CardOutcome | None:
+        t0 = time.monotonic()
+        lg = self.ledger
         try:
-            build = build_card(record, profile, signer, cvca=cvca)
+            content = content_of(lg, row, self.profile)
+            build = build_card(content, self.profile, self.signer, cvca=self.cvca)
         except SignerFailure as e:
-            return None, str(e)  # record stays pending; nothing was written
+            lg.release(row, str(e))
+            raise _Stop(str(e), e) from None
+        except ProfileError as e:
+            lg.release(row, str(e))
+            raise _Stop(str(e), e) from None
         except InputError as e:
-            ledger.rejected(doc, "; ".join(_reasons(e)))
-            return CardOutcome(line, doc, "rejected", _reasons(e), time.monotonic() - t_rec), None
+            lg.reject(row, str(e), code="invalid for profile")
+            return CardOutcome(row.line, None, "rejected", (str(e),), time.monotonic() - t0)
+        artifact = f"{content.person_key}-{row.issue_number}"
         try:
-            slot = source.next_card(doc)
+            slot = self.source.next_card(artifact)
         except TransportError as e:
             build.wipe()
-            return None, f"no blank card: {e}"
-        try:
-            ledger.begin_card(doc)
-        except LedgerError as e:  # another station sharing the ledger took it meanwhile
-            build.wipe()
-            return CardOutcome(line, doc, "skipped", (str(e),), time.monotonic() - t_rec), _finish(slot, False, True)
+            lg.release(row, f"no blank card: {e}")
+            raise _Stop(f"no blank card: {e}", e) from None
         touched = False
 
-        def mark() -> None:
+        def first_write() -> None:
             nonlocal touched
-            ledger.card_touched(doc)  # committed BEFORE the first command reaches the card
+            lg.touch(row, expected_sod=build.sod, ds_certificate_der=_der(build), ds_subject=_subject(build),
+                     artifact=artifact)
             touched = True
+            _kill_point("touched")
 
+        claim = _Claim(row)
         try:
-            result = personalise_card(slot.open, build, profile, trust, on_first_write=mark)
+            result = personalise_card(slot.open, build, self.profile, self.trust, on_first_write=first_write)
+            _kill_point("written")
+            claim.row = _touched_row(lg, row)
+            lg.renew(claim.row)
+            slot.keep()
+            _kill_point("kept")
+            lg.issued(claim.row)
+            _kill_point("issued")
+        except LedgerUnavailableError:
+            raise  # nothing more can be recorded: the next run recovers this row
+        except ProfileError as e:
+            # only raised before the first perso command: the card is still blank
+            self._settle(claim, touched, artifact, f"{type(e).__name__}: {e}", slot, stop=True)
+            raise _Stop(str(e), e) from None
         except (CardkitError, Exception, KeyboardInterrupt) as e:
             build.wipe()
             reason = _card_reason(e)
-            if touched:
-                ledger.rejected(doc, reason + "; card must be destroyed")
-            else:
-                ledger.release(doc, reason)
-            stop = _finish(slot, False, blank=not touched)
+            final = self._settle(claim, touched, artifact, reason, slot,
+                                 stop=not isinstance(e, CardkitError) or isinstance(e, LedgerError))
             if not isinstance(e, CardkitError):
                 raise  # a bug or Ctrl-C: the ledger is settled, now let it surface
-            reasons.append(reason)
-            if attempt < retries and stop is None:
-                ledger.register(doc, str(getattr(record, "id_number", "") or doc), "retry")
-                continue
-            if not touched:
-                ledger.rejected(doc, reason)
-            return CardOutcome(line, doc, "rejected", tuple(reasons), time.monotonic() - t_rec), stop
-        try:
-            ledger.issued(doc, ds_certificate_der=result.ds_certificate_der, ds_subject=result.ds_subject,
-                          sod=result.sod)
-        except LedgerError as e:
-            # e.g. the same person issued meanwhile by another station: this card must not go out
-            ledger.rejected(doc, f"ledger refused the issue: {e}; card must be destroyed")
-            return CardOutcome(line, doc, "rejected", (str(e),), time.monotonic() - t_rec), _finish(slot, False)
+            if isinstance(e, LedgerError):
+                return CardOutcome(row.line, None, "rejected", (reason,), time.monotonic() - t0)
+            return CardOutcome(row.line, None, "rejected" if final else "retry", (reason,), time.monotonic() - t0)
         stop = _finish(slot, True)
-        return CardOutcome(line, doc, "issued", (), time.monotonic() - t_rec,
-                           result.apdus_written + result.apdus_read_back), stop
-    raise AssertionError("unreachable")
+        if stop is not None:
+            raise _Stop(stop, TransportError(stop))
+        return CardOutcome(row.line, None, "issued", (), time.monotonic() - t0,
+                           result.apdus_written + result.apdus_read_back)
+
+    def _settle(self, claim: "_Claim", touched: bool, artifact: str, reason: str, slot: CardSlot, *,
+                stop: bool) -> bool:
+        """Settle a row whose card did not become issued; True when it ended rejected (no retry left)."""
+        lg = self.ledger
+        row = _touched_row(lg, claim.row) if touched else claim.row
+        final = False
+        try:
+            if touched:
+                lg.spoil(row, reason + "; card must be destroyed")
+                self.source.discard(artifact)
+            if stop or row.attempts <= self.retries:
+                lg.release(row, reason)
+            else:
+                lg.reject(row, reason + ("; card must be destroyed" if touched else ""), code="card failed",
+                          retryable=True)
+                final = True
+        except LedgerUnavailableError:
+            raise
+        except LedgerError:
+            pass  # the claim was taken over: the other station settles the row
+        _finish(slot, False, blank=not touched)
+        return final
+
+    def recover(self, row: IssueRow) -> CardOutcome | None:
+        """Settle a row left writing (module header)."""
+        lg = self.ledger
+        if not row.card_touched:
+            lg.release(row, "interrupted before the card was written")
+            return None
+        transport = self.source.find(row.artifact) if row.artifact else None
+        if transport is not None and row.expected_sod_hash is not None and self._genuine(row, transport):
+            lg.issued(row)
+            return CardOutcome(row.line, None, "recovered", ("card found after a crash and verified",))
+        lg.spoil(row, "interrupted while writing; card must be destroyed")
+        if row.artifact:
+            self.source.discard(row.artifact)
+        lg.release(row, "interrupted while writing; a new card is needed")
+        return None
+
+    def _genuine(self, row: IssueRow, transport: Transport) -> bool:
+        kind, text, _ = self.ledger.stored_record(row.id)
+        try:
+            record = record_from_stored(kind, text)
+            mrz = mrz_for(record, self.profile)
+            can = record.can if self.profile.pace is not None and "CAN" in self.profile.pace.passwords else None
+            report = inspect(transport, key=card_access_key(can, mrz.mrz_information), trust=self.trust,
+                             block_size=self.profile.chip.read_block_size)
+        except CardkitError:
+            return False
+        sod = report.files.get("EF.SOD")
+        failed = [c for c in report.checks if c.status is Status.FAILED]
+        return (report.verdict is Verdict.GENUINE and not failed and sod is not None
+                and hashlib.sha256(sod).hexdigest() == row.expected_sod_hash)
+
+
+@dataclass
+class _Claim:
+    row: IssueRow
+
+
+def _touched_row(lg: Ledger, row: IssueRow) -> IssueRow:
+    fresh = lg.get(row.id)
+    return fresh if fresh is not None else row
+
+
+def _der(build: CardBuild) -> bytes:
+    return build.ds_certificate.public_bytes(serialization.Encoding.DER)
+
+
+def _subject(build: CardBuild) -> str:
+    return build.ds_certificate.subject.rfc4514_string()
 
 
 def _finish(slot: CardSlot, issued: bool, blank: bool = False) -> str | None:
-    """Hand the card back; a reason to stop the batch when that failed (the ledger already has the outcome).
+    """Hand the card back; a reason to stop the run when that failed (the ledger already has the outcome).
 
     A card left in the reader would otherwise be taken for the next blank one.
     """
@@ -449,6 +362,8 @@ def _finish(slot: CardSlot, issued: bool, blank: bool = False) -> str | None:
 def _card_reason(e: BaseException) -> str:
     if isinstance(e, CardRemovedError):
         return f"card removed: {e}"
+    if isinstance(e, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
     if isinstance(e, CardkitError):
         return f"{type(e).__name__}: {e}"
     return f"internal error: {type(e).__name__}"

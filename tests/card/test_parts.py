@@ -191,20 +191,35 @@ def test_read_file_bounds() -> None:
     with pytest.raises(ParseError, match="limit"):
         Session(SimulatorTransport(_FileChip(b"\x61\x84\x7f\xff\xff\xff"))).read_file("DG1")
     with pytest.raises(ProtocolError, match="for Le"):
-        Session(SimulatorTransport(_FileChip(tlv.encode(0x61, b"x" * 300), extra=1))).read_file("DG1")
+        Session(SimulatorTransport(_FileChip(tlv.encode(0x75, b"x" * 300), extra=1))).read_file("DG2")
     # a file shorter than it claims: the chip runs out of data
     with pytest.raises(StatusWordError) as ei:
-        Session(SimulatorTransport(_FileChip(tlv.encode(0x61, b"x" * 300)[:100]))).read_file("DG1")
+        Session(SimulatorTransport(_FileChip(tlv.encode(0x75, b"x" * 300)[:100]))).read_file("DG2")
     assert ei.value.sw == 0x6B00
+
+
+def test_read_file_header_cut_short_is_a_parse_error_naming_the_file() -> None:
+    # the chip's whole file stops inside the header: tlv.read_header says Incomplete, nothing more to read
+    for content in (bytes.fromhex("61"), bytes.fromhex("6182"), bytes.fromhex("618201")):
+        chip = _FileChip(content)
+        with pytest.raises(ParseError, match="file header is truncated") as ei:
+            Session(SimulatorTransport(chip)).read_file("DG1")
+        assert ei.value.source == "DG1"
+        assert [c.le for c in chip.log] == [4]  # one header read, no second one past the end
+    # a long-form length beyond the first four bytes that the file does not back: asked once more, then refused
+    chip = _FileChip(bytes.fromhex("61840001"))
+    with pytest.raises(StatusWordError):
+        Session(SimulatorTransport(chip)).read_file("DG1")
+    assert [c.le for c in chip.log] == [4, 4]
 
 
 def test_read_file_plain_and_tiny_files() -> None:
     small = tlv.encode(0x61, b"")  # 2 bytes: the chip answers 6282 to the 4-byte header read
     assert Session(SimulatorTransport(_FileChip(small))).read_file("DG1") == small
-    big = tlv.encode(0x61, bytes(range(256)) * 300)  # 76 804 bytes: header 61 83 01 2C 00 (5 bytes)
+    big = tlv.encode(0x75, bytes(range(256)) * 300)  # 76 804 bytes: header 75 83 01 2C 00 (5 bytes)
     chip = _FileChip(big)
     s = Session(SimulatorTransport(chip), block_size=256)
-    assert s.read_file("DG1") == big
+    assert s.read_file("DG2") == big
     reads = [c for c in chip.log if c.ins in (0xB0, 0xB1)]
     assert [c.le for c in reads[:3]] == [4, 4, 256]  # header, rest of the long-form header, first block
     odd = [c for c in reads if c.ins == 0xB1]
@@ -258,13 +273,13 @@ def test_trace_with_unanswered_command_cannot_replay() -> None:
 
 @given(size=st.integers(0, 3000), block=st.integers(1, 300), sfi=st.booleans())
 def test_read_file_any_size_and_block(size: int, block: int, sfi: bool) -> None:
-    content = tlv.encode(0x61, bytes(i & 0xFF for i in range(size)))
+    content = tlv.encode(0x75, bytes(i & 0xFF for i in range(size)))
     chip = _FileChip(content)
     s = Session(SimulatorTransport(chip), block_size=block)
-    assert s.read_file("DG1", sfi=sfi) == content
+    assert s.read_file("DG2", sfi=sfi) == content
     eff = block  # the ATR is silent: a block above 256 probes extended length, which this chip accepts
     # SELECT (unless SFI) + one 4-byte header read (answered 6282 when the file is shorter) + the rest in blocks
     expected = (0 if sfi else 1) + 1 + -(-max(0, len(content) - 4) // eff)
     assert s.apdu_count == expected
     first = next(c for c in chip.log if c.ins == 0xB0)
-    assert (first.p1, first.p2, first.le) == ((0x81, 0, 4) if sfi else (0, 0, 4))
+    assert (first.p1, first.p2, first.le) == ((0x82, 0, 4) if sfi else (0, 0, 4))

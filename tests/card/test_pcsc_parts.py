@@ -25,23 +25,11 @@ sys.exit(1)
 """
 
 
-def _env_without_pcscd(tmp_path) -> dict[str, str]:
-    # libpcsclite finds pcscd through this socket path: point it at nothing.
-    return {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
-
-
 def test_no_service_is_reader_error(tmp_path) -> None:
-    r = subprocess.run([sys.executable, "-c", _NO_SERVICE], env=_env_without_pcscd(tmp_path), cwd=os.getcwd(),
+    r = subprocess.run([sys.executable, "-c", _NO_SERVICE], env=support.env_without_pcscd(tmp_path), cwd=os.getcwd(),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PC/SC service not running" in r.stdout
-
-
-def test_readers_cli_without_service_exits_3(tmp_path) -> None:
-    r = subprocess.run([sys.executable, "cli.py", "readers"], env=_env_without_pcscd(tmp_path),
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 3
-    assert "PC/SC service not running" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_busy_slots_fail_clearly() -> None:

@@ -1,7 +1,8 @@
 """Session replays the ICAO worked examples byte for byte (Doc 9303-11 App. D.2-D.4, G.1).
 
 A ReplayTransport checks every command the session sends against the transcript and
-answers with the recorded response; randomness is injected in the order DESIGN.md gives.
+answers with the recorded response; randomness is injected in the order Doc 9303-11 draws it
+(BAC: RND.IFD then K.IFD; PACE GM: the mapping key then the ephemeral key).
 """
 
 from __future__ import annotations

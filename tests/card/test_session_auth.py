@@ -7,14 +7,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit.card import Session, SimulatorTransport
+from cardkit.crypto.pace import Password
 from cardkit.errors import AuthenticationError, ProtocolError, SecureMessagingError
+from cardkit.lds import security_infos as si
+from simulators import emrtd
 
 from .test_session_sim import CAN, COM, DG1, DG2, DOB, DOC, DOE, MRZ_INFO, files, open_session
-
-emrtd = pytest.importorskip("simulators.emrtd")
-pace_mod = pytest.importorskip("cardkit.crypto.pace")
-si = pytest.importorskip("cardkit.lds.security_infos")
-Password = pace_mod.Password
 
 CA_ECDH = "0.4.0.127.0.7.2.2.1.2"
 CA_ECDH_AES128 = "0.4.0.127.0.7.2.2.3.2.2"
@@ -80,7 +78,6 @@ def _ca_setup(oid: str, curve=ec.SECP256R1()):
 @pytest.mark.parametrize("access", ["bac", "pace"])
 @pytest.mark.parametrize("oid", [CA_ECDH_AES128, CA_ECDH_3DES], ids=["aes128", "3des"])
 def test_chip_authentication_restarts_sm(access: str, oid: str) -> None:
-    pytest.importorskip("cardkit.crypto.ca")
     key, dg14 = _ca_setup(oid)
     c = make_chip({"DG14": dg14}, ca_private_key=key)
     s = open_session(c, access)
@@ -93,7 +90,6 @@ def test_chip_authentication_restarts_sm(access: str, oid: str) -> None:
 
 
 def test_chip_authentication_with_cloned_key_fails_on_next_command() -> None:
-    pytest.importorskip("cardkit.crypto.ca")
     key, dg14 = _ca_setup(CA_ECDH_AES128)
     c = make_chip({"DG14": dg14}, ca_private_key=key, faults=emrtd.Faults(cloned=True))
     s = Session(SimulatorTransport(c))
@@ -132,7 +128,6 @@ def _aa_chip(key, *, dg14: bytes | None = None, **kw):
 
 @pytest.mark.parametrize("bits", [1024, 2048])
 def test_active_authentication_rsa(bits: int) -> None:
-    pytest.importorskip("cardkit.crypto.aa")
     key = rsa.generate_private_key(65537, bits)
     c, dg15 = _aa_chip(key)
     s = Session(SimulatorTransport(c))
@@ -143,9 +138,8 @@ def test_active_authentication_rsa(bits: int) -> None:
 
 
 def test_active_authentication_ecdsa_uses_dg14_hash() -> None:
-    pytest.importorskip("cardkit.crypto.aa")
     key = ec.generate_private_key(ec.SECP256R1())
-    dg14 = dg14_bytes([si.ActiveAuthenticationInfo(si.ID_AA if hasattr(si, "ID_AA") else "2.23.136.1.1.5", 1,
+    dg14 = dg14_bytes([si.ActiveAuthenticationInfo(si.ID_AA, 1,
                                                    "0.4.0.127.0.7.1.1.4.1.3")])
     c, dg15 = _aa_chip(key, dg14=dg14)
     s = Session(SimulatorTransport(c))
@@ -155,7 +149,6 @@ def test_active_authentication_ecdsa_uses_dg14_hash() -> None:
 
 
 def test_active_authentication_clone_is_false_not_error() -> None:
-    pytest.importorskip("cardkit.crypto.aa")
     key = rsa.generate_private_key(65537, 1024)
     c, dg15 = _aa_chip(key, faults=emrtd.Faults(cloned=True))
     s = Session(SimulatorTransport(c))

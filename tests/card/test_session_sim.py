@@ -15,9 +15,7 @@ from cardkit import tlv
 from cardkit.card import ApduTrace, Session, SimulatorTransport
 from cardkit.errors import (AuthenticationError, CardRemovedError, ProtocolError, SecureMessagingError,
                             StatusWordError)
-
-emrtd = pytest.importorskip("simulators.emrtd")
-EmrtdChip, Faults = emrtd.EmrtdChip, emrtd.Faults
+from simulators.emrtd import EmrtdChip, Faults
 
 DOC, DOB, DOE = "L898902C", "690806", "940623"
 MRZ_INFO = "L898902C<369080619406236"

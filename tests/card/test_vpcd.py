@@ -10,9 +10,11 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
+from simulators import vpcd
 from simulators.vpcd import serve
 
 ATR = bytes.fromhex("3B858001807394014000")
@@ -155,7 +157,6 @@ def test_connect_timeout_when_no_vpcd() -> None:
 def test_stop_between_length_and_body_neither_spins_nor_hangs(bridge) -> None:
     v, chip, stop, th = bridge
     v.conn.sendall(struct.pack(">H", 1))  # the length only, as vpcd's first write
-    import time
 
     time.sleep(0.3)  # the bridge is now waiting for the body
     stop.set()
@@ -169,9 +170,38 @@ def test_stop_between_length_and_body_neither_spins_nor_hangs(bridge) -> None:
 def test_stop_with_body_never_arriving_ends(bridge) -> None:
     v, chip, stop, th = bridge
     v.conn.sendall(struct.pack(">H", 5))
-    import time
 
     time.sleep(0.3)
     stop.set()
     th.join(5)  # gives up on the half message after a bounded wait
+    assert not th.is_alive()
+
+
+def test_a_card_pcscd_never_powers_up_is_taken_out_once_and_put_back(monkeypatch) -> None:
+    """pcscd polls a new connection (04) but never sends power-on: it holds the card for the one before,
+    mute. The bridge closes once, stays out for a gap, reconnects, and then waits as long as pcscd likes."""
+    monkeypatch.setattr(vpcd, "_POWER_ON_WAIT", 0.3)
+    monkeypatch.setattr(vpcd, "_GAP", 0.1)
+    v, stop = FakeVpcd(), threading.Event()
+    th = threading.Thread(target=serve, args=(Chip(),), kwargs={"port": v.port, "stop_event": stop}, daemon=True)
+    th.start()
+    try:
+        v.accept()
+        with pytest.raises((EOFError, ConnectionResetError)):
+            for _ in range(100):  # polls only, past the wait: the bridge closes the connection
+                v.send(b"\x04")
+                assert v.recv() == ATR
+                time.sleep(0.02)
+        v.accept()  # back in the reader
+        for _ in range(25):  # this time it stays, powered or not (no loop of reconnections)
+            v.send(b"\x04")
+            assert v.recv() == ATR
+            time.sleep(0.02)
+        v.send(b"\x01")
+        v.send(b"\x00\xa4\x04\x0c")
+        assert v.recv() == b"\x0c\x04\xa4\x00\x90\x00"
+    finally:
+        stop.set()
+        th.join(5)
+        v.close()
     assert not th.is_alive()

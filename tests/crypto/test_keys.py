@@ -39,6 +39,7 @@ def test_parameter_table_is_complete():
 def test_every_curve_generator_has_order_n(name):
     c = CURVES[name]
     assert c.contains(c.generator)
+    assert _ec._reference_mul(c, c.n, c.generator) is None  # the table's n, really computed
     assert _ec.mul(c, c.n, c.generator) is None
     assert _ec.mul(c, c.n - 1, c.generator) == _ec.neg(c, c.generator)
     assert _ec.mul(c, c.n + 1, c.generator) == c.generator

@@ -136,7 +136,7 @@ def run_pair(pace: Pace, chip: ChipPace) -> None:
         cmd = pace.receive(resp)
         if cmd is None:
             return
-            assert cmd.ins == 0x86 and cmd.le == (65536 if len(cmd.data) > 255 else 256)
+        assert cmd.ins == 0x86 and cmd.le == (65536 if len(cmd.data) > 255 else 256)
         try:
             resp = rsp(chip.general_authenticate(cmd.data))
         except AuthenticationError:

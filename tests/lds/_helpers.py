@@ -19,11 +19,18 @@ def roundtrip(cls: Any, obj: Any, data: bytes) -> None:
     assert cls.from_bytes(memoryview(data)) == obj
 
 
-def rejects_trailing(cls: Any, data: bytes) -> None:
-    """A valid file followed by any extra byte is refused (files are read to their TLV length)."""
-    for extra in (b"\x00", b"\x90\x00", data[:1]):
+def rejects_trailing(cls: Any, data: bytes, *, zero_padding: bool = False) -> None:
+    """A valid file followed by any extra byte is refused (files are read to their TLV length).
+
+    With ``zero_padding`` (EF.CardAccess, read whole), 00 bytes after the SET are accepted and counted.
+    """
+    for extra in ((b"\x90\x00", data[:1], b"\x00\x01") if zero_padding else (b"\x00", b"\x90\x00", data[:1])):
         with pytest.raises(ParseError):
             cls.from_bytes(data + extra)
+    if zero_padding:
+        padded = cls.from_bytes(data + bytes(100))
+        assert padded.padding == 100 and padded.infos == cls.from_bytes(data).infos
+        assert padded.to_bytes() == data + bytes(100)  # the bytes as read
 
 
 def rejects_truncated(cls: Any, data: bytes, step: int = 1) -> None:

@@ -9,9 +9,9 @@ from cardkit.lds import CardAccess, ChipAuthenticationInfo, PaceInfo, TerminalAu
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 from ._tlvhand import H
 
-# spec/vn-cccd.md: EF.CardAccess seen on real Vietnamese cards
+# EF.CardAccess seen on real Vietnamese cards
 VN = H("3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d")
-# spec/vectors.md: PACE G.1 PACEInfo as EF.CardAccess
+# Doc 9303-11 App. G.1: the PACEInfo as EF.CardAccess
 G1 = H("31143012060A04007F0007020204020202010202010D")
 
 VN_INFOS = (
@@ -27,7 +27,7 @@ def test_real_card_and_vector_both_ways(infos, data):
     assert ca.infos == infos
     assert CardAccess.build(infos).to_bytes() == data  # re-encodes byte for byte
     roundtrip(CardAccess, CardAccess.build(infos), data)
-    rejects_trailing(CardAccess, data)
+    rejects_trailing(CardAccess, data, zero_padding=True)
     rejects_truncated(CardAccess, data)
 
 

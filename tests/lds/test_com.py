@@ -8,7 +8,7 @@ from cardkit.lds import Com
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 
-# Doc 9303-11 Appendix D.4, as decrypted from the secure-messaging example (spec/vectors.md)
+# Doc 9303-11 Appendix D.4, as decrypted from the secure-messaging example
 VECTOR = bytes.fromhex("60145F0104303130365F36063034303030305C026175")
 
 def test_vector_parses_to_dg1_dg2():

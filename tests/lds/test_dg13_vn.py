@@ -1,4 +1,4 @@
-"""Vietnamese DG13 (spec/vn-cccd.md): 16 fields by number, both field-13 layouts, field 14, NFC text."""
+"""Vietnamese DG13 (as real CCCD cards carry it): 16 fields by number, both field-13 layouts, field 14, NFC text."""
 
 import unicodedata
 

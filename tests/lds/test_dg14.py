@@ -3,15 +3,27 @@
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardkit.errors import ParseError
-from cardkit.lds import (ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Dg14,
-                         PaceInfo, UnknownSecurityInfo)
-
+from cardkit.lds import (
+    ActiveAuthenticationInfo,
+    ChipAuthenticationInfo,
+    ChipAuthenticationPublicKeyInfo,
+    Dg14,
+    PaceInfo,
+    UnknownSecurityInfo,
+)
 from cardkit.public_keys import EcPublicKey, load_public_key
 
-from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
+from ._helpers import (
+    mutations,
+    rejects_trailing,
+    rejects_truncated,
+    roundtrip,
+    value_or_parse_error,
+)
 from ._tlvhand import H, T
 
 SPKI = ec.derive_private_key(12345, ec.BrainpoolP256R1()).public_key().public_bytes(

@@ -10,15 +10,16 @@ from cardkit.errors import ParseError
 from cardkit.lds import (ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo,
                          PaceDomainParameterInfo, PaceInfo, SecurityInfos, TerminalAuthenticationInfo,
                          UnknownSecurityInfo)
-from cardkit.lds.security_infos import decode_info
+from cardkit.lds.card_access import CardAccess
+from cardkit.lds.security_infos import MAX_PADDING, decode_info
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 from ._tlvhand import H, T
 
 PACE_GM_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
-# spec/vectors.md, PACE G.1
+# Doc 9303-11 App. G.1, PACE
 PACE_INFO_DER = H("3012060A04007F0007020204020202010202010D")
-# spec/vn-cccd.md, EF.CardAccess of a real card
+# EF.CardAccess of a real Vietnamese card
 VN_CARD_ACCESS = H("3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f00070202"
                    "04020202010202010d")
 
@@ -115,7 +116,7 @@ def test_set_both_ways():
     ders = [i.to_der() for i in back.infos]
     assert ders == sorted(ders)
     roundtrip(SecurityInfos, back, infos.raw)
-    rejects_trailing(SecurityInfos, infos.raw)
+    rejects_trailing(SecurityInfos, infos.raw, zero_padding=True)
     rejects_truncated(SecurityInfos, infos.raw, step=11)
 
 
@@ -216,3 +217,48 @@ def test_unknown_algorithms_parse_but_name_none():
     assert ca.algorithm is None and ca.key_agreement is KeyAgreement.ECDH  # the key agreement still shows
     assert ActiveAuthenticationInfo(signature_algorithm="1.2.840.113549.1.1.11").algorithm is None
     assert ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.3", b"").key_agreement is None
+
+
+# --- the world's SecurityInfos: PrivilegedTerminalInfo, infos that do not decode, padding -------------------
+
+ID_PT = "0.4.0.127.0.7.2.2.8"
+CA_INFO = ChipAuthenticationInfo("0.4.0.127.0.7.2.2.3.2.2", 2, key_id=69)  # id-CA-ECDH-AES-CBC-CMAC-128
+
+
+def _pt(inner_set: bytes) -> bytes:
+    """PrivilegedTerminalInfo ::= SEQUENCE { id-PT, SET OF SecurityInfo } (TR-03110-3 A.1.1.8), made here."""
+    return T("30", T("06", H("04007F0007020208")) + inner_set)
+
+
+def test_privileged_terminal_info_is_decoded_with_its_own_infos():
+    inner = SecurityInfos.build([CA_INFO, PaceInfo(PACE_GM_AES128, 2, 13)]).raw
+    s = SecurityInfos.from_bytes(T("31", PACE_INFO_DER + _pt(inner)))
+    (pt,) = s.privileged_terminal_infos
+    assert pt.protocol == ID_PT and set(pt.infos) == {CA_INFO, PaceInfo(PACE_GM_AES128, 2, 13)}
+    assert s.pace_infos == (PaceInfo(PACE_GM_AES128, 2, 13),)  # the terminal's PACE choice is unchanged
+    assert pt.to_der() == _pt(inner)
+    d = s.to_dict()["infos"]
+    assert d[-1]["type"] == "PrivilegedTerminalInfo" and len(d[-1]["infos"]) == 2
+    assert SecurityInfos.build(list(s.infos)).infos == s.infos  # built back the same
+
+
+def test_privileged_terminal_info_that_does_not_decode_is_kept_with_a_note():
+    broken = _pt(T("31", T("30", H("020101"))))  # an inner "SecurityInfo" without a protocol OID
+    s = SecurityInfos.from_bytes(T("31", PACE_INFO_DER + broken))
+    assert s.pace_infos and s.privileged_terminal_infos == ()
+    (u,) = s.unknown
+    assert u.protocol == ID_PT and u.raw == broken and "PrivilegedTerminalInfo kept as read" in u.note
+    nested = _pt(T("31", _pt(T("31", PACE_INFO_DER))))  # an id-PT inside an id-PT: bounded, kept as read
+    (outer,) = SecurityInfos.from_bytes(T("31", nested)).privileged_terminal_infos
+    (u,) = outer.infos
+    assert isinstance(u, UnknownSecurityInfo) and "inside another" in u.note
+
+
+def test_zero_padding_is_bounded_and_only_zeros():
+    ca = CardAccess.from_bytes(VN_CARD_ACCESS + bytes(MAX_PADDING))
+    assert ca.padding == MAX_PADDING and len(ca.pace_infos) == 1
+    assert "padding" in ca.to_dict()["note"]
+    with pytest.raises(ParseError):
+        CardAccess.from_bytes(VN_CARD_ACCESS + bytes(MAX_PADDING + 1))
+    with pytest.raises(ParseError):
+        CardAccess.from_bytes(VN_CARD_ACCESS + bytes(10) + b"\x01")

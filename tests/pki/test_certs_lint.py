@@ -12,7 +12,8 @@ from cardkit.pki.asn1 import DocumentTypeListSyntax
 from cardkit.pki.certs import PRIVATE_KEY_USAGE_PERIOD, generate_private_key, make_csca, make_link, make_ml_signer
 from cardkit.pki.lint import certificate_role, lint
 from cardkit.pki.signers import KeyFileSigner
-from tests.pki._pki import NOW, make_pki
+from tests.support.pki import make_pki
+from tests.support.sod import NOW
 
 PKI = make_pki("ec-p256")
 

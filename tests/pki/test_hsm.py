@@ -12,8 +12,7 @@ from cardkit.pki.hsm import Pkcs11Signer, generate_key, open_session, store_cert
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import ci_bytes, sample_dgs
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
+from tests.support.sod import ci_bytes, sample_dgs
 
 pytestmark = pytest.mark.hsm
 DGS = sample_dgs()

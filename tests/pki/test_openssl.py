@@ -8,7 +8,8 @@ from cryptography.hazmat.primitives import serialization
 
 from cardkit.lds.sod import Sod
 from cardkit.pki.sod_builder import build_lds_security_object, build_sod
-from tests.pki._pki import ci_bytes, make_pki, sample_dgs
+from tests.support.pki import make_pki
+from tests.support.sod import ci_bytes, sample_dgs
 
 pytestmark = [pytest.mark.openssl, pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")]
 

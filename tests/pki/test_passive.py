@@ -15,7 +15,8 @@ from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
-from tests.pki._pki import NOW, edit_signed_data, issue, make_pki, sample_dgs
+from tests.support.pki import der, make_pki
+from tests.support.sod import NOW, edit_signed_data, sample_dgs
 
 PKI = make_pki("ec-p256")
 DGS = sample_dgs()
@@ -57,21 +58,26 @@ def test_genuine_document_passes_every_step(key_type, pss, h):
     sod = build_sod(DGS, pki.ds_signer, hash_algorithm=h)
     r = passive_authentication(sod, DGS, store(pki.csca), issuing_state="VNM")
     assert r.passed, r.failures
-    assert r.ds_certificate == pki.ds and r.csca == pki.csca and r.hash_algorithm == h
+    assert r.ds_certificate.raw == der(pki.ds) and r.csca.raw == der(pki.csca) and r.hash_algorithm == h
+    assert r.anchor_found is True
     assert r.signature_algorithm == ("RSASSA-PSS" if pss else pki.ds_signer.signature_algorithm)
     statuses = {c.name: c.status for c in r.checks}
     for name in ("SOD parse", "SOD structure", "eContent type", "signed attributes", "DS certificate", "SOD signature",
-                 "certificate path", "DS validity", "CSCA validity", "DS key usage", "country",
+                 "certificate path", "DS validity", "CSCA validity", "DS key usage", "country", "hash algorithm",
                  "DG1 hash", "DG2 hash", "DG14 hash", "DG15 hash"):
         assert statuses[name] is Status.PASSED, name
     assert statuses["revocation"] is Status.SKIPPED  # no CRL loaded: said so, not passed
 
 
-def test_signer_by_ski_and_legacy_econtent_type_accepted():
-    sod = build_sod(DGS, PKI.ds_signer, signer_id="ski", econtent_type=IcaoOid.LDS_SECURITY_OBJECT_LEGACY)
+@pytest.mark.parametrize("econtent_type", [IcaoOid.LDS_SECURITY_OBJECT_LEGACY, IcaoOid.LDS_SECURITY_OBJECT_NL,
+                                           "1.2.840.113549.1.7.1"])
+def test_signer_by_ski_and_legacy_econtent_types_accepted_with_a_warning(econtent_type):
+    sod = build_sod(DGS, PKI.ds_signer, signer_id="ski", econtent_type=econtent_type)
     r = passive_authentication(sod, DGS, TRUST, issuing_state="VNM")
     assert r.passed, r.failures
-    assert check(r, "eContent type").reason == "1.3.27.1.1.1"
+    c = check(r, "eContent type")
+    assert c.status is Status.WARNING and econtent_type in c.reason and "2.23.136.1.1.1" in c.reason
+    assert check(r, "DS certificate").status is Status.PASSED  # found by its subject key identifier
 
 
 def test_corrupted_sod_is_a_parse_finding_not_a_crash():
@@ -93,9 +99,9 @@ def test_flipped_signature_byte_fails_the_signature():
 
 
 def test_wrong_content_type():
-    sod = build_sod(DGS, PKI.ds_signer, econtent_type="1.2.840.113549.1.7.1")
+    sod = build_sod(DGS, PKI.ds_signer, econtent_type="1.2.3.4")  # no LDS type at all
     r = passive_authentication(sod, DGS, TRUST)
-    failed(r, "eContent type", "not id-icao-ldsSecurityObject")
+    failed(r, "eContent type", "is not id-icao-mrtd-security-ldsSecurityObject")
 
 
 def test_content_type_attribute_must_match_econtent_type():
@@ -130,7 +136,7 @@ def test_missing_ds_certificate():
 
 
 def test_wrong_ds_certificate():
-    other = issue(PKI.csca_signer)
+    other = PKI.issue()
 
     def edit(sd):
         sd["certificates"] = [asn1_x509.Certificate.load(other.ds.public_bytes(serialization.Encoding.DER))]
@@ -158,7 +164,7 @@ def test_listed_dg_not_read_is_reported_and_extra_dg_fails():
 
 
 def test_expired_ds():
-    old = issue(PKI.csca_signer, not_before=NOW - dt.timedelta(days=400), validity_days=30)
+    old = PKI.issue(not_before=NOW - dt.timedelta(days=400), validity_days=30)
     r = passive_authentication(build_sod(DGS, old.ds_signer), DGS, TRUST)
     failed(r, "DS validity", "expired")
 
@@ -183,7 +189,7 @@ def test_revoked_ds():
 
 
 def test_crl_without_the_ds_passes_revocation():
-    other = issue(PKI.csca_signer)
+    other = PKI.issue()
     crl = make_crl(PKI.csca_signer, [other.ds])
     r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
     assert check(r, "revocation").passed and r.passed
@@ -199,7 +205,8 @@ def test_unknown_csca():
 def test_same_name_other_key_is_unknown_csca():
     impostor = make_pki("ec-p256")  # also "TEST CSCA VN", another key
     r = passive_authentication(build_sod(DGS, impostor.ds_signer), DGS, TRUST)
-    failed(r, "certificate path", "no CSCA in the trust store verifies")
+    failed(r, "certificate path", "has the key")
+    assert r.anchor_found is False  # the store has no CSCA with the DS's issuing key: unknown, not forged
 
 
 def test_country_mismatch_with_issuing_state():
@@ -251,22 +258,20 @@ def test_signature_hash_must_equal_digest_algorithm():
 
 
 def test_path_through_a_link_certificate():
-    old_key = generate_private_key("ec-p256")
-    old_signer = KeyFileSigner(old_key)
+    old_signer = KeyFileSigner(generate_private_key("ec-p256"))
     old = make_csca(old_signer, country="VN", common_name="TEST CSCA VN", not_before=NOW - dt.timedelta(days=30))
     old_signer = old_signer.with_certificate(old)
-    new_key = generate_private_key("ec-p256")
-    new_signer = KeyFileSigner(new_key)
-    new = make_csca(new_signer, country="VN", common_name="TEST CSCA VN")
-    new_signer = new_signer.with_certificate(new)
-    link = make_link(new, old_signer)
-    pki = issue(new_signer)
-    sod = build_sod(DGS, pki.ds_signer)
+    new = make_pki("ec-p256")  # the new CSCA has the old one's name, and a DS
+    link = make_link(new.csca, old_signer)
+    sod = build_sod(DGS, new.ds_signer)
     r = passive_authentication(sod, DGS, store(old, link), issuing_state="VNM")
     assert r.passed, r.failures
     assert check(r, "certificate path").details["length"] == 3
-    r = passive_authentication(sod, DGS, store(link))  # a link alone does not reach a self-signed CSCA
-    failed(r, "certificate path", "does not reach a self-signed CSCA")
+    # a link certificate alone is trusted as given: it carries a CSCA key (the Austrian and Russian anchors are links)
+    r = passive_authentication(sod, DGS, store(link), issuing_state="VNM")
+    assert r.passed and "anchored at a CSCA link certificate" in check(r, "certificate path").reason
+    r = passive_authentication(sod, DGS, store(old))  # the old CSCA without the link: its key did not sign the DS
+    failed(r, "certificate path")
 
 
 def test_ds_path_is_verified_once_per_certificate(monkeypatch):
@@ -294,7 +299,7 @@ def test_any_damaged_sod_gives_findings_never_an_exception(pos, delta):
     assert r.checks  # every outcome is a report
     if r.passed:  # only a re-encoding of the same signed certificate may pass (cryptography reads it alike)
         ds = r.ds_certificate
-        assert (ds.tbs_certificate_bytes, ds.signature) == (PKI.ds.tbs_certificate_bytes, PKI.ds.signature), r.checks
+        assert (ds.tbs, ds.signature) == (PKI.ds.tbs_certificate_bytes, PKI.ds.signature), r.checks
 
 
 def test_naive_time_is_taken_as_utc():

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cardkit.errors import KeyStoreError
 from cardkit.pki.certs import generate_private_key
 from cardkit.pki.signers import PASSPHRASE_ENV, KeyFileSigner, Signer, load_encrypted_key, write_encrypted_key
-from tests.pki._pki import make_pki
+from tests.support.pki import make_pki
 
 PKI = make_pki("ec-p256")
 SECRET = b"correct horse battery staple"

@@ -10,7 +10,8 @@ from cardkit.errors import InputError, ParseError
 from cardkit.algorithms import IcaoOid
 from cardkit.lds.sod import Sod
 from cardkit.pki.sod_builder import build_sod
-from tests.pki._pki import ci_bytes, make_pki, sample_dgs
+from tests.support.pki import der, make_pki
+from tests.support.sod import ci_bytes, sample_dgs
 
 PKI = make_pki("ec-p256")
 
@@ -27,7 +28,7 @@ def test_build_then_parse(hash_algorithm, version):
     assert (sod.lds_version, sod.unicode_version) == (("0108", "040000") if version else (None, None))
     assert sod.econtent_type == IcaoOid.LDS_SECURITY_OBJECT
     assert sod.signed_data_version == 3 and len(sod.signer_infos) == 1
-    assert sod.certificates == (PKI.ds,)
+    assert [c.raw for c in sod.certificates] == [der(PKI.ds)]
     si = sod.signer_info
     assert si.sid_kind == "issuer_serial" and si.serial_number == PKI.ds.serial_number and si.version == 1
     assert si.signed_attrs[0] == 0x31 and len(si.message_digests) == 1

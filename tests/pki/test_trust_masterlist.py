@@ -11,8 +11,9 @@ from cardkit.pki.masterlist import build_master_list, parse_master_list, verify_
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
-from cardkit.pki.trust import TrustStore
-from tests.pki._pki import make_pki, sample_dgs
+from cardkit.pki.trust import TrustStore, as_certificate
+from tests.support.pki import der, make_pki
+from tests.support.sod import sample_dgs
 
 VN = make_pki("ec-p256")
 LA = make_pki("ec-p256", country="LA")
@@ -31,14 +32,14 @@ def ml_signer(pki, eku=True):
 def test_master_list_round_trip_and_verify():
     raw = build_master_list([VN.csca, LA.csca], ml_signer(VN))
     ml = parse_master_list(raw)
-    assert set(ml.cscas) == {VN.csca, LA.csca} and ml.version == 0 and ml.raw == raw  # a SET OF: DER order
-    assert verify_master_list(ml) == VN.csca  # issued by the VN CSCA, found inside the list itself
+    assert {c.raw for c in ml.cscas} == {der(VN.csca), der(LA.csca)} and ml.version == 0 and ml.raw == raw  # SET OF
+    assert verify_master_list(ml).raw == der(VN.csca)  # issued by the VN CSCA, found inside the list itself
 
 
 def test_trust_store_from_master_list_verifies_documents(tmp_path):
     (tmp_path / "vn.ml").write_bytes(build_master_list([VN.csca, LA.csca], ml_signer(VN)))
     trust = TrustStore.load([tmp_path])
-    assert set(trust.cscas) == {VN.csca, LA.csca}
+    assert {c.raw for c in trust.cscas} == {der(VN.csca), der(LA.csca)}
     assert any(f.name == "master list" and f.passed for f in trust.findings)
     assert passive_authentication(build_sod(DGS, LA.ds_signer), DGS, trust, issuing_state="LAO").passed
 
@@ -74,7 +75,7 @@ def test_master_list_signer_from_an_unknown_csca():
     ml = parse_master_list(build_master_list([LA.csca], ml_signer(VN)))  # VN CSCA neither in list nor anchors
     with pytest.raises(VerificationError, match="no known CSCA"):
         verify_master_list(ml)
-    assert verify_master_list(ml, [VN.csca]) == VN.csca
+    assert verify_master_list(ml, [as_certificate(VN.csca)]).raw == der(VN.csca)
 
 
 @pytest.mark.parametrize("data", [b"", b"\x30\x03\x02\x01\x00", b"\x30\x80", bytes(50)])
@@ -90,7 +91,7 @@ def test_directory_walk_pem_bundle_der_and_junk(tmp_path):
     (tmp_path / "junk.bin").write_bytes(b"not a certificate")
     (tmp_path / "ds.der").write_bytes(VN.ds.public_bytes(serialization.Encoding.DER))
     trust = TrustStore.load([tmp_path])
-    assert set(trust.cscas) == {VN.csca, LA.csca}
+    assert {c.raw for c in trust.cscas} == {der(VN.csca), der(LA.csca)}
     reasons = " | ".join(f.reason for f in trust.findings if f.failed)
     assert "junk.bin" in reasons and "not a CA certificate" in reasons
 

@@ -1,9 +1,11 @@
-"""The batch runner: every card issued or rejected, pulled cards at every APDU, HSM failure, resume, kill."""
+"""The batch runner: identity, reissue, faults at every APDU, HSM failure, resume, SIGKILL anywhere."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,23 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from cardkit.errors import RecordError
-from cardkit.production.batch import SimulatorSource, run_batch
+from cardkit.errors import CardRemovedError, RecordError
+from cardkit.personalise import mrz_for
+from cardkit.lds import Dg3
+from cardkit.production.batch import KILL_POINTS, SimulatorSource, run_batch
+from cardkit.production.intake import load_batch
 from cardkit.production.ledger import Ledger
-from cardkit.production.records import RecordResult
+from cardkit.production.records import RecordResult, load_records
 from cardkit.profiles import load_profile
 from simulators.emrtd import EmrtdChip, Faults
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
-from tests.support.perso import ROOT, make_pki, sample_record
-from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
+from tests.production._helpers import (PASSPHRASE, ROOT, cvca_file, ds_folder, small_face, verdict, write_icao_csv,
+                                      write_vn_csv)
+from tests.support.perso import FINGER_LEFT, FINGER_RIGHT, cvca_for, sample_record
+from tests.support.pki import make_pki
 
-# A minimal baseline JPEG header (SOI, SOF0 8x8, EOI) keeps DG2 tiny for the fault sweep.
-TINY_FACE = bytes.fromhex("FFD8FFC0000B080008000801011100FFD9")
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
+VN = load_profile("vn-cccd")
+VN_CVCA = cvca_for(VN)  # the chips of vn-cccd trust a CVCA (Terminal Authentication)
 
 
 @pytest.fixture
@@ -41,57 +42,100 @@ def results(*records) -> list[RecordResult]:
     return [RecordResult(i + 1, r) for i, r in enumerate(records)]
 
 
-def issued_events(lg: Ledger, doc: str) -> int:
-    return sum(1 for _, to, _ in lg.events(doc) if to == "issued")
+def sim(out: Path | None, blank=EmrtdChip) -> SimulatorSource:
+    return SimulatorSource(out, blank, EmrtdChip.load)
 
 
-def test_batch_issues_rejects_and_saves_images(pki, ledger, tmp_path):
-    profile = load_profile("vn-cccd")
-    bad = RecordResult(3, None, RecordError("line 3", ["date_of_birth: not a date", "photo: required"]))
-    items = results(sample_record(1), sample_record(2)) + [bad] + [RecordResult(4, sample_record(1))]
-    seen = []
+def test_two_citizens_with_one_mrz_number_both_get_cards(pki, ledger, tmp_path):
+    """087080999154 (Đồng Tháp) and 001080999154 (Hà Nội): one MRZ number 080999154, two people, two cards."""
+    a = sample_record(0, id_number="087080999154", date_of_birth="01/01/1980")
+    b = sample_record(0, id_number="001080999154", date_of_birth="01/01/1980")
     out = tmp_path / "sim"
-    summary = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
-                        source=SimulatorSource(out), batch="b1", progress=seen.append)
-    assert (summary.issued, summary.rejected, summary.skipped, summary.stopped) == (2, 2, 0, None)
-    rejects = {o.line: o.reasons for o in summary.outcomes if o.outcome == "rejected"}
-    assert rejects[3] == ("date_of_birth: not a date", "photo: required")  # every reason kept
-    assert "duplicate ID in the batch (first at line 1)" in rejects[4]
-    assert sorted(p.name for p in out.iterdir()) == ["090000001.image", "090000002.image"]
-    assert [p.done for p in seen] == [0, 1, 2, 3, 4] and seen[-1].total == 4
-    e = ledger.get("090000001")
-    assert e.state == "issued" and e.station == "test-station" and e.operator == "tester" and e.sod_hash
-    assert ledger.get("b1:line 3").reason == "date_of_birth: not a date; photo: required"
+    s = run_batch(results(a, b), profile=VN, cvca=VN_CVCA, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
+                  source=sim(out), batch="b1")
+    assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
+    assert sorted(p.name for p in out.iterdir()) == ["VNM-001080999154-1.image", "VNM-087080999154-1.image"]
+    for rec in (a, b):
+        assert verdict(out / f"VNM-{rec.id_number}-1.image", pki.trust, can=rec.can) == "GENUINE"
     assert ledger.check_integrity() == []
-    # the saved image is the real card: it verifies again from disk
-    from cardkit.card import SimulatorTransport
-    from cardkit.inspect import inspect
-
-    chip = EmrtdChip.load(out / "090000001.image")
-    report = inspect(SimulatorTransport(chip), can="000001", trust=pki.trust)
-    assert report.verdict == "GENUINE"
 
 
-def test_rerun_resumes_and_never_issues_twice(pki, ledger, tmp_path):
-    profile = load_profile("icao-td1")
-    items = results(sample_record(1), sample_record(2))
-    first = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
-                      source=SimulatorSource(tmp_path / "a"), batch="b")
-    second = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
-                       source=SimulatorSource(tmp_path / "b"), batch="b")
-    assert first.issued == 2 and second.issued == 0 and second.skipped == 2
-    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
-    assert all(issued_events(ledger, d) == 1 for d in ("090000001", "090000002"))
+def test_fingerprints_travel_in_the_ledger_with_the_record(pki, ledger, tmp_path):
+    """A shared batch is made from the ledger alone: the fingerprints' bytes are stored at load, as the photo's
+    are, so the card's DG3 is the enrolment's images even once their files are gone."""
+    left, right = tmp_path / "left.jp2", tmp_path / "right.jp2"
+    shutil.copy(FINGER_LEFT, left)
+    shutil.copy(FINGER_RIGHT, right)
+    load_batch(ledger, results(sample_record(5, finger_left=left, finger_right=right)), profile=VN, batch="shared")
+    left.unlink()
+    right.unlink()
+    out = tmp_path / "sim"
+    s = run_batch(None, profile=VN, cvca=VN_CVCA, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
+                  source=sim(out), batch="shared")
+    assert s.issued == 1, s.outcomes
+    chip = EmrtdChip.load(out / "VNM-001090000005-1.image")
+    fingers = Dg3.from_bytes(bytes(chip.files[0x0103])).fingers
+    assert [f.image for f in fingers] == [FINGER_RIGHT.read_bytes(), FINGER_LEFT.read_bytes()]
 
 
-def test_person_already_issued_under_another_document(pki, ledger, tmp_path):
-    ledger.register("OLD000001", "001090000001", "old")
-    ledger.begin_card("OLD000001")
-    ledger.card_touched("OLD000001")
-    ledger.issued("OLD000001", ds_certificate_der=b"\x30\x00", ds_subject="CN=x", sod=b"s")
-    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
-                  ledger=ledger, source=SimulatorSource(None), batch="b")
-    assert s.rejected == 1 and "ID already issued in the ledger (document OLD000001)" in s.outcomes[0].reasons
+def test_lost_card_reissue_revokes_the_first_and_reruns_add_nothing(pki, ledger, tmp_path):
+    out = tmp_path / "sim"
+    first = sample_record(7)
+    run_batch(results(first), profile=VN, cvca=VN_CVCA, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
+              source=sim(out), batch="day-1")
+    again = run_batch(results(first), profile=VN, cvca=VN_CVCA, signer=pki.ds_signer, trust=pki.trust,
+                      ledger=ledger, source=sim(out), batch="day-2")
+    assert again.issued == 0 and "issue_reason" in again.outcomes[0].reasons[0]
+    lost = [RecordResult(1, sample_record(7, issue_reason="lost"))]
+    for _ in range(2):  # the second run of the same file makes no second reissue
+        s = run_batch(lost, profile=VN, cvca=VN_CVCA, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
+                      source=sim(out), batch="day-3")
+    assert s.issued == 0
+    issues = ledger.issues_of("VNM-001090000007")
+    assert [(r.issue_number, r.state) for r in issues if r.issue_number] == [(1, "revoked"), (2, "issued")]
+    assert sorted(p.name for p in out.iterdir()) == ["VNM-001090000007-1.image", "VNM-001090000007-2.image"]
+    (w,) = ledger.withdrawn()
+    assert w.issue_number == 1 and w.withdrawn_reason == "lost"
+
+
+def test_german_td3_and_a_td1_of_another_state_are_genuine(tmp_path):
+    """Generic records: the record names its state; the DS of that state signs; the cards verify GENUINE."""
+    face = small_face(tmp_path / "photos")
+    rows = {
+        "DEU": ({"document_type": "P", "issuing_state": "D<<", "document_number": "C01X00T47", "surname": "Müller",
+                 "given_names": "Jürgen Øystein", "nationality": "D", "sex": "M", "date_of_birth": "1964-08-12",
+                 "date_of_expiry": "2031-10-31", "photo": str(face), "place_of_birth": "Köln"}, "icao-td3", "DE"),
+        "FRA": ({"document_type": "ID", "issuing_state": "FRA", "document_number": "X4RTBPFW46AB12",
+                 "surname": "Dupré-Lefèvre", "given_names": "Anaïs Ç", "nationality": "FRA", "sex": "F",
+                 "date_of_birth": "1990-02", "date_of_expiry": "2033-01-01", "photo": str(face)}, "icao-td1", "FR"),
+    }
+    for state, (row, profile_name, country) in rows.items():
+        state_pki = make_pki(country=country, document_types=("P", "ID"))
+        trust = state_pki.trust
+        items = list(load_records(write_icao_csv(tmp_path / f"{state}.csv", [row])))
+        assert items[0].ok, items[0].error
+        out = tmp_path / state
+        with Ledger(tmp_path / f"{state}.sqlite") as lg:
+            s = run_batch(items, profile=load_profile(profile_name), signer=state_pki.ds_signer, trust=trust, ledger=lg,
+                          source=sim(out), batch=state)
+            assert s.issued == 1, s.outcomes
+        (image,) = out.iterdir()
+        mrz = items[0].record.to_mrz()
+        assert image.name == f"{mrz.issuing_state}-{mrz.document_number}-1.image"
+        assert verdict(image, trust, mrz_information=mrz.mrz_information) == "GENUINE"
+
+
+def test_jmrtd_profile_on_the_jmrtd_applet(pki, ledger, tmp_path):
+    out = tmp_path / "sim"
+    s = run_batch(results(sample_record(3)), profile=load_profile("jmrtd"), signer=pki.ds_signer, trust=pki.trust,
+                  ledger=ledger, source=sim(out, lambda: EmrtdChip(personality="jmrtd")), batch="j")
+    assert s.issued == 1, s.outcomes
+    (image,) = out.iterdir()
+    chip = EmrtdChip.load(image)
+    assert chip.personality.name == "jmrtd"
+    mrz = sample_record(3).to_mrz()
+    info = mrz_for(sample_record(3), load_profile("jmrtd")).mrz_information
+    assert mrz.document_number and verdict(image, pki.trust, mrz_information=info) == "GENUINE"
 
 
 class FlakyHsm:
@@ -110,97 +154,78 @@ class FlakyHsm:
         return self.real.sign(data)
 
 
-def test_hsm_failure_stops_the_batch_cleanly(pki, ledger, tmp_path):
+def test_hsm_failure_stops_the_batch_and_a_rerun_resumes(pki, ledger, tmp_path):
     profile = load_profile("icao-td1")
     items = results(*(sample_record(i) for i in range(1, 5)))
-    source = SimulatorSource(tmp_path / "sim")
-    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.signer, 1), trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
+    source = sim(tmp_path / "sim")
+    s = run_batch(items, profile=profile, signer=FlakyHsm(pki.ds_signer, 1), trust=pki.trust, ledger=ledger,
                   source=source, batch="b")
-    assert s.issued == 1 and s.rejected == 0 and s.pending == 3
-    assert "document signer failed" in s.stopped and "CKR_DEVICE_REMOVED" in s.stopped
+    assert s.issued == 1 and s.rejected == 0 and s.pending == 3 and "CKR_DEVICE_REMOVED" in s.stopped
     assert len(source.chips) == 1  # no blank card was touched after the failure
-    assert ledger.counts() == {"pending": 1, "writing": 0, "issued": 1, "rejected": 0}
+    s2 = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=ledger,
+                   source=sim(tmp_path / "sim"), batch="b")
+    assert (s2.issued, s2.skipped) == (3, 1) and ledger.counts("b")["issued"] == 4
     assert ledger.check_integrity() == []
-    s2 = run_batch(items, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=ledger,
-                   source=SimulatorSource(tmp_path / "sim"), batch="b")
-    assert (s2.issued, s2.skipped) == (3, 1)
-    assert all(issued_events(ledger, f"09000000{i}") == 1 for i in range(1, 5))
 
 
-def test_retry_on_the_next_card(pki, ledger):
+def test_retry_on_the_next_card_logs_the_spoiled_one(pki, ledger):
     chips = iter([EmrtdChip(faults=Faults(remove_at_apdu=5)), EmrtdChip()])
-    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
-                  ledger=ledger, source=SimulatorSource(None, lambda doc: next(chips)), batch="b", retries=1)
+    s = run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
+                  ledger=ledger, source=SimulatorSource(None, lambda: next(chips)), batch="b", retries=1)
     assert s.issued == 1
-    e = ledger.get("090000001")
-    assert e.attempts == 2
-    hist = ledger.events("090000001")
-    assert [h[1] for h in hist] == ["pending", "writing", "rejected", "pending", "writing", "issued"]
-    assert "card must be destroyed" in hist[2][2]
-
-
-def _one_card_apdus(pki, profile, record) -> int:
-    chip = EmrtdChip()
-    calls = []
-    real = chip.process_apdu
-    chip.process_apdu = lambda apdu: (calls.append(1), real(apdu))[1]  # count what reaches the chip
-    with Ledger(":memory:", wal=False) as lg:
-        s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
-                      source=SimulatorSource(None, lambda d: chip), batch="count")
-    assert s.issued == 1
-    return len(calls)
+    (row,) = ledger.rows(batch="b")
+    assert row.attempts == 2 and len(ledger.spoiled("b")) == 1
+    assert [h[1] for h in ledger.events(row.id)] == ["pending", "writing", "pending", "writing", "issued"]
 
 
 def test_card_pulled_at_every_apdu(pki, tmp_path):
-    """Faults(remove_at_apdu=n) for every APDU of one personalisation, writing and read-back alike.
-
-    After each n: the record is rejected (never issued), the ledger is consistent, and a re-run on a
-    good card issues it exactly once.
-    """
+    """Faults(remove_at_apdu=n) for every APDU of one personalisation, writing and read-back alike: never issued,
+    logged for destruction once touched, and a re-run issues the record exactly once."""
     profile = load_profile("icao-td1")
-    face = tmp_path / "face.jpg"
-    face.write_bytes(TINY_FACE)
-    total = _one_card_apdus(pki, profile, sample_record(999, photo=face))
+    face = small_face(tmp_path)
+    chip = EmrtdChip()
+    calls = []
+    real = chip.process_apdu
+    chip.process_apdu = lambda apdu: (calls.append(1), real(apdu))[1]
+    with Ledger(":memory:", wal=False) as lg:
+        assert run_batch(results(sample_record(999, photo=face)), profile=profile, signer=pki.ds_signer, trust=pki.trust,
+                         ledger=lg, source=SimulatorSource(None, lambda: chip), batch="count").issued == 1
+    total = len(calls)
     assert total > 20
     with Ledger(tmp_path / "sweep.sqlite", station="sweep") as lg:
         for n in range(1, total + 1):
-            record = sample_record(n, photo=face)
-            doc = f"090{n:06d}"
-            chip = EmrtdChip(faults=Faults(remove_at_apdu=n))
-            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
-                          source=SimulatorSource(None, lambda d: chip), batch=f"fault-{n}")
-            e = lg.get(doc)
-            assert s.issued == 0 and e.state == "rejected", (n, e.state)
-            assert "card must be destroyed" in e.reason, (n, e.reason)
-            assert not chip.present
-            assert lg.check_integrity() == [], n
-            assert issued_events(lg, doc) == 0
-            s = run_batch(results(record), profile=profile, signer=pki.signer, trust=pki.trust, ledger=lg,
-                          source=SimulatorSource(None), batch="rerun")
-            assert s.issued == 1 and lg.get(doc).state == "issued" and issued_events(lg, doc) == 1, n
-            assert lg.get(doc).attempts == 2
-        # a further re-run of the whole sweep's records issues nothing
-        everyone = results(*(sample_record(n, photo=face) for n in range(1, total + 1)))
-        s = run_batch(everyone, profile=profile, signer=pki.signer, trust=pki.trust, cvca=pki.cvca_for(profile), ledger=lg,
-                      source=SimulatorSource(None), batch="again")
-        assert (s.issued, s.skipped) == (0, total)
-        assert lg.counts() == {"pending": 0, "writing": 0, "issued": total, "rejected": 0}
-        assert lg.check_integrity() == []
+            items = results(sample_record(n, photo=face))
+            bad = EmrtdChip(faults=Faults(remove_at_apdu=n))
+            s = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
+                          source=SimulatorSource(None, lambda: bad), batch=f"f{n}")
+            (row,) = lg.rows(batch=f"f{n}")
+            assert s.issued == 0 and row.state == "rejected", (n, row.state)
+            assert not bad.present and lg.check_integrity() == [], n
+            s = run_batch(items, profile=profile, signer=pki.ds_signer, trust=pki.trust, ledger=lg,
+                          source=SimulatorSource(None, EmrtdChip), batch=f"f{n}")
+            assert s.issued == 1 and lg.get(row.id).state == "issued" and lg.get(row.id).attempts == 2, n
+        assert lg.counts()["issued"] == total and lg.check_integrity() == []
 
 
 class NoCards:
-    def next_card(self, document_number):
-        from cardkit.errors import CardRemovedError
-
+    def next_card(self, artifact):
         raise CardRemovedError("no card in Virtual PCD 00 00 after 1 s")
+
+    def find(self, artifact):
+        return None
+
+    def discard(self, artifact):
+        return None
+
+    def cleanup(self):
+        return []
 
 
 def test_no_blank_card_stops_and_leaves_pending(pki, ledger):
-    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.signer,
+    s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("icao-td1"), signer=pki.ds_signer,
                   trust=pki.trust, ledger=ledger, source=NoCards(), batch="b")
     assert s.stopped.startswith("no blank card") and s.pending == 2 and s.issued == 0
-    assert ledger.get("090000001").state == "pending" and ledger.get("090000002") is None
-    assert ledger.check_integrity() == []
+    assert ledger.counts("b")["pending"] == 2 and ledger.check_integrity() == []
 
 
 class InterruptingChip(EmrtdChip):
@@ -220,135 +245,75 @@ class InterruptingChip(EmrtdChip):
 def test_ctrl_c_mid_card_settles_the_ledger_then_stops(pki, ledger):
     chip = InterruptingChip(7)
     with pytest.raises(KeyboardInterrupt):
-        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust,
-                  ledger=ledger, source=SimulatorSource(None, lambda d: chip), batch="b")
-    e = ledger.get("090000001")
-    assert e.state == "rejected" and "card must be destroyed" in e.reason
-    assert ledger.check_integrity() == []
+        run_batch(results(sample_record(1)), profile=load_profile("icao-td1"), signer=pki.ds_signer, trust=pki.trust,
+                  ledger=ledger, source=SimulatorSource(None, lambda: chip), batch="b")
+    (row,) = ledger.rows(batch="b")
+    assert row.state == "pending" and len(ledger.spoiled("b")) == 1 and ledger.check_integrity() == []
 
 
-_KILLED = r"""
-import sys
-from pathlib import Path
-from cardkit.production.batch import SimulatorSource, run_batch
-from cardkit.production.ledger import Ledger
-from cardkit.production.records import RecordResult
-from cardkit.profiles import load_profile
-from tests.support.perso import make_pki, sample_record
-pki = make_pki()
-items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
-with Ledger(sys.argv[1], station="killed") as lg:
-    print("start", flush=True)
-    run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
-              source=SimulatorSource(Path(sys.argv[2])), batch="k",
-              progress=lambda p: print(p.done, flush=True))
-"""
+def test_bad_records_are_rejected_with_every_reason(pki, ledger):
+    bad = RecordResult(3, None, RecordError("line 3", ["date_of_birth: not a date", "photo: required"]))
+    s = run_batch(results(sample_record(1)) + [bad], profile=VN, cvca=VN_CVCA, signer=pki.ds_signer,
+                  trust=pki.trust, ledger=ledger, source=sim(None), batch="b")
+    assert (s.issued, s.rejected) == (1, 1)
+    (o,) = [o for o in s.outcomes if o.outcome == "rejected"]
+    assert o.line == 3 and o.reasons == ("date_of_birth: not a date", "photo: required")
 
 
-def test_killed_batch_resumes_exactly_once(pki, tmp_path):
-    path = tmp_path / "k.sqlite"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(path), str(tmp_path / "sim")], stdout=subprocess.PIPE,
-                            env=env, cwd=ROOT)
-    assert proc.stdout.readline().strip() == b"start"
-    while int(proc.stdout.readline() or b"99") < 3:  # let a few cards through, then pull the plug mid-card
-        pass
-    time.sleep(0.03)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    items = [RecordResult(i, sample_record(i)) for i in range(1, 21)]
-    with Ledger(path, station="killed") as lg:  # the same station, restarted
-        assert lg.check_integrity() == []
-        before = lg.counts()
-        assert before["issued"] >= 3
-        s = run_batch(items, profile=load_profile("icao-td1"), signer=pki.signer, trust=pki.trust, ledger=lg,
-                      source=SimulatorSource(tmp_path / "sim2"), batch="k")
-        assert s.skipped == before["issued"] and s.issued == 20 - before["issued"]
-        assert lg.counts()["issued"] == 20
-        assert all(issued_events(lg, f"090{i:06d}") == 1 for i in range(1, 21))
-        assert lg.check_integrity() == []
+# --- SIGKILL anywhere: every record issued exactly once, every card there and genuine, no key left behind -----
 
 
-# --- real parts: SoftHSM2 signing, pcscd + vpcd -------------------------------------------
+def _cli(args: list, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *map(str, args)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-@pytest.mark.hsm
-def test_batch_signed_by_softhsm(pki, softhsm, tmp_path):  # noqa: F811
-    """The DS key lives in a real SoftHSM2 token; the batch and the CLI issue genuine cards with it."""
-    from cryptography.hazmat.primitives import serialization
+def test_sigkill_at_every_point_and_at_random_moments(pki, tmp_path):
+    n = 14
+    face = small_face(tmp_path / "photos")
+    records = [sample_record(i) for i in range(1, n + 1)]
+    batch = write_vn_csv(tmp_path / "batch.csv", records, face)
+    ds = ds_folder(pki, tmp_path / "ds")
+    out, ledger = tmp_path / "cards", tmp_path / "l.sqlite"
+    args = ["personalise", "--profile", "vn-cccd", "--records", batch, "--ds", ds, "--sim", out, "--ledger", ledger,
+            "--station", "kill-test", "--cvca", cvca_file(tmp_path), "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CARDKIT_PASSPHRASE": PASSPHRASE}
+    env.pop("CARDKIT_FAULT_KILL_AT", None)
+    for point in KILL_POINTS:  # the named moments, the one between card and ledger ("kept") among them
+        p = _cli(args, {**env, "CARDKIT_FAULT_KILL_AT": point})
+        p.communicate(timeout=120)
+        assert p.returncode == -signal.SIGKILL, point
+    rng = random.Random(1303)
+    for _ in range(3):  # and moments nobody chose
+        p = _cli(args, env)
+        time.sleep(rng.uniform(0.8, 2.0))
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=120)
+    p = _cli(args, env)
+    stdout, stderr = p.communicate(timeout=300)
+    assert p.returncode == 0, stderr.decode()
+    with Ledger(ledger, create=False) as lg:
+        rows = lg.rows(batch="batch.csv")
+        assert len(rows) == n and all(r.state == "issued" for r in rows)
+        assert sorted(r.person_key for r in rows) == sorted(f"VNM-{r.id_number}" for r in records)
+        assert lg.check_integrity(artifact_sod=lambda a: _sod(out / f"{a}.image")) == []
+        spoiled = lg.spoiled()
+        reasons = [e[2] or "" for r in rows for e in lg.events(r.id)]
+    assert all(any(x in s[4] for x in ("interrupted", "card must be destroyed")) for s in spoiled)
+    # line 2 met the named kills in turn: killed after "touched" and after "written" (two cards to destroy), then
+    # after "kept": the next run found that card saved and genuine and completed the record (no third card)
+    first = next(r for r in rows if r.line == 2)
+    assert first.attempts == 3 and sum(1 for s in spoiled if s[0] == first.id) == 2
+    assert reasons
+    images = sorted(out.iterdir())
+    assert [p.name for p in images] == sorted(f"VNM-{r.id_number}-1.image" for r in records)  # no temp file left
+    for rec in records:
+        assert verdict(out / f"VNM-{rec.id_number}-1.image", pki.trust, can=rec.can) == "GENUINE"
+    assert json.loads(stdout)["stopped"] is None
 
-    from cardkit.pki.certs import make_ds
-    from cardkit.pki.hsm import Pkcs11Signer, generate_key, open_session
-    from cardkit.pki.signers import KeyFileSigner
 
-    session = open_session(softhsm.module, softhsm.label, softhsm.pin, rw=True)
-    try:
-        public = generate_key(session, "ec-p256", "ds-hsm")
-    finally:
-        session.close()
-    csca_signer = KeyFileSigner(private_key=_csca_key(pki), certificate=pki.csca)
-    ds_cert = make_ds(csca_signer, public, common_name="cardkit test DS in HSM")
-    signer = Pkcs11Signer.open(softhsm.module, softhsm.label, softhsm.pin, "ds-hsm", ds_cert)
-    try:
-        with Ledger(tmp_path / "hsm.sqlite") as lg:
-            s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile("vn-cccd"), signer=signer,
-                          trust=pki.trust, cvca=(pki.cvca,), ledger=lg, source=SimulatorSource(tmp_path / "sim"), batch="hsm")
-            assert s.issued == 2 and s.stopped is None and lg.check_integrity() == []
-    finally:
-        signer.close()
-    # the same through the CLI: --pkcs11-module/--token/--key-label, PIN from CARDKIT_PIN
-    (tmp_path / "ds.pem").write_bytes(ds_cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "csca.pem").write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
-    from tests.test_demo import EXAMPLES, run
-
-    code, out, err = run("personalise", "--profile", "icao-td1", "--records", EXAMPLES / "vn-citizens.csv",
-                         "--pkcs11-module", softhsm.module, "--token", softhsm.label, "--key-label", "ds-hsm",
-                         "--ds-cert", tmp_path / "ds.pem", "--trust", tmp_path / "csca.pem",
-                         "--sim", tmp_path / "sim2", "--ledger", tmp_path / "cli.sqlite", "--json",
-                         env={"CARDKIT_PIN": softhsm.pin})
-    assert code == 0, err
-    assert json.loads(out)["issued"] == 5
-
-
-def _csca_key(pki):
-    return pki._csca_key
-
-
-@pytest.mark.pcsc
-@pytest.mark.parametrize("name", ["vn-cccd", "icao-td1", "icao-td3"])
-def test_batch_through_pcscd(pki, pcsc_stack, tmp_path, name):  # noqa: F811
-    """Blank chips in pcscd's virtual reader, one after another; each issued card then verifies via the CLI."""
-    from cryptography.hazmat.primitives import serialization
-
-    from cardkit.production.batch import ReaderSource
-    from tests.test_demo import run
-
-    issued_chips = []
-    reader = pcsc_stack.insert(EmrtdChip())
-    pcsc_stack.remove()
-
-    def operator(message: str) -> None:  # the operator: puts a blank card in, takes the done card out
-        if message.startswith("Insert"):
-            chip = EmrtdChip()
-            issued_chips.append(chip)
-            assert pcsc_stack.insert(chip) == reader
-        else:
-            pcsc_stack.remove()
-
-    with Ledger(tmp_path / "pcsc.sqlite", station="pcsc") as lg:
-        s = run_batch(results(sample_record(1), sample_record(2)), profile=load_profile(name), signer=pki.signer,
-                      trust=pki.trust, cvca=pki.cvca_for(load_profile(name)), ledger=lg, source=ReaderSource(reader, prompt=operator, timeout=15,
-                                                                      removal_timeout=15), batch="pcsc")
-        assert (s.issued, s.rejected, s.stopped) == (2, 0, None), s.outcomes
-        assert lg.check_integrity() == []
-    csca = tmp_path / "csca.pem"
-    csca.write_bytes(pki.csca.public_bytes(serialization.Encoding.PEM))
-    reader = pcsc_stack.insert(issued_chips[0])
-    try:
-        mrz = sample_record(1).to_mrz()
-        code, out, err = run("verify", "--reader", reader, "--mrz-info", mrz.mrz_information, "--trust", csca, "--json")
-    finally:
-        pcsc_stack.remove()
-    assert code == 0, err
-    assert json.loads(out)["verdict"] == "GENUINE"
-
+def _sod(path: Path) -> bytes | None:
+    if not path.is_file():
+        return None
+    sod = EmrtdChip.load(path).files.get(0x011D)
+    return bytes(sod) if sod is not None else None

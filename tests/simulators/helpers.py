@@ -20,7 +20,7 @@ CAN = "123456"
 TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<"
        "7408122F1204159UTO<<<<<<<<<<<6"
        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
-# spec/vn-cccd.md: the EF.CardAccess seen on real VN chips (TA, CA ECDH AES-128, PACE ECDH-GM AES-128 id 13)
+# the EF.CardAccess seen on real VN chips (TA, CA ECDH AES-128, PACE ECDH-GM AES-128 id 13)
 VN_CARD_ACCESS = bytes.fromhex(
     "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d")
 
@@ -88,7 +88,7 @@ class Terminal:
         return self.send(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big")))
 
     def read_file(self, fid: int, block: int = 0xDF) -> bytes:
-        """Select, read the TLV header, then the rest (B1 past 32 767), as DESIGN.md describes."""
+        """Select, read the TLV header, then the rest (B1 past 32 767), the order of the Doc 9303-10 worked example."""
         r = self.select(fid)
         assert r.sw == 0x9000, hex(r.sw)
         head = self.send(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=4))

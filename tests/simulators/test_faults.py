@@ -9,7 +9,7 @@ import pytest
 from cardkit import tlv
 from cardkit.crypto.bac import Bac
 from cardkit.crypto.sm import SecureMessaging
-from cardkit.errors import CardRemovedError, SecureMessagingError
+from cardkit.errors import CardRemovedError, ProtocolError, SecureMessagingError
 from cardkit.iso7816 import ResponseApdu
 from cardkit.mrz import Mrz
 from simulators.emrtd import Faults
@@ -50,7 +50,7 @@ def test_oversized_response_is_detected():
     chip = locked_chip(faults=Faults(oversize_response=True))
     t = Terminal(chip)
     t.select_app()
-    with pytest.raises(Exception):  # 24 bytes of challenge: BAC refuses it
+    with pytest.raises(ProtocolError, match="challenge of 24 bytes"):  # BAC wants exactly 8
         t.run(Bac(MRZ_INFO))
 
 

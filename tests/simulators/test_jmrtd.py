@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cardkit import tlv
-from cardkit.card import PcscTransport, Session, SimulatorTransport
+from cardkit.card import AccessKey, PcscTransport, Session, SimulatorTransport
 from cardkit.card.atr import extended_length_supported
 from cardkit.crypto.bac import Bac
 from cardkit.iso7816 import ResponseApdu
@@ -166,12 +166,13 @@ def test_rsa_aa_key_halves() -> None:
     assert run(chip, ext) == ["6700"]
 
 
-def test_put_data_default_answers_unchanged() -> None:
-    # the default chip keeps PERSO.md's 60/61 form and its own tags
+def test_put_data_default_takes_both_forms() -> None:
+    # the default chip keeps PERSO.md's 60/61 form and also takes the applet's (one perso plan for both chips)
     n = bytes([0xC5]) + bytes(127)
     chip = blank("default")
     assert run(chip, SELECT_AID, short("00DA0060", h("60 81 83 04 81 80") + n),
-               short("00DA0060", h("60 00 04 81 80") + n)) == ["9000", "9000", "6A80"]
+               short("00DA0060", h("60 00 04 81 80") + n), short("00DA0060", h("60 00 05 81 80") + n)) == [
+        "9000", "9000", "9000", "6A80"]
 
 
 def test_ec_key_tag_63_refused() -> None:
@@ -274,7 +275,7 @@ def test_signed_passport_on_the_applet_verifies_genuine(tmp_path) -> None:
     chip = blank()
     assert set(run(chip, *applet_perso(files, info.document_number, aa, info.date_of_birth,
                                                  info.date_of_expiry))) == {"9000"}
-    report = inspect(SimulatorTransport(chip), trust=trust, mrz_information=info.mrz_information)
+    report = inspect(SimulatorTransport(chip), trust=trust, key=AccessKey.from_mrz_information(info.mrz_information))
     assert report.verdict is Verdict.GENUINE, report.verdict_reason
     assert report.check("active_authentication").passed
     assert report.check("card_access").details["sw"] == "6A82"  # no EF.CardAccess: no PACE

@@ -23,9 +23,11 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-__all__ = ["CardInfo", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+from tests.support.pki import Pki, shared_pki
 
-# EF.CardAccess of real Vietnamese cards (spec/vn-cccd.md): TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
+__all__ = ["CardInfo", "card_pki", "revoke_ds", "pcsc_insert", "make_vn_card", "make_td3_card", "make_td1_card", "make_card", "VN_CARD_ACCESS", "face_jpeg"]
+
+# EF.CardAccess of real Vietnamese cards: TA v1, CA ECDH AES-128, PACE ECDH-GM AES-128 on param 13.
 VN_CARD_ACCESS = bytes.fromhex(
     "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"
 )
@@ -33,6 +35,7 @@ ID_CA_ECDH_AES128 = "0.4.0.127.0.7.2.2.3.2.2"
 ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
 ID_PACE_ECDH_GM_AES128 = "0.4.0.127.0.7.2.2.4.2.2"
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+_CSCA_LABELS = {"default": "TEST", "other": "OTHER"}
 
 
 @dataclass(frozen=True)
@@ -93,19 +96,10 @@ def face_jpeg(size: int) -> bytes:
     return base[:2] + segments + base[2:]
 
 
-@functools.lru_cache(maxsize=None)
-def _pki(country: str, which: str) -> tuple[Any, Any]:
-    """(csca_signer, ds_signer) for ``country`` (2 letters); ``which`` names independent CSCAs."""
-    from cardkit.pki import certs
-    from cardkit.pki.signers import KeyFileSigner
-
-    csca_key = ec.generate_private_key(ec.SECP256R1())
-    csca = KeyFileSigner(csca_key)
-    csca = csca.with_certificate(certs.make_csca(csca, country=country, common_name=f"CSCA {country} {which}"))
-    ds_key = ec.generate_private_key(ec.SECP256R1())
-    ds_cert = certs.make_ds(csca, ds_key.public_key(), common_name=f"DS {country} {which}",
-                            document_types=("ID", "P"))
-    return csca, KeyFileSigner(ds_key, ds_cert)
+def card_pki(country: str, csca: str = "default") -> Pki:
+    """The shared PKI that signs the cards of ``country`` (2 letters); ``csca="other"`` is a second CSCA
+    of the same country under another name, which the cards' trust store does not hold."""
+    return shared_pki("ec-p256", country=country, label=_CSCA_LABELS[csca], document_types=("ID", "P"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -127,7 +121,8 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
               extra_dgs: dict[int, bytes] | None = None, csca: str = "default",
               com_extra: tuple[int, ...] = (), com_drop: tuple[int, ...] = (),
               card_access: bytes | None = None, rng: Any = None,
-              cam: tuple[str, int] | None = None, dg3_data: bytes | None = None, dg4_data: bytes | None = None,
+              cam: tuple[str, int] | None = None, dg14_mirrors_card_access: bool = True,
+              dg3_data: bytes | None = None, dg4_data: bytes | None = None,
               ta_trust: Any = None, chip_options: dict[str, Any] | None = None) -> tuple[Any, Any, CardInfo]:
     """Build, sign and personalise one card; returns (chip, trust_store, info).
 
@@ -137,9 +132,12 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     ``cam=(PACE-CAM OID, parameter id)``: EF.CardAccess offers that CAM PACEInfo (and GM on the same
     curve), the chip holds a static CA key on that curve, and EF.CardSecurity (signed by the DS) carries
     the PACEInfos and the ChipAuthenticationPublicKeyInfo.
+    DG14 (when the card has one) repeats every SecurityInfo of EF.CardAccess, as Doc 9303-11 §9.2 has it;
+    ``dg14_mirrors_card_access=False`` gives it a fixed PACEInfo (GM, brainpoolP256r1) and a TA info
+    instead, whatever EF.CardAccess says: a chip inconsistent with itself.
     """
     from cardkit import tlv
-    from cardkit.lds import Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
+    from cardkit.lds import CardAccess, Com, Dg1, Dg2, Dg13Vn, Dg14, Dg15
     from cardkit.lds.security_infos import (
         ActiveAuthenticationInfo,
         ChipAuthenticationInfo,
@@ -151,10 +149,9 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     from cardkit.pki.trust import TrustStore
     from simulators.emrtd import EmrtdChip
 
-    csca_signer, ds_signer = _pki(country, csca)
-    trusted_signer, _ = _pki(country, "default")
+    ds_signer = card_pki(country, csca).ds_signer
     csca_path = tmp_path / f"csca-{country}.pem"
-    csca_path.write_bytes(trusted_signer.certificate.public_bytes(serialization.Encoding.PEM))
+    csca_path.write_bytes(card_pki(country).csca.public_bytes(serialization.Encoding.PEM))
 
     face = face_jpeg(face_size)
     dgs: dict[int, bytes] = {1: Dg1.build(mrz).to_bytes(), 2: Dg2.build(face, "jpeg", 480, 640).to_bytes()}
@@ -175,9 +172,17 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
         aa_key = _chip_key(aa)
         if aa == "ec":
             infos.append(ActiveAuthenticationInfo(signature_algorithm=ECDSA_SHA256))
+    access_bytes = (card_access if card_access is not None else VN_CARD_ACCESS) if pace else None
+    cam_infos: list[Any] = []
+    if cam is not None:
+        cam_infos = [PaceInfo(cam[0], 2, cam[1]), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, cam[1])]
+        access_bytes = CardAccess.build(cam_infos).to_bytes()
     if infos:
-        if pace:
-            infos += [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()]
+        if access_bytes is not None and dg14_mirrors_card_access and _decodes(access_bytes):
+            announced = list(CardAccess.from_bytes(access_bytes).infos)
+        else:
+            announced = [PaceInfo(ID_PACE_ECDH_GM_AES128, 2, 13), TerminalAuthenticationInfo()] if pace else []
+        infos += [i for i in announced if i not in infos]
         dgs[14] = Dg14.build(infos).to_bytes()
     if aa is not None:
         dgs[15] = Dg15.build(_spki(aa_key)).to_bytes()
@@ -186,21 +191,18 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     files: dict[str, bytes] = {"EF.COM": Com.build(listed).to_bytes()}
     files.update({f"DG{n}": b for n, b in dgs.items()})
     files["EF.SOD"] = build_sod(dgs, ds_signer)
-    if pace:
-        files["EF.CardAccess"] = card_access if card_access is not None else VN_CARD_ACCESS
+    if access_bytes is not None:
+        files["EF.CardAccess"] = access_bytes
     if cam is not None:
-        from cardkit.lds import CardAccess
         from cardkit.pki.sod_builder import build_card_security
 
-        cam_oid, pid = cam
+        pid = cam[1]
         curve = ec.SECP256R1() if pid == 12 else ec.BrainpoolP256R1()
         if ca_key is not None and ca_key.curve.name != curve.name:
             raise ValueError("cam on another curve than the DG14 CA key: pass ca=False")
         cam_key = ca_key if ca_key is not None else ec.generate_private_key(curve)
-        pace_infos = [PaceInfo(cam_oid, 2, pid), PaceInfo(ID_PACE_ECDH_GM_AES128, 2, pid)]
-        files["EF.CardAccess"] = CardAccess.build(pace_infos).to_bytes()
         files["EF.CardSecurity"] = build_card_security(
-            [*pace_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
+            [*cam_infos, ChipAuthenticationPublicKeyInfo(ID_PK_ECDH, _spki(cam_key))], ds_signer)
         if ca_key is None:
             ca_key = cam_key
     kwargs: dict[str, Any] = dict(chip_options or {})
@@ -219,12 +221,24 @@ def make_card(tmp_path: Path, *, mrz: Any, country: str, faults: Any = None, can
     return chip, trust, info
 
 
+def _decodes(card_access: bytes) -> bool:
+    """True when ``card_access`` is an EF.CardAccess cardkit decodes (a test may give one that is not)."""
+    from cardkit.errors import ParseError
+    from cardkit.lds import CardAccess
+
+    try:
+        CardAccess.from_bytes(card_access)
+    except ParseError:
+        return False
+    return True
+
+
 def revoke_ds(tmp_path: Path, country: str = "VN") -> Path:
     """A CRL of the (trusted) CSCA of ``country`` revoking its Document Signer; returns its path (DER)."""
     from cardkit.pki import certs
 
-    csca_signer, ds_signer = _pki(country, "default")
-    crl = certs.make_crl(csca_signer, [ds_signer.certificate])
+    pki = card_pki(country)
+    crl = certs.make_crl(pki.csca_signer, [pki.ds])
     path = tmp_path / f"csca-{country}.crl"
     path.write_bytes(crl.public_bytes(serialization.Encoding.DER))
     return path

@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 import pytest
 
-__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS"]
+__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS", "env_without_pcscd"]
 
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
@@ -212,8 +212,8 @@ class PcscStack:
 
     # --- the card ---------------------------------------------------------------------
 
-    def _take_slot(self) -> tuple[int, str]:
-        for port, name in SLOTS:
+    def _take_slot(self, wanted: int | None = None) -> tuple[int, str]:
+        for port, name in [(p, n) for p, n in SLOTS if wanted is None or p == wanted]:
             fd = os.open(LOCK_DIR / f"cardkit-vpcd-{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -232,13 +232,13 @@ class PcscStack:
             "or `cardkit sim serve` holds it; try again when it has finished"
         )
 
-    def reserve(self) -> tuple[int, str]:
-        """Take a free vpcd slot for a card side run elsewhere (e.g. `cardkit sim serve --port`).
+    def reserve(self, port: int | None = None) -> tuple[int, str]:
+        """Take a free vpcd slot (``port``: that one) for a card side run elsewhere (e.g. `cardkit sim serve`).
 
         Returns (port, reader name); ``remove()`` releases it.
         """
         self.remove()
-        self.port, self.reader = self._take_slot()
+        self.port, self.reader = self._take_slot(port)
         self._stop = threading.Event()  # so remove() waits for the reader to be empty
         return self.port, self.reader
 
@@ -301,6 +301,12 @@ class PcscStack:
             os.close(self._lock_fd)
             self._lock_fd = None
         self.port = None
+
+
+def env_without_pcscd(tmp_path: Path) -> dict[str, str]:
+    """The environment of a process that finds no PC/SC service (whether or not pcscd runs here)."""
+    # libpcsclite finds pcscd through this socket path: point it at nothing.
+    return {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
 
 
 @pytest.fixture(scope="session")

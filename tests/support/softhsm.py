@@ -42,7 +42,7 @@ class SoftHsmToken:
     conf_path: Path
 
     @property
-    def conf(self) -> Path:  # the name CONTRACTS.md uses
+    def conf(self) -> Path:
         return self.conf_path
 
 

@@ -1,6 +1,6 @@
 """The one test-vector loader and the scripted rng that the protocol tests share.
 
-Vectors live in ``tests/vectors/<area>/<name>.json`` and each names its ``source`` (STYLE §5).
+Vectors live in ``tests/vectors/<area>/<name>.json`` and each names its ``source``.
 ``scripted_rng`` stands in for the injected ``rng`` of a protocol: it hands out exactly the bytes
 the test scripts, in order, so a protocol drawing more, fewer or different-sized values fails.
 """

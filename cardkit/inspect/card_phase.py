@@ -1,0 +1,360 @@
+"""The card phase of an inspection: talk to the chip, record how each step ended, judge nothing.
+
+Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recorded in ``Evidence``:
+
+1. EF.CardAccess, selected by FID without selecting the MF (Vietnamese cards answer 6D00 to
+   SELECT MF); its PACEInfos choose PACE.
+2. Access control: PACE with the PACEInfo ``cardkit.algorithms.choose_pace_info`` picks (the one
+   policy, shared with ``Session.pace``: Chip Authentication Mapping first, as it proves the chip in
+   the same run). After PACE-CAM, EF.CardSecurity is read (in the MF, before the application is
+   selected) and CA_IC is checked against its CA key. When PACE is absent or fails and the key holds
+   the MRZ information, BAC; a CAN cannot open BAC.
+3. EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD (the union: a DG15
+   hidden from EF.COM must not switch off Active Authentication).
+4. Active Authentication, then Chip Authentication (AA first: a failed CA leaves the channel
+   unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False.
+
+Each step returns its outcome as a value and, when nothing more can be asked of the chip, a ``Stop``
+with its typed reason; the driver stops there. No exception is used for control flow: every error of
+the session is caught where it happens and classified (transport: the reader, the link, the card;
+secure messaging broken; the chip's data; a refused key). The access key is used for PACE and BAC
+only; nothing of it enters the evidence but its kind ("CAN" or "MRZ").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ..algorithms import Cipher, Mapping, choose_pace_info
+from ..card import AccessKey, Session
+from ..errors import (
+    AuthenticationError,
+    CardkitError,
+    ParseError,
+    ProtocolError,
+    SecureMessagingError,
+    StatusWordError,
+    TransportError,
+    UnsupportedAlgorithmError,
+)
+from ..lds import CardAccess, Com, Dg14, Dg15, PaceInfo, Sod
+from .evidence import (
+    ABSENT_SW,
+    PROTECTED_SW,
+    AccessOutcome,
+    BacEnd,
+    CamOutcome,
+    Evidence,
+    FileRead,
+    PaceEnd,
+    ProofAttempt,
+    ProofRun,
+    ReadEnd,
+    Source,
+    Stop,
+    StopReason,
+)
+
+__all__ = ["read_card", "read_file", "why"]
+
+_R = TypeVar("_R")
+
+
+def why(e: BaseException) -> str:
+    """The message of ``e``, or its type name when it has none."""
+    return str(e) or type(e).__name__
+
+
+def _step(e: CardkitError) -> str | None:
+    return e.step if isinstance(e, ProtocolError) else None
+
+
+def _cipher(session: Session) -> Cipher | None:
+    return session.secure_messaging.cipher if session.secure_messaging is not None else None
+
+
+@dataclass
+class _Gathering:
+    """The evidence of one card phase while it is gathered; frozen into ``Evidence`` by ``evidence``."""
+
+    session: Session
+    prove_chip: bool
+    reads: list[FileRead] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    phase_apdus: dict[str, int] = field(default_factory=dict)
+    access: AccessOutcome | None = None
+    cam: CamOutcome | None = None
+    active_authentication: ProofAttempt | None = None
+    chip_authentication: ProofAttempt | None = None
+
+    def timed(self, phase: str, run: Callable[[], _R]) -> _R:
+        """Run one phase, adding its time and APDU count to the phase's totals."""
+        t0, n0 = time.perf_counter(), self.session.apdu_count
+        try:
+            return run()
+        finally:
+            self.timings[phase] = self.timings.get(phase, 0.0) + (time.perf_counter() - t0) * 1000
+            self.phase_apdus[phase] = self.phase_apdus.get(phase, 0) + self.session.apdu_count - n0
+
+    def evidence(self, stop: Stop | None) -> Evidence:
+        return Evidence(source=Source.CARD, reads=tuple(self.reads), access=self.access, cam=self.cam,
+                        active_authentication=self.active_authentication,
+                        chip_authentication=self.chip_authentication, stop=stop, prove_chip=self.prove_chip,
+                        apdu_count=self.session.apdu_count, timings=dict(self.timings),
+                        phase_apdus=dict(self.phase_apdus))
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def read_file(session: Session, name: str, *, sfi: bool = False) -> FileRead:
+    """Read one file; how the read ended is the value returned, never an exception."""
+    t0 = time.perf_counter()
+    try:
+        data = session.read_file(name, sfi=sfi)
+    except StatusWordError as e:
+        end = ReadEnd.PROTECTED if e.sw in PROTECTED_SW else ReadEnd.ABSENT if e.sw in ABSENT_SW else ReadEnd.REFUSED
+        return FileRead(name, end, sw=e.sw, detail=why(e))
+    except TransportError as e:
+        return FileRead(name, ReadEnd.TRANSPORT, detail=why(e))
+    except SecureMessagingError as e:
+        return FileRead(name, ReadEnd.CHANNEL_BROKEN, detail=why(e))
+    except (ProtocolError, ParseError) as e:
+        return FileRead(name, ReadEnd.MALFORMED, detail=why(e))
+    return FileRead(name, ReadEnd.OK, data, ms=round((time.perf_counter() - t0) * 1000, 1))
+
+
+def _read_stop(read: FileRead) -> Stop | None:
+    """A read after which nothing more can be asked: the link went, or the chip broke the channel or the file."""
+    reason = {ReadEnd.TRANSPORT: StopReason.LINK, ReadEnd.CHANNEL_BROKEN: StopReason.CHANNEL_BROKEN,
+              ReadEnd.MALFORMED: StopReason.MALFORMED}.get(read.end)
+    return Stop(f"read:{read.name}", reason, read.detail) if reason is not None else None
+
+
+def _listed(reads: list[FileRead]) -> list[int]:
+    """The data groups EF.COM lists or EF.SOD hashes (the union), 1..16 in order."""
+    listed: set[int] = set()
+    for r in reads:
+        if r.end is not ReadEnd.OK:
+            continue
+        try:
+            if r.name == "EF.COM":
+                listed |= set(Com.from_bytes(r.data).data_groups)
+            elif r.name == "EF.SOD":
+                listed |= set(Sod.from_bytes(r.data).dg_hashes)
+        except ParseError:
+            continue  # the judge reports the file that does not decode
+    return sorted(n for n in listed if 1 <= n <= 16)
+
+
+def _read_all(g: _Gathering, sfi: bool) -> Stop | None:
+    for name in ("EF.COM", "EF.SOD"):
+        read = read_file(g.session, name, sfi=sfi)
+        g.reads.append(read)
+        if (stop := _read_stop(read)) is not None:
+            return stop
+    for n in _listed(g.reads):
+        read = read_file(g.session, f"DG{n}", sfi=sfi)
+        g.reads.append(read)
+        if (stop := _read_stop(read)) is not None:
+            return stop
+    return None
+
+
+# --- 1. EF.CardAccess -----------------------------------------------------------------------------------
+
+
+def _card_access(g: _Gathering, key: AccessKey) -> tuple[tuple[PaceInfo, ...], Stop | None]:
+    """EF.CardAccess and its PACEInfos; one that is malformed stops the inspection only when BAC cannot follow."""
+    read = read_file(g.session, "EF.CardAccess")
+    g.reads.append(read)
+    if read.end is ReadEnd.TRANSPORT:
+        return (), Stop("card_access", StopReason.LINK, read.detail)
+    if read.end in (ReadEnd.MALFORMED, ReadEnd.CHANNEL_BROKEN):
+        return (), None if key.has_mrz_information else Stop("card_access", StopReason.CARD_DATA, read.detail)
+    if read.end is not ReadEnd.OK:
+        return (), None  # no EF.CardAccess: the chip offers no PACE
+    try:
+        return CardAccess.from_bytes(read.data).pace_infos, None
+    except ParseError as e:
+        stop = Stop("card_access", StopReason.CARD_DATA, f"EF.CardAccess does not decode: {e}")
+        return (), None if key.has_mrz_information else stop
+
+
+# --- 2. access control ------------------------------------------------------------------------------------
+
+
+def _choose(infos: tuple[PaceInfo, ...]) -> tuple[PaceInfo | None, PaceEnd, str]:
+    """The PACEInfo to run, or why there is none (NOT_OFFERED, or UNSUPPORTED with the names offered)."""
+    try:
+        return choose_pace_info(infos), PaceEnd.OPENED, ""
+    except UnsupportedAlgorithmError:
+        if not infos:
+            return None, PaceEnd.NOT_OFFERED, ""
+        return None, PaceEnd.UNSUPPORTED, ", ".join(i.name for i in infos if i.algorithm is None)
+
+
+def _open_channel(session: Session, key: AccessKey, infos: tuple[PaceInfo, ...]) -> tuple[AccessOutcome, Stop | None]:
+    """PACE with the chosen PACEInfo, else BAC when the key allows it (Doc 9303-11 §4.2)."""
+    kind = key.password_kind
+    best, pace_end, pace_detail = _choose(infos)
+    outcome = AccessOutcome(kind, pace_end, best, pace_detail)
+    if best is not None:
+        try:
+            session.pace(key, pace_info=best)
+        except TransportError as e:
+            return (dataclasses.replace(outcome, pace=PaceEnd.TRANSPORT, pace_detail=why(e), pace_step=_step(e)),
+                    Stop("access_control", StopReason.LINK, why(e)))
+        except (ProtocolError, ParseError) as e:
+            end = PaceEnd.REFUSED if isinstance(e, AuthenticationError) else PaceEnd.FAILED
+            outcome = dataclasses.replace(outcome, pace=end, pace_detail=why(e), pace_step=_step(e))
+            if not key.has_mrz_information:
+                # a refused CAN, or the chip's PACE data unusable (an unknown parameterId ...): card side, exit 3
+                return outcome, Stop("access_control", StopReason.ACCESS_FAILED, why(e))
+        else:
+            return dataclasses.replace(outcome, sm_cipher=_cipher(session)), None
+    if not key.has_mrz_information:
+        detail = "BAC needs the MRZ data (document number, dates of birth and expiry); a CAN was given"
+        # No PACE at all and only a CAN: the operator's key cannot open this chip (usage, exit 2). PACE
+        # offered in variants this terminal does not run: the card's side (exit 3), never a usage error.
+        reason = StopReason.NEEDS_MRZ if pace_end is PaceEnd.NOT_OFFERED else StopReason.ACCESS_FAILED
+        return dataclasses.replace(outcome, bac=BacEnd.NO_MRZ), Stop("access_control", reason, detail)
+    try:
+        session.select_application()
+        session.bac(key)
+    except TransportError as e:
+        return (dataclasses.replace(outcome, bac=BacEnd.TRANSPORT, bac_detail=why(e)),
+                Stop("access_control", StopReason.LINK, why(e)))
+    except (ProtocolError, ParseError) as e:
+        bac_end = BacEnd.REFUSED if isinstance(e, AuthenticationError) else BacEnd.FAILED
+        return (dataclasses.replace(outcome, bac=bac_end, bac_detail=why(e), bac_step=_step(e)),
+                Stop("access_control", StopReason.ACCESS_FAILED, why(e)))
+    return dataclasses.replace(outcome, bac=BacEnd.OPENED, sm_cipher=_cipher(session)), None
+
+
+def _card_security(session: Session) -> tuple[CamOutcome, Stop | None]:
+    """After PACE-CAM: EF.CardSecurity (MF, before SELECT application), then CA_IC against its key (§4.4.3.5.2)."""
+    read = read_file(session, "EF.CardSecurity")
+    if read.end is ReadEnd.TRANSPORT:
+        return CamOutcome(read), Stop("chip_authentication_mapping", StopReason.LINK, read.detail)
+    if read.end is ReadEnd.CHANNEL_BROKEN:
+        return CamOutcome(read), Stop("secure_messaging", StopReason.CHANNEL_BROKEN, read.detail)
+    if read.end is not ReadEnd.OK:
+        return CamOutcome(read), None
+    try:
+        return CamOutcome(read, session.verify_cam(read.data)), None
+    except (ProtocolError, ParseError) as e:
+        return CamOutcome(read, None, why(e)), None
+
+
+def _select_application(session: Session) -> Stop | None:
+    """SELECT the eMRTD application under the new channel: its MACed answer is the first proof the channel works."""
+    try:
+        session.select_application()
+    except TransportError as e:
+        return Stop("select_application", StopReason.LINK, why(e))
+    except SecureMessagingError as e:
+        return Stop("secure_messaging", StopReason.CHANNEL_BROKEN, why(e))
+    except (ProtocolError, ParseError) as e:
+        return Stop("select_application", StopReason.NO_APPLICATION, why(e))
+    return None
+
+
+def _access_control(g: _Gathering, key: AccessKey, infos: tuple[PaceInfo, ...]) -> Stop | None:
+    g.access, stop = _open_channel(g.session, key, infos)
+    if stop is not None or g.access.pace is not PaceEnd.OPENED:
+        return stop  # BAC selected the application itself
+    result = g.session.pace_result
+    if result is not None and result.algorithm.mapping is Mapping.CAM:
+        g.cam, stop = _card_security(g.session)
+        if stop is not None:
+            return stop
+    return _select_application(g.session)
+
+
+# --- 4. the chip's proofs ---------------------------------------------------------------------------------
+
+
+def _dg14(files: dict[str, bytes]) -> Dg14 | None:
+    try:
+        return Dg14.from_bytes(files["DG14"]) if "DG14" in files else None
+    except ParseError:
+        return None
+
+
+def _active_authentication(session: Session, files: dict[str, bytes]) -> tuple[ProofAttempt, Stop | None]:
+    """Active Authentication with DG15's key (Doc 9303-11 §6.1); DG14 names the ECDSA hash."""
+    try:
+        dg15 = Dg15.from_bytes(files["DG15"]) if "DG15" in files else None
+    except ParseError:
+        dg15 = None
+    if dg15 is None:
+        return ProofAttempt(ProofRun.NOT_OFFERED), None
+    try:
+        ok = session.active_authentication(dg15, _dg14(files))
+    except TransportError as e:
+        return ProofAttempt(ProofRun.TRANSPORT, why(e)), Stop("active_authentication", StopReason.LINK, why(e))
+    except SecureMessagingError as e:
+        return (ProofAttempt(ProofRun.CHANNEL_BROKEN, why(e), _step(e)),
+                Stop("active_authentication", StopReason.CHANNEL_BROKEN, why(e)))
+    except (ProtocolError, ParseError) as e:
+        return ProofAttempt(ProofRun.ERROR, why(e), _step(e)), None
+    return ProofAttempt(ProofRun.VERIFIED if ok else ProofRun.REJECTED), None
+
+
+def _chip_authentication(session: Session, files: dict[str, bytes]) -> tuple[ProofAttempt, Stop | None]:
+    """Chip Authentication with DG14's key (Doc 9303-11 §6.2), proved by the next SM command under the new keys."""
+    dg14 = _dg14(files)
+    if dg14 is None or not dg14.ca_public_keys:
+        return ProofAttempt(ProofRun.NOT_OFFERED), None
+    try:
+        session.chip_authentication(dg14)
+        # CA succeeded only if the chip answers the next SM command under the new keys; a SELECT of
+        # EF.COM is the cheapest such command (one APDU, a MACed status).
+        session.select_file(0x011E, step="CA check (SELECT EF.COM)")
+    except TransportError as e:
+        return ProofAttempt(ProofRun.TRANSPORT, why(e)), Stop("chip_authentication", StopReason.LINK, why(e))
+    except (ProtocolError, ParseError) as e:
+        return (ProofAttempt(ProofRun.ERROR, why(e), _step(e)),
+                Stop("chip_authentication", StopReason.PROOF_FAILED, why(e)))
+    return ProofAttempt(ProofRun.VERIFIED), None
+
+
+# --- the driver ---------------------------------------------------------------------------------------------
+
+
+def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
+    infos, stop = g.timed("card_access", lambda: _card_access(g, key))
+    if stop is not None:
+        return stop
+    stop = g.timed("access_control", lambda: _access_control(g, key, infos))
+    if stop is not None:
+        return stop
+    stop = g.timed("read", lambda: _read_all(g, sfi))
+    if stop is not None or not g.prove_chip:
+        return stop
+    files = {r.name: r.data for r in g.reads if r.end is ReadEnd.OK}
+    g.active_authentication, stop = g.timed("active_authentication",
+                                            lambda: _active_authentication(g.session, files))
+    if stop is not None:
+        return stop
+    g.chip_authentication, stop = g.timed("chip_authentication", lambda: _chip_authentication(g.session, files))
+    return stop
+
+
+def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi: bool = False) -> Evidence:
+    """Run the card phase over ``session`` with the holder's ``key``; every ending is in the Evidence returned.
+
+    Args:
+        session: a fresh ``Session`` over the chip's transport.
+        key: what the holder showed (CAN, MRZ information, VN ID number).
+        prove_chip: False leaves out Active and Chip Authentication (reading only).
+        sfi: read the application's files by short FID (one SELECT fewer per file).
+    """
+    g = _Gathering(session, prove_chip)
+    stop = _run(g, key, sfi)
+    return g.evidence(stop)
