@@ -54,11 +54,6 @@ SIMULATOR_IMPORTS: dict[str, str] = {}
 # function-level imports of our own modules: {(file, imported module): why}. An optional dependency
 # of the imported module is the one good reason; the others are known debts, owned by the rework named.
 FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
-    # pki rework: hsm imports signers; signers re-exports Pkcs11Signer lazily, a cycle to cut
-    # (keystore and cvc_store could import pki.hsm at the top: it loads without python-pkcs11)
-    ("cardkit/pki/signers.py", "cardkit.pki.hsm"): "cycle with pki.hsm (pki rework)",
-    ("cardkit/pki/keystore.py", "cardkit.pki.hsm"): "pki rework",
-    ("cardkit/pki/cvc_store.py", "cardkit.pki.hsm"): "pki rework",
 }
 
 # files that may load modules by name (importlib): the lazy-name helper and the CLI's command table,

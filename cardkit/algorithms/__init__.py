@@ -55,6 +55,7 @@ from ._names import (
     pace_name,
 )
 from ._oids import (
+    X509Oid,
     BSI_DE,
     HASH_OIDS,
     HASHES,
@@ -113,6 +114,7 @@ __all__ = [
     "DhGroup",
     "Point",
     "IcaoOid",
+    "X509Oid",
     "oid_name",
     "pace_name",
     "encode_oid",

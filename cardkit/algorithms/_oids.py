@@ -32,6 +32,32 @@ ID_DH_KEY_AGREEMENT = "1.2.840.113549.1.3.1"  # PKCS #3 dhKeyAgreement
 ID_PRIVATE_KEY_USAGE_PERIOD = "2.5.29.16"  # RFC 3280 §4.2.1.4; 9303-12 §7.1.1 wants it in CSCA and DS certificates
 
 
+class X509Oid:
+    """X.509 certificate extensions and name attributes cardkit reads (RFC 5280 §4.2, §4.1.2.4; RFC 4519)."""
+
+    BASIC_CONSTRAINTS = "2.5.29.19"
+    KEY_USAGE = "2.5.29.15"
+    SUBJECT_KEY_IDENTIFIER = "2.5.29.14"
+    AUTHORITY_KEY_IDENTIFIER = "2.5.29.35"
+    EXTENDED_KEY_USAGE = "2.5.29.37"
+    SUBJECT_ALT_NAME = "2.5.29.17"
+    ISSUER_ALT_NAME = "2.5.29.18"
+    CERTIFICATE_POLICIES = "2.5.29.32"
+    CRL_DISTRIBUTION_POINTS = "2.5.29.31"
+    FRESHEST_CRL = "2.5.29.46"
+    AUTHORITY_INFO_ACCESS = "1.3.6.1.5.5.7.1.1"
+    PRIVATE_KEY_USAGE_PERIOD = ID_PRIVATE_KEY_USAGE_PERIOD
+    COMMON_NAME = "2.5.4.3"
+    LOCALITY = "2.5.4.7"
+    STATE = "2.5.4.8"
+    ORGANIZATION = "2.5.4.10"
+    ORGANIZATIONAL_UNIT = "2.5.4.11"
+    COUNTRY = "2.5.4.6"
+    STREET = "2.5.4.9"
+    DOMAIN_COMPONENT = "0.9.2342.19200300.100.1.25"
+    USER_ID = "0.9.2342.19200300.100.1.1"
+
+
 class IcaoOid:
     """ICAO object identifiers (9303-10 §4.6.2, 9303-11 §9.2.9, 9303-12 §4.5, §7.1.1)."""
 

@@ -23,7 +23,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from ..algorithms import ID_EC_PUBLIC_KEY, SIGNATURE_ALGORITHMS
+from ..algorithms import ID_EC_PUBLIC_KEY, SIGNATURE_ALGORITHMS, X509Oid
 from ..errors import ParseError
 from ..public_keys import EcPublicKey, PublicKey, describe_key, load_public_key
 from ._names import DistinguishedName, read_name
@@ -34,7 +34,8 @@ MAX_CERTIFICATE = 64 * 1024  # bytes: far above any real CSCA or DS certificate
 _MAX_EXTENSIONS = 64
 _ECDSA = {oid for oid, a in SIGNATURE_ALGORITHMS.items() if a.scheme in ("ECDSA", "ECDSA-plain")}
 _BASIC_CONSTRAINTS, _KEY_USAGE, _SKI, _AKI, _EKU, _SAN = (
-    "2.5.29.19", "2.5.29.15", "2.5.29.14", "2.5.29.35", "2.5.29.37", "2.5.29.17")
+    X509Oid.BASIC_CONSTRAINTS, X509Oid.KEY_USAGE, X509Oid.SUBJECT_KEY_IDENTIFIER, X509Oid.AUTHORITY_KEY_IDENTIFIER,
+    X509Oid.EXTENDED_KEY_USAGE, X509Oid.SUBJECT_ALT_NAME)
 
 _EXTENSION_NAMES = {_BASIC_CONSTRAINTS: "basicConstraints", _KEY_USAGE: "keyUsage", _SKI: "subjectKeyIdentifier",
                     _AKI: "authorityKeyIdentifier", _EKU: "extKeyUsage", _SAN: "subjectAltName"}

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 
 from asn1crypto import x509 as asn1_x509
 
+from ..algorithms import X509Oid
 from ..errors import ParseError
 
 __all__ = ["NameAttribute", "DistinguishedName", "read_name"]
 
 # RFC 4514 §3 short names, plus those cryptography's rfc4514_string prints the same way
-_SHORT = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C",
-          "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID"}
-_COUNTRY = "2.5.4.6"
+_SHORT = {X509Oid.COMMON_NAME: "CN", X509Oid.LOCALITY: "L", X509Oid.STATE: "ST", X509Oid.ORGANIZATION: "O",
+          X509Oid.ORGANIZATIONAL_UNIT: "OU", X509Oid.COUNTRY: "C", X509Oid.STREET: "STREET",
+          X509Oid.DOMAIN_COMPONENT: "DC", X509Oid.USER_ID: "UID"}
+_COUNTRY = X509Oid.COUNTRY
 _MAX_ATTRIBUTES = 64
 
 

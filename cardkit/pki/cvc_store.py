@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import KeyStoreError
 from .cvc import CvCertificate, CvSigner, key_matches, load_cv_certificate
+from .hsm import Pkcs11Signer, open_session
 from .signers import KeyFileSigner, passphrase_from_env, write_encrypted_key
 
 __all__ = ["ROLES", "certificate_path", "save_cv_signer", "load_cv_signer", "check_free"]
@@ -108,8 +109,6 @@ def load_cv_signer(
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     signer: CvSigner
     if meta["key"] == "pkcs11":
-        from .hsm import Pkcs11Signer, open_session
-
         if pin is None:
             var = str(meta.get("pin_env", ""))
             pin = os.environ.get(var) if var else None

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..errors import KeyStoreError
+from .hsm import Pkcs11Signer
 from .signers import KeyFileSigner, load_certificate, passphrase_from_env, write_encrypted_key
 
 __all__ = ["save_signer", "load_signer", "describe", "cert_path"]
@@ -95,8 +96,6 @@ def load_signer(
     cert = cert_path(d, role)
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     if meta.get("key") == "pkcs11":
-        from .hsm import Pkcs11Signer
-
         if pin is None:
             var = str(meta.get("pin_env", ""))
             pin = os.environ.get(var) if var else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 
-from ..algorithms import ID_PRIVATE_KEY_USAGE_PERIOD, SIGNATURE_ALGORITHMS, Curve, IcaoOid, parameters_by_name
+from ..algorithms import ID_PRIVATE_KEY_USAGE_PERIOD, SIGNATURE_ALGORITHMS, Curve, IcaoOid, X509Oid, parameters_by_name
 from ..certificates import Certificate, Quirk
 from ..checks import Check, Status
 from ..public_keys import EcPublicKey
@@ -25,8 +25,9 @@ __all__ = ["lint", "certificate_role", "ROLES"]
 
 ROLES = ("csca", "link", "ds", "ml_signer")
 _AKI, _SKI, _KU, _CP, _SAN, _IAN, _BC, _CRLDP, _EKU, _FRESHEST, _AIA = (
-    "2.5.29.35", "2.5.29.14", "2.5.29.15", "2.5.29.32", "2.5.29.17", "2.5.29.18", "2.5.29.19", "2.5.29.31",
-    "2.5.29.37", "2.5.29.46", "1.3.6.1.5.5.7.1.1")
+    X509Oid.AUTHORITY_KEY_IDENTIFIER, X509Oid.SUBJECT_KEY_IDENTIFIER, X509Oid.KEY_USAGE, X509Oid.CERTIFICATE_POLICIES,
+    X509Oid.SUBJECT_ALT_NAME, X509Oid.ISSUER_ALT_NAME, X509Oid.BASIC_CONSTRAINTS, X509Oid.CRL_DISTRIBUTION_POINTS,
+    X509Oid.EXTENDED_KEY_USAGE, X509Oid.FRESHEST_CRL, X509Oid.AUTHORITY_INFO_ACCESS)
 # critical extensions a 9303-12 certificate may carry (RFC 5280 §4.2, 9303-12 §7.1.1)
 _KNOWN = {_AKI, _SKI, _KU, _CP, _SAN, _IAN, _BC, _CRLDP, _EKU, _FRESHEST, _AIA,
           ID_PRIVATE_KEY_USAGE_PERIOD, IcaoOid.DOCUMENT_TYPE_LIST, IcaoOid.NAME_CHANGE}
@@ -75,7 +76,7 @@ def _country(cert: Certificate, which: str, problems: list[str]) -> str | None:
     found = None
     for rdn in name.rdns:
         for a in rdn:
-            if a.oid == "2.5.4.6":
+            if a.oid == X509Oid.COUNTRY:
                 if a.string_type not in ("printable_string", "PrintableString"):
                     problems.append(f"{which} C= is not a PrintableString")
                 found = a.value

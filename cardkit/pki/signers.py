@@ -33,7 +33,6 @@ __all__ = [
     "PASSPHRASE_ENV",
     "Signer",
     "KeyFileSigner",
-    "Pkcs11Signer",
     "write_encrypted_key",
     "load_encrypted_key",
     "passphrase_from_env",
@@ -193,12 +192,3 @@ class KeyFileSigner:
             pad = padding.PSS(padding.MGF1(h), h.digest_size) if self.pss else padding.PKCS1v15()
             return self.private_key.sign(data, pad, h)
         return self.private_key.sign(data, ec.ECDSA(h))
-
-
-def __getattr__(name: str) -> object:
-    # Pkcs11Signer needs python-pkcs11 (optional extra "hsm"): import it only when asked for.
-    if name == "Pkcs11Signer":
-        from .hsm import Pkcs11Signer
-
-        return Pkcs11Signer
-    raise AttributeError(name)
