@@ -13,12 +13,18 @@ DG3 with two JPEG 2000 fingers, DG13, DG14, DG15, EF.SOD). Without TA: PACE, SEL
 every group but DG3, CA, AA. With TA: the same, then EF.CVCA, TA and DG3. The difference is TA's cost
 as a terminal pays it: APDUs, and milliseconds (median of N runs).
 
+Part 3, the same card through ``cardkit.inspect.inspect`` (what ``cardkit verify`` runs: its card phase and
+the judge, PA included), without terminal credentials (DG3 probed and refused, 6982) and with them
+(``terminal=``: CA, TA, DG3 read again and hashed). The minimum for the TA run is the same read's APDUs
+plus EF.CVCA (2) and TA's 7 and DG3's own reads.
+
 Run: .venv/bin/python benchmarks/bench_ta.py [--runs N] [--no-pcsc]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -30,16 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-from cardkit.card import Session, SimulatorTransport  # noqa: E402
+from cardkit.card import AccessKey, Session, SimulatorTransport  # noqa: E402
 from cardkit.crypto.cvc import CvCertificate  # noqa: E402
 from cardkit.crypto.pace import Password  # noqa: E402
 from cardkit.crypto.ta import ChipTrust, TaChip, TaKeySigner, TerminalAuthentication  # noqa: E402
+from cardkit.inspect import inspect  # noqa: E402
+from cardkit.pki.terminal import TerminalCredentials  # noqa: E402
 from tests.support.cvc_pki import D0, key, make_cv_pki, point  # noqa: E402
 from tests.support.eac_cards import make_eac_card  # noqa: E402
 
 SUITES = [("secp256r1", "sha256"), ("brainpoolP256r1", "sha256"), ("secp384r1", "sha384")]
 HASH = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
 GROUPS = ("DG1", "DG2", "DG13", "DG14", "DG15")
+TODAY = dt.date.today()
 
 
 def median_ms(fn, runs: int) -> float:
@@ -98,7 +107,7 @@ def full_read(transport, info, pki, with_ta: bool) -> tuple[int, int, float]:
     s.chip_authentication(files["DG14"])
     before, t0, ta_ms = s.apdu_count, time.perf_counter(), 0.0
     if with_ta:
-        s.terminal_authentication(pki.chain, TaKeySigner(pki.is_key, pki.algorithm), today=D0)
+        s.terminal_authentication(pki.chain, TaKeySigner(pki.is_key, pki.algorithm), today=TODAY)
         ta_ms = (time.perf_counter() - t0) * 1000
         ta_apdus = s.apdu_count - before
         if s.read_file("DG3") != info.files["DG3"]:
@@ -128,9 +137,9 @@ def bench_read(open_transport, info, pki, runs: int) -> dict[bool, tuple[int, fl
 
 
 def with_and_without(runs: int, use_pcsc: bool) -> None:
-    pki = make_cv_pki("brainpoolP256r1", "sha256")
+    pki = make_cv_pki("brainpoolP256r1", "sha256", effective=TODAY)  # PA and TA both checked as of today
     with tempfile.TemporaryDirectory() as tmp:
-        chip, _trust, info = make_eac_card(Path(tmp), pki, face_size=20_000)
+        chip, trust, info = make_eac_card(Path(tmp), pki, chip_date=TODAY, face_size=20_000)
     sizes = ", ".join(f"{k} {len(v)} B" for k, v in info.files.items() if k in ("DG2", "DG3"))
     print(f"\nfull read of a VN card ({sizes}), brainpoolP256r1 chain DV -> IS; median of {runs} runs")
     results = {"in process": bench_read(lambda: SimulatorTransport(chip), info, pki, runs)}
@@ -153,6 +162,28 @@ def with_and_without(runs: int, use_pcsc: bool) -> None:
         (n0, ms0, _, _), (n1, ms1, ta_n, ta_ms) = r[False], r[True]
         print(f"{label:12}{n0:>12}{n1:>10}{ta_n:>6}{ms0:>10.1f}{ms1:>8.1f}{ta_ms:>7.1f}{ms1 / ms0:>7.2f}")
     print("(TA): EF.CVCA (SELECT + READ BINARY) and TA's 7 APDUs; the rest of the difference is reading DG3")
+    inspected(chip, info, trust, pki, runs)
+
+
+def inspected(chip, info, trust, pki, runs: int) -> None:
+    """Part 3 of the module header: inspect() as `cardkit verify` runs it, with and without TA credentials."""
+    terminal = TerminalCredentials((pki.dv, pki.is_), pki.is_, TaKeySigner(pki.is_key, pki.algorithm))
+    key = AccessKey.from_can(info.can)
+    print(f"\ninspect() of the same card (card phase + judge), in process; median of {runs} runs")
+    print(f"{'terminal':24}{'APDUs':>7}{'ms':>8}{'verdict':>10}{'read:DG3':>15}")
+    rows = {}
+    for label, creds in (("no credentials", None), ("DV + IS, TA", terminal)):
+        times, reports = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            reports.append(inspect(SimulatorTransport(chip), key=key, trust=trust, terminal=creds))
+            times.append((time.perf_counter() - t0) * 1000)
+        r = reports[0]
+        rows[label] = (r.apdu_count, statistics.median(times))
+        print(f"{label:24}{r.apdu_count:>7}{rows[label][1]:>8.1f}{r.verdict.value:>10}"
+              f"{r.check('read:DG3').status.value:>15}")
+    (n0, ms0), (n1, ms1) = rows.values()
+    print(f"TA adds {n1 - n0} APDUs ({n1 / n0:.2f}x) and {ms1 - ms0:.1f} ms ({ms1 / ms0:.2f}x) to a full verification")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from ..card import AccessKey, ApduTrace, SimulatorTransport, Transport
 from ..card.pcsc import PcscTransport
 from ..errors import CardkitError, InputError
 from ..inspect import InspectionReport, inspect
+from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from ._secrets import ask_secret
 
@@ -137,7 +138,8 @@ def open_transport(reader: str | None, sim: Path | None) -> tuple[Transport, Cal
 
 def inspect_chip(reader: str | None, sim: Path | None, trace: Path | None, *, key: AccessKey,
                  trust: TrustStore | None, at: datetime | None = None, block_size: int | None = None,
-                 out_dir: Path | None = None, prove_chip: bool = True, sfi: bool = False) -> InspectionReport:
+                 out_dir: Path | None = None, prove_chip: bool = True, sfi: bool = False,
+                 terminal: TerminalCredentials | None = None) -> InspectionReport:
     """Open the chip (``--reader`` or ``--sim``) and run ``inspect`` on it (the arguments are ``inspect``'s).
 
     The link is closed and the APDU trace (when ``trace`` names a file; payloads redacted) is written
@@ -150,7 +152,7 @@ def inspect_chip(reader: str | None, sim: Path | None, trace: Path | None, *, ke
     transport, close = open_transport(reader, sim)
     try:
         report = inspect(transport, key=key, trust=trust, at=at, block_size=block_size, out_dir=out_dir,
-                         trace=apdu_trace, prove_chip=prove_chip, sfi=sfi)
+                         trace=apdu_trace, prove_chip=prove_chip, sfi=sfi, terminal=terminal)
     except BaseException:
         close()
         if apdu_trace is not None and trace is not None:

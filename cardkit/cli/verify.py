@@ -5,7 +5,11 @@ Exit codes (see cardkit.inspect.report): 0 GENUINE; 1 NOT_GENUINE or DATA_AUTHEN
 dump, bad trust file); 3 INCOMPLETE: card or reader error (wrong CAN/MRZ, card removed, reader
 gone, a chip whose data cannot be used); 4 a bug; 5 UNKNOWN_ISSUER: no trust anchor for the
 document (the trust store holds no CSCA of its issuer). An INCOMPLETE report is still printed,
-with the step that failed.
+with the step that failed. With an inspection system's CV certificates and key (``--is-cert``,
+``--is-key`` or PKCS#11; ``_eac``) Terminal Authentication runs after CA and DG3/DG4 are read and
+hashed against EF.SOD; a refused terminal is a FAILED ``terminal_authentication`` check that leaves
+the verdict alone (the terminal's fault, not the chip's). ``--fingers-out``/``--iris-out`` write the
+images; asked for and not read, they are exit 2 after the report.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..errors import InputError
 from ..inspect import InspectionReport, inspect_dump
 from ..inspect.render import render
 from ..pki.trust import TrustStore
+from ._eac import export_options, load_terminal, terminal_options, write_eac_images
 from ._images import image_options, write_images
 from ._terminal import inspect_chip, key_options, optional_key, resolve_key, source_options
 
@@ -65,6 +70,8 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> TrustStore:
               help="A CRL (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @image_options
+@export_options
+@terminal_options
 @click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the APDU trace (secure-messaging payloads redacted).")
 @click.option("--out", "out", type=click.Path(path_type=Path), metavar="DUMP",
@@ -75,8 +82,13 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> TrustStore:
 def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | None, id_number: str | None,
            mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, trust: tuple[Path, ...],
            crl: tuple[Path, ...], as_json: bool, face_out: Path | None, signature_out: Path | None,
-           trace: Path | None, out: Path | None, at: str | None, block_size: int | None, sfi: bool) -> None:
-    """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA; print the verdict.
+           fingers_out: Path | None, iris_out: Path | None, is_cert: tuple[Path, ...], is_key: Path | None,
+           pkcs11_module: str | None, token: str | None, key_label: str | None, trace: Path | None,
+           out: Path | None, at: str | None, block_size: int | None, sfi: bool) -> None:
+    """Verify a chip (--reader or --sim) or a dump (--dump): PACE/BAC, PA, CA, AA (and TA); print the verdict.
+
+    With --is-cert and the inspection system's key, Terminal Authentication runs after CA and DG3/DG4
+    (fingers, irises) are read and checked against EF.SOD; --fingers-out/--iris-out write their images.
 
     \b
     Exit codes: 0 GENUINE; 1 NOT_GENUINE, or DATA_AUTHENTIC_CHIP_NOT_PROVEN (signed data but
@@ -94,32 +106,47 @@ def verify(reader: str | None, sim: Path | None, dump: Path | None, can: str | N
             raise InputError("--trace, --block-size and --sfi need a chip, not a dump")
         if can is not None or id_number is not None:
             raise InputError("a dump is checked against --mrz-info or --doc/--dob/--doe, not a CAN")
+        if is_cert or is_key is not None or pkcs11_module is not None:
+            raise InputError("Terminal Authentication needs the chip, not a dump (a dump holds DG3/DG4 when they "
+                             "were read with it)")
         shown = optional_key(can=None, id_number=None, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
         report = inspect_dump(dump, store, key=shown, at=when)
         where = str(dump)
     else:
         key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
-        report = inspect_chip(reader, sim, trace, key=key, trust=store, at=when, block_size=block_size, out_dir=out,
-                              sfi=sfi)
+        terminal = load_terminal(is_cert, is_key, pkcs11_module, token, key_label)
+        try:
+            report = inspect_chip(reader, sim, trace, key=key, trust=store, at=when, block_size=block_size,
+                                  out_dir=out, sfi=sfi, terminal=terminal)
+        finally:
+            if terminal is not None:
+                terminal.close()
         where = None
-    show(report, as_json=as_json, images={"face": face_out, "signature": signature_out}, dump=where)
+    show(report, as_json=as_json, images={"face": face_out, "signature": signature_out}, dump=where,
+         biometric={"fingers": fingers_out, "iris": iris_out})
     click.get_current_context().exit(report.exit_code)
 
 
-def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None) -> None:
-    """Print the report (rich table or JSON) and write the images asked for (face, signature).
+def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None,
+         biometric: dict[str, Path | None] | None = None) -> None:
+    """Print the report (rich table or JSON) and write the images asked for (face, signature; fingers, iris).
 
-    An image that cannot be written (it does not decode, the path is bad) is raised after the
-    report is printed: the verdict is still seen, and the exit code (2) and the one error line say
-    the image failed.
+    An image that cannot be written (it does not decode, the path is bad, its data group was not
+    read) is raised after the report is printed: the verdict is still seen, and the exit code (2)
+    and the one error line say the image failed.
     """
-    images_done = write_images(report.files, images,
-                               lambda name: f"{dump}/{name}" if dump else f"{name} (read from the chip)")
-    for note in images_done.notes:
+    def source(name: str) -> str:
+        return f"{dump}/{name}" if dump else f"{name} (read from the chip)"
+
+    images_done = write_images(report.files, images, source)
+    eac_done = write_eac_images(report, biometric or {}, source)
+    for note in (*images_done.notes, *eac_done.notes):
         click.echo(f"cardkit: {note}", err=True)
     if as_json:
         d = report.to_dict()
         d.update(images_done.paths())
+        if eac_done.written:
+            d["images_written"] = [str(w.path) for w in eac_done.written]
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
     else:
         face = next((w for w in images_done.written if w.kind == "face"), None)
@@ -128,6 +155,9 @@ def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | No
         for w in images_done.written:
             if w.kind != "face":
                 click.echo(w.line())
+        for w in eac_done.written:
+            click.echo(w.line())
     images_done.raise_failure()  # the one error line; the verdict is in the report above
+    eac_done.raise_failure()
     if report.exit_code:  # one line for scripts and logs, whatever the output format
         click.echo(f"cardkit: {report.verdict.value}: {report.verdict_reason}", err=True)

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from ..card import AccessKey, ApduTrace, Session, Transport
 from ..dump import read_dump, write_dump
+from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from .card_phase import read_card
-from .evidence import Evidence, Source, StopReason, dump_evidence
+from .evidence import Evidence, Source, StopReason, TaAttempt, TaRun, dump_evidence
 from .holder import FaceInfo, Holder
 from .judge import judge
 from .report import SCHEMA_VERSION, VERDICT_EXIT, AccessInfo, InspectionReport, Verdict
@@ -32,6 +33,7 @@ from .report import SCHEMA_VERSION, VERDICT_EXIT, AccessInfo, InspectionReport, 
 __all__ = [
     "inspect", "inspect_dump", "judge", "read_card", "dump_evidence", "Evidence", "Source", "StopReason",
     "InspectionReport", "Verdict", "VERDICT_EXIT", "SCHEMA_VERSION", "AccessInfo", "Holder", "FaceInfo",
+    "TaAttempt", "TaRun",
 ]
 
 
@@ -47,6 +49,7 @@ def inspect(
     trace: ApduTrace | None = None,
     prove_chip: bool = True,
     sfi: bool = False,
+    terminal: TerminalCredentials | None = None,
 ) -> InspectionReport:
     """Read and judge one chip (Doc 9303-11 §7 inspection procedure).
 
@@ -60,15 +63,19 @@ def inspect(
         block_size: READ BINARY block size (default: the session's).
         out_dir: when given, the files read and ``report.json`` are written there as a dump.
         trace: an ``ApduTrace`` the session records into.
-        prove_chip: False skips CA and AA (``cardkit read`` only wants the files).
+        prove_chip: False skips CA and AA (``cardkit read`` only wants the files; CA still runs for TA).
         sfi: read the application files with short FIDs (saves one SELECT per file; not every chip allows it).
+        terminal: an inspection system's CV certificates and key (``cardkit.pki.terminal``): after CA, run
+            Terminal Authentication and read DG3/DG4 as far as it grants; its certificates are checked
+            as of ``at`` (default today). Without it DG3/DG4 stay unread (NOT_SUPPORTED).
 
     Returns:
         The InspectionReport; card problems are in it (verdict INCOMPLETE), not raised.
     """
     t0 = time.perf_counter()
     session = Session(transport, rng=rng, block_size=block_size, trace=trace)
-    evidence = read_card(session, key, prove_chip=prove_chip, sfi=sfi)
+    evidence = read_card(session, key, prove_chip=prove_chip, sfi=sfi, terminal=terminal,
+                         ta_date=at.date() if at is not None else None)
     report = _judged(evidence, trust, key, at, t0)
     if out_dir is not None:
         write_dump(out_dir, report.files, report.to_dict())

@@ -12,7 +12,13 @@ Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recor
 3. EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD (the union: a DG15
    hidden from EF.COM must not switch off Active Authentication).
 4. Active Authentication, then Chip Authentication (AA first: a failed CA leaves the channel
-   unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False.
+   unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False (CA still
+   is when the terminal brought TA credentials: TA signs CA's key).
+5. With the terminal's credentials, Terminal Authentication (``_terminal_authentication``), then the
+   EAC groups it opened are read again (Doc 9303-11 §7.1). Last on purpose: every other file has been
+   read and the chip's proofs made under the channel before TA, so a chain the chip refuses (and a
+   chip that drops secure messaging on that refusal) costs nothing but DG3/DG4. A refusal, by the
+   terminal's own check before anything is sent or by the chip, is evidence, never a stop.
 
 Each step returns its outcome as a value and, when nothing more can be asked of the chip, a ``Stop``
 with its typed reason; the driver stops there. No exception is used for control flow: every error of
@@ -24,6 +30,7 @@ only; nothing of it enters the evidence but its kind ("CAN" or "MRZ").
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +38,8 @@ from typing import TypeVar
 
 from ..algorithms import Cipher, Mapping, choose_pace_info
 from ..card import AccessKey, Session
+from ..crypto.cvc_validation import CvRejected
+from ..crypto.ta import TaRefusedError
 from ..errors import (
     AuthenticationError,
     CardkitError,
@@ -42,8 +51,10 @@ from ..errors import (
     UnsupportedAlgorithmError,
 )
 from ..lds import CardAccess, Com, Dg14, Dg15, PaceInfo, Sod
+from ..pki.terminal import TerminalCredentials
 from .evidence import (
     ABSENT_SW,
+    EAC_GROUPS,
     PROTECTED_SW,
     AccessOutcome,
     BacEnd,
@@ -57,6 +68,8 @@ from .evidence import (
     Source,
     Stop,
     StopReason,
+    TaAttempt,
+    TaRun,
 )
 
 __all__ = ["read_card", "read_file", "why"]
@@ -83,6 +96,8 @@ class _Gathering:
 
     session: Session
     prove_chip: bool
+    terminal: TerminalCredentials | None = None
+    ta_date: dt.date | None = None
     reads: list[FileRead] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     phase_apdus: dict[str, int] = field(default_factory=dict)
@@ -90,6 +105,7 @@ class _Gathering:
     cam: CamOutcome | None = None
     active_authentication: ProofAttempt | None = None
     chip_authentication: ProofAttempt | None = None
+    terminal_authentication: TaAttempt | None = None
 
     def timed(self, phase: str, run: Callable[[], _R]) -> _R:
         """Run one phase, adding its time and APDU count to the phase's totals."""
@@ -103,7 +119,8 @@ class _Gathering:
     def evidence(self, stop: Stop | None) -> Evidence:
         return Evidence(source=Source.CARD, reads=tuple(self.reads), access=self.access, cam=self.cam,
                         active_authentication=self.active_authentication,
-                        chip_authentication=self.chip_authentication, stop=stop, prove_chip=self.prove_chip,
+                        chip_authentication=self.chip_authentication,
+                        terminal_authentication=self.terminal_authentication, stop=stop, prove_chip=self.prove_chip,
                         apdu_count=self.session.apdu_count, timings=dict(self.timings),
                         phase_apdus=dict(self.phase_apdus))
 
@@ -324,6 +341,78 @@ def _chip_authentication(session: Session, files: dict[str, bytes]) -> tuple[Pro
     return ProofAttempt(ProofRun.VERIFIED), None
 
 
+# --- 5. Terminal Authentication and the groups behind it ----------------------------------------------------
+
+
+def _ta_announced(files: dict[str, bytes]) -> bool:
+    """True when DG14 or EF.CardAccess carries a TerminalAuthenticationInfo (TR-03110-3 A.1.2)."""
+    dg14 = _dg14(files)
+    if dg14 is not None and dg14.ta_infos:
+        return True
+    try:
+        return "EF.CardAccess" in files and bool(CardAccess.from_bytes(files["EF.CardAccess"]).ta_infos)
+    except ParseError:
+        return False
+
+
+def _ta_run(g: _Gathering, terminal: TerminalCredentials, base: TaAttempt) -> tuple[TaAttempt, Stop | None]:
+    """TA with the terminal's chain (``Session.terminal_authentication``); every ending becomes the attempt."""
+    wanted = base.wanted
+    # one group listed: a chain without its right is refused before anything is sent; both: either will do
+    need_dg3, need_dg4 = wanted == ("DG3",), wanted == ("DG4",)
+    try:
+        done = g.session.terminal_authentication(terminal.certificates, terminal.signer, today=g.ta_date,
+                                                 need_dg3=need_dg3, need_dg4=need_dg4,
+                                                 terminal_chr=terminal.terminal_chr)
+    except CvRejected as e:
+        return dataclasses.replace(base, run=TaRun.REFUSED_BY_TERMINAL, certificate=e.chr, rejection=e.reason,
+                                   detail=why(e)), None
+    except TaRefusedError as e:
+        return dataclasses.replace(base, run=TaRun.REFUSED_BY_CHIP, certificate=e.certificate, rejection=e.reason,
+                                   sw=e.sw, detail=why(e), step=e.step), None
+    except TransportError as e:
+        return (dataclasses.replace(base, run=TaRun.TRANSPORT, detail=why(e)),
+                Stop("terminal_authentication", StopReason.LINK, why(e)))
+    except SecureMessagingError as e:
+        # a chip may end the channel on a refused TA; everything but DG3/DG4 was done before
+        return dataclasses.replace(base, run=TaRun.CHANNEL_BROKEN, detail=why(e), step=_step(e)), None
+    except CardkitError as e:  # a malformed answer, or the terminal's own key failing to sign
+        return dataclasses.replace(base, run=TaRun.ERROR, detail=why(e), step=_step(e)), None
+    granted = tuple(n for n, ok in (("DG3", done.read_dg3), ("DG4", done.read_dg4)) if ok)
+    return dataclasses.replace(base, granted=granted, sent=done.result.certificates, trust_points=done.trust_points,
+                               trust_point_source=done.trust_point_source, binding=done.binding), None
+
+
+def _terminal_authentication(g: _Gathering, terminal: TerminalCredentials, sfi: bool) -> Stop | None:
+    """Step 5: TA when the chip offers it and CA proved the chip, then DG3/DG4 as far as TA granted them."""
+    files = {r.name: r.data for r in g.reads if r.end is ReadEnd.OK}
+    wanted = tuple(f"DG{n}" for n in _listed(g.reads) if f"DG{n}" in EAC_GROUPS)
+    base = TaAttempt(TaRun.AUTHENTICATED, terminal.terminal_chr, wanted)
+    ca = g.chip_authentication
+    if not wanted and not _ta_announced(files):
+        g.terminal_authentication = dataclasses.replace(base, run=TaRun.NOT_OFFERED)
+        return None
+    if ca is None or ca.run is not ProofRun.VERIFIED:
+        why_not = "the chip offers no Chip Authentication" if ca is None or ca.run is ProofRun.NOT_OFFERED else \
+            f"Chip Authentication did not verify ({ca.run.value})"
+        g.terminal_authentication = dataclasses.replace(base, run=TaRun.NO_CHIP_AUTHENTICATION, detail=why_not)
+        return None
+    g.terminal_authentication, stop = _ta_run(g, terminal, base)
+    if stop is not None or g.terminal_authentication.run is not TaRun.AUTHENTICATED:
+        return stop
+    for name in (n for n in wanted if n in g.terminal_authentication.granted):
+        read = read_file(g.session, name, sfi=sfi)
+        # the read after TA takes the place of the one refused before it
+        earlier = next((i for i, r in enumerate(g.reads) if r.name == name), None)
+        if earlier is None:
+            g.reads.append(read)
+        else:
+            g.reads[earlier] = read
+        if (stop := _read_stop(read)) is not None:
+            return stop
+    return None
+
+
 # --- the driver ---------------------------------------------------------------------------------------------
 
 
@@ -335,26 +424,33 @@ def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
     if stop is not None:
         return stop
     stop = g.timed("read", lambda: _read_all(g, sfi))
-    if stop is not None or not g.prove_chip:
+    terminal = g.terminal
+    if stop is not None or not (g.prove_chip or terminal is not None):
         return stop
     files = {r.name: r.data for r in g.reads if r.end is ReadEnd.OK}
-    g.active_authentication, stop = g.timed("active_authentication",
-                                            lambda: _active_authentication(g.session, files))
-    if stop is not None:
-        return stop
+    if g.prove_chip:
+        g.active_authentication, stop = g.timed("active_authentication",
+                                                lambda: _active_authentication(g.session, files))
+        if stop is not None:
+            return stop
     g.chip_authentication, stop = g.timed("chip_authentication", lambda: _chip_authentication(g.session, files))
-    return stop
+    if stop is not None or terminal is None:
+        return stop
+    return g.timed("terminal_authentication", lambda: _terminal_authentication(g, terminal, sfi))
 
 
-def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi: bool = False) -> Evidence:
+def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi: bool = False,
+              terminal: TerminalCredentials | None = None, ta_date: dt.date | None = None) -> Evidence:
     """Run the card phase over ``session`` with the holder's ``key``; every ending is in the Evidence returned.
 
     Args:
         session: a fresh ``Session`` over the chip's transport.
         key: what the holder showed (CAN, MRZ information, VN ID number).
-        prove_chip: False leaves out Active and Chip Authentication (reading only).
+        prove_chip: False leaves out Active and Chip Authentication (reading only; CA still runs for TA).
         sfi: read the application's files by short FID (one SELECT fewer per file).
+        terminal: an inspection system's credentials: run Terminal Authentication and read DG3/DG4.
+        ta_date: the terminal's date for checking its certificates (default: today).
     """
-    g = _Gathering(session, prove_chip)
+    g = _Gathering(session, prove_chip, terminal, ta_date or dt.date.today())
     stop = _run(g, key, sfi)
     return g.evidence(stop)

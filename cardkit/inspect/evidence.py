@@ -7,6 +7,8 @@ The card phase (``cardkit.inspect.card_phase``) records how each step ended and 
   and why PACE did not open the channel when BAC had to);
 - after PACE-CAM, EF.CardSecurity and whether CA_IC matched its key (``CamOutcome``);
 - the chip's proofs of its key, Active and Chip Authentication (``ProofAttempt``);
+- Terminal Authentication, when the terminal brought credentials (``TaAttempt``): what it sent, what
+  the chip granted, or which certificate was refused and why;
 - where the card phase stopped and why (``Stop``, with a typed ``StopReason``), APDU counts, timings.
 A dump gives evidence of the same type (``dump_evidence``): its files, all read, no chip steps. The
 one judge (``cardkit.inspect.judge``) turns any evidence into an ``InspectionReport``.
@@ -20,18 +22,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..algorithms import Cipher
+from ..crypto.cvc_validation import Rejection
 from ..dump import DUMP_FILE_NAMES
 from ..lds import PaceInfo
 
 __all__ = [
     "Source", "ReadEnd", "FileRead", "PaceEnd", "BacEnd", "AccessOutcome", "CamOutcome", "ProofRun",
-    "ProofAttempt", "StopReason", "Stop", "Evidence", "dump_evidence", "PROTECTED_SW", "ABSENT_SW",
+    "ProofAttempt", "TaRun", "TaAttempt", "StopReason", "Stop", "Evidence", "dump_evidence", "PROTECTED_SW",
+    "ABSENT_SW", "EAC_GROUPS",
 ]
 
 # Status words meaning "you may not read this" (EAC-protected DG3/DG4, Doc 9303-11 §7.1.2; TR-03110-1).
 PROTECTED_SW = frozenset({0x6982, 0x6985, 0x6986})
 # "no such file" (ISO 7816-4 §5.6): file or record not found, referenced data not found
 ABSENT_SW = frozenset({0x6A82, 0x6A88})
+# The data groups Extended Access Control may protect (Doc 9303-11 §7.1): fingers and irises.
+EAC_GROUPS = ("DG3", "DG4")
 
 
 class Source(str, enum.Enum):
@@ -138,6 +144,49 @@ class ProofAttempt:
     step: str | None = None
 
 
+class TaRun(str, enum.Enum):
+    """How Terminal Authentication ended (Doc 9303-11 §7.1; BSI TR-03110-1 EAC1)."""
+
+    AUTHENTICATED = "authenticated"  # the chip accepted the chain and the challenge's signature
+    NOT_OFFERED = "not_offered"  # the chip announces no TA and lists neither DG3 nor DG4
+    NO_CHIP_AUTHENTICATION = "no_chip_authentication"  # TA signs CA's key: CA did not run or did not verify
+    REFUSED_BY_TERMINAL = "refused_by_terminal"  # the terminal's own check of its chain: nothing was sent
+    REFUSED_BY_CHIP = "refused_by_chip"  # the chip refused a certificate, the key or the signature
+    ERROR = "error"  # the protocol could not run (a malformed answer, the terminal's key failed to sign)
+    CHANNEL_BROKEN = "channel_broken"  # the chip ended secure messaging during TA
+    TRANSPORT = "transport"
+
+
+@dataclass(frozen=True, slots=True)
+class TaAttempt:
+    """Terminal Authentication as attempted with the terminal's credentials.
+
+    Attributes:
+        run: how it ended.
+        terminal: the terminal certificate's holder reference (CHR).
+        wanted: the EAC groups the chip lists (``EAC_GROUPS`` it has), the ones TA is for.
+        granted: the groups the certificates sent grant reading (after AUTHENTICATED).
+        certificate, rejection, sw: for a refusal, the certificate concerned (CHR), the rule it broke
+            as far as it is known, and the chip's status word (a refusal by the chip).
+        sent: the CHRs of the certificates sent; trust_points / trust_point_source: the chip's CARs and
+            where they came from (PACE, EF.CVCA); binding: how ID_PICC was taken.
+    """
+
+    run: TaRun
+    terminal: str
+    wanted: tuple[str, ...] = ()
+    granted: tuple[str, ...] = ()
+    certificate: str | None = None
+    rejection: Rejection | None = None
+    sw: int | None = None
+    detail: str = ""
+    step: str | None = None
+    sent: tuple[str, ...] = ()
+    trust_points: tuple[str, ...] = ()
+    trust_point_source: str = ""
+    binding: str = ""
+
+
 class StopReason(str, enum.Enum):
     """Why the card phase stopped; the judge's verdict and exit code follow from it."""
 
@@ -174,9 +223,10 @@ class Stop:
 class Evidence:
     """Everything one card phase (or one dump) gave, for the judge. Frozen; no secret inside.
 
-    ``reads`` are in the order made (EF.CardAccess first on a card); ``active_authentication`` and
-    ``chip_authentication`` are None when the step was not reached; ``prove_chip`` False when the
-    caller asked for the files only.
+    ``reads`` are in the order made (EF.CardAccess first on a card; a group read again after Terminal
+    Authentication keeps the place of its first read); ``active_authentication``, ``chip_authentication``
+    and ``terminal_authentication`` are None when the step was not reached (TA: or no credentials were
+    given); ``prove_chip`` False when the caller asked for the files only.
     """
 
     source: Source
@@ -185,6 +235,7 @@ class Evidence:
     cam: CamOutcome | None = None
     active_authentication: ProofAttempt | None = None
     chip_authentication: ProofAttempt | None = None
+    terminal_authentication: TaAttempt | None = None
     stop: Stop | None = None
     prove_chip: bool = True
     apdu_count: int = 0

@@ -6,7 +6,17 @@ Checks, in order: the card phase's steps (EF.CardAccess, access control, each re
 files given), ``decode:<file>`` for each file that does not decode, Passive Authentication (and its
 sub-checks ``pa:*``), EF.COM/EF.SOD consistency, DG1 against what the holder showed, EF.CardAccess
 against DG14, then the chip's proofs: PACE-CAM (with EF.CardSecurity's own PA), Active and Chip
-Authentication. A proof counts only when its key's file passed PA (DG15, DG14, EF.CardSecurity).
+Authentication. A proof counts only when its key's file passed PA (DG15, DG14, EF.CardSecurity). Last,
+when the terminal brought credentials, ``terminal_authentication``: PASSED with what it opened, or
+FAILED naming the certificate and the rule (refused by the terminal's own check before sending, or by
+the chip), or the rights that fell short.
+
+Terminal Authentication proves the *terminal* to the chip, not the chip to the terminal: its failure
+says the terminal's certificates or key do not fit this chip (another country's CVCA, an expired
+certificate, rights short of DG3), never that the document is forged. So a FAILED
+``terminal_authentication`` is reported but left out of the verdict; the chip stays GENUINE on PA and
+its CA/AA proof, and DG3/DG4 stay unread (NOT_SUPPORTED). A DG3/DG4 that TA opened counts like any
+other group: its hash must match EF.SOD.
 
 Verdict, first rule that applies:
 1. INCOMPLETE when the card phase stopped for a card, reader or key reason (``StopReason.incomplete``):
@@ -47,6 +57,8 @@ from .evidence import (
     Source,
     Stop,
     StopReason,
+    TaAttempt,
+    TaRun,
 )
 from .files import DecodedFiles, decode_files
 from .holder import holder_from
@@ -61,6 +73,8 @@ _PROOF_PHASE = ("active_authentication", "chip_authentication")  # the card phas
 _EAC_PROTECTED = frozenset({"DG3", "DG4"})
 # Checks a missing trust anchor fails by itself; anything else failing is a finding against the document.
 _NO_ANCHOR_FAILURES = frozenset({"passive_authentication", "pa:certificate path"})
+# Checks of the terminal's side (module docstring): reported, never counted against the document.
+_TERMINAL_SIDE = frozenset({"terminal_authentication"})
 
 
 @dataclass
@@ -165,7 +179,8 @@ def _read_check(j: _Judging, read: FileRead) -> None:
         else:
             j.add(check, Status.PASSED, f"{len(read.data)} bytes", size=len(read.data), ms=read.ms)
     elif read.end is ReadEnd.PROTECTED and not required:
-        j.add(check, Status.NOT_SUPPORTED, f"access denied ({sw}): protected by EAC/Terminal Authentication", sw=sw)
+        why = _behind_ta(j.evidence.terminal_authentication, name)
+        j.add(check, Status.NOT_SUPPORTED, f"access denied ({sw}): {why}", sw=sw)
     elif read.end is ReadEnd.ABSENT and not required:
         j.add(check, Status.FAILED, f"listed but not on the chip ({sw})", sw=sw)
     elif sw is not None:
@@ -176,6 +191,15 @@ def _read_check(j: _Judging, read: FileRead) -> None:
         j.add(check, Status.FAILED, f"secure messaging broken by the chip: {read.detail}")
     else:
         j.add(check, Status.FAILED, f"malformed answer: {read.detail}")
+
+
+def _behind_ta(attempt: TaAttempt | None, name: str) -> str:
+    """Why an EAC group stayed closed, as far as this inspection's Terminal Authentication tells."""
+    if attempt is None:
+        return "protected by EAC/Terminal Authentication (no terminal certificates given)"
+    if attempt.run is TaRun.AUTHENTICATED:
+        return f"the terminal's certificates do not grant reading {name}"
+    return "protected by EAC; Terminal Authentication did not succeed (see terminal_authentication)"
 
 
 def _stop_check(j: _Judging, stop: Stop) -> None:
@@ -414,6 +438,46 @@ def _chip_authentication_mapping(j: _Judging) -> None:
               card_security_signed=signed)
 
 
+def _terminal_authentication(j: _Judging, attempt: TaAttempt | None) -> None:
+    """The ``terminal_authentication`` check (Doc 9303-11 §7.1), only when the terminal brought credentials."""
+    name = "terminal_authentication"
+    if attempt is None:  # no credentials given, or the card phase stopped before TA
+        return
+    said = dict(terminal=attempt.terminal, certificate=attempt.certificate, step=attempt.step,
+                rule=attempt.rejection.name.lower() if attempt.rejection is not None else None,
+                sw=f"{attempt.sw:04X}" if attempt.sw is not None else None)
+    wanted = " and ".join(attempt.wanted) or "neither DG3 nor DG4"
+    told = attempt.detail
+    if attempt.certificate is not None and attempt.certificate not in told:
+        told = f"certificate {attempt.certificate}: {told}"
+    if attempt.run is TaRun.NOT_OFFERED:
+        j.add(name, Status.NOT_SUPPORTED, "the chip announces no Terminal Authentication and lists neither DG3 nor "
+              "DG4", terminal=attempt.terminal)
+    elif attempt.run is TaRun.NO_CHIP_AUTHENTICATION:
+        j.add(name, Status.SKIPPED, f"not run: TA signs Chip Authentication's key, and {attempt.detail}",
+              terminal=attempt.terminal)
+    elif attempt.run is TaRun.AUTHENTICATED:
+        opened = [g for g in attempt.wanted if g in attempt.granted]
+        how = (f"terminal {attempt.terminal}: {' -> '.join(attempt.sent)} accepted (trust point "
+               f"{', '.join(attempt.trust_points) or 'not named'} from {attempt.trust_point_source}; "
+               f"ID_PICC from {attempt.binding})")
+        details = dict(terminal=attempt.terminal, sent=list(attempt.sent), granted=list(attempt.granted),
+                       trust_points=list(attempt.trust_points))
+        if opened or not attempt.wanted:
+            j.add(name, Status.PASSED, f"{how}; opens {' and '.join(opened) or 'nothing listed'}", **details)
+        else:
+            j.add(name, Status.FAILED, f"{how}; insufficient rights: the chain grants reading none of {wanted}",
+                  rule="insufficient_rights", **details)
+    elif attempt.run is TaRun.REFUSED_BY_TERMINAL:
+        j.add(name, Status.FAILED, f"refused by the terminal's own check, nothing sent: {told}", **said)
+    elif attempt.run is TaRun.REFUSED_BY_CHIP:
+        j.add(name, Status.FAILED, f"refused by the chip: {told}", **said)
+    elif attempt.run is TaRun.CHANNEL_BROKEN:
+        j.add(name, Status.FAILED, f"the chip ended secure messaging during TA: {told}", **said)
+    else:
+        j.add(name, Status.FAILED, f"TA did not complete: {told}", **said)
+
+
 # --- the verdict ---------------------------------------------------------------------------------------------
 
 
@@ -422,7 +486,7 @@ def _verdict(j: _Judging) -> tuple[Verdict, str, int]:
     stop = j.stop
     if stop is not None and stop.reason.incomplete:
         return Verdict.INCOMPLETE, f"stopped at {stop.step}: {stop.detail}", stop.reason.exit_code
-    failed = [c.name for c in j.checks if c.status is Status.FAILED]
+    failed = [c.name for c in j.checks if c.status is Status.FAILED and c.name not in _TERMINAL_SIDE]
     if failed and j.no_anchor_issuer is not None and set(failed) <= j.no_anchor_ok:
         return (Verdict.UNKNOWN_ISSUER, f"no trust anchor: no CSCA in the trust store is named "
                 f"{j.no_anchor_issuer} (the issuer of the Document Signer)", VERDICT_EXIT[Verdict.UNKNOWN_ISSUER])
@@ -464,7 +528,11 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     _chip_authentication_mapping(j)
     _active_authentication(j, evidence.active_authentication)
     _chip_authentication(j, evidence.chip_authentication)
+    _terminal_authentication(j, evidence.terminal_authentication)
     verdict, reason, code = _verdict(j)
+    ta = next((c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
+    if ta is not None:
+        reason += "; Terminal Authentication failed (the terminal's credentials, not the chip): DG3/DG4 not read"
     stop = evidence.stop
     return InspectionReport(
         verdict=verdict, verdict_reason=reason, checks=tuple(j.checks), access=j.access,

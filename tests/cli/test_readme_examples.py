@@ -272,6 +272,20 @@ def test_verify_block_says_what_the_readme_says(readme):
     assert face.code == 0 and (readme.root / "face.png").read_bytes().startswith(b"\x89PNG"), _shown(face)
 
 
+def test_eac_block_reads_the_fingers_and_a_foreign_terminal_is_a_finding(readme):
+    ours = readme.find("--fingers-out fingers/")
+    assert ours.code == 0 and "GENUINE" in ours.out, _shown(ours)
+    fingers = sorted(p.name for p in (readme.root / "fingers").iterdir())
+    assert fingers == ["finger-1-right-index-finger.jp2", "finger-2-left-index-finger.jp2"], fingers
+    assert (readme.root / "fingers" / fingers[0]).read_bytes() == (
+        EXAMPLES / "fingers" / "nguyen-thi-anh-tuyet-right.jp2").read_bytes()
+    foreign = readme.find("--is-cert keys/demo/eac/is.cvcert")
+    report = json.loads(foreign.out)
+    ta = next(c for c in report["checks"] if c["name"] == "terminal_authentication")
+    assert foreign.code == 0 and report["verdict"] == "GENUINE", _shown(foreign)
+    assert ta["status"] == "FAILED" and ta["details"]["rule"] == "no_trust_point", _shown(foreign)
+
+
 def test_audit_block_finds_every_input_authentic(readme):
     audit = readme.find("cardkit audit dumps/ demo-out/dump")
     summary = json.loads(audit.out)["summary"]
