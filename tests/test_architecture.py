@@ -64,6 +64,8 @@ FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
     ("cardkit/production/batch.py", "cardkit.card"): "production rework",
     ("cardkit/production/batch.py", "simulators.emrtd"): "production rework",
     ("cardkit/production/batch.py", "cardkit.personalise"): "production rework",
+    # start-up: the software chip is a caller's choice (--sim); `verify --reader` and `--dump` never load it
+    ("cardkit/cli/_terminal.py", "simulators.emrtd"): "the chip of --sim only (start-up of a terminal, issue 16)",
 }
 
 # files that may load modules by name (importlib): the lazy-name helper and the CLI's command table,
