@@ -62,9 +62,9 @@ def _block_size(value: object, base: Path | None) -> int:
 
 def _flag(value: object, base: Path | None) -> bool:
     if isinstance(value, str):
-        words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-        if value.strip().lower() in words:
-            return words[value.strip().lower()]
+        word = value.strip().lower()
+        if word in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return word in ("1", "true", "yes", "on")
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
     return value

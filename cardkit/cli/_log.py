@@ -44,7 +44,8 @@ def start_logging(ctx: click.Context, level: int, *, config_file: Path | None = 
         """``  12.3 ms INFO    cardkit.card.session: ...``: time since start, level, logger, message."""
 
         def format(self, record: logging.LogRecord) -> str:
-            line = f"{(record.created - _START) * 1000:8.1f} ms {record.levelname:<7} {record.name}: {record.getMessage()}"
+            since = (record.created - _START) * 1000
+            line = f"{since:8.1f} ms {record.levelname:<7} {record.name}: {record.getMessage()}"
             if record.exc_info:
                 line += "\n" + self.formatException(record.exc_info)
             return line

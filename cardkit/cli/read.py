@@ -38,7 +38,8 @@ __all__ = ["read"]
 @click.pass_context
 def read(ctx: click.Context, reader: str | None, sim: Path | None, can: str | None, id_number: str | None,
          mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool,
-         trace: Path | None, block_size: int | None, sfi: bool, face_out: Path | None, signature_out: Path | None) -> None:
+         trace: Path | None, block_size: int | None, sfi: bool, face_out: Path | None,
+         signature_out: Path | None) -> None:
     """Read a chip into the dump directory DUMP."""
     if sim is not None and not from_command_line(ctx, "reader"):
         reader = None  # a configured reader yields to a simulator image named on the command line

@@ -148,7 +148,7 @@ def verify(ctx: click.Context, reader: str | None, sim: Path | None, dump: Path 
 
 def show(report: InspectionReport, *, as_json: bool, images: dict[str, Path | None], dump: str | None = None,
          face_dir: Path | None = None) -> None:
-    """Print the report (rich table or JSON) and write the images asked for (face, signature; the face into ``face_dir``).
+    """Print the report (rich table or JSON) and write the images asked for (face, signature, ``face_dir``).
 
     An image that cannot be written (it does not decode, the path is bad) is raised after the
     report is printed: the verdict is still seen, and the exit code (2) and the one error line say
