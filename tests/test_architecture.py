@@ -54,6 +54,8 @@ SIMULATOR_IMPORTS: dict[str, str] = {}
 # function-level imports of our own modules: {(file, imported module): why}. An optional dependency
 # of the imported module is the one good reason; the others are known debts, owned by the rework named.
 FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
+    # start-up: the software chip is a caller's choice (--sim); `verify --reader` and `--dump` never load it
+    ("cardkit/cli/_terminal.py", "simulators.emrtd"): "the chip of --sim only (start-up of a terminal, issue 16)",
 }
 
 # files that may load modules by name (importlib): the lazy-name helper and the CLI's command table,

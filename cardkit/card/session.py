@@ -33,13 +33,18 @@ Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTU
   SecureMessagingError saying to use ``extended_length=False``).
 - Status words become ``StatusWordError`` (``check_sw``); a refused password or key
   becomes ``AuthenticationError``. No secret is ever put into a message.
+- Logging (``cardkit.card.session``): each access-control run and each file read at INFO with its
+  APDU count and time; each exchange at DEBUG with its link time, headers and status words only
+  (``trace.exchange_text``: no payload byte but a plain SELECT's), built only when DEBUG is on.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import functools
+import logging
 import os
+import time
 from typing import Callable, Protocol, TypeVar
 
 from .. import tlv
@@ -60,11 +65,13 @@ from ..lds.security_infos import PaceInfo
 from .access_key import AccessKey
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
-from .trace import ApduTrace
+from .trace import ApduTrace, exchange_text
 from .transport import Transport, check_response_bytes
 from ._select import pick_ca_keys
 
 __all__ = ["Session", "MAX_FILE_SIZE"]
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 1 << 24  # 16 MiB: the ceiling of any per-file limit (``max_sizes`` may not go above it)
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
@@ -213,18 +220,20 @@ class Session:
         wire_cmd = sm.wrap(cmd) if sm is not None else cmd
         raw_cmd = wire_cmd.to_bytes()
         self.apdu_count += 1
+        t0 = time.perf_counter()
         try:
             raw = check_response_bytes(self.transport.transmit(raw_cmd), type(self.transport).__name__)
         except TransportError:
-            self._record(raw_cmd, None, cmd if sm else None, None, step)
+            self._record(raw_cmd, None, cmd if sm else None, None, step, (time.perf_counter() - t0) * 1000)
             raise
+        ms = (time.perf_counter() - t0) * 1000
         wire_resp = ResponseApdu.from_bytes(raw)
         try:
             resp = sm.unwrap(wire_resp) if sm is not None else wire_resp
         except SecureMessagingError:
-            self._record(raw_cmd, raw, cmd, None, step)
+            self._record(raw_cmd, raw, cmd, None, step, ms)
             raise
-        self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step)
+        self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step, ms)
         if sm is not None and not wire_resp.data and wire_resp.sw in _SM_REFUSED:
             # The chip could not parse or verify the command (or our keys, after a failed CA) and
             # has dropped the session keys (Doc 9303-11 §9.8): nothing more can be said under this SM.
@@ -234,21 +243,25 @@ class Session:
         return resp
 
     def _record(self, raw_cmd: bytes, raw_resp: bytes | None, plain_cmd: CommandApdu | None,
-                plain_resp: ResponseApdu | None, step: str | None) -> None:
-        if self.trace is None:
+                plain_resp: ResponseApdu | None, step: str | None, ms: float) -> None:
+        """Put one exchange into the trace (when there is one) and the debug log (when it is on)."""
+        debug = log.isEnabledFor(logging.DEBUG)
+        if self.trace is None and not debug:
             return
-        self.trace.record(
-            raw_cmd,
-            raw_resp,
-            plain_command=plain_cmd.to_bytes() if plain_cmd is not None else None,
-            plain_response=plain_resp.to_bytes() if plain_resp is not None else None,
-            sensitive=self.secure_messaging is not None or self._sensitive,
-            step=step,
-        )
+        plain_c = plain_cmd.to_bytes() if plain_cmd is not None else None
+        plain_r = plain_resp.to_bytes() if plain_resp is not None else None
+        sensitive = self.secure_messaging is not None or self._sensitive
+        if self.trace is not None:
+            self.trace.record(raw_cmd, raw_resp, plain_command=plain_c, plain_response=plain_r, sensitive=sensitive,
+                              step=step, ms=ms)
+        if debug:
+            log.debug("%s", exchange_text(raw_cmd, raw_resp, plain_command=plain_c, plain_response=plain_r,
+                                          step=step, ms=ms))
 
     def _run(self, proto: _Protocol[_R], name: str, *, warn_ok: tuple[int, ...] = ()) -> _R:
         """Drive a sans-I/O protocol to its end; map refusals to AuthenticationError."""
         self._sensitive = True
+        t0, apdus = time.perf_counter(), self.apdu_count
         try:
             cmd = proto.start()
             n = 0
@@ -263,6 +276,7 @@ class Session:
                 cmd = proto.receive(resp)
             if not proto.done:
                 raise ProtocolError("protocol stopped before it was done", step=name)
+            log.info("%s done: %d APDUs, %.1f ms", name, self.apdu_count - apdus, (time.perf_counter() - t0) * 1000)
             return proto.result
         finally:
             self._sensitive = False
@@ -488,6 +502,13 @@ class Session:
             ParseError: a header that is malformed, of another file, or longer than the file can be.
             ProtocolError: a header the chip cannot back up, a short read, an oversized answer.
         """
+        t0, apdus = time.perf_counter(), self.apdu_count
+        data = self._read_whole(name, sfi)
+        log.info("read %s: %d bytes, %d APDUs, %.1f ms", name, len(data), self.apdu_count - apdus,
+                 (time.perf_counter() - t0) * 1000)
+        return data
+
+    def _read_whole(self, name: str, sfi: bool) -> bytes:
         f = by_name(name)
         if self.fast_reads:
             buf = self._first_block(f)

@@ -20,7 +20,7 @@ _WHERE = {
     "Signer": "signers", "KeyFileSigner": "signers", "write_encrypted_key": "signers", "Pkcs11Signer": "hsm",
     "make_csca": "certs", "make_link": "certs", "make_ds": "certs", "make_ml_signer": "certs",
     "make_crl": "certs", "generate_private_key": "certs", "build_sod": "sod_builder",
-    "build_master_list": "masterlist", "parse_master_list": "masterlist", "lint": "lint",
+    "build_master_list": "sod_builder", "parse_master_list": "masterlist", "lint": "lint",
     "TrustStore": "trust", "passive_authentication": "passive", "PassiveAuthResult": "passive",
 }
 

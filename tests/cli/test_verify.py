@@ -176,6 +176,13 @@ def test_bad_dump_is_exit_2_naming_the_file(vn, capsys, tmp_path):
         (["read", "--sim", "IMG", "--can", "123456"], "--out"),
         (["verify", "--dump", "IMG", "--can", "123456", "--trust", "CSCA"], "not a CAN"),
         (["verify", "--dump", "IMG", "--trust", "CSCA", "--sfi"], "need a chip"),
+        (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--count", "2"], "--count goes with --loop"),
+        (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--loop"], "give --reader R"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--trace", "t.json"],
+         "for one card, not --loop"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--face-out", "f.png"],
+         "--face-dir keeps each card's face"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--count", "0"], "--count"),
     ],
 )
 def test_usage_errors_are_exit_2(vn, capsys, args, text):
