@@ -262,7 +262,7 @@ def test_reissue_block_revokes_the_lost_card_and_rejects_the_bad_batch(readme):
 
 
 def test_verify_block_says_what_the_readme_says(readme):
-    first = readme.find("verify --sim cards/VNM-002192999001-1.image")
+    first = readme.find("cardkit verify --sim cards/VNM-002192999001-1.image --id-number 002192999001 --trust")
     assert "GENUINE" in first.out and "NOT_GENUINE" not in first.out, _shown(first)
     demo = readme.find("verify --sim demo-out/card.image --can 999001 --trust keys/demo/csca.pem --json")
     assert json.loads(demo.out)["verdict"] == "GENUINE", _shown(demo)
