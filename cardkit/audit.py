@@ -43,6 +43,7 @@ __all__ = ["AuditItem", "AuditSummary", "AUDIT_SCHEMA_VERSION", "audit", "iter_i
 AUDIT_SCHEMA_VERSION = 1
 _DUMP_NAMES = frozenset(DUMP_FILE_NAMES)
 _MAX_FILE = 16 << 20
+_FIRST_READ = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -145,23 +146,24 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[str, str]]:
 
 
 def _read(path: str) -> bytes:
-    """The whole file, refused above _MAX_FILE bytes before it is read."""
-    # Bare os calls (no buffered file object): this runs for every file of every dump, and a
-    # file object costs as much as the read itself. Usually one read returns it all and a
-    # second returns b"" (EOF); the loop also copes with short reads and growing files.
+    """The whole file, refused above _MAX_FILE bytes."""
+    # Bare os calls (no buffered file object, no fstat): this runs for every file of every dump, and
+    # each system call costs as much as the rest of the read. One read of _FIRST_READ bytes returns
+    # every LDS file but a large DG2 whole; a read that returns less than asked has met the end of
+    # the file. Larger files are read on until the end, refused past _MAX_FILE.
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        if size > _MAX_FILE:
-            raise InputError(f"{path}: {size} bytes is too large")
-        chunks = []
-        total = 0
-        while chunk := os.read(fd, size + 1 - total if total <= size else 1 << 16):
+        first = os.read(fd, _FIRST_READ)
+        if len(first) < _FIRST_READ:
+            return first
+        chunks = [first]
+        total = len(first)
+        while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
             total += len(chunk)
             if total > _MAX_FILE:
                 raise InputError(f"{path}: more than {_MAX_FILE} bytes")
-        return b"".join(chunks)  # a single chunk is returned as is, not copied
+        return b"".join(chunks)
     finally:
         os.close(fd)
 

@@ -237,7 +237,11 @@ class Tlv:
 
 
 def _one(mv: memoryview, pos: int, end: int, depth: int) -> Tlv:
-    tag, vstart, length = decode_header(mv, pos, end)
+    # The common headers first, in line (a tag of one or two bytes, a length of up to three): every
+    # file of every document goes through here. Anything else, error cases included, is
+    # ``decode_header``'s, which says exactly what is wrong.
+    header = _common_header(mv, pos, end)
+    tag, vstart, length = header if header is not None else decode_header(mv, pos, end)
     if vstart + length > end:
         raise ParseError(
             f"tag {tag:X}: length {length} runs past the end of data ({end - vstart} bytes left)",
@@ -245,6 +249,30 @@ def _one(mv: memoryview, pos: int, end: int, depth: int) -> Tlv:
             offset=pos,
         )
     return Tlv(tag, mv, pos, vstart, vstart + length, depth)
+
+
+def _common_header(mv: memoryview, pos: int, end: int) -> tuple[int, int, int] | None:
+    """``read_header``'s answer for a 1- or 2-byte tag and a short, 81 or 82 length wholly in ``mv[:end]``; else None."""
+    if pos + 2 > end:
+        return None
+    tag = mv[pos]
+    if tag == 0x00 or tag == 0xFF:
+        return None
+    p = pos + 1
+    if tag & 0x1F == 0x1F:
+        b = mv[p]
+        if b & 0x80 or p + 2 > end:
+            return None
+        tag = (tag << 8) | b
+        p += 1
+    lb = mv[p]
+    if lb < 0x80:
+        return tag, p + 1, lb
+    if lb == 0x81 and p + 2 <= end:
+        return tag, p + 2, mv[p + 1]
+    if lb == 0x82 and p + 3 <= end:
+        return tag, p + 3, (mv[p + 1] << 8) | mv[p + 2]
+    return None
 
 
 def _iter(mv: memoryview, pos: int, end: int, depth: int) -> Iterator[Tlv]:
