@@ -236,6 +236,25 @@ class Tlv:
         return f"Tlv(tag={self.tag:X}, length={self.length})"
 
 
+# ``Tlv(...)`` of a frozen dataclass sets each field through ``object.__setattr__``: twice the cost of
+# setting its slots directly, and every file of every document is made of TLVs.
+_new = object.__new__
+_SET = tuple(getattr(Tlv, name).__set__ for name in ("tag", "buf", "start", "value_start", "end", "depth"))
+
+
+def _make(tag: int, mv: memoryview, start: int, value_start: int, end: int, depth: int) -> Tlv:
+    """``Tlv(tag, mv, start, value_start, end, depth)``, made by setting its slots."""
+    t = _new(Tlv)
+    s_tag, s_buf, s_start, s_value_start, s_end, s_depth = _SET
+    s_tag(t, tag)
+    s_buf(t, mv)
+    s_start(t, start)
+    s_value_start(t, value_start)
+    s_end(t, end)
+    s_depth(t, depth)
+    return t
+
+
 def _one(mv: memoryview, pos: int, end: int, depth: int) -> Tlv:
     # The common headers first, in line (a tag of one or two bytes, a length of up to three): every
     # file of every document goes through here. Anything else, error cases included, is
@@ -248,7 +267,7 @@ def _one(mv: memoryview, pos: int, end: int, depth: int) -> Tlv:
             what="BER-TLV",
             offset=pos,
         )
-    return Tlv(tag, mv, pos, vstart, vstart + length, depth)
+    return _make(tag, mv, pos, vstart, vstart + length, depth)
 
 
 def _common_header(mv: memoryview, pos: int, end: int) -> tuple[int, int, int] | None:

@@ -255,3 +255,13 @@ def test_common_headers_take_the_in_line_path(hexed):
     data = bytes.fromhex(hexed)
     assert tlv._common_header(memoryview(data), 0, len(data)) == (
         None if hexed == "1F8101" else tlv.read_header(data))
+
+
+def test_decoded_tlvs_are_the_frozen_dataclass_they_always_were():
+    import dataclasses
+
+    t = tlv.decode(bytes.fromhex("5F1F0141"))
+    assert isinstance(t, tlv.Tlv) and (t.tag, t.start, t.value_start, t.end, t.depth) == (0x5F1F, 0, 3, 4, 0)
+    assert t == tlv.Tlv(0x5F1F, t.buf, 0, 3, 4) and t.value == b"A"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.tag = 1  # type: ignore[misc]
