@@ -166,10 +166,10 @@ def _read_check(j: _Judging, read: FileRead) -> None:
             j.add(check, Status.PASSED, f"{len(read.data)} bytes", size=len(read.data), ms=read.ms)
     elif read.end is ReadEnd.PROTECTED and not required:
         j.add(check, Status.NOT_SUPPORTED, f"access denied ({sw}): protected by EAC/Terminal Authentication", sw=sw)
-    elif read.end is ReadEnd.NEEDS_TA and not required:
-        j.add(check, Status.NOT_SUPPORTED, "not read: protected by EAC; the chip announces Terminal Authentication "
-                                           "(EF.CardAccess or DG14), which this terminal does not run",
-              needs="terminal_authentication")
+    elif read.end is ReadEnd.NEEDS_TA:  # only DG3/DG4 are left unread so; any other group is a finding
+        j.add(check, Status.NOT_SUPPORTED if not required else Status.FAILED,
+              "not read: protected by EAC; the chip announces Terminal Authentication (EF.CardAccess or DG14), "
+              "which this terminal does not run", needs="terminal_authentication")
     elif read.end is ReadEnd.ABSENT and not required:
         j.add(check, Status.FAILED, f"listed but not on the chip ({sw})", sw=sw)
     elif sw is not None:

@@ -93,3 +93,16 @@ def test_a_chip_with_short_apdus_only_is_read_in_its_largest_short_block(tmp_pat
     r = inspect(SimulatorTransport(chip), key=AccessKey.from_can(info.can), trust=trust)
     assert r.verdict is Verdict.GENUINE, r.verdict_reason
     assert r.phase_apdus["read"] == _reads(info.files, 0xDF)  # 0xDF: a whole short answer under AES SM
+
+
+def test_the_judge_fails_any_other_group_left_unread_for_terminal_authentication(tmp_path):
+    from cardkit.card import Session
+    from cardkit.inspect import judge, read_card
+    from cardkit.inspect.evidence import FileRead
+
+    chip, trust, info = make_vn_card(tmp_path)
+    evidence = read_card(Session(SimulatorTransport(chip), fast_reads=True), AccessKey.from_can(info.can))
+    reads = tuple(FileRead("DG2", ReadEnd.NEEDS_TA) if r.name == "DG2" else r for r in evidence.reads)
+    r = judge(dataclasses.replace(evidence, reads=reads), trust)
+    assert r.check("read:DG2").status is Status.FAILED and r.check("read:DG3").status is Status.NOT_SUPPORTED
+    assert r.verdict is Verdict.NOT_GENUINE
