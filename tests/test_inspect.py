@@ -476,7 +476,7 @@ def test_pcsc_cloned_chip_is_not_genuine(tmp_path, pcsc_stack):
 @pytest.mark.pcsc
 def test_pcsc_card_pulled_mid_read_is_incomplete(tmp_path, pcsc_stack):
 
-    chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=40))
+    chip, trust, info = make_vn_card(tmp_path, Faults(remove_at_apdu=11))  # the DG2 read (one APDU per file)
     reader = pcsc_insert(pcsc_stack, chip)
     try:
         with PcscTransport(reader) as t:

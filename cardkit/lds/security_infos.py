@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 from asn1crypto import core
 from cryptography import x509
