@@ -12,7 +12,8 @@ How it works, and the rules it keeps:
 - By default the audit runs in this process; only when it has worked ``HEAD_START`` seconds with
   inputs left do workers join, one per core that stood idle meanwhile, while this process goes on
   auditing, so starting them (each imports cardkit and loads the trust store: 0.15-0.35 s of a core)
-  does not hold the audit up, and a busy machine gets none (they would take this process's share). ``--jobs N`` spreads inputs over N processes from the start. Workers are
+  does not hold the audit up; on a busy machine (no idle core) they would take this process's share
+  while they start, so they join only after ``LONG_RUN`` seconds. ``--jobs N`` spreads inputs over N processes from the start. Workers are
   spawned, never forked, and not at all from the unguarded top-level code of a script (they would
   run it again; ``cardkit._main_guard``). Each loads the trust store once, in its initializer, and
   the trust store caches each verified DS certificate path, so a DS certificate is verified once per
@@ -53,6 +54,9 @@ AUDIT_SCHEMA_VERSION = 1
 # Seconds the default (``jobs=None``) audits in this process before workers join: longer than starting
 # them costs (0.15-0.35 s with compiled bytecode, twice that without), so a short audit never waits for them.
 HEAD_START = 0.5
+# Seconds after which workers join the default audit even when no core stood idle (a shared machine):
+# by then the audit is long enough to repay their start.
+LONG_RUN = 2.0
 _DUMP_NAMES = frozenset(DUMP_FILE_NAMES)
 _MAX_FILE = 16 << 20
 _FIRST_READ = 1 << 16
@@ -285,7 +289,8 @@ def audit(
         crls: CRL files or directories.
         jobs: worker processes. None (the default): this process audits, and once it has worked
             ``HEAD_START`` seconds with inputs left, workers join it, one per core that stood idle
-            meanwhile (none on a busy machine); an audit that ends sooner is exactly ``jobs=1``.
+            meanwhile; on a machine with no idle core, one per other core after ``LONG_RUN``
+            seconds. An audit that ends within ``HEAD_START`` is exactly ``jobs=1``.
             1: this process only. N > 1: N worker processes from the start.
         at: validity time (default now).
         on_item: called in this process with each AuditItem as it arrives (order not kept).
@@ -314,16 +319,27 @@ def audit(
     inputs = _Shared(iter_inputs(paths))
     cores = os.cpu_count() or 1
     if jobs is None:
-        idle = _IdleCpu()
-        deadline = time.monotonic() + HEAD_START
-        while cores == 1 or time.monotonic() < deadline:
-            job = inputs.take()
-            if job is None:
+        idle, started = _IdleCpu(), time.monotonic()
+
+        def alone_until(seconds: float) -> bool:
+            """Audit here until ``seconds`` have passed; False when the inputs ran out first."""
+            while cores == 1 or time.monotonic() - started < seconds:
+                job = inputs.take()
+                if job is None:
+                    return False
+                add(here(job))
+            return True
+
+        if not alone_until(HEAD_START):
+            return summary
+        # as many workers as cores stood idle meanwhile; on a busy machine a worker would take this
+        # process's share of the CPU while it starts, so none joins before the audit proves long
+        workers = idle.cores()
+        if workers == 0:
+            if not alone_until(LONG_RUN):
                 return summary
-            add(here(job))
-        # as many workers as cores stood idle meanwhile: on a busy machine a worker would only take
-        # this process's share of the CPU (starting one costs a core a fraction of a second)
-        workers, help_out = idle.cores(), True  # this process goes on auditing beside them
+            workers = cores - 1
+        help_out = True  # this process goes on auditing beside them
     else:
         workers, help_out = jobs, False
     if workers > 1 or help_out and workers > 0:

@@ -44,12 +44,26 @@ def test_a_default_audit_that_ends_within_the_head_start_starts_no_process(audit
     assert default == _outcome(audit_corpus, jobs=1)
 
 
-def test_no_idle_core_starts_no_process(audit_corpus, no_pool, monkeypatch):
+def test_no_idle_core_starts_no_process_before_the_audit_proves_long(audit_corpus, no_pool, monkeypatch):
     monkeypatch.setattr(audit_mod, "HEAD_START", 0.0)
+    monkeypatch.setattr(audit_mod, "LONG_RUN", 3600.0)
     monkeypatch.setattr(audit_mod.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(audit_mod._IdleCpu, "cores", lambda self: 0)  # the machine is busy
     items, summary = _outcome(audit_corpus)
     assert summary["total"] == 12 and len(items) == 12
+
+
+def test_on_a_busy_machine_workers_join_a_long_audit(audit_corpus, monkeypatch):
+    started = []
+    real = multiprocessing.get_context
+    monkeypatch.setattr(audit_mod, "HEAD_START", 0.0)
+    monkeypatch.setattr(audit_mod, "LONG_RUN", 0.0)
+    monkeypatch.setattr(audit_mod.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(audit_mod._IdleCpu, "cores", lambda self: 0)
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: started.append(method) or real(method))
+    joined = _outcome(audit_corpus)
+    assert started == ["spawn"]
+    assert joined == _outcome(audit_corpus, jobs=1)
 
 
 def test_idle_cores_are_read_from_the_kernel():

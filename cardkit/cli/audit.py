@@ -78,8 +78,9 @@ def _not_passed_lines(item: AuditItem) -> list[str]:
 @click.option("--crl", "crls", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="CRL file or directory.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None,
-              help="Worker processes. Default: audit in this process, and add one worker per idle core once "
-                   "the audit has run 0.5 s with inputs left (a short audit starts none).")
+              help="Worker processes. Default: audit in this process; once the audit has run 0.5 s with inputs "
+                   "left, add one worker per idle core (on a busy machine, one per other core after 2 s). A short "
+                   "audit starts none.")
 @click.option("--json", "as_json", is_flag=True, help="Print items and summary as one JSON document.")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write every item's findings to FILE as JSON Lines.")
