@@ -16,6 +16,8 @@ cardkit knows still parses (its ``algorithm`` is None): the terminal skips it, t
 Every info keeps the bytes it was read from (``raw``, not compared); ``to_der`` re-encodes only when
 the fields were changed. The structures are declared with asn1crypto; extra elements in a declared
 SEQUENCE are refused, and a malformed info of a kind cardkit uses (PACE, CA, TA, AA) is a ParseError.
+The same declarations for cryptography's strict DER decoder (``cardkit._der``) read a file first, about
+ten times faster; anything they refuse goes to asn1crypto, which words every error.
 
 EF.CardAccess read whole from a chip may be padded with 00 bytes after the SET (the file is larger
 than its content): up to ``MAX_PADDING`` such bytes are accepted and counted in ``padding``; any
