@@ -31,8 +31,9 @@ OWN = ("cardkit", "simulators")
 # (layer, modules and packages in it), lowest first. A package entry covers its submodules; the root
 # package ``cardkit`` covers only its own __init__ (the lazy public API, above every library layer).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("cardkit.errors", "cardkit._lazy", "cardkit.tlv", "cardkit.iso7816", "cardkit.algorithms",
-                    "cardkit.public_keys", "cardkit.certificates", "cardkit.checks", "cardkit.private_files")),
+    ("foundation", ("cardkit.errors", "cardkit._lazy", "cardkit._der", "cardkit._main_guard", "cardkit.tlv",
+                    "cardkit.iso7816", "cardkit.algorithms", "cardkit.public_keys", "cardkit.certificates",
+                    "cardkit.checks", "cardkit.private_files")),
     ("documents", ("cardkit.mrz", "cardkit._mrz_names", "cardkit.vn", "cardkit.lds", "cardkit.images")),
     ("crypto", ("cardkit.crypto",)),
     ("pki", ("cardkit.pki",)),

@@ -16,9 +16,9 @@ Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTU
 - ``fast_reads=True`` is the terminal's fast path (Doc 9303-10 §3.6 allows both): the first READ
   BINARY asks a whole block at offset 0 by short FID and the header is taken from it, so a file
   of up to one block costs one APDU. It falls back, once per session, where the chip says no: a
-  short FID refused (6A86, 6A81, 6B00, 6986, 6981; or 6A82 when SELECT then finds the file, asked
-  until a short-FID read has worked) means SELECT by FID from then on; a whole first block refused as too long (6700) means the 4-byte header
-  read from then on.
+  short FID refused (6A86, 6A81, 6B00, 6986, 6981, 6F00; or 6A82, 6982, 6985 when SELECT then finds
+  the file, asked until a short-FID read has worked) means SELECT by FID from then on; a whole first
+  block refused as too long (6700) means the 4-byte header read from then on.
 - Bounded reads: a header claiming more than the file can hold (``cardkit.lds.files.MAX_SIZES``,
   raised per file by ``max_sizes``) is refused before anything more is read.
 - Block size: short APDUs carry at most 256 bytes back; under SM the cryptogram, DO99 and
@@ -86,8 +86,13 @@ _AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
 _AUTH_INS = (0x82, 0x86)  # EXTERNAL / GENERAL AUTHENTICATE: the commands that carry a proof of the key
 # How a chip that does not take short FIDs answers READ BINARY with P1 = 80|SFI (ISO 7816-4 §11.2.3):
 # wrong P1-P2, function not supported, offset outside the EF (P1 read as an offset), no current EF,
-# incompatible file structure; 6A82 too, which SELECT then settles (the file may really be absent).
-_SFI_REFUSED = (0x6A86, 0x6A81, 0x6B00, 0x6986, 0x6981, 0x6A82)
+# incompatible file structure, no precise diagnosis (the JMRTD applet reads P1-P2 as a negative
+# offset); SELECT then settles it. Until a short-FID read has worked, "not found", "security status
+# not satisfied" and "conditions of use not satisfied" may be the chip's answer to the short FID
+# itself too (the JMRTD applet answers 6982 before BAC, 6985 with no current EF): SELECT settles those
+# (the file may really be absent or protected, and short FIDs may still work); after, they are the file's.
+_SFI_REFUSED = (0x6A86, 0x6A81, 0x6B00, 0x6986, 0x6981, 0x6F00)
+_SFI_UNPROVEN = (0x6A82, 0x6982, 0x6985)
 
 
 def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
@@ -187,7 +192,7 @@ class Session:
         self._extended = extended_length
         self._probing = False
         self._sfi_ok = True  # fast path: cleared once the chip refuses a short-FID READ BINARY
-        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent)
+        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent ...)
         self._whole_first = True  # fast path: cleared once the chip refuses a first block longer than the file
         self._sm_ended = False
         self._sensitive = False  # while an access-control exchange runs (trace redaction)
@@ -589,7 +594,7 @@ class Session:
             try:
                 chunk = self._read_block(0, n, f.name, sfi=sfi)
             except StatusWordError as e:
-                if sfi is not None and e.sw in _SFI_REFUSED and not (e.sw == 0x6A82 and self._sfi_works):
+                if sfi is not None and (e.sw in _SFI_REFUSED or e.sw in _SFI_UNPROVEN and not self._sfi_works):
                     # SELECT settles it: 6A82 again means the file is absent (and short FIDs may still work)
                     self.select_file(f.fid, step=f"SELECT {f.name}")
                     self._sfi_ok, selected = False, True

@@ -61,13 +61,16 @@ def inspect(
         out_dir: when given, the files read and ``report.json`` are written there as a dump.
         trace: an ``ApduTrace`` the session records into.
         prove_chip: False skips CA and AA (``cardkit read`` only wants the files).
-        sfi: read the application files with short FIDs (saves one SELECT per file; not every chip allows it).
+        sfi: kept for callers of the short-FID option; the read already takes the fewest APDUs the chip
+            allows (``Session(fast_reads=True)``: a whole first block by short FID, SELECT where the chip
+            refuses short FIDs, the largest block its ATR allows unless ``block_size`` is given), so it
+            changes nothing.
 
     Returns:
         The InspectionReport; card problems are in it (verdict INCOMPLETE), not raised.
     """
     t0 = time.perf_counter()
-    session = Session(transport, rng=rng, block_size=block_size, trace=trace)
+    session = Session(transport, rng=rng, block_size=block_size, trace=trace, fast_reads=True)
     evidence = read_card(session, key, prove_chip=prove_chip, sfi=sfi)
     report = _judged(evidence, trust, key, at, t0)
     if out_dir is not None:

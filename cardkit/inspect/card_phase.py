@@ -10,7 +10,11 @@ Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recor
    selected) and CA_IC is checked against its CA key. When PACE is absent or fails and the key holds
    the MRZ information, BAC; a CAN cannot open BAC.
 3. EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD (the union: a DG15
-   hidden from EF.COM must not switch off Active Authentication).
+   hidden from EF.COM must not switch off Active Authentication). DG3 and DG4 (fingerprints, iris) sit
+   behind Terminal Authentication (Doc 9303-11 §7.1), which this terminal does not run: when
+   EF.CardAccess or DG14 announces TA (a TerminalAuthenticationInfo), they are not asked for, since
+   the chip would refuse them (6982), and are recorded as ``ReadEnd.NEEDS_TA``; when only DG14 can
+   tell, they are read after it. A chip that announces no TA is asked, as any other file.
 4. Active Authentication, then Chip Authentication (AA first: a failed CA leaves the channel
    unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False.
 
@@ -151,38 +155,69 @@ def _listed(reads: list[FileRead]) -> list[int]:
     return sorted(n for n in listed if 1 <= n <= 16)
 
 
-def _read_all(g: _Gathering, sfi: bool) -> Stop | None:
+# Doc 9303-11 §7.1: the biometric groups only Terminal Authentication opens.
+_EAC_GROUPS = ("DG3", "DG4")
+
+
+def _needs_ta(name: str) -> FileRead:
+    return FileRead(name, ReadEnd.NEEDS_TA, detail="the chip announces Terminal Authentication, which this "
+                                                   "terminal does not run")
+
+
+def _read_all(g: _Gathering, sfi: bool, ta_announced: bool) -> Stop | None:
     for name in ("EF.COM", "EF.SOD"):
         read = read_file(g.session, name, sfi=sfi)
         g.reads.append(read)
         if (stop := _read_stop(read)) is not None:
             return stop
-    for n in _listed(g.reads):
-        read = read_file(g.session, f"DG{n}", sfi=sfi)
-        g.reads.append(read)
+    groups = [f"DG{n}" for n in _listed(g.reads)]
+    # DG3/DG4 wait for DG14 when only DG14 can say whether they need Terminal Authentication
+    later = [n for n in groups if n in _EAC_GROUPS] if not ta_announced and "DG14" in groups else []
+    for name in [n for n in groups if n not in later] + later:
+        if name in _EAC_GROUPS and (ta_announced or name in later and _dg14_announces_ta(g.reads)):
+            read = _needs_ta(name)
+        else:
+            read = read_file(g.session, name, sfi=sfi)
+        _insert_in_file_order(g.reads, read)
         if (stop := _read_stop(read)) is not None:
             return stop
     return None
 
 
+def _dg14_announces_ta(reads: list[FileRead]) -> bool:
+    """True when DG14 was read and holds a TerminalAuthenticationInfo (False when it does not decode)."""
+    dg14 = next((r for r in reads if r.name == "DG14" and r.end is ReadEnd.OK), None)
+    try:
+        return dg14 is not None and bool(Dg14.from_bytes(dg14.data).ta_infos)
+    except ParseError:
+        return False
+
+
+def _insert_in_file_order(reads: list[FileRead], read: FileRead) -> None:
+    """Append a data group's read, or put it before the first read of a higher data group (a deferred DG3/DG4)."""
+    n = int(read.name[2:])
+    at = next((i for i, r in enumerate(reads) if r.name.startswith("DG") and int(r.name[2:]) > n), len(reads))
+    reads.insert(at, read)
+
+
 # --- 1. EF.CardAccess -----------------------------------------------------------------------------------
 
 
-def _card_access(g: _Gathering, key: AccessKey) -> tuple[tuple[PaceInfo, ...], Stop | None]:
-    """EF.CardAccess and its PACEInfos; one that is malformed stops the inspection only when BAC cannot follow."""
+def _card_access(g: _Gathering, key: AccessKey) -> tuple[CardAccess | None, Stop | None]:
+    """EF.CardAccess decoded; one that is malformed stops the inspection only when BAC cannot follow."""
     read = read_file(g.session, "EF.CardAccess")
     g.reads.append(read)
     if read.end is ReadEnd.TRANSPORT:
-        return (), Stop("card_access", StopReason.LINK, read.detail)
+        return None, Stop("card_access", StopReason.LINK, read.detail)
     if read.end in (ReadEnd.MALFORMED, ReadEnd.CHANNEL_BROKEN):
-        return (), None if key.has_mrz_information else Stop("card_access", StopReason.CARD_DATA, read.detail)
+        return None, None if key.has_mrz_information else Stop("card_access", StopReason.CARD_DATA, read.detail)
     if read.end is not ReadEnd.OK:
-        return (), None  # no EF.CardAccess: the chip offers no PACE
+        return None, None  # no EF.CardAccess: the chip offers no PACE
     try:
-        return CardAccess.from_bytes(read.data).pace_infos, None
+        return CardAccess.from_bytes(read.data), None
     except ParseError as e:
         stop = Stop("card_access", StopReason.CARD_DATA, f"EF.CardAccess does not decode: {e}")
-        return (), None if key.has_mrz_information else stop
+        return None, None if key.has_mrz_information else stop
 
 
 # --- 2. access control ------------------------------------------------------------------------------------
@@ -328,13 +363,15 @@ def _chip_authentication(session: Session, files: dict[str, bytes]) -> tuple[Pro
 
 
 def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
-    infos, stop = g.timed("card_access", lambda: _card_access(g, key))
+    card_access, stop = g.timed("card_access", lambda: _card_access(g, key))
     if stop is not None:
         return stop
+    infos = card_access.pace_infos if card_access is not None else ()
     stop = g.timed("access_control", lambda: _access_control(g, key, infos))
     if stop is not None:
         return stop
-    stop = g.timed("read", lambda: _read_all(g, sfi))
+    ta_announced = card_access is not None and bool(card_access.ta_infos)
+    stop = g.timed("read", lambda: _read_all(g, sfi, ta_announced))
     if stop is not None or not g.prove_chip:
         return stop
     files = {r.name: r.data for r in g.reads if r.end is ReadEnd.OK}

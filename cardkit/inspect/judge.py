@@ -166,6 +166,10 @@ def _read_check(j: _Judging, read: FileRead) -> None:
             j.add(check, Status.PASSED, f"{len(read.data)} bytes", size=len(read.data), ms=read.ms)
     elif read.end is ReadEnd.PROTECTED and not required:
         j.add(check, Status.NOT_SUPPORTED, f"access denied ({sw}): protected by EAC/Terminal Authentication", sw=sw)
+    elif read.end is ReadEnd.NEEDS_TA:  # only DG3/DG4 are left unread so; any other group is a finding
+        j.add(check, Status.NOT_SUPPORTED if not required else Status.FAILED,
+              "not read: protected by EAC; the chip announces Terminal Authentication (EF.CardAccess or DG14), "
+              "which this terminal does not run", needs="terminal_authentication")
     elif read.end is ReadEnd.ABSENT and not required:
         j.add(check, Status.FAILED, f"listed but not on the chip ({sw})", sw=sw)
     elif sw is not None:
@@ -212,10 +216,16 @@ def _card_steps(j: _Judging) -> None:
 
 def _pa_passed(result: PassiveAuthResult, dgs: dict[int, bytes]) -> bool:
     """PA's own rule, except that EF.SOD alone (no data group given: a bare SOD in an audit) passes on its signature."""
-    if result.passed or dgs or result.failures:
-        return result.passed
+    passed = result.passed
+    if passed or dgs or result.failures:
+        return passed
     done = {c.name for c in result.checks if c.status is Status.PASSED}
     return all(n in done for n in result.required_steps)
+
+
+def _pa_check(c: Check) -> Check:
+    """A check of Passive Authentication under the report's name for it, ``pa:<step>``."""
+    return c if c.name.startswith("pa") else Check(f"pa:{c.name}", c.status, c.reason, c.details)
 
 
 def _ds_name(trust: TrustStore, result: PassiveAuthResult) -> str | None:
@@ -255,8 +265,7 @@ def _passive(j: _Judging) -> None:
     else:
         reason = "; ".join(f"{c.name}: {c.reason}" for c in result.failures) or "Passive Authentication failed"
     j.add("passive_authentication", Status.PASSED if j.pa_passed else Status.FAILED, reason, data_groups=sorted(dgs))
-    for c in result.checks:
-        j.checks.append(c if c.name.startswith("pa") else Check(f"pa:{c.name}", c.status, c.reason, c.details))
+    j.checks.extend(_pa_check(c) for c in result.checks)
     if result.hash_algorithm:
         j.algorithms["sod_hash"] = str(result.hash_algorithm)
     if result.signature_algorithm:

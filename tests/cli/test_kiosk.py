@@ -126,7 +126,7 @@ def _trust_args(deck) -> list[object]:
 
 
 def test_the_kiosk_verifies_20_cards_one_after_another_and_ends_on_ctrl_c(deck, pcsc_stack):
-    pulled_at = 8  # this card is pulled out mid-read (its 40th APDU, in DG2): an INCOMPLETE line, then on
+    pulled_at = 8  # this card is pulled out mid-read (its 12th APDU, a data group): an INCOMPLETE line, then on
     order = [("vn", "fr")[i % 2] for i in range(CARDS)]
     order.insert(pulled_at - 1, "pulled")
     first = pcsc_insert(pcsc_stack, EmrtdChip.load(deck["vn"][0]))
@@ -136,7 +136,7 @@ def test_the_kiosk_verifies_20_cards_one_after_another_and_ends_on_ctrl_c(deck, 
     try:
         for n, kind in enumerate(order, 1):
             if n > 1:
-                chip = (EmrtdChip.load(deck["vn"][0], faults=Faults(remove_at_apdu=40)) if kind == "pulled"
+                chip = (EmrtdChip.load(deck["vn"][0], faults=Faults(remove_at_apdu=12)) if kind == "pulled"
                         else EmrtdChip.load(deck[kind][0]))
                 pcsc_stack.insert(chip, port=port)
             kiosk.type(deck["fr" if kind == "fr" else "vn"][1].can)

@@ -209,7 +209,7 @@ def test_trace_is_written_redacted(vn, capsys, tmp_path):
     code, _, _ = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", info.csca_path, "--trace", trace)
     assert code == 0
     t = json.loads(trace.read_text())
-    assert t["redacted"] is True and len(t["entries"]) > 100
+    assert t["redacted"] is True and len(t["entries"]) > 10
     text = trace.read_text().upper()
     assert "NGUYEN" not in text and b"NGUYEN".hex().upper() not in text  # DG1 content stays out
 

@@ -60,7 +60,7 @@ def card(tmp_path_factory):
 
 def test_cards_are_verified_in_turn_a_pulled_one_is_incomplete_and_the_loop_goes_on(card):
     image, trust, info = card
-    chips = [EmrtdChip.load(image), EmrtdChip.load(image, faults=Faults(remove_at_apdu=40)), EmrtdChip.load(image)]
+    chips = [EmrtdChip.load(image), EmrtdChip.load(image, faults=Faults(remove_at_apdu=12)), EmrtdChip.load(image)]
     slot = ChipSlot(chips)
     key = AccessKey.from_can(info.can)
     turns = list(verify_cards(slot, key=lambda: key, trust=trust, count=3))
