@@ -16,10 +16,14 @@ per key type, in CPU time per document (robust to other load on the machine):
          MRZ, each DG hash), verdict and summary. Trust store load is included (once per run).
   floor  what no verifier of files avoids on top of raw: the same files opened and read
          (one open().read() each) plus the directory listing, measured alone.
-  jobs   wall-clock time of the same audit with --jobs 1 and --jobs 2..cores processes (spawn; pool
-         start-up and the trust store load in each worker included); the speed-up is wall(1)/wall(N).
+  jobs   wall-clock time of the same audit with --jobs 1, the default (this process alone for
+         HEAD_START seconds, then workers join it) and --jobs 2..cores processes (spawn; pool start-up
+         and the trust store load in each worker included); the speed-up is wall(1)/wall(N).
          The pool start-up alone is estimated as the wall time of an audit of one dump with N jobs,
          and the speed-up is shown again without it (the steady state of a long audit).
+  small  a small run, 11 dumps, the way a user meets it: ``cardkit audit`` as a fresh process with
+         --jobs 1, the default and --jobs 2 (wall time, median): the default must not be slower
+         than --jobs 1.
 
 Prints per key type: raw, audit and floor in us/doc, the audit/raw ratio and overhead (audit-raw)/raw,
 docs/s per core, and the --jobs speed-up. Figures are medians of --repeat runs.
@@ -33,6 +37,7 @@ import hashlib
 import hmac
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +49,7 @@ from asn1crypto import algos  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
 
-from cardkit.audit import audit  # noqa: E402
+from cardkit.audit import HEAD_START, audit  # noqa: E402
 from cardkit.lds import Dg2, Dg14, Dg15  # noqa: E402
 from cardkit.lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo  # noqa: E402
 from cardkit.lds.sod import Sod  # noqa: E402
@@ -131,7 +136,7 @@ def floor_cost(root: Path) -> float:
     return time.process_time() - t
 
 
-def timed_audit(root: Path, jobs: int) -> tuple[float, float]:
+def timed_audit(root: Path, jobs: int | None) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process and its workers) for one audit of the corpus."""
     c0, t = os.times(), time.perf_counter()
     s = audit([root / "dumps"], [root / "trust"], jobs=jobs, chunksize=32, with_checks=False)
@@ -140,6 +145,31 @@ def timed_audit(root: Path, jobs: int) -> tuple[float, float]:
     cpu = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
         + (c1.children_system - c0.children_system)
     return elapsed, cpu
+
+
+def cli_wall(dumps: Path, trust: Path, jobs: int | None, runs: int) -> float:
+    """Median wall seconds of ``cardkit audit`` as a fresh process (imports, trust store, pool if any)."""
+    cmd = [sys.executable, str(Path(__file__).resolve().parents[1] / "cli.py"), "audit", str(dumps), "--trust", str(trust)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def small_runs(root: Path, runs: int) -> None:
+    """11 dumps through the CLI: --jobs 1, the default, --jobs 2."""
+    small = root / "small"
+    small.mkdir()
+    for d in sorted((root / "dumps").iterdir())[:11]:
+        (small / d.name).symlink_to(d)
+    walls = {label: cli_wall(small, root / "trust", jobs, runs) for label, jobs in
+             (("--jobs 1", 1), ("default", None), ("--jobs 2", 2))}
+    print(f"  11 dumps, cardkit audit (fresh process, median of {runs}): " +
+          ", ".join(f"{k} {v:.3f} s" for k, v in walls.items()))
 
 
 def startup(root: Path, jobs: int) -> float:
@@ -156,6 +186,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--key", action="append", default=None, help="key types (default: ec-p256, rsa-2048, ec-brainpoolp256r1)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-cli", action="store_true", help="skip the 11-dump runs of the CLI")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     med = statistics.median
@@ -178,6 +209,10 @@ def main() -> None:
             print(f"  audit / raw                : {cpu1 / raw:7.2f}x  (overhead {100 * (cpu1 - raw) / raw:.0f}% of raw; "
                   f"{100 * (cpu1 - raw - floor) / raw:.0f}% without the file read floor)")
             print(f"  audit --jobs 1  wall       : {wall1:7.3f} s   ({n / wall1:6.0f} docs/s)")
+            runs = [timed_audit(root, None) for _ in range(args.repeat)]
+            wall = med(r[0] for r in runs)
+            print(f"  audit (default) wall       : {wall:7.3f} s   ({n / wall:6.0f} docs/s); speed-up {wall1 / wall:4.2f}x "
+                  f"(alone for the first {HEAD_START} s, then workers join)")
             for jobs in range(2, cores + 1):
                 runs = [timed_audit(root, jobs) for _ in range(args.repeat)]
                 wall = med(r[0] for r in runs)
@@ -187,6 +222,8 @@ def main() -> None:
                       f"all processes); speed-up {wall1 / wall:4.2f}x = {100 * wall1 / wall / jobs:.0f}% of linear")
                 print(f"  pool start-up ({jobs} workers)  : {start:7.3f} s   (audit of one dump); speed-up without it "
                       f"{wall1 / max(wall - start, 1e-9):4.2f}x (estimate)")
+            if not args.no_cli:
+                small_runs(root, args.repeat)
 
 
 if __name__ == "__main__":

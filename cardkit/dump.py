@@ -34,11 +34,21 @@ def _expected_tag(name: str) -> int:
     return _SET_TAG if name == "EF.CardAccess" else FILES[name].tag  # type: ignore[return-value]
 
 
+def _whole(data: bytes) -> int | None:
+    """The tag of ``data`` when its header's length covers it exactly; None when ``tlv.decode`` must say more."""
+    header = tlv.read_header(data)
+    if isinstance(header, tlv.Incomplete) or header[1] + header[2] != len(data):
+        return None
+    return header[0]
+
+
 def check_file(name: str, data: bytes, source: str) -> None:
     """Raise ParseError (naming ``source``) unless ``data`` is one complete TLV with the tag ``name`` implies."""
     if not data:
         raise ParseError("file is empty", what=name, source=source)
     try:
+        if _whole(data) == _expected_tag(name):
+            return  # the common case, one whole TLV of the right tag, told in one step
         t = tlv.decode(data)
     except ParseError as e:
         raise e.within(what=name, source=source)

@@ -17,8 +17,9 @@ How one card is made (Doc 9303-10, 9303-11; the chip's commands in simulators/PE
 4. ``personalise_card``: 1-3, then power the card again and read it as a border terminal would
    (PACE or BAC, every file, PA, CA, AA) with ``cardkit.inspect.inspect``; only a GENUINE verdict
    on files equal to those written makes the card issued. DG3/DG4 stay behind Terminal
-   Authentication, for which a production line holds no key: the chip must refuse them (6982),
-   and the EF.SOD read back, whose hashes cover them, must be the one written.
+   Authentication, for which a production line holds no key: they must be left unread (not asked
+   for when the chip announces TA, refused with 6982 when asked), and the EF.SOD read back, whose
+   hashes cover them, must be the one written.
 
 Secrets. The chip's private keys exist on the host only as cryptography key objects (until
 garbage-collected; OpenSSL clears private bignums when it frees them) and as their PKCS#8
@@ -49,7 +50,7 @@ from .checks import Status
 from .crypto.cvc import CvCertificate, encode_date
 from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
 from .holder import CardContent, HolderRecord, face_size
-from .inspect import InspectionReport, Verdict, inspect
+from .inspect import EAC_GROUPS, InspectionReport, Verdict, inspect
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
                   Dg1, Dg2, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
@@ -86,7 +87,6 @@ _PACE_REF_CAN = 0x02
 _JMRTD_MAX_FILE = 0x7FFF  # the applet's file sizes and offsets are Java shorts
 _SHORT = 255
 _PUT_CVCA, _PUT_DATE = 0x64, 0x67  # JMRTD CVCERTIFICATE_TAG (P1 01/02) and the applet fork's CURRENT_DATE_TAG
-_EAC_GROUPS = ("DG3", "DG4")  # readable only after Terminal Authentication (Doc 9303-11 §7.1)
 # Files in the order they are written: EF.CardAccess first (MF), EF.SOD last, so a card pulled
 # half-way never holds a SOD for files it lacks.
 _ORDER = ("EF.CardAccess", "EF.COM")
@@ -537,7 +537,7 @@ def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: T
         raise VerificationError(f"read-back verdict {report.verdict.value} ({why})")
     for name, data in build.files.items():
         got = report.files.get(name)
-        if got is None and name in _EAC_GROUPS:
+        if got is None and name in EAC_GROUPS:
             check = report.check(f"read:{name}")
             if check is None or check.status is not Status.NOT_SUPPORTED:
                 raise VerificationError(f"read-back: {name} is not protected by Terminal Authentication")

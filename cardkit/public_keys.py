@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from asn1crypto import core, keys as akeys
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from . import _der
 from .algorithms import (ID_DH_KEY_AGREEMENT, ID_DH_PUBLIC_NUMBER, ID_EC_PUBLIC_KEY, ID_PRIME_FIELD,
                          ID_RSA_ENCRYPTION, ID_STANDARDIZED_DOMAIN_PARAMETERS, Curve, DhGroup, DomainParameters,
                          crypto_curve, domain_parameters, match_curve, match_dh_group, parameters_by_oid)
@@ -102,12 +103,26 @@ class _SubjectPublicKeyInfo(core.Sequence):
     _fields = [("algorithm", _RawAlgorithm), ("subject_public_key", core.BitString)]
 
 
+if _der.rust_asn1 is not None:
+    @_der.rust_asn1.sequence
+    class _RSpki:  # for cryptography's DER decoder (``cardkit._der``): check_spki's fast path
+        algorithm: _der.rust_asn1.TLV
+        subject_public_key: _der.rust_asn1.BitString
+else:  # pragma: no cover - a cryptography without the API
+    _RSpki = None  # type: ignore[assignment,misc]
+
+
 def check_spki(der: bytes, what: str) -> bytes:
     """Check that ``der`` is one SubjectPublicKeyInfo (structure only: the key itself is not decoded).
+
+    cryptography's DER decoder answers first; what it refuses is judged by asn1crypto, as before.
 
     Raises:
         ParseError: not a SubjectPublicKeyInfo, or one with extra elements.
     """
+    fast = _der.decode(_RSpki, der)
+    if fast is not None and _der.algorithm_oid(_der.full_der(fast.algorithm)) is not None:
+        return der
     try:
         spki = _SubjectPublicKeyInfo.load(der, strict=True)
         spki["algorithm"]["algorithm"].dotted  # noqa: B018 - force the lazy parse

@@ -236,15 +236,62 @@ class Tlv:
         return f"Tlv(tag={self.tag:X}, length={self.length})"
 
 
+# ``Tlv(...)`` of a frozen dataclass sets each field through ``object.__setattr__``: twice the cost of
+# setting its slots directly, and every file of every document is made of TLVs.
+_new = object.__new__
+_SET = tuple(getattr(Tlv, name).__set__ for name in ("tag", "buf", "start", "value_start", "end", "depth"))
+
+
+def _make(tag: int, mv: memoryview, start: int, value_start: int, end: int, depth: int) -> Tlv:
+    """``Tlv(tag, mv, start, value_start, end, depth)``, made by setting its slots."""
+    t = _new(Tlv)
+    s_tag, s_buf, s_start, s_value_start, s_end, s_depth = _SET
+    s_tag(t, tag)
+    s_buf(t, mv)
+    s_start(t, start)
+    s_value_start(t, value_start)
+    s_end(t, end)
+    s_depth(t, depth)
+    return t
+
+
 def _one(mv: memoryview, pos: int, end: int, depth: int) -> Tlv:
-    tag, vstart, length = decode_header(mv, pos, end)
+    # The common headers first, in line (a tag of one or two bytes, a length of up to three): every
+    # file of every document goes through here. Anything else, error cases included, is
+    # ``decode_header``'s, which says exactly what is wrong.
+    header = _common_header(mv, pos, end)
+    tag, vstart, length = header if header is not None else decode_header(mv, pos, end)
     if vstart + length > end:
         raise ParseError(
             f"tag {tag:X}: length {length} runs past the end of data ({end - vstart} bytes left)",
             what="BER-TLV",
             offset=pos,
         )
-    return Tlv(tag, mv, pos, vstart, vstart + length, depth)
+    return _make(tag, mv, pos, vstart, vstart + length, depth)
+
+
+def _common_header(mv: memoryview, pos: int, end: int) -> tuple[int, int, int] | None:
+    """``read_header``'s answer for a 1- or 2-byte tag and a short, 81 or 82 length wholly in ``mv[:end]``; else None."""
+    if pos + 2 > end:
+        return None
+    tag = mv[pos]
+    if tag == 0x00 or tag == 0xFF:
+        return None
+    p = pos + 1
+    if tag & 0x1F == 0x1F:
+        b = mv[p]
+        if b & 0x80 or p + 2 > end:
+            return None
+        tag = (tag << 8) | b
+        p += 1
+    lb = mv[p]
+    if lb < 0x80:
+        return tag, p + 1, lb
+    if lb == 0x81 and p + 2 <= end:
+        return tag, p + 2, mv[p + 1]
+    if lb == 0x82 and p + 3 <= end:
+        return tag, p + 3, (mv[p + 1] << 8) | mv[p + 2]
+    return None
 
 
 def _iter(mv: memoryview, pos: int, end: int, depth: int) -> Iterator[Tlv]:

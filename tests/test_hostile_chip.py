@@ -532,10 +532,14 @@ def test_inspect_of_a_chip_with_a_4gb_header(td1):
 
 
 def _hiding(chip: EmrtdChip, fid: int, sw: int) -> HostileChip:
+    """The chip answering ``sw`` for the file ``fid``, whether it is selected or read by its short FID."""
     h = hostile_copy(chip)
+    sfi = by_fid(fid).sfi
 
     def hook(_chip: Any, cmd: CommandApdu, resp: ResponseApdu, _protected: bool) -> ResponseApdu:
         if cmd.ins == 0xA4 and cmd.data == fid.to_bytes(2, "big"):
+            return ResponseApdu(b"", sw)
+        if cmd.ins == 0xB0 and cmd.p1 == 0x80 | sfi:
             return ResponseApdu(b"", sw)
         return resp
 

@@ -380,6 +380,35 @@ def test_cli_read_and_verify_print_no_secret(td1, tmp_path, capsys, caplog, monk
                  + mrz_secrets(info.mrz_information) + chip_secrets(chip))
 
 
+@pytest.mark.parametrize("flag", ["-v", "--debug"])
+@pytest.mark.parametrize("card,key", [("td1", "can"), ("td1", "wrong-can"), ("td1", "mrz"), ("td3", "mrz")],
+                         ids=["pace-can", "pace-wrong-can", "pace-mrz", "bac-mrz"])
+def test_cli_logs_and_timed_traces_leak_no_key_and_no_payload(td1, td3, tmp_path, caplog, card, key, flag):
+    """-v and --debug print steps and each APDU with its time; the CAN, the MRZ data and the files' bytes never."""
+    from tests.support.cli import run_cli
+
+    chip, _trust, info = td1 if card == "td1" else td3
+    image, trace = tmp_path / "card.image", tmp_path / "trace.json"
+    chip.save(image)
+    given = {"can": ["--can", CAN], "wrong-can": ["--can", WRONG_CAN], "mrz": ["--mrz-info", info.mrz_information]}
+    code, out, err = run_cli(flag, "verify", "--sim", image, *given[key], "--trust", info.csca_path, "--json",
+                             "--trace", trace)
+    assert code == (3 if key == "wrong-can" else 0), out + err
+    apdus = [line for line in err.splitlines() if " DEBUG " in line and " -> " in line]
+    if flag == "--debug":
+        assert len(apdus) >= 5 and all(re.search(r" \d+\.\d\d ms$", line) for line in apdus), err
+    else:
+        assert not apdus and " INFO " in err and ("read DG1" in err or key == "wrong-can"), err
+    entries = json.loads(trace.read_text())["entries"]
+    assert all(isinstance(e["ms"], float) for e in entries if e["dir"] == "C"), entries[:3]
+    seen: list[str | bytes] = [err, trace.read_text(), log_text(caplog)]
+    assert_clean(f"cardkit {flag} verify", seen, can_secrets(CAN) + can_secrets(WRONG_CAN)
+                 + mrz_secrets(info.mrz_information) + chip_secrets(chip))
+    # no payload at all in the log: not the MRZ of DG1, not the document number it holds
+    dg1 = info.files["DG1"]
+    assert_clean(f"cardkit {flag} verify log", err, [dg1[5:35], dg1[5:35].decode("ascii"), info.document_number])
+
+
 def test_cli_audit_json_of_a_dump_holds_no_secret(td1, tmp_path, capsys, caplog):
     from cardkit import cli
     from cardkit.inspect import inspect

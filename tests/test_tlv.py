@@ -238,3 +238,30 @@ def test_read_header_gives_a_header_incomplete_or_parse_error_only(data):
             tlv.decode_header(data)
     else:
         assert tlv.decode_header(data) == got
+
+
+@given(st.binary(max_size=8), st.integers(0, 3))
+def test_the_in_line_common_header_is_read_header_whenever_it_answers(data, start):
+    """``_one``'s fast path for common headers never disagrees with ``read_header``; it may only pass."""
+    mv = memoryview(data)
+    pos = min(start, len(data))
+    fast = tlv._common_header(mv, pos, len(mv))
+    if fast is not None:
+        assert tlv.read_header(mv, pos) == fast
+
+
+@pytest.mark.parametrize("hexed", ["0400", "5F1F0141", "048180", "04820100", "7F6103", "1F8101"])
+def test_common_headers_take_the_in_line_path(hexed):
+    data = bytes.fromhex(hexed)
+    assert tlv._common_header(memoryview(data), 0, len(data)) == (
+        None if hexed == "1F8101" else tlv.read_header(data))
+
+
+def test_decoded_tlvs_are_the_frozen_dataclass_they_always_were():
+    import dataclasses
+
+    t = tlv.decode(bytes.fromhex("5F1F0141"))
+    assert isinstance(t, tlv.Tlv) and (t.tag, t.start, t.value_start, t.end, t.depth) == (0x5F1F, 0, 3, 4, 0)
+    assert t == tlv.Tlv(0x5F1F, t.buf, 0, 3, 4) and t.value == b"A"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.tag = 1  # type: ignore[misc]

@@ -20,7 +20,7 @@ from .trace import ApduTrace, TraceEntry
 from .transport import Transport
 
 if TYPE_CHECKING:
-    from .pcsc import PcscTransport, ReaderInfo, list_readers
+    from .pcsc import PcscTransport, ReaderInfo, ReaderWatch, list_readers
 
 __all__ = [
     "Session",
@@ -38,8 +38,9 @@ __all__ = [
     "check_sw",
     "list_readers",
     "ReaderInfo",
+    "ReaderWatch",
 ]
 
 # name -> module: pyscard (the PC/SC binding) loads only when PC/SC is asked for
-_LAZY = {"PcscTransport": "pcsc", "list_readers": "pcsc", "ReaderInfo": "pcsc"}
+_LAZY = {"PcscTransport": "pcsc", "list_readers": "pcsc", "ReaderInfo": "pcsc", "ReaderWatch": "pcsc"}
 __getattr__ = lazy_attributes(__name__, _LAZY)

@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from ..crypto.pace import Password
 from ..errors import InputError
+from ..mrz import check_digit
 from ..mrz import mrz_information as build_mrz_information
 from ..vn import can_of, is_id_number
 
@@ -75,8 +76,12 @@ class AccessKey:
     def from_mrz_information(cls, mrz_information: str) -> AccessKey:
         """The MRZ information (document number + check digit, DOB + check digit, DOE + check digit).
 
+        The three check digits are checked here (Doc 9303-3 §4.9), before any APDU: a mistyped
+        character costs no card a wrong-password attempt.
+
         Raises:
-            InputError: shorter than 24 characters, or a character that is not A-Z, 0-9 or '<'.
+            InputError: shorter than 24 characters, a character that is not A-Z, 0-9 or '<', or a
+                wrong check digit (the field named, never its value).
         """
         return cls(_BUILD, can=None, mrz_information=_checked_mrz_information(mrz_information), id_number=None)
 
@@ -173,8 +178,17 @@ class AccessKey:
 
 
 def _checked_mrz_information(text: str) -> str:
+    """The MRZ information upper-cased, its form and check digits checked (Doc 9303-11 §4.3.2, 9303-3 §4.9).
+
+    The last 14 characters are the date of birth and of expiry, each with its digit; what comes before
+    is the document number (9 characters, padded with '<', or longer, whole) and its digit.
+    """
     value = text.strip().upper()
     if len(value) < _MRZ_MIN or not _MRZ_CHARS.fullmatch(value):
         raise InputError("MRZ information must be document number + check digit + DOB + check digit + DOE "
                          "+ check digit")
+    number, dob, doe = value[:-14], value[-14:-7], value[-7:]
+    for field, part in (("document number", number), ("date of birth", dob), ("date of expiry", doe)):
+        if check_digit(part[:-1]) != part[-1]:
+            raise InputError(f"MRZ information: the check digit of the {field} is wrong (a mistyped character?)")
     return value

@@ -6,17 +6,29 @@ or vanished reader -> ``ReaderError``; anything else -> ``TransportError`` with 
 PC/SC message. Waiting for a card uses SCardGetStatusChange with a timeout, so nothing
 here blocks forever. T=0 cards get GET RESPONSE (61xx) and Le correction (6Cxx) here,
 so the session above sees the same APDUs on every protocol.
+
+``ReaderWatch`` follows one reader for a terminal serving card after card: it blocks in
+SCardGetStatusChange until PC/SC reports a card arriving or leaving (no polling: the reader's
+state goes to pcscd and back only when it changes). Each wait is cut into slices of
+``WAIT_SLICE_MS`` so that Python sees Ctrl-C between them (the C call is not interrupted by a
+signal). pcsc-lite counts insertions and removals in the upper 16 bits of a reader's event
+state, so a card swapped between two looks is still seen as a new card.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import CardRemovedError, ReaderError, TransportError
 from .transport import check_response_bytes
 
-__all__ = ["PcscTransport", "ReaderInfo", "list_readers"]
+__all__ = ["PcscTransport", "ReaderInfo", "ReaderWatch", "list_readers", "WAIT_SLICE_MS"]
+
+log = logging.getLogger(__name__)
+WAIT_SLICE_MS = 250  # how long one SCardGetStatusChange may block before Python checks for Ctrl-C
 
 try:  # pyscard is a declared dependency, but keep `cardkit --help` alive without it
     from smartcard import scard as _s
@@ -80,6 +92,26 @@ def _status(ctx: int, names: list[str], timeout_ms: int = 0) -> list[tuple[str, 
     return [(n, st, bytes(atr)) for n, st, atr in states]
 
 
+def _pick_reader(ctx: int, reader: str | int | None) -> str:
+    """The reader named by ``reader``: an index, a case-insensitive part of its name, or None (one with a card)."""
+    names = _reader_names(ctx)
+    if not names:
+        raise ReaderError("no PC/SC readers found")
+    if isinstance(reader, int):
+        if not 0 <= reader < len(names):
+            raise ReaderError(f"reader index {reader} out of range (0..{len(names) - 1})")
+        return names[reader]
+    if reader is None:
+        for n, st, _ in _status(ctx, names):
+            if st & _scard().SCARD_STATE_PRESENT:
+                return n
+        return names[0]
+    hits = [n for n in names if reader.lower() in n.lower()]
+    if not hits:
+        raise ReaderError(f"no reader matching {reader!r}; readers: {'; '.join(names)}")
+    return hits[0]
+
+
 @dataclass(frozen=True, slots=True)
 class ReaderInfo:
     """A PC/SC reader and the card in it (if any)."""
@@ -141,22 +173,7 @@ class PcscTransport:
             raise
 
     def _pick(self, reader: str | int | None) -> str:
-        names = _reader_names(self._ctx)
-        if not names:
-            raise ReaderError("no PC/SC readers found")
-        if isinstance(reader, int):
-            if not 0 <= reader < len(names):
-                raise ReaderError(f"reader index {reader} out of range (0..{len(names) - 1})")
-            return names[reader]
-        if reader is None:
-            for n, st, _ in _status(self._ctx, names):
-                if st & _scard().SCARD_STATE_PRESENT:
-                    return n
-            return names[0]
-        hits = [n for n in names if reader.lower() in n.lower()]
-        if not hits:
-            raise ReaderError(f"no reader matching {reader!r}; readers: {'; '.join(names)}")
-        return hits[0]
+        return _pick_reader(self._ctx, reader)
 
     def _wait_for_card(self, timeout: float) -> None:
         s = _scard()
@@ -239,3 +256,98 @@ class PcscTransport:
 
     def __repr__(self) -> str:
         return f"PcscTransport({getattr(self, 'reader_name', '?')!r})"
+
+
+class ReaderWatch:
+    """One reader, followed by PC/SC status change: wait for a card, connect to it, wait for it to leave.
+
+    What a kiosk terminal needs (``cardkit.inspect.kiosk``): the reader is picked once, one PC/SC
+    context is kept for the waits, and each card gets its own ``PcscTransport``.
+    """
+
+    def __init__(self, reader: str | int | None) -> None:
+        """Pick the reader (as ``PcscTransport`` does) and take a PC/SC context for watching it.
+
+        Raises:
+            ReaderError: no PC/SC service, no readers, no reader matching ``reader``.
+        """
+        self._ctx: int | None = _context()
+        try:
+            self.reader_name = _pick_reader(self._ctx, reader)
+        except BaseException:
+            self.close()
+            raise
+        self._state = _scard().SCARD_STATE_UNAWARE
+        self._counter_at_card: int | None = None
+
+    def _wait(self, done: Callable[[int], bool]) -> int:
+        """Block (in slices) until ``done(event_state)``; return that state.
+
+        Raises:
+            ReaderError: the reader vanished or the PC/SC service stopped.
+        """
+        s = _scard()
+        if self._ctx is None:
+            raise ReaderError(f"the watch on {self.reader_name} is closed")
+        while True:
+            rc, states = s.SCardGetStatusChange(self._ctx, WAIT_SLICE_MS, [(self.reader_name, self._state)])
+            code = _code(rc)
+            if code == s.SCARD_E_TIMEOUT:
+                continue  # nothing changed: wait again (Ctrl-C was checked between the slices)
+            if code in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE):
+                raise ReaderError(f"reader {self.reader_name!r} is gone")
+            if code in (s.SCARD_E_NO_SERVICE, s.SCARD_E_SERVICE_STOPPED, s.SCARD_F_COMM_ERROR):
+                raise ReaderError(f"reader {self.reader_name!r} is gone: the PC/SC service stopped answering "
+                                  f"({s.SCardGetErrorMessage(code)})")
+            _raise_for(rc, f"watch {self.reader_name}")
+            _, event, _atr = states[0]
+            if event & (s.SCARD_STATE_UNKNOWN | s.SCARD_STATE_IGNORE):  # how pcsc-lite reports a reader removed
+                raise ReaderError(f"reader {self.reader_name!r} is gone")
+            self._state = event & ~s.SCARD_STATE_CHANGED
+            if done(event):
+                return event
+
+    def wait_for_card(self) -> None:
+        """Return once a card that answers is in the reader (at once when one is there already).
+
+        A mute card (no answer to reset) is waited out: it is not a card the terminal can read.
+        """
+        s = _scard()
+        event = self._wait(lambda ev: bool(ev & s.SCARD_STATE_PRESENT) and not ev & s.SCARD_STATE_MUTE)
+        self._counter_at_card = event >> 16
+        log.info("card in %s", self.reader_name)
+
+    def wait_for_removal(self) -> None:
+        """Return once the card seen by ``wait_for_card`` has left (or another card took its place)."""
+        s = _scard()
+        seen = self._counter_at_card
+
+        def gone(ev: int) -> bool:
+            return not ev & s.SCARD_STATE_PRESENT or (seen is not None and ev >> 16 != seen)
+
+        self._wait(gone)
+        self._counter_at_card = None
+        log.info("card left %s", self.reader_name)
+
+    def connect(self) -> PcscTransport:
+        """A transport to the card in the reader now.
+
+        Raises:
+            CardRemovedError: the card has already gone; ReaderError: the reader or service went.
+        """
+        return PcscTransport(self.reader_name, timeout=0)
+
+    def close(self) -> None:
+        """Release the PC/SC context; safe to call twice."""
+        if self._ctx is not None and _s is not None:
+            _s.SCardReleaseContext(self._ctx)
+        self._ctx = None
+
+    def __enter__(self) -> "ReaderWatch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ReaderWatch({getattr(self, 'reader_name', '?')!r})"

@@ -16,9 +16,9 @@ Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTU
 - ``fast_reads=True`` is the terminal's fast path (Doc 9303-10 §3.6 allows both): the first READ
   BINARY asks a whole block at offset 0 by short FID and the header is taken from it, so a file
   of up to one block costs one APDU. It falls back, once per session, where the chip says no: a
-  short FID refused (6A86, 6A81, 6B00, 6986, 6981; or 6A82 when SELECT then finds the file, asked
-  until a short-FID read has worked) means SELECT by FID from then on; a whole first block refused as too long (6700) means the 4-byte header
-  read from then on.
+  short FID refused (6A86, 6A81, 6B00, 6986, 6981, 6F00; or 6A82, 6982, 6985 when SELECT then finds
+  the file, asked until a short-FID read has worked) means SELECT by FID from then on; a whole first
+  block refused as too long (6700) means the 4-byte header read from then on.
 - Bounded reads: a header claiming more than the file can hold (``cardkit.lds.files.MAX_SIZES``,
   raised per file by ``max_sizes``) is refused before anything more is read.
 - Block size: short APDUs carry at most 256 bytes back; under SM the cryptogram, DO99 and
@@ -36,6 +36,9 @@ Rules this module keeps (Doc 9303-10 §3, 9303-11; the interface docs/ARCHITECTU
 - Terminal Authentication (``terminal_authentication``, after Chip Authentication) is driven by
   ``_terminal_auth``; its refusals are typed by certificate and reason (``CvRejected`` before anything
   is sent, ``TaRefusedError`` when the chip refuses) and leave secure messaging up.
+- Logging (``cardkit.card.session``): each access-control run and each file read at INFO with its
+  APDU count and time; each exchange at DEBUG with its link time, headers and status words only
+  (``trace.exchange_text``: no payload byte but a plain SELECT's), built only when DEBUG is on.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ from __future__ import annotations
 import collections.abc
 import datetime as dt
 import functools
+import logging
 import os
+import time
 from collections.abc import Iterable, Sequence
 from typing import Callable, Protocol, TypeVar
 
@@ -70,11 +75,13 @@ from ._terminal_auth import TerminalAuthenticationResult
 from .access_key import AccessKey
 from .apdu import SW_END_OF_FILE, SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
 from .atr import extended_length_supported
-from .trace import ApduTrace
+from .trace import ApduTrace, exchange_text
 from .transport import Transport, check_response_bytes
 from ._select import pick_ca_keys
 
 __all__ = ["Session", "MAX_FILE_SIZE", "TerminalAuthenticationResult"]
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 1 << 24  # 16 MiB: the ceiling of any per-file limit (``max_sizes`` may not go above it)
 MAX_SHORT_OFFSET = 0x7FFF  # READ BINARY B0 P1P2 offset limit (P1 bit 8 clear)
@@ -92,8 +99,13 @@ _AUTH_REFUSED = {0x6982, 0x6984, 0x6A80, 0x6688}
 _AUTH_INS = (0x82, 0x86)  # EXTERNAL / GENERAL AUTHENTICATE: the commands that carry a proof of the key
 # How a chip that does not take short FIDs answers READ BINARY with P1 = 80|SFI (ISO 7816-4 §11.2.3):
 # wrong P1-P2, function not supported, offset outside the EF (P1 read as an offset), no current EF,
-# incompatible file structure; 6A82 too, which SELECT then settles (the file may really be absent).
-_SFI_REFUSED = (0x6A86, 0x6A81, 0x6B00, 0x6986, 0x6981, 0x6A82)
+# incompatible file structure, no precise diagnosis (the JMRTD applet reads P1-P2 as a negative
+# offset); SELECT then settles it. Until a short-FID read has worked, "not found", "security status
+# not satisfied" and "conditions of use not satisfied" may be the chip's answer to the short FID
+# itself too (the JMRTD applet answers 6982 before BAC, 6985 with no current EF): SELECT settles those
+# (the file may really be absent or protected, and short FIDs may still work); after, they are the file's.
+_SFI_REFUSED = (0x6A86, 0x6A81, 0x6B00, 0x6986, 0x6981, 0x6F00)
+_SFI_UNPROVEN = (0x6A82, 0x6982, 0x6985)
 
 
 def _refuses_authentication(cmd: CommandApdu, sw: int) -> bool:
@@ -199,7 +211,7 @@ class Session:
         self._extended = extended_length
         self._probing = False
         self._sfi_ok = True  # fast path: cleared once the chip refuses a short-FID READ BINARY
-        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent)
+        self._sfi_works = False  # fast path: set once a short-FID READ BINARY succeeded (then 6A82 means absent ...)
         self._whole_first = True  # fast path: cleared once the chip refuses a first block longer than the file
         self._sm_ended = False
         self._sensitive = False  # while an access-control exchange runs (trace redaction)
@@ -232,18 +244,20 @@ class Session:
         wire_cmd = sm.wrap(cmd) if sm is not None else cmd
         raw_cmd = wire_cmd.to_bytes()
         self.apdu_count += 1
+        t0 = time.perf_counter()
         try:
             raw = check_response_bytes(self.transport.transmit(raw_cmd), type(self.transport).__name__)
         except TransportError:
-            self._record(raw_cmd, None, cmd if sm else None, None, step)
+            self._record(raw_cmd, None, cmd if sm else None, None, step, (time.perf_counter() - t0) * 1000)
             raise
+        ms = (time.perf_counter() - t0) * 1000
         wire_resp = ResponseApdu.from_bytes(raw)
         try:
             resp = sm.unwrap(wire_resp) if sm is not None else wire_resp
         except SecureMessagingError:
-            self._record(raw_cmd, raw, cmd, None, step)
+            self._record(raw_cmd, raw, cmd, None, step, ms)
             raise
-        self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step)
+        self._record(raw_cmd, raw, cmd if sm else None, resp if sm else None, step, ms)
         if sm is not None and not wire_resp.data and wire_resp.sw in _SM_REFUSED:
             # The chip could not parse or verify the command (or our keys, after a failed CA) and
             # has dropped the session keys (Doc 9303-11 §9.8): nothing more can be said under this SM.
@@ -253,21 +267,25 @@ class Session:
         return resp
 
     def _record(self, raw_cmd: bytes, raw_resp: bytes | None, plain_cmd: CommandApdu | None,
-                plain_resp: ResponseApdu | None, step: str | None) -> None:
-        if self.trace is None:
+                plain_resp: ResponseApdu | None, step: str | None, ms: float) -> None:
+        """Put one exchange into the trace (when there is one) and the debug log (when it is on)."""
+        debug = log.isEnabledFor(logging.DEBUG)
+        if self.trace is None and not debug:
             return
-        self.trace.record(
-            raw_cmd,
-            raw_resp,
-            plain_command=plain_cmd.to_bytes() if plain_cmd is not None else None,
-            plain_response=plain_resp.to_bytes() if plain_resp is not None else None,
-            sensitive=self.secure_messaging is not None or self._sensitive,
-            step=step,
-        )
+        plain_c = plain_cmd.to_bytes() if plain_cmd is not None else None
+        plain_r = plain_resp.to_bytes() if plain_resp is not None else None
+        sensitive = self.secure_messaging is not None or self._sensitive
+        if self.trace is not None:
+            self.trace.record(raw_cmd, raw_resp, plain_command=plain_c, plain_response=plain_r, sensitive=sensitive,
+                              step=step, ms=ms)
+        if debug:
+            log.debug("%s", exchange_text(raw_cmd, raw_resp, plain_command=plain_c, plain_response=plain_r,
+                                          step=step, ms=ms))
 
     def _run(self, proto: _Protocol[_R], name: str, *, warn_ok: tuple[int, ...] = ()) -> _R:
         """Drive a sans-I/O protocol to its end; map refusals to AuthenticationError."""
         self._sensitive = True
+        t0, apdus = time.perf_counter(), self.apdu_count
         try:
             cmd = proto.start()
             n = 0
@@ -282,6 +300,7 @@ class Session:
                 cmd = proto.receive(resp)
             if not proto.done:
                 raise ProtocolError("protocol stopped before it was done", step=name)
+            log.info("%s done: %d APDUs, %.1f ms", name, self.apdu_count - apdus, (time.perf_counter() - t0) * 1000)
             return proto.result
         finally:
             self._sensitive = False
@@ -586,6 +605,13 @@ class Session:
             ParseError: a header that is malformed, of another file, or longer than the file can be.
             ProtocolError: a header the chip cannot back up, a short read, an oversized answer.
         """
+        t0, apdus = time.perf_counter(), self.apdu_count
+        data = self._read_whole(name, sfi)
+        log.info("read %s: %d bytes, %d APDUs, %.1f ms", name, len(data), self.apdu_count - apdus,
+                 (time.perf_counter() - t0) * 1000)
+        return data
+
+    def _read_whole(self, name: str, sfi: bool) -> bytes:
         f = by_name(name)
         if self.fast_reads:
             buf = self._first_block(f)
@@ -666,7 +692,7 @@ class Session:
             try:
                 chunk = self._read_block(0, n, f.name, sfi=sfi)
             except StatusWordError as e:
-                if sfi is not None and e.sw in _SFI_REFUSED and not (e.sw == 0x6A82 and self._sfi_works):
+                if sfi is not None and (e.sw in _SFI_REFUSED or e.sw in _SFI_UNPROVEN and not self._sfi_works):
                     # SELECT settles it: 6A82 again means the file is absent (and short FIDs may still work)
                     self.select_file(f.fid, step=f"SELECT {f.name}")
                     self._sfi_ok, selected = False, True

@@ -9,6 +9,9 @@ Rules (secrets never logged, docs/ARCHITECTURE.md):
   Redaction happens when the entry is recorded, so the trace never holds what it hides.
 - Keys never reach a trace: the session hands it APDUs only.
 - ``ApduTrace(redact=False)`` keeps every byte; its ``to_replay()`` feeds a ``ReplayTransport``.
+- Each command entry carries ``ms``: the time from sending it to its answer (or to the failure).
+- ``exchange_text`` gives one exchange as a debug-log line: redacted by these rules and more (no
+  payload byte but a plain SELECT's), since commands sent in plain may carry keys.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, Callable
 from ..errors import InputError
 from ..private_files import write_private
 
-__all__ = ["ApduTrace", "TraceEntry"]
+__all__ = ["ApduTrace", "TraceEntry", "exchange_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class TraceEntry:
         text: hex of the bytes, with the payload replaced by "[n bytes redacted]" when redacted.
         plain: for an SM APDU, the plain APDU it carries (itself possibly redacted).
         step: what the session was doing ("SELECT DG1", "BAC", ...).
+        ms: on a command, milliseconds from sending it to its answer (or to the link's failure).
     """
 
     direction: str
@@ -41,6 +45,7 @@ class TraceEntry:
     text: str
     plain: "TraceEntry | None" = None
     step: str | None = None
+    ms: float | None = None
 
     @property
     def redacted(self) -> bool:
@@ -52,6 +57,8 @@ class TraceEntry:
             d["step"] = self.step
         if self.plain is not None:
             d["plain"] = self.plain.to_dict()
+        if self.ms is not None:
+            d["ms"] = round(self.ms, 3)
         return d
 
 
@@ -75,10 +82,39 @@ def _entry(
     plain: bytes | None,
     hide: bool,
     step: str | None,
+    ms: float | None = None,
 ) -> TraceEntry:
     """One traced APDU as it went on the wire, with its plain (unwrapped) form as a child when known."""
     child = TraceEntry(direction, *text(plain, hide)) if plain is not None else None
-    return TraceEntry(direction, *text(wire, hide), child, step)
+    return TraceEntry(direction, *text(wire, hide), child, step, ms)
+
+
+def exchange_text(
+    command: bytes,
+    response: bytes | None,
+    *,
+    plain_command: bytes | None = None,
+    plain_response: bytes | None = None,
+    step: str | None = None,
+    ms: float | None = None,
+) -> str:
+    """One exchange as one debug-log line: headers, lengths, status words and the link time.
+
+    Redacted at least as a default trace is, and further: no payload byte at all but the data of a
+    plain SELECT (a file identifier or an AID, public). A log may be kept for days, and commands sent
+    in plain carry secrets a trace never sees (personalisation writes keys and personal data in plain
+    APDUs). Under secure messaging the plain APDU's header is shown in place of the wire one.
+    """
+    shown = plain_command if plain_command is not None else command
+    public = plain_command is None and len(command) > 5 and command[1] == 0xA4
+    c = _command_text(shown, not public)[1]
+    if response is None:
+        r = "no answer"
+    else:
+        r = _response_text(plain_response if plain_response is not None else response, True)[1]
+    sm = " (SM)" if plain_command is not None else ""
+    timing = f" {ms:.2f} ms" if ms is not None else ""
+    return f"{step or 'APDU'}{sm}: {c} -> {r}{timing}"
 
 
 class ApduTrace:
@@ -97,13 +133,14 @@ class ApduTrace:
         plain_response: bytes | None = None,
         sensitive: bool = False,
         step: str | None = None,
+        ms: float | None = None,
     ) -> None:
         """Add one exchange. ``sensitive``: the payload is SM or access-control data (redacted unless asked).
 
-        ``response`` is None when the link failed before an answer came.
+        ``response`` is None when the link failed before an answer came; ``ms`` is how long the link took.
         """
         hide = self.redact and sensitive
-        self.entries.append(_entry("C", _command_text, command, plain_command, hide, step))
+        self.entries.append(_entry("C", _command_text, command, plain_command, hide, step, ms))
         if response is not None:
             self.entries.append(_entry("R", _response_text, response, plain_response, hide, step))
 
@@ -111,7 +148,7 @@ class ApduTrace:
         return len(self.entries)
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The trace as JSON: {"redacted": bool, "entries": [{"dir", "apdu", "step"?, "plain"?}]}."""
+        """The trace as JSON: {"redacted": bool, "entries": [{"dir", "apdu", "step"?, "plain"?, "ms"?}]}."""
         return json.dumps({"redacted": self.redact, "entries": [e.to_dict() for e in self.entries]}, indent=indent)
 
     def write(self, path: str | Path) -> None:

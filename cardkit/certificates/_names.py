@@ -9,6 +9,7 @@ any RDN order: what some issuers' SignerInfos need, accepted only with a note by
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -65,6 +66,12 @@ class DistinguishedName:
 
     def rfc4514_string(self) -> str:
         """The name as RFC 4514 text (last RDN first), as ``cryptography`` prints it."""
+        return self._text
+
+    # A name is a value: its text and comparison key are computed once (reports and audits ask for
+    # them on every document a certificate signed).
+    @functools.cached_property
+    def _text(self) -> str:
         return ",".join("+".join(f"{_SHORT.get(a.oid, a.oid)}={_escape(a.value)}" for a in rdn)
                         for rdn in reversed(self.rdns))
 
@@ -80,7 +87,7 @@ class DistinguishedName:
                     return a.value
         return None
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[tuple[tuple[str, str], ...], ...]:
         """What RFC 5280 §7.1 compares: each RDN as a sorted tuple of (type, prepared value), in order."""
         return tuple(tuple(sorted((a.oid, a.prepared) for a in rdn)) for rdn in self.rdns)

@@ -1,20 +1,26 @@
 """The ``cardkit`` command line: a thin layer over the library.
 
 Each command lives in its own module (``cardkit/cli/<name>.py``) and is loaded only
-when it is run, so ``cardkit --help`` and a single command start fast. Errors are
-turned into one readable line and the exit code their class carries
-(``cardkit.errors``); a traceback is a bug.
+when it is run, so ``cardkit --help`` and a single command start fast; ``--version``
+is ``cardkit.__version__`` (no package metadata is read). Errors are turned into one
+readable line and the exit code their class carries (``cardkit.errors``); a traceback
+is a bug. The top-level options say how every command runs: ``--config FILE``
+(``_config``: settings that become the commands' defaults), ``-v``/``--debug``
+(``_log``: the library's logging on stderr).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
+from pathlib import Path
 
 import click
 
+from .. import __version__
 from ..errors import CardkitError
+from ._config import default_map, load_settings
+from ._log import level_of, start_logging
 
 __all__ = ["main", "app", "COMMANDS"]
 
@@ -40,6 +46,8 @@ class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib.util  # only --help lists the commands
+
         return [name for name, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -61,8 +69,14 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="cardkit")
-def app() -> None:
+@click.version_option(__version__, prog_name="cardkit")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Settings file (TOML). Default: $CARDKIT_CONFIG, else $XDG_CONFIG_HOME/cardkit/config.toml "
+                   "(~/.config/cardkit/config.toml) when it exists. Command-line options win over it.")
+@click.option("-v", "--verbose", count=True, help="Log what happens on stderr (-v steps and times, -vv each APDU).")
+@click.option("--debug", is_flag=True, help="Log each APDU's header, status word and time (no payload) on stderr.")
+@click.pass_context
+def app(ctx: click.Context, config: Path | None, verbose: int, debug: bool) -> None:
     """cardkit: personalise and verify ICAO 9303 chip ID cards (Vietnam CCCD, TD1, TD3).
 
     \b
@@ -72,6 +86,9 @@ def app() -> None:
     (run again to resume); 7 a personalisation batch finished with rejected records;
     130 interrupted (Ctrl-C; run the same command again to resume).
     """
+    settings = load_settings(config)
+    start_logging(ctx, level_of(verbose, debug, settings.log_level), config_file=settings.file)
+    ctx.default_map = default_map(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

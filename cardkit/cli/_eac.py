@@ -11,7 +11,8 @@ the finger and iris images out (Doc 9303-11 §7.1; BSI TR-03110).
 - ``--fingers-out DIR`` / ``--iris-out DIR``: every image of DG3 / DG4 into DIR, as stored (``_images``).
   A group that was not read (no credentials, TA refused, not on the chip) is one error line after the
   report, exit 2, as for any image asked for that cannot be written.
-Without the credentials DG3/DG4 are not read (``read:DG3`` NOT_SUPPORTED), as before.
+Without the credentials DG3/DG4 are not read (``read:DG3`` NOT_SUPPORTED), as before, and the signing
+side of the PKI is never loaded: the key loaders come through ``cardkit.pki``'s lazy names.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from typing import TypeVar
 
 import click
 
+from .. import pki
 from ..errors import CardkitError, InputError
 from ..inspect import InspectionReport
-from ..pki.signers import passphrase_from_env
-from ..pki.terminal import TerminalCredentials, load_cv_certificates, terminal_from_key_file, terminal_from_pkcs11
+from ..pki.terminal import TerminalCredentials, load_cv_certificates
 from ._images import BIOMETRIC_FILES, ImageResults, write_biometric_images
 from ._secrets import ask_secret
 
@@ -82,15 +83,15 @@ def load_terminal(is_cert: tuple[Path, ...], is_key: Path | None, pkcs11_module:
                          "--key-label")
     certificates = load_cv_certificates(is_cert)
     if is_key is not None:
-        passphrase = passphrase_from_env()
+        passphrase = pki.passphrase_from_env()
         if passphrase is None:
             passphrase = ask_secret(f"Passphrase of the inspection system private key {is_key}",
                                     env="CARDKIT_PASSPHRASE", mention_env=True).encode("utf-8")
-        return terminal_from_key_file(certificates, is_key, passphrase)
+        return pki.terminal_from_key_file(certificates, is_key, passphrase)  # type: ignore[no-any-return]
     if not pkcs11_module or not token or not key_label:
         raise InputError("--pkcs11-module, --token and --key-label go together")
     pin = os.environ.get("CARDKIT_PIN") or ask_secret(f"PIN of token {token}", env="CARDKIT_PIN", mention_env=True)
-    return terminal_from_pkcs11(certificates, pkcs11_module, token, pin, key_label)
+    return pki.terminal_from_pkcs11(certificates, pkcs11_module, token, pin, key_label)  # type: ignore[no-any-return]
 
 
 def write_eac_images(report: InspectionReport, wanted: dict[str, Path | None], source: Callable[[str], str]

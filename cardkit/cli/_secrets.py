@@ -12,7 +12,11 @@ import click
 
 from ..errors import InputError
 
-__all__ = ["ask_secret"]
+__all__ = ["ask_secret", "NoAnswer"]
+
+
+class NoAnswer(InputError):
+    """The prompt got no answer: no terminal, or the input ended (a kiosk reading keys from a pipe stops)."""
 
 
 def ask_secret(prompt: str, *, env: str | None = None, confirm: bool = False, mention_env: bool = False) -> str:
@@ -21,11 +25,11 @@ def ask_secret(prompt: str, *, env: str | None = None, confirm: bool = False, me
     ``mention_env`` adds "(or set ENV)" to the prompt, for secrets the environment usually supplies.
 
     Raises:
-        InputError: no answer came (no input, or it ended); names ``env`` when there is one.
+        NoAnswer: no answer came (no input, or it ended); names ``env`` when there is one.
     """
     shown = f"{prompt} (or set {env})" if env and mention_env else prompt
     try:
         return click.prompt(shown, hide_input=True, confirmation_prompt=confirm, err=True)
     except click.exceptions.Abort:
         hint = f"; set {env}" if env else ""
-        raise InputError(f"{prompt}: no answer (no terminal, or the input ended){hint}") from None
+        raise NoAnswer(f"{prompt}: no answer (no terminal, or the input ended){hint}") from None

@@ -19,17 +19,16 @@ from typing import TypeVar
 
 import click
 
-from simulators.emrtd import EmrtdChip
-
+from .. import card
 from ..card import AccessKey, ApduTrace, SimulatorTransport, Transport
-from ..card.pcsc import PcscTransport
 from ..errors import CardkitError, InputError
 from ..inspect import InspectionReport, inspect
 from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from ._secrets import ask_secret
 
-__all__ = ["key_options", "source_options", "resolve_key", "optional_key", "open_transport", "inspect_chip"]
+__all__ = ["key_options", "source_options", "resolve_key", "optional_key", "open_transport", "inspect_chip",
+           "reader_ref", "asks_for_key"]
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -83,6 +82,11 @@ def _made(option: str, make: Callable[[], AccessKey]) -> AccessKey:
         raise InputError(f"{option}: {e}") from None
 
 
+def asks_for_key(*, can: str | None, id_number: str | None, mrz_info: str | None) -> bool:
+    """True when a key option is '-': the key is typed at a prompt (once per card in a kiosk loop)."""
+    return "-" in (can, id_number, mrz_info)
+
+
 def resolve_key(*, can: str | None, id_number: str | None, mrz_info: str | None, doc: str | None,
                 dob: str | None, doe: str | None) -> AccessKey:
     """The one ``AccessKey`` of the options: exactly one way of giving the key.
@@ -129,11 +133,19 @@ def open_transport(reader: str | None, sim: Path | None) -> tuple[Transport, Cal
     if sim is not None and reader is None:
         if not sim.is_file():
             raise InputError(f"simulator image {sim} " + ("is not a file" if sim.exists() else "does not exist"))
+        # The software chip loads only for --sim: a terminal with a reader never pays for it.
+        from simulators.emrtd import EmrtdChip
+
         return SimulatorTransport(EmrtdChip.load(sim)), lambda: None
     if reader is None or sim is not None:
         raise InputError("give exactly one of --reader R and --sim IMAGE")
-    transport = PcscTransport(int(reader) if reader.isdigit() else reader)
+    transport = card.PcscTransport(reader_ref(reader))  # pyscard loads with the first reader asked for
     return transport, transport.close
+
+
+def reader_ref(reader: str) -> str | int:
+    """``--reader``: an index when it is all digits, else (a part of) a reader's name."""
+    return int(reader) if reader.isdigit() else reader
 
 
 def inspect_chip(reader: str | None, sim: Path | None, trace: Path | None, *, key: AccessKey,

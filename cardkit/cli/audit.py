@@ -1,6 +1,7 @@
 """``cardkit audit PATH... --trust PATH...``: verify dumps and bare EF.SOD files offline, in bulk.
 
-Inputs are streamed (constant memory) over ``--jobs`` processes; a progress bar runs on stderr. Each
+Inputs are streamed (constant memory) in this process, joined by worker processes on a long audit
+(``--jobs N``: N workers from the start); a progress bar runs on stderr. Each
 item gets the verdict ``cardkit verify --dump`` gives the same files. The text output names every
 item that did not pass, one line per failed check (verdict, item, check: reason), as the items
 arrive; then the summary counts items by verdict, by failed check and by DS certificate.
@@ -76,7 +77,10 @@ def _not_passed_lines(item: AuditItem) -> list[str]:
               help="CSCA certificates, master lists, or directories of them (repeatable).")
 @click.option("--crl", "crls", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="CRL file or directory.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None, help="Worker processes (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None,
+              help="Worker processes. Default: audit in this process; once the audit has run 0.5 s with inputs "
+                   "left, add one worker per idle core (on a busy machine, one per other core after 2 s). A short "
+                   "audit starts none.")
 @click.option("--json", "as_json", is_flag=True, help="Print items and summary as one JSON document.")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write every item's findings to FILE as JSON Lines.")

@@ -25,7 +25,7 @@ from ..pki.certs import generate_private_key, make_crl, make_csca, make_ds, make
 from ..pki.hsm import Pkcs11Signer, generate_key, open_session, store_certificate
 from ..pki.keystore import load_role_certificate, load_signer, save_signer
 from ..pki.lint import lint
-from ..pki.masterlist import build_master_list
+from ..pki.sod_builder import build_master_list
 from ..pki.sources import read_certificate_file
 from ..pki.signers import KeyFileSigner, load_certificate, passphrase_from_env
 from ._secrets import ask_secret

@@ -16,13 +16,11 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..checks import Status
 from ..dump import write_dump
 from ..errors import InputError
+from ._config import from_command_line
 from ._eac import export_options, load_terminal, terminal_options, write_eac_images
 from ._images import image_options, write_images
 from ._terminal import inspect_chip, key_options, resolve_key, source_options
@@ -35,20 +33,23 @@ __all__ = ["read"]
 @key_options
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), metavar="DUMP",
               help="The dump directory to write.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON.")
+@click.option("--json/--text", "as_json", default=False, help="Print what was read as JSON (default: text).")
 @click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
-              help="Write the APDU trace (secure-messaging payloads redacted).")
+              help="Write the APDU trace with each exchange's time (secure-messaging payloads redacted).")
 @click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
-@click.option("--sfi", is_flag=True, help="Read files by short FID (one SELECT fewer per file).")
+@click.option("--sfi/--no-sfi", default=False, help="Read files by short FID (one SELECT fewer per file).")
 @image_options
 @export_options
 @terminal_options
-def read(reader: str | None, sim: Path | None, can: str | None, id_number: str | None, mrz_info: str | None,
-         doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool, trace: Path | None,
-         block_size: int | None, sfi: bool, face_out: Path | None, signature_out: Path | None,
-         fingers_out: Path | None, iris_out: Path | None, is_cert: tuple[Path, ...], is_key: Path | None,
-         pkcs11_module: str | None, token: str | None, key_label: str | None) -> None:
+@click.pass_context
+def read(ctx: click.Context, reader: str | None, sim: Path | None, can: str | None, id_number: str | None,
+         mrz_info: str | None, doc: str | None, dob: str | None, doe: str | None, out: Path, as_json: bool,
+         trace: Path | None, block_size: int | None, sfi: bool, face_out: Path | None,
+         signature_out: Path | None, fingers_out: Path | None, iris_out: Path | None, is_cert: tuple[Path, ...],
+         is_key: Path | None, pkcs11_module: str | None, token: str | None, key_label: str | None) -> None:
     """Read a chip into the dump directory DUMP (DG3/DG4 too with --is-cert and the terminal's key)."""
+    if sim is not None and not from_command_line(ctx, "reader"):
+        reader = None  # a configured reader yields to a simulator image named on the command line
     key = resolve_key(can=can, id_number=id_number, mrz_info=mrz_info, doc=doc, dob=dob, doe=doe)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a directory")
@@ -80,6 +81,10 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
             **({"images_written": [str(w.path) for w in eac_done.written]} if eac_done.written else {}),
         }, ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console  # only text output loads rich (about 20 ms)
+        from rich.table import Table
+        from rich.text import Text
+
         styles = {Status.PASSED: "green", Status.FAILED: "bold red", Status.NOT_SUPPORTED: "yellow", Status.SKIPPED: "dim"}
         table = Table(title=f"Read into {out}", title_justify="left")
         table.add_column("step")
@@ -97,4 +102,4 @@ def read(reader: str | None, sim: Path | None, can: str | None, id_number: str |
     eac_done.raise_failure()
     if code:
         click.echo(f"cardkit: read stopped: {report.verdict_reason}", err=True)
-    click.get_current_context().exit(code)
+    ctx.exit(code)

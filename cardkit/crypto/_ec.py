@@ -7,8 +7,11 @@ group. Points are affine tuples ``(x, y)`` or ``None`` for infinity; the curves 
 
 Who computes what (chosen per call from the curve's *group*, matched by p, a, b, n and h = 1, never by
 the generator, so PACE's mapped generators get the same backends as the standard one):
-- OpenSSL, through ``cryptography`` (``group_crypto_curve``): k*G on the standard generator of every curve
-  ``cryptography`` has (here) and the ECDH x-coordinate (``cardkit.crypto.keys.ecdh``, any generator);
+- OpenSSL, through ``cryptography`` (``group_crypto_curve``): k*G on the standard generator and the ECDH
+  x-coordinate (``cardkit.crypto.keys.ecdh``, any generator) on the NIST curves P-224, P-256, P-384 and
+  P-521, where OpenSSL has dedicated constant-time code and beats the compiled ladder below; on brainpool
+  and P-192 OpenSSL's generic code is 2-4x slower than fastecdsa, so those go to fastecdsa
+  (benchmarks/bench_ec.py measures both);
 - fastecdsa >= 4 (Rust; CC0; wheels for CPython 3.11-3.14 on Linux, macOS and Windows): every other
   k*P and P + Q on the 11 standardized curves (Doc 9303-11 §9.5.1), brainpoolP192r1/224r1/320r1 included,
   which ``cryptography`` cannot do at all. It is 6-14x faster than the ladder below (benchmarks/bench_ec.py);
@@ -50,6 +53,9 @@ _Jacobian = tuple[int, int, int]
 _INFINITY: _Jacobian = (1, 1, 0)
 _GroupKey = tuple[int, int, int, int]
 
+# The curves OpenSSL computes on with dedicated code (nistp224/256/521, P-384): only these go to it.
+_OPENSSL_CURVES = frozenset({"secp224r1", "secp256r1", "secp384r1", "secp521r1"})
+
 # fastecdsa's built-in curves by the names of cardkit's domain-parameter table.
 _FAST_BUILDERS = {
     "secp192r1": _FastCurve.p192, "secp224r1": _FastCurve.p224, "secp256r1": _FastCurve.p256,
@@ -85,7 +91,8 @@ def _build_backends() -> dict[_GroupKey, _Backend]:
         # Use the compiled curve only if its numbers are the table's (a wheel that disagrees is not trusted).
         if fast is not None and _group_key(fast.p, fast.a, fast.b, fast.q) != key:
             fast = None
-        out[key] = _Backend(fast, d.crypto_curve, c.generator)
+        openssl = d.crypto_curve if d.name in _OPENSSL_CURVES or fast is None else None
+        out[key] = _Backend(fast, openssl, c.generator)
     return out
 
 

@@ -25,7 +25,7 @@ from ..dump import read_dump, write_dump
 from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from .card_phase import read_card
-from .evidence import Evidence, Source, StopReason, TaAttempt, TaRun, dump_evidence
+from .evidence import EAC_GROUPS, Evidence, Source, StopReason, TaAttempt, TaRun, dump_evidence
 from .holder import FaceInfo, Holder
 from .judge import judge
 from .report import SCHEMA_VERSION, VERDICT_EXIT, AccessInfo, InspectionReport, Verdict
@@ -33,7 +33,7 @@ from .report import SCHEMA_VERSION, VERDICT_EXIT, AccessInfo, InspectionReport, 
 __all__ = [
     "inspect", "inspect_dump", "judge", "read_card", "dump_evidence", "Evidence", "Source", "StopReason",
     "InspectionReport", "Verdict", "VERDICT_EXIT", "SCHEMA_VERSION", "AccessInfo", "Holder", "FaceInfo",
-    "TaAttempt", "TaRun",
+    "TaAttempt", "TaRun", "EAC_GROUPS",
 ]
 
 
@@ -64,7 +64,10 @@ def inspect(
         out_dir: when given, the files read and ``report.json`` are written there as a dump.
         trace: an ``ApduTrace`` the session records into.
         prove_chip: False skips CA and AA (``cardkit read`` only wants the files; CA still runs for TA).
-        sfi: read the application files with short FIDs (saves one SELECT per file; not every chip allows it).
+        sfi: kept for callers of the short-FID option; the read already takes the fewest APDUs the chip
+            allows (``Session(fast_reads=True)``: a whole first block by short FID, SELECT where the chip
+            refuses short FIDs, the largest block its ATR allows unless ``block_size`` is given), so it
+            changes nothing.
         terminal: an inspection system's CV certificates and key (``cardkit.pki.terminal``): after CA, run
             Terminal Authentication and read DG3/DG4 as far as it grants; its certificates are checked
             as of ``at`` (default today). Without it DG3/DG4 stay unread (NOT_SUPPORTED).
@@ -73,7 +76,7 @@ def inspect(
         The InspectionReport; card problems are in it (verdict INCOMPLETE), not raised.
     """
     t0 = time.perf_counter()
-    session = Session(transport, rng=rng, block_size=block_size, trace=trace)
+    session = Session(transport, rng=rng, block_size=block_size, trace=trace, fast_reads=True)
     evidence = read_card(session, key, prove_chip=prove_chip, sfi=sfi, terminal=terminal,
                          ta_date=at.date() if at is not None else None)
     report = _judged(evidence, trust, key, at, t0)

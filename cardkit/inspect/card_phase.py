@@ -10,12 +10,18 @@ Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recor
    selected) and CA_IC is checked against its CA key. When PACE is absent or fails and the key holds
    the MRZ information, BAC; a CAN cannot open BAC.
 3. EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD (the union: a DG15
-   hidden from EF.COM must not switch off Active Authentication).
+   hidden from EF.COM must not switch off Active Authentication). DG3 and DG4 (fingerprints, iris) sit
+   behind Terminal Authentication (Doc 9303-11 §7.1), which runs last (step 5) and only with the
+   terminal's credentials: when EF.CardAccess or DG14 announces TA (a TerminalAuthenticationInfo), they
+   are not asked for here, since the chip would refuse them (6982), and are recorded as
+   ``ReadEnd.NEEDS_TA``; when only DG14 can tell, they are read after it. A chip that announces no TA is
+   asked, as any other file.
 4. Active Authentication, then Chip Authentication (AA first: a failed CA leaves the channel
    unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False (CA still
    is when the terminal brought TA credentials: TA signs CA's key).
 5. With the terminal's credentials, Terminal Authentication (``_terminal_authentication``), then the
-   EAC groups it opened are read again (Doc 9303-11 §7.1). Last on purpose: every other file has been
+   EAC groups it opened are read, in the place of their first ``NEEDS_TA`` or refused read (Doc 9303-11
+   §7.1). Last on purpose: every other file has been
    read and the chip's proofs made under the channel before TA, so a chain the chip refuses (and a
    chip that drops secure messaging on that refusal) costs nothing but DG3/DG4. A refusal, by the
    terminal's own check before anything is sent or by the chip, is evidence, never a stop.
@@ -168,38 +174,65 @@ def _listed(reads: list[FileRead]) -> list[int]:
     return sorted(n for n in listed if 1 <= n <= 16)
 
 
-def _read_all(g: _Gathering, sfi: bool) -> Stop | None:
+def _needs_ta(name: str) -> FileRead:
+    return FileRead(name, ReadEnd.NEEDS_TA, detail="the chip announces Terminal Authentication, which this "
+                                                   "terminal does not run")
+
+
+def _read_all(g: _Gathering, sfi: bool, ta_announced: bool) -> Stop | None:
     for name in ("EF.COM", "EF.SOD"):
         read = read_file(g.session, name, sfi=sfi)
         g.reads.append(read)
         if (stop := _read_stop(read)) is not None:
             return stop
-    for n in _listed(g.reads):
-        read = read_file(g.session, f"DG{n}", sfi=sfi)
-        g.reads.append(read)
+    groups = [f"DG{n}" for n in _listed(g.reads)]
+    # DG3/DG4 wait for DG14 when only DG14 can say whether they need Terminal Authentication
+    later = [n for n in groups if n in EAC_GROUPS] if not ta_announced and "DG14" in groups else []
+    for name in [n for n in groups if n not in later] + later:
+        if name in EAC_GROUPS and (ta_announced or name in later and _dg14_announces_ta(g.reads)):
+            read = _needs_ta(name)
+        else:
+            read = read_file(g.session, name, sfi=sfi)
+        _insert_in_file_order(g.reads, read)
         if (stop := _read_stop(read)) is not None:
             return stop
     return None
 
 
+def _dg14_announces_ta(reads: list[FileRead]) -> bool:
+    """True when DG14 was read and holds a TerminalAuthenticationInfo (False when it does not decode)."""
+    dg14 = next((r for r in reads if r.name == "DG14" and r.end is ReadEnd.OK), None)
+    try:
+        return dg14 is not None and bool(Dg14.from_bytes(dg14.data).ta_infos)
+    except ParseError:
+        return False
+
+
+def _insert_in_file_order(reads: list[FileRead], read: FileRead) -> None:
+    """Append a data group's read, or put it before the first read of a higher data group (a deferred DG3/DG4)."""
+    n = int(read.name[2:])
+    at = next((i for i, r in enumerate(reads) if r.name.startswith("DG") and int(r.name[2:]) > n), len(reads))
+    reads.insert(at, read)
+
+
 # --- 1. EF.CardAccess -----------------------------------------------------------------------------------
 
 
-def _card_access(g: _Gathering, key: AccessKey) -> tuple[tuple[PaceInfo, ...], Stop | None]:
-    """EF.CardAccess and its PACEInfos; one that is malformed stops the inspection only when BAC cannot follow."""
+def _card_access(g: _Gathering, key: AccessKey) -> tuple[CardAccess | None, Stop | None]:
+    """EF.CardAccess decoded; one that is malformed stops the inspection only when BAC cannot follow."""
     read = read_file(g.session, "EF.CardAccess")
     g.reads.append(read)
     if read.end is ReadEnd.TRANSPORT:
-        return (), Stop("card_access", StopReason.LINK, read.detail)
+        return None, Stop("card_access", StopReason.LINK, read.detail)
     if read.end in (ReadEnd.MALFORMED, ReadEnd.CHANNEL_BROKEN):
-        return (), None if key.has_mrz_information else Stop("card_access", StopReason.CARD_DATA, read.detail)
+        return None, None if key.has_mrz_information else Stop("card_access", StopReason.CARD_DATA, read.detail)
     if read.end is not ReadEnd.OK:
-        return (), None  # no EF.CardAccess: the chip offers no PACE
+        return None, None  # no EF.CardAccess: the chip offers no PACE
     try:
-        return CardAccess.from_bytes(read.data).pace_infos, None
+        return CardAccess.from_bytes(read.data), None
     except ParseError as e:
         stop = Stop("card_access", StopReason.CARD_DATA, f"EF.CardAccess does not decode: {e}")
-        return (), None if key.has_mrz_information else stop
+        return None, None if key.has_mrz_information else stop
 
 
 # --- 2. access control ------------------------------------------------------------------------------------
@@ -344,17 +377,6 @@ def _chip_authentication(session: Session, files: dict[str, bytes]) -> tuple[Pro
 # --- 5. Terminal Authentication and the groups behind it ----------------------------------------------------
 
 
-def _ta_announced(files: dict[str, bytes]) -> bool:
-    """True when DG14 or EF.CardAccess carries a TerminalAuthenticationInfo (TR-03110-3 A.1.2)."""
-    dg14 = _dg14(files)
-    if dg14 is not None and dg14.ta_infos:
-        return True
-    try:
-        return "EF.CardAccess" in files and bool(CardAccess.from_bytes(files["EF.CardAccess"]).ta_infos)
-    except ParseError:
-        return False
-
-
 def _ta_run(g: _Gathering, terminal: TerminalCredentials, base: TaAttempt) -> tuple[TaAttempt, Stop | None]:
     """TA with the terminal's chain (``Session.terminal_authentication``); every ending becomes the attempt."""
     wanted = base.wanted
@@ -383,13 +405,16 @@ def _ta_run(g: _Gathering, terminal: TerminalCredentials, base: TaAttempt) -> tu
                                trust_point_source=done.trust_point_source, binding=done.binding), None
 
 
-def _terminal_authentication(g: _Gathering, terminal: TerminalCredentials, sfi: bool) -> Stop | None:
-    """Step 5: TA when the chip offers it and CA proved the chip, then DG3/DG4 as far as TA granted them."""
-    files = {r.name: r.data for r in g.reads if r.end is ReadEnd.OK}
+def _terminal_authentication(g: _Gathering, terminal: TerminalCredentials, sfi: bool,
+                             ta_announced: bool) -> Stop | None:
+    """Step 5: TA when the chip offers it and CA proved the chip, then DG3/DG4 as far as TA granted them.
+
+    ``ta_announced``: EF.CardAccess holds a TerminalAuthenticationInfo (DG14 is asked here).
+    """
     wanted = tuple(f"DG{n}" for n in _listed(g.reads) if f"DG{n}" in EAC_GROUPS)
     base = TaAttempt(TaRun.AUTHENTICATED, terminal.terminal_chr, wanted)
     ca = g.chip_authentication
-    if not wanted and not _ta_announced(files):
+    if not wanted and not (ta_announced or _dg14_announces_ta(g.reads)):
         g.terminal_authentication = dataclasses.replace(base, run=TaRun.NOT_OFFERED)
         return None
     if ca is None or ca.run is not ProofRun.VERIFIED:
@@ -417,13 +442,15 @@ def _terminal_authentication(g: _Gathering, terminal: TerminalCredentials, sfi: 
 
 
 def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
-    infos, stop = g.timed("card_access", lambda: _card_access(g, key))
+    card_access, stop = g.timed("card_access", lambda: _card_access(g, key))
     if stop is not None:
         return stop
+    infos = card_access.pace_infos if card_access is not None else ()
     stop = g.timed("access_control", lambda: _access_control(g, key, infos))
     if stop is not None:
         return stop
-    stop = g.timed("read", lambda: _read_all(g, sfi))
+    ta_announced = card_access is not None and bool(card_access.ta_infos)
+    stop = g.timed("read", lambda: _read_all(g, sfi, ta_announced))
     terminal = g.terminal
     if stop is not None or not (g.prove_chip or terminal is not None):
         return stop
@@ -436,7 +463,7 @@ def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
     g.chip_authentication, stop = g.timed("chip_authentication", lambda: _chip_authentication(g.session, files))
     if stop is not None or terminal is None:
         return stop
-    return g.timed("terminal_authentication", lambda: _terminal_authentication(g, terminal, sfi))
+    return g.timed("terminal_authentication", lambda: _terminal_authentication(g, terminal, sfi, ta_announced))
 
 
 def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi: bool = False,

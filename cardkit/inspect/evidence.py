@@ -57,6 +57,9 @@ class ReadEnd(str, enum.Enum):
     MALFORMED = "malformed"  # the chip's answer does not make a file (bad header, short or oversized reads)
     CHANNEL_BROKEN = "channel_broken"  # a secure-messaging answer whose MAC or structure is wrong
     TRANSPORT = "transport"  # the reader, the link or the card went away
+    # not asked for: DG3/DG4 of a chip that announces Terminal Authentication (EF.CardAccess or DG14),
+    # which this terminal does not run; such a chip refuses them without it (6982, Doc 9303-11 §7.1)
+    NEEDS_TA = "needs_ta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +226,9 @@ class Stop:
 class Evidence:
     """Everything one card phase (or one dump) gave, for the judge. Frozen; no secret inside.
 
-    ``reads`` are in the order made (EF.CardAccess first on a card; a group read again after Terminal
-    Authentication keeps the place of its first read); ``active_authentication``, ``chip_authentication``
+    ``reads`` are in file order (EF.CardAccess first on a card, then EF.COM, EF.SOD, the data groups by
+    number; DG3/DG4 may be read after DG14, which says whether they need TA; a group read after Terminal
+    Authentication takes the place of its first read); ``active_authentication``, ``chip_authentication``
     and ``terminal_authentication`` are None when the step was not reached (TA: or no credentials were
     given); ``prove_chip`` False when the caller asked for the files only.
     """

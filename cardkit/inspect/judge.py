@@ -46,6 +46,7 @@ from ..pki.trust import TrustStore
 from ..public_keys import describe_key, load_public_key
 from .consistency import card_access_matches_dg14, com_sod_consistency, dg1_matches_key
 from .evidence import (
+    EAC_GROUPS,
     AccessOutcome,
     BacEnd,
     Evidence,
@@ -70,7 +71,7 @@ _PROOFS = ("chip_authentication_mapping", "active_authentication", "chip_authent
 _PROOF_PHASE = ("active_authentication", "chip_authentication")  # the card phase's last steps
 # Doc 9303-11 lets only the biometric groups DG3 and DG4 sit behind Extended Access Control: a chip that
 # refuses any other listed group after BAC/PACE hides data the issuer signed, so that refusal FAILS.
-_EAC_PROTECTED = frozenset({"DG3", "DG4"})
+_EAC_PROTECTED = frozenset(EAC_GROUPS)
 # Checks a missing trust anchor fails by itself; anything else failing is a finding against the document.
 _NO_ANCHOR_FAILURES = frozenset({"passive_authentication", "pa:certificate path"})
 # Checks of the terminal's side (module docstring): reported, never counted against the document.
@@ -181,6 +182,12 @@ def _read_check(j: _Judging, read: FileRead) -> None:
     elif read.end is ReadEnd.PROTECTED and not required:
         why = _behind_ta(j.evidence.terminal_authentication, name)
         j.add(check, Status.NOT_SUPPORTED, f"access denied ({sw}): {why}", sw=sw)
+    elif read.end is ReadEnd.NEEDS_TA:  # only DG3/DG4 are left unread so; any other group is a finding
+        attempt = j.evidence.terminal_authentication
+        why = ("the chip announces Terminal Authentication (EF.CardAccess or DG14), which this terminal does not "
+               "run (no terminal certificates given)" if attempt is None else _behind_ta(attempt, name))
+        j.add(check, Status.NOT_SUPPORTED if not required else Status.FAILED, f"not read: protected by EAC; {why}",
+              needs="terminal_authentication")
     elif read.end is ReadEnd.ABSENT and not required:
         j.add(check, Status.FAILED, f"listed but not on the chip ({sw})", sw=sw)
     elif sw is not None:
@@ -236,10 +243,16 @@ def _card_steps(j: _Judging) -> None:
 
 def _pa_passed(result: PassiveAuthResult, dgs: dict[int, bytes]) -> bool:
     """PA's own rule, except that EF.SOD alone (no data group given: a bare SOD in an audit) passes on its signature."""
-    if result.passed or dgs or result.failures:
-        return result.passed
+    passed = result.passed
+    if passed or dgs or result.failures:
+        return passed
     done = {c.name for c in result.checks if c.status is Status.PASSED}
     return all(n in done for n in result.required_steps)
+
+
+def _pa_check(c: Check) -> Check:
+    """A check of Passive Authentication under the report's name for it, ``pa:<step>``."""
+    return c if c.name.startswith("pa") else Check(f"pa:{c.name}", c.status, c.reason, c.details)
 
 
 def _ds_name(trust: TrustStore, result: PassiveAuthResult) -> str | None:
@@ -279,8 +292,7 @@ def _passive(j: _Judging) -> None:
     else:
         reason = "; ".join(f"{c.name}: {c.reason}" for c in result.failures) or "Passive Authentication failed"
     j.add("passive_authentication", Status.PASSED if j.pa_passed else Status.FAILED, reason, data_groups=sorted(dgs))
-    for c in result.checks:
-        j.checks.append(c if c.name.startswith("pa") else Check(f"pa:{c.name}", c.status, c.reason, c.details))
+    j.checks.extend(_pa_check(c) for c in result.checks)
     if result.hash_algorithm:
         j.algorithms["sod_hash"] = str(result.hash_algorithm)
     if result.signature_algorithm:

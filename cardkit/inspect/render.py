@@ -2,16 +2,18 @@
 
 Vietnamese text is shown as read (NFC); DG13's fields carry their Vietnamese labels first, in the
 order the card lists them. The checks are coloured by status, the verdict by what it allows.
+rich is loaded when a report is drawn, not when this module is: ``verify --json`` never needs it.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ..checks import Status
 from .report import InspectionReport, Verdict
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["render", "DG13_LABELS", "VERDICT_TEXT"]
 
@@ -63,6 +65,9 @@ DG13_LABELS: dict[str, str] = {
 
 def render(report: InspectionReport, console: Console, *, face_path: str | None = None) -> None:
     """Draw the report on a rich ``Console``: holder, access, checks, algorithms, verdict."""
+    from rich.table import Table  # rich costs about 20 ms to load: only text output pays it
+    from rich.text import Text
+
     h = report.holder
     holder = Table(title="Holder", show_header=False, title_justify="left")
     holder.add_column("field", style="bold")

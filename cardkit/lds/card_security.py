@@ -19,7 +19,8 @@ from typing import Any
 
 from ..errors import ParseError
 from .security_infos import InfosView, SecurityInfo, decode_infos
-from .sod import MAX_SOD_SIZE, SignedDataView, SignerInfoData, signed_data_fields, signed_data_parts
+from .signed_data import SignedDataView, SignerInfoData, signed_data
+from .sod import MAX_SOD_SIZE
 
 __all__ = ["CardSecurity"]
 
@@ -46,10 +47,10 @@ class CardSecurity(InfosView, SignedDataView):
                 raise ParseError(f"{len(data)} bytes, more than the {MAX_SOD_SIZE} allowed", offset=0)
             if not data or data[0] != 0x30:
                 raise ParseError("does not start with a SEQUENCE (30): not a ContentInfo", offset=0)
-            econtent_type, econtent, sd = signed_data_parts(data)
+            econtent_type, econtent, fields = signed_data(data)
             infos = decode_infos(econtent, "EF.CardSecurity SecurityInfos")
             return cls(raw=data, econtent_type=econtent_type, econtent=econtent, infos=infos,
-                       **signed_data_fields(sd))  # type: ignore[arg-type]
+                       **fields())  # type: ignore[arg-type]
         except ParseError as e:
             raise e.within(what="EF.CardSecurity", source=source)
         except RecursionError:

@@ -16,6 +16,8 @@ cardkit knows still parses (its ``algorithm`` is None): the terminal skips it, t
 Every info keeps the bytes it was read from (``raw``, not compared); ``to_der`` re-encodes only when
 the fields were changed. The structures are declared with asn1crypto; extra elements in a declared
 SEQUENCE are refused, and a malformed info of a kind cardkit uses (PACE, CA, TA, AA) is a ParseError.
+The same declarations for cryptography's strict DER decoder (``cardkit._der``) read a file first, about
+ten times faster; anything they refuse goes to asn1crypto, which words every error.
 
 EF.CardAccess read whole from a chip may be padded with 00 bytes after the SET (the file is larger
 than its content): up to ``MAX_PADDING`` such bytes are accepted and counted in ``padding``; any
@@ -24,13 +26,15 @@ other trailing byte is refused.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 
 from asn1crypto import core
+from cryptography import x509
 
-from .. import tlv
+from .. import _der, tlv
 from ..algorithms import (ID_CA, ID_PACE, ID_PK, ID_PT, ID_TA, AaAlgorithm, CaAlgorithm, IcaoOid, KeyAgreement,
                           PaceAlgorithm, key_agreement_of, oid_name)
 from ..errors import InputError, ParseError
@@ -124,6 +128,60 @@ def _load(spec: type[core.Sequence], der: bytes, what: str) -> dict[str, Any]:
         if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > _MAX_INT_BITS:
             raise ParseError(f"{k} out of range", what=what)
     return native  # type: ignore[no-any-return]
+
+
+# The same structures for cryptography's strict DER decoder (``cardkit._der``), the fast path of
+# ``decode_infos``: an info is first read as its protocol and one or two TLVs, then as the kind its
+# protocol names. Whatever the fast path refuses is read by the asn1crypto declarations above.
+if _der.rust_asn1 is not None:
+    _asn1 = _der.rust_asn1
+
+    @_asn1.sequence
+    class _RInfo2:
+        protocol: x509.ObjectIdentifier
+        required: _asn1.TLV
+
+    @_asn1.sequence
+    class _RInfo3:
+        protocol: x509.ObjectIdentifier
+        required: _asn1.TLV
+        optional: _asn1.TLV
+
+    @_asn1.sequence
+    class _RNumberedInfo:  # PACEInfo, ChipAuthenticationInfo: version, then parameterId / keyId
+        protocol: x509.ObjectIdentifier
+        version: int
+        number: int | None = None
+
+    @_asn1.sequence
+    class _RKeyInfo:  # PACEDomainParameterInfo, ChipAuthenticationPublicKeyInfo: a DER element, then an id
+        protocol: x509.ObjectIdentifier
+        element: _asn1.TLV
+        number: int | None = None
+
+    @_asn1.sequence
+    class _RTaInfo:  # TerminalAuthenticationInfo with efCVCA (without it: a _RNumberedInfo)
+        protocol: x509.ObjectIdentifier
+        version: int
+        ef_cvca: _asn1.TLV
+
+    @_asn1.sequence
+    class _RFileId:
+        fid: bytes
+        sfid: bytes | None = None
+
+    @_asn1.sequence
+    class _RAaInfo:
+        protocol: x509.ObjectIdentifier
+        version: int
+        signature_algorithm: x509.ObjectIdentifier
+else:  # pragma: no cover - a cryptography without the API
+    _RInfo2 = _RInfo3 = _RNumberedInfo = _RKeyInfo = _RTaInfo = _RFileId = _RAaInfo = None  # type: ignore[assignment,misc]
+
+
+def _small(*values: int | None) -> bool:
+    """True when every integer fits the bound the asn1crypto path enforces (``_MAX_INT_BITS``)."""
+    return all(v is None or v.bit_length() <= _MAX_INT_BITS for v in values)
 
 
 # --- the info classes -------------------------------------------------------------------------
@@ -333,10 +391,16 @@ def _protocol(der: bytes) -> str:
 
 def decode_info(der: bytes, what: str = "SecurityInfo", *, _depth: int = 0) -> SecurityInfo:
     """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
-    oid = parse_guard(what)(_protocol)(bytes(der))
+    der = bytes(der)
+    fast = _fast_info(der, _depth) if _RInfo2 is not None else None
+    return fast if fast is not None else _asn1crypto_info(der, what, _depth)
+
+
+def _asn1crypto_info(der: bytes, what: str, depth: int) -> SecurityInfo:
+    oid = parse_guard(what)(_protocol)(der)
     if oid == ID_PT:
-        return _decode_pt(bytes(der), oid, _depth)
-    return parse_guard(_kind(oid))(_decode_known)(bytes(der), oid)
+        return _decode_pt(der, oid, depth)
+    return parse_guard(_kind(oid))(_decode_known)(der, oid)
 
 
 def _decode_pt(der: bytes, oid: str, depth: int) -> PrivilegedTerminalInfo | UnknownSecurityInfo:
@@ -392,15 +456,127 @@ def _decode_known(der: bytes, oid: str) -> SecurityInfo:
     return UnknownSecurityInfo(oid, raw=der)
 
 
+@functools.lru_cache(maxsize=512)
+def _oid_text(der: bytes) -> str | None:
+    """The dotted form of a DER OBJECT IDENTIFIER (cached: a few protocols recur in every file)."""
+    oid = _der.decode(x509.ObjectIdentifier, der)
+    return oid.dotted_string if oid is not None else None
+
+
+@functools.lru_cache(maxsize=512)
+def _kind_code(oid: str) -> str:
+    """Which declaration reads an info of this protocol (TR-03110-3 A.1; the same rules as ``_kind``)."""
+    pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
+    if pace == 2:
+        return "pace"
+    if ca == 2:
+        return "ca"
+    if pace == 1:
+        return "domain"
+    if pk == 1:
+        return "pk"
+    return {ID_TA: "ta", ID_AA: "aa", ID_PT: "pt"}.get(oid, "other")
+
+
+def _fast_protocol(der: bytes) -> str | None:
+    """The protocol OID of a SecurityInfo, read from its first element; None when it is not plainly there."""
+    try:
+        outer = tlv.read_header(der)
+        if isinstance(outer, tlv.Incomplete) or outer[0] != 0x30:
+            return None
+        first = tlv.read_header(der, outer[1])
+    except ParseError:
+        return None
+    if isinstance(first, tlv.Incomplete) or first[0] != 0x06:
+        return None
+    return _oid_text(der[outer[1] : first[1] + first[2]])
+
+
+def _fast_info(der: bytes, depth: int) -> SecurityInfo | None:
+    """One SecurityInfo by cryptography's DER decoder; None whenever the asn1crypto path must decide.
+
+    The protocol OID picks the declaration, which then reads the whole info strictly (the OID included).
+    """
+    oid = _fast_protocol(der)
+    if oid is None:
+        return None
+    kind = _kind_code(oid)
+    if kind in ("pace", "ca"):
+        info = _der.decode(_RNumberedInfo, der)
+        if info is None or not _small(info.version, info.number):
+            return None
+        return (PaceInfo if kind == "pace" else ChipAuthenticationInfo)(oid, info.version, info.number, raw=der)
+    if kind in ("domain", "pk"):
+        key = _der.decode(_RKeyInfo, der)
+        if key is None or not _small(key.number):
+            return None
+        element = _der.full_der(key.element)
+        if kind == "domain":
+            return PaceDomainParameterInfo(oid, element, key.number, raw=der) if _der.algorithm_oid(element) else None
+        try:
+            spki = check_spki(element, "ChipAuthenticationPublicKeyInfo")
+        except ParseError:
+            return None
+        return ChipAuthenticationPublicKeyInfo(oid, spki, key.number, raw=der)
+    if kind == "ta":
+        ta = _der.decode(_RTaInfo, der)
+        if ta is not None:
+            ef = _der.full_der(ta.ef_cvca)
+            ok = _small(ta.version) and _der.decode(_RFileId, ef) is not None
+            return TerminalAuthenticationInfo(oid, ta.version, ef, raw=der) if ok else None
+        bare = _der.decode(_RNumberedInfo, der)
+        if bare is None or bare.number is not None or not _small(bare.version):
+            return None
+        return TerminalAuthenticationInfo(oid, bare.version, None, raw=der)
+    if kind == "aa":
+        aa = _der.decode(_RAaInfo, der)
+        if aa is None or not _small(aa.version):
+            return None
+        return ActiveAuthenticationInfo(oid, aa.version, aa.signature_algorithm.dotted_string, raw=der)
+    if _der.decode(_RInfo3, der) is None and _der.decode(_RInfo2, der) is None:
+        return None  # not SEQUENCE { protocol, requiredData, optionalData OPTIONAL }
+    return _decode_pt(der, oid, depth) if kind == "pt" else UnknownSecurityInfo(oid, raw=der)
+
+
+def _fast_infos(der: bytes, depth: int) -> tuple[SecurityInfo, ...] | None:
+    """The SET's infos by the fast path (the SET split by ``cardkit.tlv``); None when any info needs asn1crypto."""
+    if _RInfo2 is None:
+        return None
+    try:
+        outer = tlv.decode(der)
+        elements = outer.children() if outer.tag == 0x31 else None
+    except ParseError:
+        return None
+    if elements is None or len(elements) > MAX_INFOS:
+        return None
+    out = []
+    for element in elements:
+        info = _fast_info(element.raw, depth)
+        if info is None:
+            return None
+        out.append(info)
+    return tuple(out)
+
+
 def decode_infos(der: bytes, what: str, *, _depth: int = 0) -> tuple[SecurityInfo, ...]:
-    """Decode a DER SET OF SecurityInfo, in the order stored; ParseError names the info's index."""
+    """Decode a DER SET OF SecurityInfo, in the order stored; ParseError names the info's index.
+
+    cryptography's DER decoder reads it first (``_fast_infos``); anything it refuses is read by the
+    asn1crypto declarations (``_asn1crypto_infos``), which also word every error. Both give equal infos
+    for the bytes both read (tests/lds/test_security_infos_fast.py checks it).
+    """
+    fast = _fast_infos(der, _depth)
+    return fast if fast is not None else _asn1crypto_infos(der, what, _depth)
+
+
+def _asn1crypto_infos(der: bytes, what: str, depth: int) -> tuple[SecurityInfo, ...]:
     infos = _Infos.load(der, strict=True)
     if len(infos) > MAX_INFOS:
         raise ParseError(f"more than {MAX_INFOS} SecurityInfos", what=what)
     out = []
     for i, item in enumerate(infos):
         try:
-            out.append(decode_info(item.dump(), what, _depth=_depth))
+            out.append(_asn1crypto_info(item.dump(), what, depth))
         except ParseError as e:  # name the file, then the info and its kind
             kind = f" ({e.what})" if e.what and e.what != what else ""
             e.message = f"SecurityInfo {i + 1}{kind}: {e.message}"

@@ -2,7 +2,8 @@
 
 A master list carries CSCA certificates (self-signed and link), is signed by a Master List
 signer whose certificate (EKU id-icao-cscaMasterListSigningKey, 2.23.136.1.1.3) is issued by
-the publishing state's CSCA. Building uses a ``Signer``; parsing keeps the raw bytes and raises
+the publishing state's CSCA. Building one is ``cardkit.pki.sod_builder.build_master_list`` (a verifying
+terminal never loads the signing side); parsing keeps the raw bytes and raises
 only ParseError; ``verify_master_list`` checks the signature and the signer's certificate and
 returns the reason when it fails, so the trust store can refuse the list and say why.
 
@@ -15,14 +16,11 @@ never drops the list.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from ..algorithms import ID_SIGNED_DATA, IcaoOid
 from ..certificates import Certificate, load_certificate
@@ -31,9 +29,8 @@ from ..lds.sod import MAX_SOD_SIZE, SignerInfoData, parse_signer_info
 from .algorithms import public_key_of, verify_certificate
 from .asn1 import CscaMasterList, RawCertificateSet
 from .cms_verify import check_signed_attributes, find_signer_certificate, verify_signer_info
-from .signers import Signer, signer_algorithm_identifier, signer_hash
 
-__all__ = ["MasterList", "Skipped", "build_master_list", "parse_master_list", "verify_master_list",
+__all__ = ["MasterList", "Skipped", "parse_master_list", "verify_master_list",
            "MAX_MASTER_LIST_SIZE", "MAX_LIST_CERTIFICATES"]
 
 MAX_MASTER_LIST_SIZE = 64 * MAX_SOD_SIZE  # the ICAO master list is a few MB
@@ -85,48 +82,6 @@ class MasterList:
     certificates: tuple[Certificate, ...] = field(repr=False)  # SignedData.certificates (the ML signer)
     signer_infos: tuple[SignerInfoData, ...] = field(repr=False)
     skipped: tuple[Skipped, ...] = ()  # certificates of certList (or SignedData) that could not be read
-
-
-def build_master_list(cscas: list[x509.Certificate], signer: Signer, *,
-                      extra_certificates: list[x509.Certificate] = ()) -> bytes:
-    """DER ContentInfo(SignedData) over CscaMasterList v0 with ``cscas``, signed by the ML signer."""
-    if signer.certificate is None:
-        raise VerificationError("the Master List signer has no certificate")
-
-    def a(cert: x509.Certificate) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-    econtent = CscaMasterList({"version": 0, "cert_list": [a(c) for c in cscas]}).dump()
-    h = signer_hash(signer)
-    ml_cert = a(signer.certificate)
-    attrs = cms.CMSAttributes(
-        [
-            {"type": "content_type", "values": [cms.ContentType(IcaoOid.CSCA_MASTER_LIST)]},
-            {"type": "message_digest", "values": [hashlib.new(h, econtent).digest()]},
-        ]
-    )
-    si = cms.SignerInfo(
-        {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                "issuer_and_serial_number", {"issuer": ml_cert.issuer, "serial_number": ml_cert.serial_number}
-            ),
-            "digest_algorithm": {"algorithm": h},
-            "signed_attrs": attrs,
-            "signature_algorithm": signer_algorithm_identifier(signer),
-            "signature": signer.sign(attrs.dump()),
-        }
-    )
-    sd = cms.SignedData(
-        {
-            "version": "v3",
-            "digest_algorithms": [{"algorithm": h}],
-            "encap_content_info": {"content_type": IcaoOid.CSCA_MASTER_LIST, "content": core.ParsableOctetString(econtent)},
-            "certificates": [ml_cert] + [a(c) for c in extra_certificates],
-            "signer_infos": [si],
-        }
-    )
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
 
 
 def parse_master_list(data: bytes, *, source: str | None = None) -> MasterList:

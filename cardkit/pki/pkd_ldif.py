@@ -19,8 +19,6 @@ import binascii
 import io
 from dataclasses import dataclass
 
-import ldif
-
 from ..errors import ParseError
 
 __all__ = ["LdifObject", "read_pkd_ldif", "looks_like_ldif", "MAX_LDIF_ENTRIES"]
@@ -61,6 +59,10 @@ def read_pkd_ldif(data: bytes, source: str | None = None) -> list[LdifObject]:
     """
     if not data.endswith(b"\n"):  # every LDIF line ends with one: a file without it was cut short
         raise ParseError("cut short: the last line has no line break", what="LDIF", source=source)
+    # The ldif library pulls in urllib.request, http.client and ssl (about 16 ms): loaded here, by the
+    # rare trust source that is LDIF, not by every verify that loads a trust store.
+    import ldif
+
     parser = ldif.LDIFParser(io.BytesIO(data), encoding=None, strict=True, process_url_schemes=())
     out: list[LdifObject] = []
     try:

@@ -5,7 +5,9 @@ as its complete file: tag, length, value). CMS SignedData version 3, one SignerI
 signed attributes contentType and messageDigest, the DS certificate included, the signer named
 by issuer and serial number (SignerInfo v1) or by subject key identifier (v3). The output is
 tag 77 around the ContentInfo, as EF.SOD is stored on the chip. EF.CardSecurity is the same SignedData over
-SecurityInfos (eContentType id-SecurityObject), stored without an outer tag.
+SecurityInfos (eContentType id-SecurityObject), stored without an outer tag. A CSCA Master List
+(9303-12 §8) is SignedData over CscaMasterList, signed by a Master List signer: built here too, so
+the modules that parse and verify these objects never load the signing side.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..algorithms import HASHES, ID_SECURITY_OBJECT, IcaoOid
-from ..errors import InputError
+from ..errors import InputError, VerificationError
 from ..lds.security_infos import SecurityInfo, encode_infos
 from ..lds.sod import LdsSecurityObject
 from ..tlv import encode
+from .asn1 import CscaMasterList
 from .signers import Signer, signer_algorithm_identifier, signer_hash
 
-__all__ = ["build_sod", "build_lds_security_object", "build_signed_data", "build_card_security"]
+__all__ = ["build_sod", "build_lds_security_object", "build_signed_data", "build_card_security", "build_master_list"]
 
 
 def build_lds_security_object(
@@ -179,3 +182,45 @@ def build_card_security(infos: list[SecurityInfo] | tuple[SecurityInfo, ...], si
     if not infos:
         raise InputError("EF.CardSecurity needs at least one SecurityInfo")
     return build_signed_data(encode_infos(tuple(infos)), signer, econtent_type=econtent_type, signer_id=signer_id)
+
+
+def build_master_list(cscas: list[x509.Certificate], signer: Signer, *,
+                      extra_certificates: list[x509.Certificate] = ()) -> bytes:
+    """DER ContentInfo(SignedData) over CscaMasterList v0 with ``cscas``, signed by the ML signer."""
+    if signer.certificate is None:
+        raise VerificationError("the Master List signer has no certificate")
+
+    def a(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    econtent = CscaMasterList({"version": 0, "cert_list": [a(c) for c in cscas]}).dump()
+    h = signer_hash(signer)
+    ml_cert = a(signer.certificate)
+    attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": [cms.ContentType(IcaoOid.CSCA_MASTER_LIST)]},
+            {"type": "message_digest", "values": [hashlib.new(h, econtent).digest()]},
+        ]
+    )
+    si = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                "issuer_and_serial_number", {"issuer": ml_cert.issuer, "serial_number": ml_cert.serial_number}
+            ),
+            "digest_algorithm": {"algorithm": h},
+            "signed_attrs": attrs,
+            "signature_algorithm": signer_algorithm_identifier(signer),
+            "signature": signer.sign(attrs.dump()),
+        }
+    )
+    sd = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": h}],
+            "encap_content_info": {"content_type": IcaoOid.CSCA_MASTER_LIST, "content": core.ParsableOctetString(econtent)},
+            "certificates": [ml_cert] + [a(c) for c in extra_certificates],
+            "signer_infos": [si],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()

@@ -4,12 +4,11 @@ A terminal reading DG3/DG4 (ICAO Doc 9303-11 §7.1; BSI TR-03110-3 §2) holds it
 terminal), the DV certificate that issued it and, when the chip may still trust an older CVCA key, the
 CVCA link certificates; the chip's trust point picks the path (``cardkit.pki.cvc_chain``). The key
 signs the chip's challenge and lives in an encrypted PKCS#8 file or behind PKCS#11, as a Document
-Signer's does. Which certificate is the terminal's is decided by the key: the terminal certificate
-whose public key is the key's. Loading checks that once, so a wrong key is an input error here and
-not a chip's refusal later.
+Signer's does.
 
 ``TerminalCredentials`` never shows the key (``repr`` names the terminal and counts certificates);
-``close`` ends a PKCS#11 session.
+``close`` ends a PKCS#11 session. This module holds no signing code, so that a terminal that never
+runs TA loads none: the keys are opened by ``cardkit.pki.terminal_keys``.
 """
 
 from __future__ import annotations
@@ -19,15 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import tlv
-from ..crypto.cvc import CvCertificate, Role
+from ..crypto.cvc import CvCertificate
 from ..crypto.ta import TaSigner
-from ..errors import CardkitError, InputError, KeyStoreError, ParseError
-from .cvc import CvSigner, TaSignerAdapter, key_matches
-from .hsm import Pkcs11Signer, open_session
-from .signers import KeyFileSigner
+from ..errors import InputError, ParseError
 
-__all__ = ["TerminalCredentials", "load_cv_certificates", "terminal_from_key_file", "terminal_from_pkcs11",
-           "MAX_CHAIN_FILE"]
+__all__ = ["TerminalCredentials", "load_cv_certificates", "MAX_CHAIN_FILE"]
 
 MAX_CHAIN_FILE = 64 * 1024  # bytes: a few certificates; a CV certificate is at most a few hundred bytes
 _MAX_IN_FILE = 16  # certificates in one file: a terminal's, its DV's and CVCA links
@@ -90,56 +85,3 @@ def load_cv_certificates(paths: Sequence[Path | str]) -> tuple[CvCertificate, ..
                              source=str(p))
         found += [CvCertificate.from_bytes(t.raw, source=str(p)) for t in parts]
     return tuple(found)
-
-
-def _terminal_of(certificates: Sequence[CvCertificate], signer: CvSigner, key_name: str) -> CvCertificate:
-    """The terminal certificate whose public key is the signer's."""
-    terminals = [c for c in certificates if c.role is Role.TERMINAL]
-    if not terminals:
-        raise InputError("no terminal certificate among the certificates given (CHRs: "
-                         f"{', '.join(c.chr for c in certificates)}): TA needs the inspection system's own")
-    for cert in terminals:
-        if key_matches(signer.public_key(), cert.public_key):
-            return cert
-    raise KeyStoreError(f"{key_name} is not the key of the terminal certificate "
-                        f"{' or '.join(c.chr for c in terminals)}")
-
-
-def terminal_from_key_file(certificates: Sequence[CvCertificate], key: Path | str,
-                           passphrase: bytes | None) -> TerminalCredentials:
-    """Credentials with the key in an encrypted PKCS#8 file (``cardkit pki is issue`` writes one).
-
-    Raises:
-        InputError: no terminal certificate given. KeyStoreError: the file cannot be opened with
-            ``passphrase``, or holds the key of none of the terminal certificates.
-    """
-    opened = KeyFileSigner.load(key, None, passphrase)
-    terminal = _terminal_of(certificates, opened, str(key))
-    algorithm = terminal.public_key.algorithm
-    signer = KeyFileSigner(opened.private_key, None, algorithm.hash, algorithm.pss)
-    return TerminalCredentials(tuple(certificates), terminal, TaSignerAdapter(signer, algorithm))
-
-
-def terminal_from_pkcs11(certificates: Sequence[CvCertificate], module: str, token: str, pin: str,
-                         key_label: str) -> TerminalCredentials:
-    """Credentials with the key on a PKCS#11 token, found by its label (the session stays open until ``close``).
-
-    Raises:
-        InputError: no terminal certificate given. KeyStoreError: no python-pkcs11, no such token or key,
-            a refused PIN, or a key that is not a terminal certificate's.
-    """
-    session = open_session(module, token, pin)  # KeyStoreError without python-pkcs11
-    import pkcs11  # the optional extra, present once a session opened
-
-    try:
-        probe = Pkcs11Signer.for_new_key(session, key_label)
-        terminal = _terminal_of(certificates, probe, f"the key labelled {key_label!r} on token {token!r}")
-    except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned):
-        session.close()
-        raise KeyStoreError(f"no single private key labelled {key_label!r} on token {token!r}") from None
-    except CardkitError:
-        session.close()
-        raise
-    algorithm = terminal.public_key.algorithm
-    signer = Pkcs11Signer.for_new_key(session, key_label, hash_algorithm=algorithm.hash, pss=algorithm.pss)
-    return TerminalCredentials(tuple(certificates), terminal, TaSignerAdapter(signer, algorithm), session.close)

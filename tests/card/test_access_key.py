@@ -14,6 +14,7 @@ from cardkit.algorithms import Cipher
 from cardkit.card import AccessKey, Session, SimulatorTransport
 from cardkit.crypto.pace import Password
 from cardkit.errors import AuthenticationError, InputError
+from cardkit.mrz import mrz_information
 from cardkit.vn import can_of
 from simulators.emrtd import EmrtdChip
 
@@ -93,3 +94,39 @@ def test_any_text_is_a_can_or_one_input_error(text):
 def test_a_vn_id_number_always_yields_its_last_six_digits(id_number):
     assert can_of(id_number) == id_number[-6:]
     assert AccessKey.from_vn_id_number(id_number).can_matches((id_number,))
+
+
+# --- the MRZ information's check digits, checked where the key is made (Doc 9303-3 §4.9) -----------------
+
+_FIELDS = {"document number": 9, "date of birth": 16, "date of expiry": 23}  # where each check digit sits
+
+
+@pytest.mark.parametrize("field,at", list(_FIELDS.items()))
+def test_a_wrong_check_digit_is_refused_naming_the_field_never_the_value(field, at):
+    wrong = MRZ_INFO[:at] + str((int(MRZ_INFO[at]) + 1) % 10) + MRZ_INFO[at + 1:]
+    with pytest.raises(InputError) as e:
+        AccessKey.from_mrz_information(wrong)
+    assert f"check digit of the {field} is wrong" in str(e.value) and e.value.exit_code == 2
+    assert wrong not in str(e.value) and DOC not in str(e.value)
+
+
+def test_a_long_document_number_is_taken_whole_with_its_digit():
+    info = mrz_information("D23145890734", "340712", "950803")  # 12 characters (Doc 9303-11 §4.3.2)
+    assert AccessKey.from_mrz_information(info).bac_mrz_information() == info
+    with pytest.raises(InputError, match="document number"):
+        AccessKey.from_mrz_information(info[:12] + str((int(info[12]) + 1) % 10) + info[13:])
+
+
+_MRZ_CHAR = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+
+
+@given(number=st.text(_MRZ_CHAR, min_size=1, max_size=14), dob=st.text(st.sampled_from("0123456789<"), min_size=6,
+       max_size=6), doe=st.text(st.sampled_from("0123456789"), min_size=6, max_size=6), at=st.integers(0, 2),
+       shift=st.integers(1, 9))
+def test_every_mrz_information_made_is_taken_and_one_wrong_digit_is_not(number, dob, doe, at, shift):
+    info = mrz_information(number, dob, doe)
+    assert AccessKey.from_mrz_information(info).bac_mrz_information() == info
+    where = (len(info) - 15, len(info) - 8, len(info) - 1)[at]
+    wrong = info[:where] + str((int(info[where]) + shift) % 10) + info[where + 1:]
+    with pytest.raises(InputError, match="check digit"):
+        AccessKey.from_mrz_information(wrong)

@@ -75,3 +75,53 @@ def test_other_key_mistakes_are_one_line_exit_2(tmp_path, capsys, monkeypatch, c
     code, out, err = _run(capsys, monkeypatch, ["verify", "--sim", tmp_path / "missing.image", "--trust", csca, *args])
     assert code == 2 and err.strip().splitlines() == [err.strip()] and words in err, out + err
     assert "123456" not in err and "001090123456" not in err
+
+
+class NoCardMayBeTouched:
+    """A PC/SC transport and reader watch that fail the test when made or used: no APDU may be sent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pytest.fail("the CLI opened the reader for a key it should have refused")
+
+    def transmit(self, apdu: bytes) -> bytes:
+        pytest.fail("an APDU was sent for a key the CLI should have refused")
+
+
+WRONG_DIGITS = [  # ICAO's example L898902C<3 690806 1 940623 6, each check digit in turn made wrong
+    ("L898902C<469080619406236", "document number"),
+    ("L898902C<369080629406236", "date of birth"),
+    ("L898902C<369080619406237", "date of expiry"),
+]
+
+
+# (command, how the key is given). A kiosk asks for '-' once each card is in the reader: a wrong digit typed
+# there is that card's line (tests/inspection/test_kiosk.py, tests/cli/test_kiosk.py), not the command's.
+WAYS = [(["verify"], "argv"), (["verify"], "env"), (["verify"], "prompt"), (["read"], "argv"), (["read"], "env"),
+        (["read"], "prompt"), (["verify", "--loop"], "argv"), (["verify", "--loop"], "env")]
+
+
+@pytest.mark.parametrize("command,how", WAYS, ids=[f"{' '.join(c)}-{h}" for c, h in WAYS])
+@pytest.mark.parametrize("value,field", WRONG_DIGITS, ids=[f for _, f in WRONG_DIGITS])
+def test_a_wrong_mrz_check_digit_is_one_line_exit_2_before_any_apdu(tmp_path, capsys, monkeypatch, csca, command,
+                                                                     value, field, how):
+    monkeypatch.setattr("cardkit.card.PcscTransport", NoCardMayBeTouched, raising=False)
+    monkeypatch.setattr("cardkit.card.ReaderWatch", NoCardMayBeTouched, raising=False)
+    argv = [*command, "--reader", "Any Reader"]
+    argv += ["--trust", csca] if command[0] == "verify" else ["--out", tmp_path / "dump"]
+    if how == "argv":
+        code, out, err = _run(capsys, monkeypatch, [*argv, "--mrz-info", value])
+    elif how == "env":
+        code, out, err = _run(capsys, monkeypatch, argv, env={"CARDKIT_MRZ_INFO": value})
+    else:
+        code, out, err = _run(capsys, monkeypatch, [*argv, "--mrz-info", "-"], typed=value)
+    assert code == 2, out + err
+    assert err.strip().splitlines()[-1] == f"cardkit: --mrz-info: MRZ information: the check digit of the {field} " \
+                                           "is wrong (a mistyped character?)", err
+    assert value not in out + err
+
+
+def test_document_fields_are_checked_before_any_apdu_too(capsys, monkeypatch, csca):
+    monkeypatch.setattr("cardkit.card.PcscTransport", NoCardMayBeTouched, raising=False)
+    code, out, err = _run(capsys, monkeypatch, ["verify", "--reader", "Any Reader", "--trust", csca, "--doc", "L898902C",
+                                                "--dob", "691306", "--doe", "940623"])
+    assert code == 2 and err.strip().endswith("--doc/--dob/--doe: the date of birth is not a date YYMMDD"), err

@@ -10,8 +10,8 @@ against what the README says it does.
 
 Markers (HTML comments, invisible on the rendered page) just above a block:
 ``demo-command`` / ``test-command`` (the quick start: the setup part is checked, not re-run; the
-test command is this suite itself), ``save as NAME`` (a Python block the README tells the reader to
-save), ``needs pcscd`` (run by the pcsc-marked test, with pcscd and the vpcd reader), and
+test command is this suite itself), ``save as NAME`` (a Python or TOML block the README tells the
+reader to save), ``needs pcscd`` (run by the pcsc-marked tests, with pcscd and the vpcd reader), and
 ``not run by the README test: WHY`` (the benchmarks: minutes, their files must exist; the PostgreSQL
 examples: a server, their commands must parse as cardkit's own).
 
@@ -42,7 +42,7 @@ from tests.support.cli import EXAMPLES, ROOT
 README = ROOT / "README.md"
 PASSPHRASE = "readme-Example-passphrase-1"
 CAN = "999001"  # the first example citizen's: the last 6 digits of ID 002192999001
-_FENCE = re.compile(r"(?:<!--\s*(?P<marker>.+?)\s*-->\s*\n)?```(?P<lang>sh|python)\n(?P<body>.*?)\n```", re.S)
+_FENCE = re.compile(r"(?:<!--\s*(?P<marker>.+?)\s*-->\s*\n)?```(?P<lang>sh|python|toml)\n(?P<body>.*?)\n```", re.S)
 _EXPECT = re.compile(r"#\s*exit (\d+)\b")
 
 
@@ -211,8 +211,9 @@ def test_the_readme_has_the_blocks_this_test_knows():
     kinds = [(b.lang, b.marker.split(":")[0]) for b in readme_blocks()]
     assert kinds[:2] == [("sh", "demo-command"), ("sh", "test-command")]
     assert ("sh", "needs pcscd") in kinds and ("python", "save as example.py") in kinds
+    assert ("toml", "save as terminal.toml") in kinds
     assert {m for _, m in kinds} <= {"", "demo-command", "test-command", "needs pcscd", "save as example.py",
-                                     "not run by the README test"}
+                                     "save as terminal.toml", "not run by the README test"}
 
 
 def test_no_example_calls_a_bare_cardkit():
@@ -261,9 +262,9 @@ def test_reissue_block_revokes_the_lost_card_and_rejects_the_bad_batch(readme):
 
 
 def test_verify_block_says_what_the_readme_says(readme):
-    first = readme.find("verify --sim cards/VNM-002192999001-1.image")
+    first = readme.find("cardkit verify --sim cards/VNM-002192999001-1.image --id-number 002192999001 --trust")
     assert "GENUINE" in first.out and "NOT_GENUINE" not in first.out, _shown(first)
-    demo = readme.find("verify --sim demo-out/card.image")
+    demo = readme.find("verify --sim demo-out/card.image --can 999001 --trust keys/demo/csca.pem --json")
     assert json.loads(demo.out)["verdict"] == "GENUINE", _shown(demo)
     assert {"DG1", "DG2", "DG13", "DG14", "DG15", "EF.SOD"} <= {p.name for p in (readme.root / "dumps/192999001").iterdir()}
     dump = readme.find("verify --dump dumps/192999001")
@@ -357,10 +358,31 @@ def test_postgresql_examples_are_cardkit_commands_with_options_it_knows():
         cmd.make_context(" ".join(path), args, resilient_parsing=True)
 
 
+def test_settings_block_takes_the_file_the_environment_over_it_and_logs_no_secret(readme):
+    configured = readme.find("--config terminal.toml verify --sim cards/VNM-002192999001-1.image --id-number 002192999001")
+    report = json.loads(configured.out)  # output = "json" in the file
+    assert report["verdict"] == "GENUINE", _shown(configured)
+    face = readme.root / report["face_image_path"]
+    assert face.parent == readme.root / "faces" and face.read_bytes().startswith(b"\xff\xd8"), _shown(configured)
+    text = readme.find("CARDKIT_OUTPUT=text")
+    assert "GENUINE" in text.out and not text.out.lstrip().startswith("{"), _shown(text)
+    debug = readme.find("--debug verify")
+    apdus = [line for line in debug.err.splitlines() if " DEBUG " in line and " -> " in line]
+    assert apdus and all(line.endswith(" ms") for line in apdus), _shown(debug)
+    assert CAN not in debug.err and "002192999001" not in debug.err, _shown(debug)
+    trace = json.loads((readme.root / "trace.json").read_text())
+    assert all("ms" in e for e in trace["entries"] if e["dir"] == "C"), trace["entries"][:2]
+
+
+def _pcscd_block(readme, words: str) -> Block:
+    (block,) = [b for b in readme_blocks() if b.marker == "needs pcscd" and words in b.body]
+    return block
+
+
 @pytest.mark.pcsc
 def test_reader_block_with_the_card_in_pcscd(readme, pcsc_stack):
     """`cardkit sim serve IMAGE &` into "Virtual PCD 00 00", then readers, verify --reader --can -, kill %1."""
-    (block,) = [b for b in readme_blocks() if b.marker == "needs pcscd"]
+    block = _pcscd_block(readme, "readers")
     assert all(r.code == r.expected for r in readme.ran), "the earlier README blocks failed"
     pcsc_stack.reserve(35963)  # the port `cardkit sim serve` takes by default: keep other tests off it
     try:
@@ -374,3 +396,23 @@ def test_reader_block_with_the_card_in_pcscd(readme, pcsc_stack):
     assert "Virtual PCD 00 00" in readers.out, _shown(readers)
     assert "GENUINE" in verify.out and CAN not in verify.err, _shown(verify)  # stdout shows the ID, the CAN its tail
     assert "serving cards/VNM-002192999001-1.image" in serve.err and "card removed from the reader" in serve.err, _shown(serve)
+
+
+@pytest.mark.pcsc
+def test_kiosk_block_serves_the_card_in_pcscd_once(readme, pcsc_stack):
+    """`cardkit sim serve IMAGE &`, then `verify --reader --loop --count 1 --json`: one JSON line, exit 0."""
+    block = _pcscd_block(readme, "--loop")
+    assert all(r.code == r.expected for r in readme.ran), "the earlier README blocks failed"
+    pcsc_stack.reserve(35963)
+    try:
+        run_block(readme, block)
+    finally:
+        pcsc_stack.remove()
+    serve, kiosk, kill = readme.ran[-3:]
+    assert [r.command for r in (serve, kiosk, kill)] == block.commands()
+    for r in (serve, kiosk, kill):
+        assert r.code == r.expected, _shown(r)
+    (line,) = kiosk.out.splitlines()
+    card = json.loads(line)
+    assert card["card"] == 1 and card["verdict"] == "GENUINE" and card["latency_ms"] > 0, _shown(kiosk)
+    assert kiosk.err.strip().endswith("cardkit: done after 1 card"), _shown(kiosk)

@@ -176,6 +176,13 @@ def test_bad_dump_is_exit_2_naming_the_file(vn, capsys, tmp_path):
         (["read", "--sim", "IMG", "--can", "123456"], "--out"),
         (["verify", "--dump", "IMG", "--can", "123456", "--trust", "CSCA"], "not a CAN"),
         (["verify", "--dump", "IMG", "--trust", "CSCA", "--sfi"], "need a chip"),
+        (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--count", "2"], "--count goes with --loop"),
+        (["verify", "--sim", "IMG", "--can", "123456", "--trust", "CSCA", "--loop"], "give --reader R"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--trace", "t.json"],
+         "for one card, not --loop"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--face-out", "f.png"],
+         "--face-dir keeps each card's face"),
+        (["verify", "--reader", "R", "--can", "123456", "--trust", "CSCA", "--loop", "--count", "0"], "--count"),
     ],
 )
 def test_usage_errors_are_exit_2(vn, capsys, args, text):
@@ -202,7 +209,7 @@ def test_trace_is_written_redacted(vn, capsys, tmp_path):
     code, _, _ = run(capsys, "verify", "--sim", image, "--can", info.can, "--trust", info.csca_path, "--trace", trace)
     assert code == 0
     t = json.loads(trace.read_text())
-    assert t["redacted"] is True and len(t["entries"]) > 100
+    assert t["redacted"] is True and len(t["entries"]) > 10
     text = trace.read_text().upper()
     assert "NGUYEN" not in text and b"NGUYEN".hex().upper() not in text  # DG1 content stays out
 

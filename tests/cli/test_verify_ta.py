@@ -102,12 +102,12 @@ def test_without_terminal_certificates_dg3_stays_unread(issued, tmp_path):
     keys, card = issued
     code, report, err = _verify(card, keys)
     assert code == 0, err
-    dg3 = _check(report, "read:DG3")
-    assert dg3["status"] == "NOT_SUPPORTED" and "6982" in dg3["reason"]
+    dg3 = _check(report, "read:DG3")  # the chip announces TA: DG3 is not even asked for
+    assert dg3["status"] == "NOT_SUPPORTED" and "no terminal certificates given" in dg3["reason"]
     assert not any(c["name"] == "terminal_authentication" for c in report["checks"])
     code, report, err = _verify(card, keys, "--fingers-out", tmp_path / "f")
     assert code == 2 and report["verdict"] == "GENUINE"  # the report first, then the images that could not be
-    assert err.splitlines()[0].startswith("cardkit: --fingers-out: DG3 was not read (access denied (6982)")
+    assert err.splitlines()[0].startswith("cardkit: --fingers-out: DG3 was not read (not read: protected by EAC")
     assert not (tmp_path / "f").exists()
 
 

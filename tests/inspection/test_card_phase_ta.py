@@ -79,7 +79,7 @@ def test_the_wrong_terminal_key_is_refused_by_the_chip_at_external_authenticate(
     ta = evidence.terminal_authentication
     assert ta.run is TaRun.REFUSED_BY_CHIP and ta.rejection is Rejection.CHALLENGE_SIGNATURE
     assert ta.certificate == pki.is_.chr and "EXTERNAL AUTHENTICATE" in ta.step
-    assert evidence.read_of("DG3").end is ReadEnd.PROTECTED and evidence.stop is None
+    assert evidence.read_of("DG3").end is ReadEnd.NEEDS_TA and evidence.stop is None  # never asked for
 
 
 def test_without_chip_authentication_ta_is_not_attempted(tmp_path, pki):
@@ -93,7 +93,8 @@ def test_without_chip_authentication_ta_is_not_attempted(tmp_path, pki):
 
 def test_a_card_pulled_during_ta_is_incomplete(tmp_path, pki):
     chip, trust, info = make_eac_card(tmp_path, pki, chip_date=TODAY)
-    counted = read_card(Session(SimulatorTransport(chip)), AccessKey.from_can(info.can), terminal=credentials(pki))
+    counted = inspect(SimulatorTransport(chip), key=AccessKey.from_can(info.can), trust=trust,
+                      terminal=credentials(pki))
     before_ta = counted.apdu_count - counted.phase_apdus["terminal_authentication"]
     (tmp_path / "again").mkdir()
     chip, trust, info = make_eac_card(tmp_path / "again", pki, chip_date=TODAY,

@@ -220,7 +220,7 @@ def test_fast_and_asn1crypto_attribute_decoders_agree(values, kind):
 
     from asn1crypto import cms, core
 
-    from cardkit.lds import sod as sod_module
+    from cardkit.lds import signed_data as sod_module  # the CMS shell of EF.SOD
 
     if kind == "content_type":
         values = ["2.23.136.1.1.1", "1.2.840.113549.1.7.1"][: len(values)]

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cardkit import cli
 from cardkit.errors import InputError, ParseError, VerificationError
 from cardkit.pki.certs import generate_private_key, make_crl, make_ml_signer
-from cardkit.pki.masterlist import build_master_list
+from cardkit.pki.sod_builder import build_master_list
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.pkd_ldif import read_pkd_ldif
 from cardkit.pki.signers import KeyFileSigner

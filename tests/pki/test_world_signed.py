@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import serialization
 
 from cardkit.checks import Status
 from cardkit.pki.certs import generate_private_key, make_crl, make_ml_signer
-from cardkit.pki.masterlist import build_master_list, parse_master_list, verify_master_list
+from cardkit.pki.masterlist import parse_master_list, verify_master_list
+from cardkit.pki.sod_builder import build_master_list
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod

@@ -1,4 +1,4 @@
-"""Click commands used only by tests/test_cli_main.py to exercise the CLI's error mapping."""
+"""Click commands used only by tests/cli/test_main.py to exercise the CLI's error mapping."""
 
 import click
 

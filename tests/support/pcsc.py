@@ -8,7 +8,8 @@
 - wait until pyscard lists the vpcd readers ("Virtual PCD 00 00");
 - ``insert(chip)`` bridges a chip into a free vpcd slot (simulators.vpcd.serve in a thread)
   and waits until the card is present; returns the reader name. ``remove()`` pulls it.
-Several people may run these tests on one machine at once: each vpcd slot (TCP port) is taken
+``PcscServiceProxy`` stands between one process and pcscd, to make the service vanish for that
+process alone. Several people may run these tests on one machine at once: each vpcd slot (TCP port) is taken
 with an exclusive file lock; if every slot is busy, ``insert`` fails with a clear message
 instead of hanging. Every wait has a timeout. Missing pcscd/vpcd or not root -> skip with the reason.
 """
@@ -28,7 +29,7 @@ from typing import Any, Iterator
 
 import pytest
 
-__all__ = ["PcscStack", "PcscUnavailable", "pcsc_stack", "SLOTS", "env_without_pcscd"]
+__all__ = ["PcscStack", "PcscUnavailable", "PcscServiceProxy", "pcsc_stack", "SLOTS", "env_without_pcscd"]
 
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
@@ -117,6 +118,18 @@ def _card_in(reader: str) -> bool:
     return any(r.name == reader and r.card_present for r in _readers())
 
 
+def _events(reader: str) -> int:
+    """pcsc-lite's count of card insertions and removals in ``reader`` (the upper 16 bits of its event state)."""
+    from cardkit.card.pcsc import _context, _status
+    from smartcard import scard
+
+    ctx = _context()
+    try:
+        return _status(ctx, [reader])[0][1] >> 16
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
 class PcscStack:
     """pcscd (started only if needed) + one software chip bridged into a vpcd slot."""
 
@@ -130,6 +143,7 @@ class PcscStack:
         self._thread: threading.Thread | None = None
         self._errors: list[BaseException] = []
         self._leaked_locks: list[int] = []
+        self._events_in: int | None = None  # pcsc-lite's event count once the card inserted was seen
 
     # --- pcscd ---------------------------------------------------------------------
 
@@ -247,12 +261,15 @@ class PcscStack:
         _wait(lambda: _card_in(self.reader) == present, self.timeout,
               f"{self.reader!r} to {'hold a card' if present else 'be empty'}")
 
-    def insert(self, chip: Any) -> str:
-        """Bridge ``chip`` into a free vpcd slot; wait until PC/SC sees the card. Returns the reader name."""
+    def insert(self, chip: Any, port: int | None = None) -> str:
+        """Bridge ``chip`` into a free vpcd slot (``port``: that one); wait until PC/SC sees the card.
+
+        Returns the reader name.
+        """
         from simulators.vpcd import serve
 
         self.remove()
-        self.port, self.reader = self._take_slot()
+        self.port, self.reader = self._take_slot(port)
         self._stop = threading.Event()
         self._errors = []
 
@@ -274,6 +291,7 @@ class PcscStack:
             err = self._errors[0]
             self.remove()
             raise RuntimeError(f"vpcd bridge failed: {err}")
+        self._events_in = _events(self.reader)
         return self.reader
 
     def remove(self) -> None:
@@ -286,11 +304,17 @@ class PcscStack:
             stuck = self._thread.is_alive()  # e.g. the chip is still busy with a long command
             self._thread = None
         if self.reader is not None and self._stop is not None and not stuck:
+            # Empty, and the removal counted by pcscd's own poll: a card pulled mid-command shows empty at
+            # once, before pcscd has polled the slot, and a card bridged in before that poll would not
+            # be seen as a new card at all.
+            inserted = self._events_in
             try:
-                _wait(lambda: not _card_in(self.reader), self.timeout, f"{self.reader!r} to be empty")
+                _wait(lambda: not _card_in(self.reader) and (inserted is None or _events(self.reader) != inserted),
+                      self.timeout, f"{self.reader!r} to be empty")
             except TimeoutError:
                 stuck = True
         self._stop = None
+        self._events_in = None
         if stuck and self._lock_fd is not None:
             # The card may still be in the slot: keep the slot locked (until this process ends)
             # rather than let another test run bridge a second chip into it.
@@ -322,3 +346,69 @@ def pcsc_stack() -> Iterator[PcscStack]:
         yield stack
     finally:
         stack.__exit__(None, None, None)
+
+
+class PcscServiceProxy:
+    """A stand-in for pcscd's socket that forwards to the real one until ``cut()``: the PC/SC service vanishing.
+
+    A process started with ``env`` (``PCSCLITE_CSOCK_NAME`` pointing here) talks to the real pcscd
+    through this proxy; ``cut()`` closes every connection and the socket, so that process sees the
+    service go away mid-wait, as when pcscd stops or the reader's host goes, while the real pcscd
+    and every other test go on untouched.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import socket
+
+        self._target = os.environ.get("PCSCLITE_CSOCK_NAME", "/run/pcscd/pcscd.comm")
+        self.path = folder / "pcscd.comm"
+        self._server = socket.socket(socket.AF_UNIX)
+        self._server.bind(str(self.path))
+        self._server.listen(16)
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, name="pcscd-proxy", daemon=True).start()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PCSCLITE_CSOCK_NAME": str(self.path)}
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return  # cut
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self._target)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a: Any, b: Any) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(2)  # SHUT_RDWR: the other direction's pump ends too
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        """Close the socket and every connection through it: the service is gone for the proxied process."""
+        self._server.close()
+        self.path.unlink(missing_ok=True)
+        with self._lock:
+            for s in self._sockets:
+                try:
+                    s.shutdown(2)
+                except OSError:
+                    pass
+                s.close()

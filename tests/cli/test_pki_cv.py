@@ -18,7 +18,6 @@ from tests.support.cvc_pki import key, point
 from tests.support.softhsm import softhsm  # noqa: F401  (fixture)
 
 PASS = "cv test passphrase 7"
-TODAY = dt.datetime.now(dt.timezone.utc).date()
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def ta_with(is_dir, cvca_cert):
     curve = cvca_cert.public_key.curve.name
     eph = point(key(curve, "eph"))
     idp = id_picc_from_document_number("012345678")
-    chip = TaChip(ChipTrust.personalise([cvca_cert], TODAY), id_picc=idp, ca_ephemeral_public_key=eph)
+    chip = TaChip(ChipTrust.personalise([cvca_cert], cvca_cert.effective_date), id_picc=idp, ca_ephemeral_public_key=eph)
     ta = TerminalAuthentication([dv, cert], TaSignerAdapter(signer, cert.public_key.algorithm), id_picc=idp,
                                 ca_ephemeral_public_key=eph)
     cmd = ta.start()
@@ -68,8 +67,10 @@ def test_key_file_flow(tmp_path, env, capsys):
     c, d, i = (load_cv_certificate(p / f"{p.name}.cvcert") for p in (cvca, dv, is_))
     assert (c.role, d.role, i.role) == (Role.CVCA, Role.DV_DOMESTIC, Role.TERMINAL)
     assert c.public_key.curve is not None and c.public_key.curve.name == "brainpoolP256r1"
-    assert i.expiration_date == i.effective_date + dt.timedelta(days=7) == TODAY + dt.timedelta(days=7)
-    r = validate_chain([d, i], [c], TODAY)
+    # the day the certificates were made ("today" when the CLI ran, whatever the clock says now)
+    assert c.effective_date == d.effective_date == i.effective_date
+    assert i.expiration_date == i.effective_date + dt.timedelta(days=7)
+    r = validate_chain([d, i], [c], i.effective_date)
     assert (r.read_dg3, r.read_dg4) == (True, False)
     assert run("pki", "cv", "show", is_ / "is.cvcert", "--json") == 0
     doc = json.loads(capsys.readouterr().out)
@@ -113,7 +114,7 @@ def test_hsm_flow(tmp_path, softhsm, monkeypatch, env, capsys):  # noqa: F811
         assert meta["key"] == "pkcs11" and softhsm.pin not in json.dumps(meta)
     c = load_cv_certificate(tmp_path / "cvca" / "cvca.cvcert")
     chain = [load_cv_certificate(tmp_path / r / f"{r}.cvcert") for r in ("dv", "is")]
-    assert validate_chain(chain, [c], TODAY).read_dg3
+    assert validate_chain(chain, [c], chain[-1].effective_date).read_dg3
     auth = ta_with(tmp_path / "is", c)  # the terminal key signs TA inside the token
     assert auth is not None and auth.read_dg4
     assert softhsm.pin not in capsys.readouterr().out
