@@ -13,10 +13,10 @@ DG3 with two JPEG 2000 fingers, DG13, DG14, DG15, EF.SOD). Without TA: PACE, SEL
 every group but DG3, CA, AA. With TA: the same, then EF.CVCA, TA and DG3. The difference is TA's cost
 as a terminal pays it: APDUs, and milliseconds (median of N runs).
 
-Part 3, the same card through ``cardkit.inspect.inspect`` (what ``cardkit verify`` runs: its card phase and
-the judge, PA included), without terminal credentials (DG3 probed and refused, 6982) and with them
-(``terminal=``: CA, TA, DG3 read again and hashed). The minimum for the TA run is the same read's APDUs
-plus EF.CVCA (2) and TA's 7 and DG3's own reads.
+Part 3, the same card through ``cardkit.inspect.inspect`` (what ``cardkit verify`` runs: its fast reads,
+its card phase and the judge, PA included), in process and through pcscd: without terminal credentials
+(DG3 not asked for: the chip announces TA) and with them (``terminal=``: CA, TA, DG3 read and hashed). The
+minimum for the TA run is the read without it plus EF.CVCA (SELECT, READ BINARY), TA's 7 and DG3's read.
 
 Run: .venv/bin/python benchmarks/bench_ta.py [--runs N] [--no-pcsc]
 """
@@ -143,6 +143,7 @@ def with_and_without(runs: int, use_pcsc: bool) -> None:
     sizes = ", ".join(f"{k} {len(v)} B" for k, v in info.files.items() if k in ("DG2", "DG3"))
     print(f"\nfull read of a VN card ({sizes}), brainpoolP256r1 chain DV -> IS; median of {runs} runs")
     results = {"in process": bench_read(lambda: SimulatorTransport(chip), info, pki, runs)}
+    verified = {"in process": inspected(lambda: SimulatorTransport(chip), info, trust, pki, runs)}
     if use_pcsc:
         try:
             from cardkit.card import PcscTransport
@@ -152,6 +153,7 @@ def with_and_without(runs: int, use_pcsc: bool) -> None:
                 with PcscStack() as stack:
                     reader = stack.insert(chip)
                     results["pcscd"] = bench_read(lambda: PcscTransport(reader, timeout=5), info, pki, runs)
+                    verified["pcscd"] = inspected(lambda: PcscTransport(reader, timeout=5), info, trust, pki, runs)
             except PcscUnavailable as e:
                 print(f"(PC/SC skipped: {e})")
         except ImportError as e:
@@ -162,28 +164,35 @@ def with_and_without(runs: int, use_pcsc: bool) -> None:
         (n0, ms0, _, _), (n1, ms1, ta_n, ta_ms) = r[False], r[True]
         print(f"{label:12}{n0:>12}{n1:>10}{ta_n:>6}{ms0:>10.1f}{ms1:>8.1f}{ta_ms:>7.1f}{ms1 / ms0:>7.2f}")
     print("(TA): EF.CVCA (SELECT + READ BINARY) and TA's 7 APDUs; the rest of the difference is reading DG3")
-    inspected(chip, info, trust, pki, runs)
+    print(f"\ninspect() of the same card (card phase + judge, what `cardkit verify` runs); median of {runs} runs")
+    print(f"{'link':12}{'terminal':17}{'APDUs':>7}{'ms':>8}{'verdict':>10}{'read:DG3':>15}")
+    for link, rows in verified.items():
+        for label, (n, ms, verdict, dg3) in rows.items():
+            print(f"{link:12}{label:17}{n:>7}{ms:>8.1f}{verdict:>10}{dg3:>15}")
+        (n0, ms0, *_), (n1, ms1, *_) = rows.values()
+        print(f"{link:12}TA adds {n1 - n0} APDUs ({n1 / n0:.2f}x) and {ms1 - ms0:.1f} ms ({ms1 / ms0:.2f}x)")
 
 
-def inspected(chip, info, trust, pki, runs: int) -> None:
-    """Part 3 of the module header: inspect() as `cardkit verify` runs it, with and without TA credentials."""
+def inspected(open_transport, info, trust, pki, runs: int) -> dict[str, tuple[int, float, str, str]]:
+    """Part 3 of the module header: inspect() with and without TA credentials -> label: (APDUs, ms, verdict, DG3)."""
     terminal = TerminalCredentials((pki.dv, pki.is_), pki.is_, TaKeySigner(pki.is_key, pki.algorithm))
     key = AccessKey.from_can(info.can)
-    print(f"\ninspect() of the same card (card phase + judge), in process; median of {runs} runs")
-    print(f"{'terminal':24}{'APDUs':>7}{'ms':>8}{'verdict':>10}{'read:DG3':>15}")
     rows = {}
     for label, creds in (("no credentials", None), ("DV + IS, TA", terminal)):
         times, reports = [], []
         for _ in range(runs):
-            t0 = time.perf_counter()
-            reports.append(inspect(SimulatorTransport(chip), key=key, trust=trust, terminal=creds))
-            times.append((time.perf_counter() - t0) * 1000)
+            t = open_transport()
+            try:
+                t0 = time.perf_counter()
+                reports.append(inspect(t, key=key, trust=trust, terminal=creds))
+                times.append((time.perf_counter() - t0) * 1000)
+            finally:
+                close = getattr(t, "close", None)
+                if close:
+                    close()
         r = reports[0]
-        rows[label] = (r.apdu_count, statistics.median(times))
-        print(f"{label:24}{r.apdu_count:>7}{rows[label][1]:>8.1f}{r.verdict.value:>10}"
-              f"{r.check('read:DG3').status.value:>15}")
-    (n0, ms0), (n1, ms1) = rows.values()
-    print(f"TA adds {n1 - n0} APDUs ({n1 / n0:.2f}x) and {ms1 - ms0:.1f} ms ({ms1 / ms0:.2f}x) to a full verification")
+        rows[label] = (r.apdu_count, statistics.median(times), r.verdict.value, r.check("read:DG3").status.value)
+    return rows
 
 
 def main() -> None:
