@@ -17,6 +17,7 @@ from typing import Any
 
 from . import tlv
 from .errors import InputError, ParseError
+from .lds._base import MAX_FILE_SIZE  # 16 MiB: above any real LDS file, below a hostile dump's reach
 from .lds.files import FILES
 from .private_files import write_private
 
@@ -24,9 +25,6 @@ __all__ = ["DUMP_FILE_NAMES", "MAX_FILE_SIZE", "write_dump", "read_dump", "read_
 
 # EF.CardSecurity is not part of a dump (DESIGN.md names the others only).
 DUMP_FILE_NAMES: tuple[str, ...] = ("EF.CardAccess", "EF.COM", *(f"DG{n}" for n in range(1, 17)), "EF.SOD")
-# An LDS EF is at most 64 KiB with short offsets and a few hundred KiB with odd-INS reads;
-# 16 MiB is far above any real file and still stops a hostile dump from exhausting memory.
-MAX_FILE_SIZE = 16 * 1024 * 1024
 _SET_TAG = 0x31  # EF.CardAccess is a bare DER SET OF SecurityInfo (Doc 9303-11 §9.2)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..algorithms import KeyAgreement
 from ..errors import ProtocolError
-from ..lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, InfosView
+from ..lds.security_info_set import InfosView
+from ..lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo
 
 __all__ = ["pick_ca_keys"]
 

@@ -31,6 +31,7 @@ from .dg16 import Dg16, PersonToNotify
 from .ef_cvca import EfCvca
 from .files import FILE_NAMES, MRTD_AID, LdsFileId, by_dg, by_fid, by_name, by_tag
 from .iso39794_5 import DateTimeBlock, FaceImageDataBlock, FaceRepresentation
+from .security_info_set import SecurityInfos
 from .sod import Sod
 from .security_infos import (
     ActiveAuthenticationInfo,
@@ -39,7 +40,6 @@ from .security_infos import (
     PaceDomainParameterInfo,
     PaceInfo,
     SecurityInfo,
-    SecurityInfos,
     TerminalAuthenticationInfo,
     UnknownSecurityInfo,
     PrivilegedTerminalInfo,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .security_infos import SecurityInfos, _from_set, encode_infos, SecurityInfo
+from .security_info_set import SecurityInfos, _from_set
+from .security_infos import SecurityInfo, encode_infos
 
 __all__ = ["CardAccess"]
 

@@ -18,7 +18,8 @@ from typing import Any
 
 
 from ..errors import ParseError
-from .security_infos import InfosView, SecurityInfo, decode_infos
+from .security_info_set import InfosView
+from .security_infos import SecurityInfo, decode_infos
 from .signed_data import SignedDataView, SignerInfoData, signed_data
 from .sod import MAX_SOD_SIZE
 

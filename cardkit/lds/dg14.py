@@ -13,7 +13,8 @@ from typing import Any
 
 from .. import tlv
 from ._base import parse_guard, unwrap, wrap
-from .security_infos import InfosView, SecurityInfo, SecurityInfos, decode_infos, encode_infos
+from .security_info_set import InfosView, SecurityInfos
+from .security_infos import SecurityInfo, decode_infos, encode_infos
 
 __all__ = ["Dg14"]
 

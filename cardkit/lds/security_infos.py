@@ -19,9 +19,8 @@ SEQUENCE are refused, and a malformed info of a kind cardkit uses (PACE, CA, TA,
 The same declarations for cryptography's strict DER decoder (``cardkit._der``) read a file first, about
 ten times faster; anything they refuse goes to asn1crypto, which words every error.
 
-EF.CardAccess read whole from a chip may be padded with 00 bytes after the SET (the file is larger
-than its content): up to ``MAX_PADDING`` such bytes are accepted and counted in ``padding``; any
-other trailing byte is refused.
+The structures are declared in ``_security_info_asn1``; the SET that holds the infos (EF.CardAccess,
+DG14) is ``cardkit.lds.security_info_set``.
 """
 
 from __future__ import annotations
@@ -39,7 +38,8 @@ from ..algorithms import (ID_CA, ID_PACE, ID_PK, ID_PT, ID_TA, AaAlgorithm, CaAl
                           PaceAlgorithm, key_agreement_of, oid_name)
 from ..errors import InputError, ParseError
 from ..public_keys import check_spki
-from ._base import _as_bytes, parse_guard
+from . import _security_info_asn1 as spec
+from ._base import parse_guard
 
 __all__ = [
     "PaceInfo",
@@ -51,8 +51,6 @@ __all__ = [
     "UnknownSecurityInfo",
     "PrivilegedTerminalInfo",
     "SecurityInfo",
-    "SecurityInfos",
-    "InfosView",
     "decode_infos",
     "encode_infos",
     "decode_info",
@@ -60,129 +58,7 @@ __all__ = [
 
 ID_AA = IcaoOid.AA_PROTOCOL
 MAX_INFOS = 64
-MAX_PADDING = 4096  # bytes of 00 after the SET: a file read whole, larger than its content
 _MAX_NESTING = 2  # a PrivilegedTerminalInfo holds SecurityInfos; none of those holds another
-_MAX_INT_BITS = 64
-
-# --- ASN.1 declarations -----------------------------------------------------------------------
-class _AlgorithmIdentifier(core.Sequence):
-    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
-
-
-class _AnyInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("required", core.Any),
-               ("optional", core.Any, {"optional": True})]
-
-
-class _PtInfo(core.Sequence):
-    """PrivilegedTerminalInfo ::= SEQUENCE { protocol id-PT, privilegedTerminalInfos SecurityInfos }."""
-
-    _fields = [("protocol", core.ObjectIdentifier), ("infos", core.Any)]
-
-
-class _PaceInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
-               ("parameter_id", core.Integer, {"optional": True})]
-
-
-class _PaceDomainParameterInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("domain_parameter", _AlgorithmIdentifier),
-               ("parameter_id", core.Integer, {"optional": True})]
-
-
-class _CaInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
-               ("key_id", core.Integer, {"optional": True})]
-
-
-class _CaPublicKeyInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("public_key", core.Any),
-               ("key_id", core.Integer, {"optional": True})]
-
-
-class _FileId(core.Sequence):
-    _fields = [("fid", core.OctetString), ("sfid", core.OctetString, {"optional": True})]
-
-
-class _TaInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
-               ("ef_cvca", _FileId, {"optional": True})]
-
-
-class _AaInfo(core.Sequence):
-    _fields = [("protocol", core.ObjectIdentifier), ("version", core.Integer),
-               ("signature_algorithm", core.ObjectIdentifier)]
-
-
-class _Infos(core.SetOf):
-    _child_spec = core.Any
-
-
-def _load(spec: type[core.Sequence], der: bytes, what: str) -> dict[str, Any]:
-    """Load ``der`` as ``spec`` strictly: every field decoded, no extra element, integers bounded."""
-    obj = spec.load(der, strict=True)
-    native = obj.native  # forces the lazy parse of every field
-    if len(obj.children) > len(spec._fields) or set(native) - {f[0] for f in spec._fields}:
-        raise ParseError("unexpected extra element", what=what)
-    for k, v in native.items():
-        if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > _MAX_INT_BITS:
-            raise ParseError(f"{k} out of range", what=what)
-    return native  # type: ignore[no-any-return]
-
-
-# The same structures for cryptography's strict DER decoder (``cardkit._der``), the fast path of
-# ``decode_infos``: an info is first read as its protocol and one or two TLVs, then as the kind its
-# protocol names. Whatever the fast path refuses is read by the asn1crypto declarations above.
-if _der.rust_asn1 is not None:
-    _asn1 = _der.rust_asn1
-
-    @_asn1.sequence
-    class _RInfo2:
-        protocol: x509.ObjectIdentifier
-        required: _asn1.TLV
-
-    @_asn1.sequence
-    class _RInfo3:
-        protocol: x509.ObjectIdentifier
-        required: _asn1.TLV
-        optional: _asn1.TLV
-
-    @_asn1.sequence
-    class _RNumberedInfo:  # PACEInfo, ChipAuthenticationInfo: version, then parameterId / keyId
-        protocol: x509.ObjectIdentifier
-        version: int
-        number: int | None = None
-
-    @_asn1.sequence
-    class _RKeyInfo:  # PACEDomainParameterInfo, ChipAuthenticationPublicKeyInfo: a DER element, then an id
-        protocol: x509.ObjectIdentifier
-        element: _asn1.TLV
-        number: int | None = None
-
-    @_asn1.sequence
-    class _RTaInfo:  # TerminalAuthenticationInfo with efCVCA (without it: a _RNumberedInfo)
-        protocol: x509.ObjectIdentifier
-        version: int
-        ef_cvca: _asn1.TLV
-
-    @_asn1.sequence
-    class _RFileId:
-        fid: bytes
-        sfid: bytes | None = None
-
-    @_asn1.sequence
-    class _RAaInfo:
-        protocol: x509.ObjectIdentifier
-        version: int
-        signature_algorithm: x509.ObjectIdentifier
-else:  # pragma: no cover - a cryptography without the API
-    _RInfo2 = _RInfo3 = _RNumberedInfo = _RKeyInfo = _RTaInfo = _RFileId = _RAaInfo = None  # type: ignore[assignment,misc]
-
-
-def _small(*values: int | None) -> bool:
-    """True when every integer fits the bound the asn1crypto path enforces (``_MAX_INT_BITS``)."""
-    return all(v is None or v.bit_length() <= _MAX_INT_BITS for v in values)
-
 
 # --- the info classes -------------------------------------------------------------------------
 class _Info:
@@ -227,7 +103,7 @@ class PaceInfo(_Info):
         d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
         if self.parameter_id is not None:
             d["parameter_id"] = self.parameter_id
-        return _PaceInfo(d).dump()
+        return spec.PaceInfo(d).dump()
 
 
 @dataclass(frozen=True)
@@ -241,10 +117,10 @@ class PaceDomainParameterInfo(_Info):
 
     def _encode(self) -> bytes:
         d: dict[str, Any] = {"protocol": self.protocol,
-                             "domain_parameter": _AlgorithmIdentifier.load(self.domain_parameter)}
+                             "domain_parameter": spec.AlgorithmIdentifier.load(self.domain_parameter)}
         if self.parameter_id is not None:
             d["parameter_id"] = self.parameter_id
-        return _PaceDomainParameterInfo(d).dump()
+        return spec.PaceDomainParameterInfo(d).dump()
 
 
 @dataclass(frozen=True)
@@ -270,7 +146,7 @@ class ChipAuthenticationInfo(_Info):
         d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
         if self.key_id is not None:
             d["key_id"] = self.key_id
-        return _CaInfo(d).dump()
+        return spec.CaInfo(d).dump()
 
 
 @dataclass(frozen=True)
@@ -291,7 +167,7 @@ class ChipAuthenticationPublicKeyInfo(_Info):
         d: dict[str, Any] = {"protocol": self.protocol, "public_key": core.Any.load(self.public_key_info)}
         if self.key_id is not None:
             d["key_id"] = self.key_id
-        return _CaPublicKeyInfo(d).dump()
+        return spec.CaPublicKeyInfo(d).dump()
 
 
 @dataclass(frozen=True)
@@ -306,8 +182,8 @@ class TerminalAuthenticationInfo(_Info):
     def _encode(self) -> bytes:
         d: dict[str, Any] = {"protocol": self.protocol, "version": self.version}
         if self.ef_cvca is not None:
-            d["ef_cvca"] = _FileId.load(self.ef_cvca)
-        return _TaInfo(d).dump()
+            d["ef_cvca"] = spec.FileId.load(self.ef_cvca)
+        return spec.TaInfo(d).dump()
 
 
 @dataclass(frozen=True)
@@ -325,7 +201,7 @@ class ActiveAuthenticationInfo(_Info):
         return _algorithm_or_none(AaAlgorithm.from_oid, self.signature_algorithm)
 
     def _encode(self) -> bytes:
-        return _AaInfo({"protocol": self.protocol, "version": self.version,
+        return spec.AaInfo({"protocol": self.protocol, "version": self.version,
                         "signature_algorithm": self.signature_algorithm}).dump()
 
 
@@ -353,7 +229,7 @@ class PrivilegedTerminalInfo(_Info):
     raw: bytes = field(default=b"", repr=False, compare=False)
 
     def _encode(self) -> bytes:
-        return _PtInfo({"protocol": self.protocol, "infos": core.Any.load(encode_infos(self.infos))}).dump()
+        return spec.PtInfo({"protocol": self.protocol, "infos": core.Any.load(encode_infos(self.infos))}).dump()
 
 
 _A = TypeVar("_A")
@@ -381,7 +257,7 @@ def _arcs_after(oid: str, prefix: str) -> int | None:
 
 def _protocol(der: bytes) -> str:
     """The protocol OID of a SecurityInfo; the rest (ANY DEFINED BY protocol) is left to the kind's decoder."""
-    info = _AnyInfo.load(der, strict=True)
+    info = spec.AnyInfo.load(der, strict=True)
     oid = info["protocol"].dotted
     if len(info.children) > 3:
         raise ParseError("unexpected extra element", what="SecurityInfo")
@@ -392,7 +268,7 @@ def _protocol(der: bytes) -> str:
 def decode_info(der: bytes, what: str = "SecurityInfo", *, _depth: int = 0) -> SecurityInfo:
     """Decode one SecurityInfo by its protocol OID (TR-03110-3 A.1); ParseError on a malformed known info."""
     der = bytes(der)
-    fast = _fast_info(der, _depth) if _RInfo2 is not None else None
+    fast = _fast_info(der, _depth) if spec.RInfo2 is not None else None
     return fast if fast is not None else _asn1crypto_info(der, what, _depth)
 
 
@@ -408,7 +284,7 @@ def _decode_pt(der: bytes, oid: str, depth: int) -> PrivilegedTerminalInfo | Unk
     try:
         if depth >= _MAX_NESTING - 1:
             raise ParseError("a PrivilegedTerminalInfo inside another")
-        inner = _PtInfo.load(der, strict=True)
+        inner = spec.PtInfo.load(der, strict=True)
         inner["infos"]  # noqa: B018 - parse the children, so they can be counted
         if len(inner.children) > 2:
             raise ParseError("unexpected extra element")
@@ -431,27 +307,27 @@ def _kind(oid: str) -> str:
 def _decode_known(der: bytes, oid: str) -> SecurityInfo:
     pace, ca, pk = _arcs_after(oid, ID_PACE), _arcs_after(oid, ID_CA), _arcs_after(oid, ID_PK)
     if pace == 2:
-        n = _load(_PaceInfo, der, "PACEInfo")
+        n = spec.load(spec.PaceInfo, der, "PACEInfo")
         return PaceInfo(oid, n["version"], n["parameter_id"], raw=der)
     if pace == 1:
-        obj = _PaceDomainParameterInfo.load(der, strict=True)
-        n = _load(_PaceDomainParameterInfo, der, "PACEDomainParameterInfo")
+        obj = spec.PaceDomainParameterInfo.load(der, strict=True)
+        n = spec.load(spec.PaceDomainParameterInfo, der, "PACEDomainParameterInfo")
         return PaceDomainParameterInfo(oid, obj["domain_parameter"].dump(), n["parameter_id"], raw=der)
     if ca == 2:
-        n = _load(_CaInfo, der, "ChipAuthenticationInfo")
+        n = spec.load(spec.CaInfo, der, "ChipAuthenticationInfo")
         return ChipAuthenticationInfo(oid, n["version"], n["key_id"], raw=der)
     if pk == 1:
-        obj = _CaPublicKeyInfo.load(der, strict=True)
-        n = _load(_CaPublicKeyInfo, der, "ChipAuthenticationPublicKeyInfo")
+        obj = spec.CaPublicKeyInfo.load(der, strict=True)
+        n = spec.load(spec.CaPublicKeyInfo, der, "ChipAuthenticationPublicKeyInfo")
         spki = check_spki(obj["public_key"].dump(), "ChipAuthenticationPublicKeyInfo")
         return ChipAuthenticationPublicKeyInfo(oid, spki, n["key_id"], raw=der)
     if oid == ID_TA:
-        obj = _TaInfo.load(der, strict=True)
-        n = _load(_TaInfo, der, "TerminalAuthenticationInfo")
+        obj = spec.TaInfo.load(der, strict=True)
+        n = spec.load(spec.TaInfo, der, "TerminalAuthenticationInfo")
         ef = obj["ef_cvca"].dump() if n["ef_cvca"] is not None else None
         return TerminalAuthenticationInfo(oid, n["version"], ef, raw=der)
     if oid == ID_AA:
-        n = _load(_AaInfo, der, "ActiveAuthenticationInfo")
+        n = spec.load(spec.AaInfo, der, "ActiveAuthenticationInfo")
         return ActiveAuthenticationInfo(oid, n["version"], n["signature_algorithm"], raw=der)
     return UnknownSecurityInfo(oid, raw=der)
 
@@ -502,13 +378,13 @@ def _fast_info(der: bytes, depth: int) -> SecurityInfo | None:
         return None
     kind = _kind_code(oid)
     if kind in ("pace", "ca"):
-        info = _der.decode(_RNumberedInfo, der)
-        if info is None or not _small(info.version, info.number):
+        info = _der.decode(spec.RNumberedInfo, der)
+        if info is None or not spec.small(info.version, info.number):
             return None
         return (PaceInfo if kind == "pace" else ChipAuthenticationInfo)(oid, info.version, info.number, raw=der)
     if kind in ("domain", "pk"):
-        key = _der.decode(_RKeyInfo, der)
-        if key is None or not _small(key.number):
+        key = _der.decode(spec.RKeyInfo, der)
+        if key is None or not spec.small(key.number):
             return None
         element = _der.full_der(key.element)
         if kind == "domain":
@@ -519,28 +395,28 @@ def _fast_info(der: bytes, depth: int) -> SecurityInfo | None:
             return None
         return ChipAuthenticationPublicKeyInfo(oid, spki, key.number, raw=der)
     if kind == "ta":
-        ta = _der.decode(_RTaInfo, der)
+        ta = _der.decode(spec.RTaInfo, der)
         if ta is not None:
             ef = _der.full_der(ta.ef_cvca)
-            ok = _small(ta.version) and _der.decode(_RFileId, ef) is not None
+            ok = spec.small(ta.version) and _der.decode(spec.RFileId, ef) is not None
             return TerminalAuthenticationInfo(oid, ta.version, ef, raw=der) if ok else None
-        bare = _der.decode(_RNumberedInfo, der)
-        if bare is None or bare.number is not None or not _small(bare.version):
+        bare = _der.decode(spec.RNumberedInfo, der)
+        if bare is None or bare.number is not None or not spec.small(bare.version):
             return None
         return TerminalAuthenticationInfo(oid, bare.version, None, raw=der)
     if kind == "aa":
-        aa = _der.decode(_RAaInfo, der)
-        if aa is None or not _small(aa.version):
+        aa = _der.decode(spec.RAaInfo, der)
+        if aa is None or not spec.small(aa.version):
             return None
         return ActiveAuthenticationInfo(oid, aa.version, aa.signature_algorithm.dotted_string, raw=der)
-    if _der.decode(_RInfo3, der) is None and _der.decode(_RInfo2, der) is None:
+    if _der.decode(spec.RInfo3, der) is None and _der.decode(spec.RInfo2, der) is None:
         return None  # not SEQUENCE { protocol, requiredData, optionalData OPTIONAL }
     return _decode_pt(der, oid, depth) if kind == "pt" else UnknownSecurityInfo(oid, raw=der)
 
 
 def _fast_infos(der: bytes, depth: int) -> tuple[SecurityInfo, ...] | None:
     """The SET's infos by the fast path (the SET split by ``cardkit.tlv``); None when any info needs asn1crypto."""
-    if _RInfo2 is None:
+    if spec.RInfo2 is None:
         return None
     try:
         outer = tlv.decode(der)
@@ -570,7 +446,7 @@ def decode_infos(der: bytes, what: str, *, _depth: int = 0) -> tuple[SecurityInf
 
 
 def _asn1crypto_infos(der: bytes, what: str, depth: int) -> tuple[SecurityInfo, ...]:
-    infos = _Infos.load(der, strict=True)
+    infos = spec.Infos.load(der, strict=True)
     if len(infos) > MAX_INFOS:
         raise ParseError(f"more than {MAX_INFOS} SecurityInfos", what=what)
     out = []
@@ -600,141 +476,4 @@ def encode_infos(infos: tuple[SecurityInfo, ...] | list[SecurityInfo]) -> bytes:
             ders.append(core.Any.load(info.to_der()))
         except (ValueError, TypeError, KeyError, OverflowError) as e:
             raise InputError(f"SecurityInfos: cannot encode {type(info).__name__} {n}: {e}") from None
-    return _Infos(ders).dump(force=True)
-
-
-# --- the container shared by EF.CardAccess and DG14 ---------------------------------------------
-_I = TypeVar("_I")
-
-
-class InfosView:
-    """Accessors over ``self.infos`` (EF.CardAccess, DG14, bare SecurityInfos)."""
-
-    infos: tuple[SecurityInfo, ...]
-
-    def _of(self, kind: type[_I]) -> tuple[_I, ...]:
-        return tuple(i for i in self.infos if isinstance(i, kind))
-
-    @property
-    def pace_infos(self) -> tuple[PaceInfo, ...]:
-        return self._of(PaceInfo)
-
-    @property
-    def pace_domain_parameters(self) -> tuple[PaceDomainParameterInfo, ...]:
-        return self._of(PaceDomainParameterInfo)
-
-    @property
-    def ca_infos(self) -> tuple[ChipAuthenticationInfo, ...]:
-        return self._of(ChipAuthenticationInfo)
-
-    @property
-    def ca_public_keys(self) -> tuple[ChipAuthenticationPublicKeyInfo, ...]:
-        return self._of(ChipAuthenticationPublicKeyInfo)
-
-    @property
-    def ta_infos(self) -> tuple[TerminalAuthenticationInfo, ...]:
-        return self._of(TerminalAuthenticationInfo)
-
-    @property
-    def aa_info(self) -> ActiveAuthenticationInfo | None:
-        """The ActiveAuthenticationInfo (ECDSA AA), or None."""
-        found = self._of(ActiveAuthenticationInfo)
-        return found[0] if found else None
-
-    @property
-    def unknown(self) -> tuple[UnknownSecurityInfo, ...]:
-        return self._of(UnknownSecurityInfo)
-
-    @property
-    def privileged_terminal_infos(self) -> tuple[PrivilegedTerminalInfo, ...]:
-        return self._of(PrivilegedTerminalInfo)
-
-    def infos_to_dicts(self) -> list[dict[str, Any]]:
-        """JSON-safe list of the infos."""
-        out = []
-        for i in self.infos:
-            d: dict[str, Any] = {"type": type(i).__name__, "protocol": i.protocol, "name": i.name}
-            version = None if isinstance(i, (PaceDomainParameterInfo, ChipAuthenticationPublicKeyInfo,
-                                              UnknownSecurityInfo, PrivilegedTerminalInfo)) else i.version
-            parameter_id = i.parameter_id if isinstance(i, (PaceInfo, PaceDomainParameterInfo)) else None
-            key_id = i.key_id if isinstance(i, (ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo)) else None
-            for k, v in (("version", version), ("parameter_id", parameter_id), ("key_id", key_id)):
-                if v is not None:
-                    d[k] = v
-            if isinstance(i, ActiveAuthenticationInfo):
-                d["signature_algorithm"] = oid_name(i.signature_algorithm)
-            if isinstance(i, ChipAuthenticationPublicKeyInfo):
-                d["public_key_info"] = i.public_key_info.hex().upper()
-            if isinstance(i, PaceDomainParameterInfo):
-                d["domain_parameter"] = i.domain_parameter.hex().upper()
-            if isinstance(i, UnknownSecurityInfo):
-                d["der"] = i.raw.hex().upper()
-                if i.note:
-                    d["note"] = i.note
-            if isinstance(i, PrivilegedTerminalInfo):
-                d["infos"] = _InfoList(i.infos).infos_to_dicts()
-            out.append(d)
-        return out
-
-
-@dataclass(frozen=True)
-class _InfoList(InfosView):
-    infos: tuple[SecurityInfo, ...]
-
-
-@dataclass(frozen=True)
-class SecurityInfos(InfosView):
-    """SecurityInfos ::= SET OF SecurityInfo (Doc 9303-11 §9.2), as a bare DER SET (``raw``: the bytes as read)."""
-
-    raw: bytes = field(repr=False)
-    infos: tuple[SecurityInfo, ...]
-    padding: int = 0  # 00 bytes after the SET (a file read whole)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "SecurityInfos":
-        """Parse a DER SET OF SecurityInfo; ParseError on anything else."""
-        return _from_set(cls, data, "SecurityInfos")
-
-    @classmethod
-    def build(cls, infos: "list[SecurityInfo] | tuple[SecurityInfo, ...]") -> "SecurityInfos":
-        """A new DER SET of ``infos`` (sorted as DER requires)."""
-        return cls.from_bytes(encode_infos(tuple(infos)))
-
-    def to_bytes(self) -> bytes:
-        return self.raw
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": "SecurityInfos", "infos": self.infos_to_dicts(), **self._padding_dict()}
-
-    def _padding_dict(self) -> dict[str, Any]:
-        if not self.padding:
-            return {}
-        return {"padding": self.padding, "note": f"{self.padding} bytes of 00 padding after the SET (ignored)"}
-
-
-_S = TypeVar("_S", bound="SecurityInfos")
-
-
-def _strip_padding(raw: bytes) -> tuple[bytes, int]:
-    """(the SET, the number of 00 bytes after it) when only up to MAX_PADDING 00 bytes follow it; else (raw, 0)."""
-    try:
-        end = tlv.decode(raw, allow_trailing=True).end
-    except ParseError:
-        return raw, 0
-    rest = raw[end:]
-    if rest and len(rest) <= MAX_PADDING and not rest.strip(b"\x00"):
-        return raw[:end], len(rest)
-    return raw, 0
-
-
-def _from_set(cls: type[_S], data: bytes, what: str) -> _S:
-    @parse_guard(what)
-    def parse() -> _S:
-        raw = _as_bytes(data, what)
-        if not raw or raw[0] != 0x31:
-            raise ParseError("not a DER SET (tag 31)", what=what, offset=0)
-        body, padding = _strip_padding(raw)
-        tlv.decode(body)  # definite lengths, no trailing bytes (asn1crypto would accept BER)
-        return cls(raw=raw, infos=decode_infos(body, what), padding=padding)
-
-    return parse()
+    return spec.Infos(ders).dump(force=True)

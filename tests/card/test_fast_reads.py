@@ -12,7 +12,7 @@ import pytest
 from cardkit import tlv
 from cardkit.algorithms import Cipher
 from cardkit.card import Session, SimulatorTransport
-from cardkit.card.session import MAX_FILE_SIZE, _sm_block_cap
+from cardkit.card._reading import MAX_FILE_SIZE, sm_block_cap
 from cardkit.crypto.pace import Password
 from cardkit.errors import ParseError, StatusWordError
 from cardkit.iso7816 import CommandApdu, ResponseApdu
@@ -87,7 +87,7 @@ def test_one_read_binary_per_file_with_extended_length(td1):
     assert s.apdu_count == 1  # by short FID 1C, a whole block, no SELECT, no header read
     s.pace(Password.can(CAN))
     s.select_application()
-    assert s.effective_block_size() == _sm_block_cap(65536, Cipher.AES_128)  # the ATR advertises extended length
+    assert s.effective_block_size() == sm_block_cap(65536, Cipher.AES_128)  # the ATR advertises extended length
     assert reads(s, APP_FILES, info) == len(APP_FILES)
 
 
@@ -224,8 +224,8 @@ def test_a_profile_may_raise_a_limit():
 
 
 def test_sm_block_caps():
-    assert _sm_block_cap(256, Cipher.AES_128) == 0xDF and _sm_block_cap(256, Cipher.TDES) == 0xE7
-    assert _sm_block_cap(65536, Cipher.AES_256) == 65503 and _sm_block_cap(65536, Cipher.TDES) == 65511
+    assert sm_block_cap(256, Cipher.AES_128) == 0xDF and sm_block_cap(256, Cipher.TDES) == 0xE7
+    assert sm_block_cap(65536, Cipher.AES_256) == 65503 and sm_block_cap(65536, Cipher.TDES) == 65511
 
 
 class _OneFile:

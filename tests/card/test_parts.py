@@ -11,7 +11,7 @@ from cardkit.card import ApduTrace, ReplayMismatch, ReplayTransport, Session, Si
 from cardkit.card.apdu import CommandApdu, ResponseApdu, check_sw
 from cardkit.card.atr import extended_length_supported, historical_bytes
 from cardkit.card._select import pick_ca_keys
-from cardkit.card.session import block_data_odd
+from cardkit.card._reading import block_data_odd
 from cardkit.errors import (CardRemovedError, ParseError, ProtocolError, StatusWordError, TransportError)
 from cardkit.lds import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfos
 

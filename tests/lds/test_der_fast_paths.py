@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from cardkit import tlv
 from cardkit.errors import ParseError
+from cardkit.lds import _security_info_asn1 as si_spec
 from cardkit.lds import security_infos as si
 from cardkit.lds import signed_data as sd
 from cardkit.public_keys import _RSpki, check_spki
@@ -29,7 +30,7 @@ ID_AA, ID_PT = "2.23.136.1.1.5", "0.4.0.127.0.7.3.1.2.2"
 _SPKI = ec.generate_private_key(ec.BrainpoolP256R1()).public_key().public_bytes(
     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
-pytestmark = pytest.mark.skipif(si._RInfo2 is None, reason="this cryptography has no declarative ASN.1 API")
+pytestmark = pytest.mark.skipif(si_spec.RInfo2 is None, reason="this cryptography has no declarative ASN.1 API")
 
 
 def _int(v: int) -> bytes:

@@ -11,7 +11,8 @@ from cardkit.lds import (ActiveAuthenticationInfo, ChipAuthenticationInfo, ChipA
                          PaceDomainParameterInfo, PaceInfo, SecurityInfos, TerminalAuthenticationInfo,
                          UnknownSecurityInfo)
 from cardkit.lds.card_access import CardAccess
-from cardkit.lds.security_infos import MAX_PADDING, decode_info
+from cardkit.lds.security_info_set import MAX_PADDING
+from cardkit.lds.security_infos import decode_info
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 from ._tlvhand import H, T
