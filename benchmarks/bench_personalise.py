@@ -34,6 +34,7 @@ from cardkit.production.ledger import IssueRequest, Ledger, request_key  # noqa:
 from cardkit.production.records import CitizenRecord, RecordResult  # noqa: E402
 from cardkit.profiles import load_profile  # noqa: E402
 from simulators.emrtd import EmrtdChip  # noqa: E402
+from tests.support.perso import cvca_for, sample_record  # noqa: E402
 
 PROFILES = ("vn-cccd", "icao-td1", "icao-td3")
 
@@ -49,12 +50,8 @@ def pki(key_type: str) -> tuple[KeyFileSigner, TrustStore]:
 
 
 def record(n: int) -> CitizenRecord:
-    return CitizenRecord(
-        id_number=f"001090{n:06d}", full_name="Trần Văn Đức", date_of_birth="01/01/1990", sex="Nam",
-        nationality="Việt Nam", ethnicity="Kinh", religion="Không", place_of_origin="Hà Nội",
-        place_of_residence="Số 5 Hàng Bạc, Hoàn Kiếm, Hà Nội", identification_features="Nốt ruồi",
-        date_of_issue="01/07/2021", date_of_expiry="01/01/2040", father_name="Trần Văn Bình",
-        mother_name="Nguyễn Thị Ánh Tuyết", photo=ROOT / "examples" / "photos" / "tran-van-duc.jpg")
+    """The n-th citizen of the production tests: photo and two fingerprints (vn-cccd writes DG3)."""
+    return sample_record(n)
 
 
 def ms(xs: list[float]) -> str:
@@ -81,11 +78,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in PROFILES:
             profile = load_profile(name)
+            cvca = cvca_for(profile)  # the chip's trust point, for a profile with Terminal Authentication
             builds, keys, sign, ledger_t = [], [], [], []
             with Ledger(Path(tmp) / f"{name}-host.sqlite", station="bench") as lg:
                 for i in range(args.cards):
                     t = time.perf_counter()
-                    b = build_card(record(i), profile, signer)
+                    b = build_card(record(i), profile, signer, cvca=cvca)
                     builds.append(time.perf_counter() - t)
                     keys.append(b.timings["keys"])
                     sign.append(b.timings["sign"])
@@ -101,14 +99,14 @@ def main() -> None:
                     lg.issued(row)
                     ledger_t.append(time.perf_counter() - t)
                     b.wipe()
-            b = build_card(record(0), profile, signer)
+            b = build_card(record(0), profile, signer, cvca=cvca)
             n_perso, n_min = len(plan_perso(b, profile)), minimum_apdus(b, profile)
             b.wipe()
             with Ledger(Path(tmp) / f"{name}-e2e.sqlite", station="bench") as lg:
                 items = [RecordResult(i + 1, record(1000 + i)) for i in range(args.cards)]
                 t = time.perf_counter()
                 s = run_batch(items, profile=profile, signer=signer, trust=trust, ledger=lg,
-                              source=SimulatorSource(None, EmrtdChip), batch="bench")
+                              source=SimulatorSource(None, EmrtdChip), batch="bench", cvca=cvca)
                 elapsed = time.perf_counter() - t
             assert s.issued == args.cards, s.outcomes[:3]
             readback = statistics.median(o.apdus for o in s.outcomes) - n_perso

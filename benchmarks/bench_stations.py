@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cardkit.production.ledger import IssueRequest, Ledger, request_key  # noqa: E402
-from tests.production._helpers import PASSPHRASE, ds_folder, small_face, write_vn_csv  # noqa: E402
+from tests.production._helpers import PASSPHRASE, cvca_file, ds_folder, small_face, write_vn_csv  # noqa: E402
 from tests.support.perso import sample_record  # noqa: E402
 from tests.support.pki import make_pki  # noqa: E402
 from tests.support.postgres import postgres_available, throwaway_cluster  # noqa: E402
@@ -34,7 +34,7 @@ def stations(n: int, ledger: str, name: str, ds: Path, out: Path, env: dict[str,
     """Seconds for ``n`` stations to personalise the whole batch."""
     t = time.perf_counter()
     args = ["personalise", "--profile", "vn-cccd", "--batch", name, "--ledger", ledger, "--ds", str(ds),
-            "--sim", str(out), "--json"]
+            "--cvca", str(cvca_file(ds.parent / "cv")), "--sim", str(out), "--json"]
     procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args, "--station", f"s{i}"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(n)]
     for p in procs:

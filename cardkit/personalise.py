@@ -477,13 +477,18 @@ def _secret_command(build: CardBuild, tag: int, data: bytes, extended: bool) -> 
     return CommandApdu(0x00, 0xDA, 0x00, tag, build.secret_buffer(data), extended=len(data) > _SHORT)
 
 
-def minimum_apdus(build: CardBuild, profile: Profile) -> int:
-    """The fewest perso commands any planner could use: one CREATE, one SELECT and ceil(size / 65535) writes
-    per file, the same PUT DATAs and the lock (what an unlimited extended-length chip would take)."""
+def minimum_apdus(build: CardBuild, profile: Profile, *, extended: bool | None = None) -> int:
+    """The fewest perso commands the chip's limits allow: SELECT of the application; per file one CREATE,
+    one SELECT (the JMRTD applet's CREATE makes nothing current) and ceil(size / largest data field)
+    writes; the PUT DATAs, a CVCA in as few parts as fit; the lock. The largest data field is 65535 bytes
+    with extended length (the profile allows it and, when ``extended`` is given, the card takes it), 255
+    without; ``plan_perso`` with the profile's ``write_block_size`` at that largest field reaches it."""
+    ext = profile.chip.extended_length and (extended if extended is not None else True)
+    largest = 0xFFFF if ext else _SHORT
     aa_puts = 2 if isinstance(build._keys.get("aa"), rsa.RSAPrivateKey) else int("aa" in build._keys)
-    ta_puts = 1 + len(build.cvca) if build.cvca else 0
+    ta_puts = 1 + sum(-(-len(c.body.raw) // largest) for c in build.cvca) if build.cvca else 0
     puts = 1 + (build.can is not None) + aa_puts + int("ca" in build._keys) + ta_puts + 1
-    return 1 + sum(2 + -(-len(d) // 0xFFFF) for d in build.files.values()) + puts
+    return 1 + sum(2 + -(-len(d) // largest) for d in build.files.values()) + puts
 
 
 # --- 3 and 4. writing, locking, reading back ---------------------------------------------------

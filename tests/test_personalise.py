@@ -104,6 +104,8 @@ def test_plan_writes_every_file_exactly(pki, name):
     # as few UPDATE BINARY as the block size allows: ceil(size / block) per file
     assert len(updates) == sum(-(-len(d) // profile.chip.write_block_size) for d in b.files.values())
     assert len(cmds) >= minimum_apdus(b, profile)
+    if profile.chip.write_block_size == (0xFFFF if profile.chip.extended_length else 255):
+        assert len(cmds) == minimum_apdus(b, profile)  # the largest block the chip takes: nothing to spare
     if not profile.chip.extended_length:
         assert all(len(c.data) <= 255 and not c.needs_extended for c in cmds)
 
