@@ -360,14 +360,10 @@ def check_photo_file(photo: Path | None, lo: int = PHOTO_MIN, hi: int = PHOTO_MA
     """Every reason the photo file is not a JPEG / JPEG 2000 of an accepted size; [] when it is."""
     if photo is None:
         return ["photo: required"]
-    try:
-        if not photo.is_file():
-            return [f"photo: file not found ({photo.name})"]
-        size = photo.stat().st_size
-        with photo.open("rb") as f:
-            head = f.read(12)
-    except OSError as e:
-        return [f"photo: cannot read {photo.name} ({e.strerror})"]
+    found = _file_head("photo", photo)
+    if isinstance(found, str):
+        return [found]
+    size, head = found
     out = []
     if not (head[:3] == b"\xff\xd8\xff" or head == _JP2_SIGNATURE or head[:4] == _J2K_CODESTREAM):
         out.append("photo: not a JPEG (FF D8 FF) or JPEG 2000 file")
@@ -376,18 +372,26 @@ def check_photo_file(photo: Path | None, lo: int = PHOTO_MIN, hi: int = PHOTO_MA
     return out
 
 
+def _file_head(name: str, path: Path) -> tuple[int, bytes] | str:
+    """An image file's size and first 12 bytes (enough for its signature), or why it cannot be read."""
+    try:
+        if not path.is_file():
+            return f"{name}: file not found ({path.name})"
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            return size, f.read(12)
+    except OSError as e:
+        return f"{name}: cannot read {path.name} ({e.strerror})"
+
+
 def _check_finger(name: str, path: Path | None) -> list[str]:
     """A fingerprint file, when given: WSQ (FF A0) or JPEG 2000, of a plausible size."""
     if path is None:
         return []
-    try:
-        if not path.is_file():
-            return [f"{name}: file not found ({path.name})"]
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(12)
-    except OSError as e:
-        return [f"{name}: cannot read {path.name} ({e.strerror})"]
+    found = _file_head(name, path)
+    if isinstance(found, str):
+        return [found]
+    size, head = found
     out = []
     if not (head[:2] == _WSQ_SOI or head == _JP2_SIGNATURE or head[:4] == _J2K_CODESTREAM):
         out.append(f"{name}: not a WSQ (FF A0) or JPEG 2000 file")
