@@ -6,7 +6,8 @@ Rules every LDS class follows, enforced here once:
 - ``from_bytes`` is wrapped by ``parse_guard``: whatever the input, the only exception that
   leaves it is ``ParseError`` (an IndexError, ValueError or asn1crypto error becomes one,
   naming the file), so hostile bytes cannot crash a reader;
-- parsed objects keep the exact bytes in ``raw``; ``to_bytes`` gives them back untouched.
+- parsed objects keep the exact bytes in ``raw``; ``to_bytes`` gives them back untouched;
+- elements a file's table does not know are kept, and shown the same way by ``with_other``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ A signer directory holds, for a role ("csca", "ds", "ml"):
   ``<role>.key``   the encrypted PKCS#8 key (mode 0600), when the key is a file.
 The HSM PIN is never stored: the descriptor names the environment variable that holds it.
 ``load_signer(dir, role)`` gives a ready ``Signer`` (used by ``cardkit personalise --ds DIR``).
+The descriptor is written and read by ``new_descriptor``, ``descriptor_pin`` and
+``descriptor_passphrase``, which the CV signer directories (``cvc_store``) use as well.
 """
 
 from __future__ import annotations
