@@ -12,6 +12,7 @@
 process alone. Several people may run these tests on one machine at once: each vpcd slot (TCP port) is taken
 with an exclusive file lock; if every slot is busy, ``insert`` fails with a clear message
 instead of hanging. Every wait has a timeout. Missing pcscd/vpcd or not root -> skip with the reason.
+``interrupt(proc)`` stops a ``cardkit sim serve`` process with Ctrl-C and gives its stderr.
 """
 
 from __future__ import annotations

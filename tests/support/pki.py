@@ -11,7 +11,8 @@ real ``cryptography`` key held in a ``KeyFileSigner``. Two ways in:
 
 A ``Pki`` gives its certificates, its signers, a fresh ``TrustStore`` holding the CSCA, more DSs
 under the same CSCA (``issue``), a DS certificate for a key held elsewhere such as an HSM
-(``certify``), and the certificates as PEM files (``write``).
+(``certify``), and the certificates as PEM files (``write``). ``trust_store(*certs, crls=...)`` makes
+a store of exactly the certificates and CRLs given.
 """
 
 from __future__ import annotations
