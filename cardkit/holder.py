@@ -69,6 +69,18 @@ class HolderRecord(Protocol):
         ...
 
 
+def _read_bounded(path: Path, limit: int, label: str) -> bytes:
+    """An image file's bytes, refused when larger than ``limit``; InputError names ``label``, never the content."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise InputError(f"{label}: {e.strerror}") from None
+    if len(data) > limit:
+        raise InputError(f"{label}: larger than {limit} bytes")
+    return data
+
+
 def face_size(image: bytes, *, what: str = "face image") -> tuple[int, int]:
     """(width, height) of a JPEG from its SOFn marker (ITU T.81 B.2.2), or of a JPEG2000 (ISO 15444-1 A.5.1).
 
@@ -117,14 +129,7 @@ class Face:
     @classmethod
     def read(cls, path: Path) -> "Face":
         """Read (bounded) and parse the image file. Raises InputError naming the file's name."""
-        try:
-            with open(path, "rb") as f:
-                data = f.read(_MAX_FACE + 1)
-        except OSError as e:
-            raise InputError(f"face image {Path(path).name}: {e.strerror}") from None
-        if len(data) > _MAX_FACE:
-            raise InputError(f"face image {Path(path).name}: larger than {_MAX_FACE} bytes")
-        return cls.from_bytes(data)
+        return cls.from_bytes(_read_bounded(path, _MAX_FACE, f"face image {Path(path).name}"))
 
     def __repr__(self) -> str:
         return f"Face({self.image_type}, {self.width}x{self.height}, {len(self.data)} bytes)"
@@ -166,14 +171,7 @@ class Fingerprint:
     def read(cls, path: Path, position: int, *, what: str = "finger image") -> "Fingerprint":
         """Read (bounded) and parse the image file. Raises InputError naming ``what`` and the file's name."""
         label = f"{what} {Path(path).name}"
-        try:
-            with open(path, "rb") as f:
-                data = f.read(_MAX_FINGER + 1)
-        except OSError as e:
-            raise InputError(f"{label}: {e.strerror}") from None
-        if len(data) > _MAX_FINGER:
-            raise InputError(f"{label}: larger than {_MAX_FINGER} bytes")
-        return cls.from_bytes(data, position, what=label)
+        return cls.from_bytes(_read_bounded(path, _MAX_FINGER, label), position, what=label)
 
     def __repr__(self) -> str:
         return f"Fingerprint(position {self.position}, {self.image_type}, {self.width}x{self.height})"

@@ -161,12 +161,7 @@ def export_image(data: bytes | bytearray | memoryview, target: ImageFormat | str
     """
     wanted = target if isinstance(target, ImageFormat) else format_for_path(target)
     data = bytes(data)
-    if len(data) > MAX_IMAGE_SIZE:
-        raise ParseError(f"{len(data)} bytes is larger than any LDS image ({MAX_IMAGE_SIZE})", what=what)
-    stored = image_format(data)
-    if stored is None:
-        raise ParseError(f"not a JPEG, JPEG 2000 or PNG image (starts {data[:8].hex().upper() or 'empty'})",
-                         what=what, offset=0)
+    stored = _stored_format(data, what, "a JPEG, JPEG 2000 or PNG")
     if stored is ImageFormat.WSQ:
         raise InputError(f"{what}: a WSQ image, which cardkit does not decode; it cannot be written as {wanted.label}")
     image = _decode(data, stored, what)
@@ -179,6 +174,16 @@ def export_image(data: bytes | bytearray | memoryview, target: ImageFormat | str
     return ExportedImage(_encode(image, wanted), wanted, stored, image.width, image.height, reencoded=True)
 
 
+def _stored_format(data: bytes, what: str, expected: str) -> ImageFormat:
+    """The format of an image to export, refusing one larger than any LDS image or of no known format."""
+    if len(data) > MAX_IMAGE_SIZE:
+        raise ParseError(f"{len(data)} bytes is larger than any LDS image ({MAX_IMAGE_SIZE})", what=what)
+    stored = image_format(data)
+    if stored is None:
+        raise ParseError(f"not {expected} image (starts {data[:8].hex().upper() or 'empty'})", what=what, offset=0)
+    return stored
+
+
 def stored_image(data: bytes | bytearray | memoryview, *, what: str = "image") -> ExportedImage:
     """The image exactly as stored, once checked: JPEG, JPEG 2000 and PNG decode fully; WSQ's structure is checked.
 
@@ -188,12 +193,7 @@ def stored_image(data: bytes | bytearray | memoryview, *, what: str = "image") -
         ParseError: not a known image, corrupt, truncated, or larger than ``MAX_PIXELS``.
     """
     data = bytes(data)
-    if len(data) > MAX_IMAGE_SIZE:
-        raise ParseError(f"{len(data)} bytes is larger than any LDS image ({MAX_IMAGE_SIZE})", what=what)
-    stored = image_format(data)
-    if stored is None:
-        raise ParseError(f"not a JPEG, JPEG 2000, PNG or WSQ image (starts {data[:8].hex().upper() or 'empty'})",
-                         what=what, offset=0)
+    stored = _stored_format(data, what, "a JPEG, JPEG 2000, PNG or WSQ")
     if stored is ImageFormat.WSQ:
         width, height = wsq_dimensions(data, what=what)
     else:

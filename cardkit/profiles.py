@@ -79,18 +79,12 @@ PERSON_KEYS = ("national_id", "document", "personal_number")
 _JMRTD_MAX_DG = 15  # the applet has slots for DG1-DG15 only
 
 
-@dataclass(frozen=True, slots=True)
-class PaceSpec:
-    """PACE as the chip offers it in EF.CardAccess (Doc 9303-11 §4.4, §9.2.1)."""
+class _KeyAgreementSpec:
+    """What PACE and CA share (Doc 9303-11 §9.2): an OID naming cipher and key agreement, on domain parameters."""
 
-    algorithm: PaceAlgorithm
-    parameters: DomainParameters  # standardized: EF.CardAccess names them by parameterId
-    passwords: tuple[str, ...]  # ("CAN", "MRZ")
-    version: int = 2
-
-    @property
-    def mapping(self) -> Mapping:
-        return self.algorithm.mapping
+    __slots__ = ()
+    algorithm: PaceAlgorithm | CaAlgorithm
+    parameters: DomainParameters
 
     @property
     def cipher(self) -> Cipher:
@@ -106,40 +100,37 @@ class PaceSpec:
         return self.algorithm.key_agreement
 
     @property
-    def parameter_id(self) -> int:
-        return self.parameters.id
-
-    @property
     def protocol_oid(self) -> str:
-        """id-PACE-{DH,ECDH}-{GM,IM,CAM}-{cipher}."""
+        """id-PACE-{DH,ECDH}-{GM,IM,CAM}-{cipher} or id-CA-{DH,ECDH}-{cipher}."""
         return self.algorithm.oid
 
 
 @dataclass(frozen=True, slots=True)
-class ChipAuthSpec:
+class PaceSpec(_KeyAgreementSpec):
+    """PACE as the chip offers it in EF.CardAccess (Doc 9303-11 §4.4, §9.2.1)."""
+
+    algorithm: PaceAlgorithm
+    parameters: DomainParameters  # standardized: EF.CardAccess names them by parameterId
+    passwords: tuple[str, ...]  # ("CAN", "MRZ")
+    version: int = 2
+
+    @property
+    def mapping(self) -> Mapping:
+        return self.algorithm.mapping
+
+    @property
+    def parameter_id(self) -> int:
+        return self.parameters.id
+
+
+@dataclass(frozen=True, slots=True)
+class ChipAuthSpec(_KeyAgreementSpec):
     """Chip Authentication v1 (Doc 9303-11 §6.2): the chip's static key pair type and cipher."""
 
     algorithm: CaAlgorithm
     parameters: DomainParameters  # the domain parameters of the chip's static key
     key_id: int | None = None
     in_card_access: bool = False  # the VN card also lists its ChipAuthenticationInfo in EF.CardAccess
-
-    @property
-    def cipher(self) -> Cipher:
-        return self.algorithm.cipher
-
-    @property
-    def curve(self) -> str:
-        return self.parameters.name
-
-    @property
-    def key_agreement(self) -> KeyAgreement:
-        return self.algorithm.key_agreement
-
-    @property
-    def protocol_oid(self) -> str:
-        """id-CA-{DH,ECDH}-{cipher}."""
-        return self.algorithm.oid
 
     @property
     def public_key_oid(self) -> str:

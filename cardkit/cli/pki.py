@@ -13,21 +13,21 @@ handed to a production line holds the trust anchor of its read-back check
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..algorithms import SIGNING_CURVES
-from ..errors import InputError, KeyStoreError
+from ..errors import InputError
 from ..pki.certs import generate_private_key, make_crl, make_csca, make_ds, make_link, make_ml_signer
-from ..pki.hsm import Pkcs11Signer, generate_key, open_session, store_certificate
+from ..pki.hsm import Pkcs11Signer, store_certificate
 from ..pki.keystore import load_role_certificate, load_signer, save_signer
 from ..pki.lint import lint
 from ..pki.sod_builder import build_master_list
 from ..pki.sources import read_certificate_file
 from ..pki.signers import KeyFileSigner, load_certificate, passphrase_from_env
+from ._hsm import hsm_options, new_hsm_key
 from ._secrets import ask_secret
 from .pki_cv import cv_groups
 
@@ -51,13 +51,6 @@ def _passphrase(directory: Path, role: str) -> bytes:
     return passphrase_from_env() or _ask_passphrase(directory, role, new=True)
 
 
-def _hsm_options(f: Any) -> Any:
-    f = click.option("--hsm-pin-env", metavar="VAR", help="Environment variable holding the token PIN.")(f)
-    f = click.option("--hsm-token", metavar="LABEL", help="PKCS#11 token label.")(f)
-    f = click.option("--hsm-module", metavar="PATH", help="PKCS#11 module: put the key in this HSM.")(f)
-    return f
-
-
 def _signing_options(f: Any) -> Any:
     f = click.option("--pss/--pkcs1", default=True, show_default=True, help="RSA keys: RSASSA-PSS or PKCS#1 v1.5.")(f)
     f = click.option("--hash", "hash_algorithm", default="sha256", show_default=True,
@@ -71,17 +64,8 @@ def _new_key(out: Path, role: str, key_type: str, hash_algorithm: str, pss: bool
     """A signer over a new key (file or HSM) and the keyword arguments for ``save_signer``."""
     is_rsa = key_type.startswith("rsa")
     if hsm_module:
-        if not (hsm_token and hsm_pin_env):
-            raise InputError("--hsm-module needs --hsm-token and --hsm-pin-env")
-        pin = os.environ.get(hsm_pin_env)
-        if not pin:
-            raise KeyStoreError(f"no PIN in the environment variable {hsm_pin_env}")
-
-        label = f"cardkit-{role}-{out.resolve().name}"
-        session = open_session(hsm_module, hsm_token, pin, rw=True)
-        generate_key(session, key_type, label)
-        signer = Pkcs11Signer.for_new_key(session, label, hash_algorithm=hash_algorithm, pss=pss and is_rsa)
-        hsm = {"module": hsm_module, "token": hsm_token, "key_label": label, "pin_env": hsm_pin_env}
+        session, hsm = new_hsm_key(out, f"cardkit-{role}", key_type, hsm_module, hsm_token, hsm_pin_env)
+        signer = Pkcs11Signer.for_new_key(session, hsm["key_label"], hash_algorithm=hash_algorithm, pss=pss and is_rsa)
         return signer, {"hsm": hsm, "hash_algorithm": hash_algorithm, "pss": pss and is_rsa}
     key = generate_private_key(key_type)
     passphrase = _passphrase(out, role)
@@ -134,7 +118,7 @@ def pki() -> None:
 @click.option("--validity-days", default=15 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
 @click.option("--key-usage-days", default=5 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
 @_signing_options
-@_hsm_options
+@hsm_options
 def init_csca(country: str, out: Path, common_name: str | None, organization: str | None, validity_days: int,
               key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool, hsm_module: str | None,
               hsm_token: str | None, hsm_pin_env: str | None) -> None:
@@ -160,7 +144,7 @@ def _load_csca(csca: Path) -> Any:
 @click.option("--validity-days", default=90 + 10 * 365, show_default=True, type=click.IntRange(1, 40 * 365))
 @click.option("--key-usage-days", default=90, show_default=True, type=click.IntRange(1, 40 * 365))
 @_signing_options
-@_hsm_options
+@hsm_options
 def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str | None, doc_types: tuple[str, ...],
              validity_days: int, key_usage_days: int, key_type: str, hash_algorithm: str, pss: bool,
              hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
@@ -189,7 +173,7 @@ def issue_ds(csca: Path, out: Path, common_name: str | None, organization: str |
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--cn", "common_name", default="Master List Signer")
 @_signing_options
-@_hsm_options
+@hsm_options
 def issue_ml_signer(csca: Path, out: Path, common_name: str, key_type: str, hash_algorithm: str, pss: bool,
                     hsm_module: str | None, hsm_token: str | None, hsm_pin_env: str | None) -> None:
     """Issue a Master List signer key and certificate in OUT, signed by the CSCA in CSCA."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ..algorithms import TaAlgorithm, ta_algorithm
 from ..crypto.cvc import Chat, CvCertificate, Role
 from ..crypto.cvc_keys import CvEcPublicKey, resolve_key
-from ..errors import InputError, KeyStoreError
+from ..errors import InputError
 from ..pki.certs import generate_private_key
 from ..pki.cvc import CvCertificateBuilder, CvSigner, load_cv_certificate
 from ..pki.cvc_chain import validate_chain
 from ..pki.cvc_store import check_free, load_cv_signer, save_cv_signer
-from ..pki.hsm import Pkcs11Signer, generate_key, open_session
+from ..pki.hsm import Pkcs11Signer
 from ..pki.signers import KeyFileSigner, passphrase_from_env
 from ..public_keys import EcPublicKey
+from ._hsm import hsm_options, new_hsm_key
 from ._secrets import ask_secret
 
 __all__ = ["cv_groups"]
@@ -56,26 +56,12 @@ def _new_key(out: Path, role: str, key_type: str, algorithm: TaAlgorithm, hsm_mo
     """A signer over a new key (file or HSM) and the keyword arguments for ``save_cv_signer``."""
     kw: dict[str, Any] = {"hash_algorithm": algorithm.hash, "pss": algorithm.pss}
     if hsm_module:
-        if not (hsm_token and hsm_pin_env):
-            raise InputError("--hsm-module needs --hsm-token and --hsm-pin-env")
-        pin = os.environ.get(hsm_pin_env)
-        if not pin:
-            raise KeyStoreError(f"no PIN in the environment variable {hsm_pin_env}")
-        label = f"cardkit-cv-{role}-{out.resolve().name}"
-        session = open_session(hsm_module, hsm_token, pin, rw=True)
-        generate_key(session, key_type, label)
-        kw["hsm"] = {"module": hsm_module, "token": hsm_token, "key_label": label, "pin_env": hsm_pin_env}
-        return Pkcs11Signer.for_new_key(session, label, hash_algorithm=algorithm.hash, pss=algorithm.pss), kw
+        session, kw["hsm"] = new_hsm_key(out, f"cardkit-cv-{role}", key_type, hsm_module, hsm_token, hsm_pin_env)
+        return Pkcs11Signer.for_new_key(session, kw["hsm"]["key_label"], hash_algorithm=algorithm.hash,
+                                        pss=algorithm.pss), kw
     key = generate_private_key(key_type)
     kw.update(private_key=key, passphrase=_passphrase(confirm=True))
     return KeyFileSigner(key, None, algorithm.hash, algorithm.pss), kw
-
-
-def _hsm_options(f: Any) -> Any:
-    f = click.option("--hsm-pin-env", metavar="VAR", help="Environment variable holding the token PIN.")(f)
-    f = click.option("--hsm-token", metavar="LABEL", help="PKCS#11 token label.")(f)
-    f = click.option("--hsm-module", metavar="PATH", help="PKCS#11 module: put the key in this HSM.")(f)
-    return f
 
 
 def _holder_options(mnemonic: str, days: int) -> Any:
@@ -91,7 +77,7 @@ def _holder_options(mnemonic: str, days: int) -> Any:
         f = click.option("--mnemonic", default=mnemonic, show_default=True, help="Holder mnemonic (0-9 characters).")(f)
         f = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
                          help="Signer directory to create.")(f)
-        return _hsm_options(f)
+        return hsm_options(f)
     return wrap
 
 

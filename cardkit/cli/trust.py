@@ -11,7 +11,6 @@ that is garbage or cut: nothing is imported).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -22,19 +21,9 @@ from ..checks import Status
 from ..errors import InputError, ParseError
 from ..pki.passive import check_signed_file
 from ..pki.store import import_sources, summarise_store
-from .verify import load_trust
+from .verify import load_trust, parse_at
 
 __all__ = ["trust"]
-
-
-def _at(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        d = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
-    return d if d.tzinfo else d.replace(tzinfo=dt.timezone.utc)
 
 
 @click.group("trust")
@@ -88,7 +77,7 @@ def import_cmd(sources: tuple[Path, ...], store: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_cmd(store: Path, country: str | None, at: str | None, as_json: bool) -> None:
     """Show the trust store: certificates per country and role, validity, key and signature algorithms, CRLs."""
-    summary = summarise_store(store, country=country, at=_at(at))
+    summary = summarise_store(store, country=country, at=parse_at(at))
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -123,7 +112,7 @@ def check_cmd(files: tuple[Path, ...], trust_paths: tuple[Path, ...], crls: tupl
     and its signature and certificate path verified.
     """
     store = load_trust(trust_paths, crls)
-    when = _at(at)
+    when = parse_at(at)
     results: list[dict[str, Any]] = []
     ok_all = True
     for f in files:

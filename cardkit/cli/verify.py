@@ -40,12 +40,13 @@ from ._images import image_options, write_images
 from ._kiosk import run_kiosk, write_face
 from ._terminal import asks_for_key, inspect_chip, key_options, optional_key, reader_ref, resolve_key, source_options
 
-__all__ = ["verify", "load_trust", "show"]
+__all__ = ["verify", "load_trust", "parse_at", "show"]
 
 log = logging.getLogger(__name__)
 
 
-def _at(value: str | None) -> dt.datetime | None:
+def parse_at(value: str | None) -> dt.datetime | None:
+    """The moment ``--at`` names (a date or ISO 8601; UTC when it names no zone), None when not given."""
     if value is None:
         return None
     try:
@@ -128,7 +129,7 @@ def verify(ctx: click.Context, reader: str | None, sim: Path | None, dump: Path 
         raise InputError("give exactly one of --reader R, --sim IMAGE, --dump DUMP")
     if count is not None and not loop:
         raise InputError("--count goes with --loop")
-    when = _at(at)
+    when = parse_at(at)
     ta_given = bool(is_cert) or is_key is not None or pkcs11_module is not None
     if loop:
         if reader is None:

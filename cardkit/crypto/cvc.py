@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .. import tlv
 from ..algorithms import EXTENSION_NAMES, ID_IS, TERMINAL_TYPES
 from ..errors import ParseError
-from .cvc_keys import CvPublicKey, decode_oid, decode_public_key, encode_oid, within
+from .cvc_keys import CvPublicKey, decode_oid, decode_public_key, encode_oid, oid_and_rest, within
 
 __all__ = [
     "MAX_CERTIFICATE",
@@ -213,13 +213,10 @@ def _extensions(t: tlv.Tlv) -> tuple[CvExtension, ...]:
         if d.tag != 0x73:
             raise ParseError(f"expected a discretionary data template (73), found {d.tag:X}", what=what, offset=d.start)
         try:
-            items = d.children()
-            if not items:
-                raise ParseError("extension without an object identifier", what=what, offset=d.start)
-            oid = decode_oid(items[0], what)
+            oid, rest = oid_and_rest(d, "extension", what)
         except ParseError as e:
             raise within(e, 0x73)
-        out.append(CvExtension(oid, tuple((c.tag, c.value) for c in items[1:]), d.raw))
+        out.append(CvExtension(oid, tuple((c.tag, c.value) for c in rest), d.raw))
     return tuple(out)
 
 

@@ -70,6 +70,18 @@ def decode_oid(t: tlv.Tlv, what: str) -> str:
         raise ParseError("malformed object identifier", what=what, offset=t.start, path=(0x06,)) from None
 
 
+def oid_and_rest(t: tlv.Tlv, thing: str, what: str) -> tuple[str, list[tlv.Tlv]]:
+    """A template that starts with its object identifier (TR-03110-3 D.3): (the OID, the elements after it).
+
+    Raises:
+        ParseError: "``thing`` without an object identifier", or a malformed first 06.
+    """
+    children = t.children()
+    if not children:
+        raise ParseError(f"{thing} without an object identifier", what=what, offset=t.start)
+    return decode_oid(children[0], what), children[1:]
+
+
 def within(e: ParseError, tag: int) -> ParseError:
     """``e`` with ``tag`` prepended to its path, unless the TLV decoder already named it."""
     return e if e.path[:1] == (tag,) else e.within(tag=tag)
@@ -139,16 +151,13 @@ def decode_public_key(t: tlv.Tlv) -> CvPublicKey:
     if t.tag != 0x7F49:
         raise ParseError(f"expected a public key (7F49), found tag {t.tag:X}", what=_WHAT, offset=t.start)
     try:
-        children = t.children()
-        if not children:
-            raise ParseError("public key without an object identifier", what=_WHAT, offset=t.start)
-        oid = decode_oid(children[0], _WHAT)
+        oid, rest = oid_and_rest(t, "public key", _WHAT)
         algorithm = TA_ALGORITHMS.get(oid)
         if algorithm is None:
-            raise ParseError(f"unsupported public key algorithm {oid}", what=_WHAT, offset=children[0].start)
+            raise ParseError(f"unsupported public key algorithm {oid}", what=_WHAT, offset=t.value_start)
         values: dict[int, bytes] = {}
         last = 0
-        for c in children[1:]:
+        for c in rest:
             if not 0x81 <= c.tag <= 0x87 or c.tag <= last:
                 raise ParseError(f"unexpected tag {c.tag:X} (81-87 once each, in order)", what=_WHAT, offset=c.start)
             limit = _MAX_RSA_BYTES if algorithm.family == "RSA" else 1 + 2 * _MAX_EC_VALUE

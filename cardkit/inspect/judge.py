@@ -340,6 +340,13 @@ def _dg_signed(j: _Judging, n: int) -> bool:
     return hmac.compare_digest(digest, sod.dg_hashes[n])
 
 
+def _proved(j: _Judging, name: str, why: str, signed: bool, unsigned: str, **details: object) -> None:
+    """The PASSED check of a chip that proved a key: a proof only when the file with the key passed PA."""
+    j.add(name, Status.PASSED, why + ("" if signed else f"; but {unsigned}: no proof"), **details, proof=signed)
+    if signed:
+        j.proofs.append(name)
+
+
 def _skip(j: _Judging, name: str) -> None:
     """The SKIPPED check of a proof that was not run: offline, stopped before it, or not asked for."""
     stop = j.stop
@@ -370,11 +377,8 @@ def _active_authentication(j: _Judging, attempt: ProofAttempt | None) -> None:
     elif attempt.run in (ProofRun.ERROR, ProofRun.CHANNEL_BROKEN):
         j.add(name, Status.FAILED, f"chip did not answer AA properly: {attempt.detail}", step=attempt.step)
     elif attempt.run is ProofRun.VERIFIED:
-        why = "the chip signed the challenge with the DG15 key"
-        j.add(name, Status.PASSED, why + ("" if signed else "; but DG15 is not signed: no proof"),
-              dg15_signed=signed, proof=signed)
-        if signed:
-            j.proofs.append(name)
+        _proved(j, name, "the chip signed the challenge with the DG15 key", signed, "DG15 is not signed",
+                dg15_signed=signed)
     else:
         j.add(name, Status.FAILED, "signature over the challenge does not verify with the DG15 key (cloned chip?)",
               dg15_signed=signed)
@@ -400,11 +404,8 @@ def _chip_authentication(j: _Judging, attempt: ProofAttempt | None) -> None:
     if attempt.run is ProofRun.TRANSPORT:
         j.add(name, Status.FAILED, attempt.detail)
     elif attempt.run is ProofRun.VERIFIED:
-        why = "the chip proved the DG14 key: secure messaging restarted with the CA keys"
-        j.add(name, Status.PASSED, why + ("" if signed else "; but DG14 is not signed: no proof"),
-              dg14_signed=signed, proof=signed)
-        if signed:
-            j.proofs.append(name)
+        _proved(j, name, "the chip proved the DG14 key: secure messaging restarted with the CA keys", signed,
+                "DG14 is not signed", dg14_signed=signed)
     else:
         j.add(name, Status.FAILED, f"the chip did not prove the DG14 key (cloned chip?): {attempt.detail}",
               step=attempt.step)
@@ -440,11 +441,8 @@ def _chip_authentication_mapping(j: _Judging) -> None:
                   "; ".join(f"{c.name}: {c.reason}" for c in result.failures) or "EF.CardSecurity failed PA")
         j.add("card_security_authentication", Status.PASSED if signed else Status.FAILED, reason, size=len(data))
     if cam.verified:
-        why = "the chip proved the EF.CardSecurity CA key in PACE (CA_IC * PK_IC = PK_Map,IC)"
-        j.add(name, Status.PASSED, why + ("" if signed else "; but EF.CardSecurity did not pass PA: no proof"),
-              card_security_signed=signed, proof=signed)
-        if signed:
-            j.proofs.append(name)
+        _proved(j, name, "the chip proved the EF.CardSecurity CA key in PACE (CA_IC * PK_IC = PK_Map,IC)", signed,
+                "EF.CardSecurity did not pass PA", card_security_signed=signed)
     else:
         j.add(name, Status.FAILED, "CA_IC does not match the EF.CardSecurity CA key (cloned chip?)",
               card_security_signed=signed)

@@ -6,7 +6,8 @@ Rules every LDS class follows, enforced here once:
 - ``from_bytes`` is wrapped by ``parse_guard``: whatever the input, the only exception that
   leaves it is ``ParseError`` (an IndexError, ValueError or asn1crypto error becomes one,
   naming the file), so hostile bytes cannot crash a reader;
-- parsed objects keep the exact bytes in ``raw``; ``to_bytes`` gives them back untouched.
+- parsed objects keep the exact bytes in ``raw``; ``to_bytes`` gives them back untouched;
+- elements a file's table does not know are kept, and shown the same way by ``with_other``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ __all__ = [
     "decode_text",
     "check_build",
     "hex_or_text",
+    "with_other",
+    "leading_count",
 ]
 
 # A DG2 with a large JPEG2000 face stays well below this; anything bigger is not an LDS file.
@@ -123,6 +126,29 @@ def hex_or_text(value: bytes, limit: int = 64) -> str:
         return value.decode("ascii")
     h = value.hex().upper()
     return h if len(h) <= limit else f"{h[:limit]}... ({len(value)} bytes)"
+
+
+def with_other(d: dict[str, Any], other: Iterable[tuple[int, bytes]]) -> dict[str, Any]:
+    """``d`` with the elements kept as unknown under "other" (tag in hex: text or hex), when there are any."""
+    kept = {f"{t:X}": hex_or_text(v) for t, v in other}
+    if kept:
+        d["other"] = kept
+    return d
+
+
+def leading_count(outer: tlv.Tlv, what: str, *, max_bytes: int) -> tuple[int, tlv.Tlv, list[tlv.Tlv]]:
+    """The count 02 a file's content must start with (DG7, DG16): (count, its TLV, the elements after it).
+
+    Raises:
+        ParseError: no count first, or a count of more than ``max_bytes`` bytes.
+    """
+    kids = outer.children()
+    if not kids or kids[0].tag != 0x02:
+        raise ParseError("content must start with the count 02", what=what, offset=outer.value_start)
+    count = kids[0]
+    if not 1 <= len(count.value) <= max_bytes:
+        raise ParseError(f"count of {len(count.value)} bytes", what=what, offset=count.start)
+    return int.from_bytes(count.value, "big"), count, kids[1:]
 
 
 def tag_list_bytes(tags: Iterable[int]) -> bytes:

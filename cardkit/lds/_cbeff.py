@@ -8,23 +8,28 @@
 
 One layer for the three groups: ``split_group`` checks the group (7F61 once, the count first and
 equal to the number of 7F60 templates, nothing else inside) and each template (one header A1, one
-data block, other elements kept), and hands each data block to the group's own record codec;
-``encode_group`` writes them back. Biometric types (7816-11 Table C.2): 02 face, 08 finger, 10 iris.
+data block, other elements kept), and ``parse_group`` hands each data block to the group's own
+record codec (``check_record`` first refuses a template of another type or record format);
+``encode_group`` writes them back, and ``template_dict``/``group_dict`` show them. Biometric types (7816-11 Table C.2): 02 face, 08 finger, 10 iris.
 Parsing is strict, as readers in the field abort on a malformed template: every length must match
 and counts must agree. Errors name the data group, the template and the byte offset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .. import tlv
 from ..errors import ParseError
-from ._base import MAX_ITEMS, check_build
+from ._base import MAX_ITEMS, check_build, unwrap, with_other
 
-__all__ = ["BiometricHeader", "Instance", "split_group", "encode_group", "make_header", "expect_type",
-           "FACE", "FINGER", "IRIS", "FORMAT_OWNER_SC37"]
+T = TypeVar("T")
+
+__all__ = ["BiometricHeader", "Instance", "RecordKind", "split_group", "parse_group", "encode_group", "make_header",
+           "expect_type", "check_record", "template_dict", "group_dict", "FACE", "FINGER", "IRIS",
+           "FORMAT_OWNER_SC37"]
 
 BIT_GROUP, BIT, BHT, COUNT = 0x7F61, 0x7F60, 0xA1, 0x02
 BDB_TAGS = (0x5F2E, 0x7F2E)
@@ -145,6 +150,14 @@ def split_group(outer: tlv.Tlv, what: str) -> tuple[tuple[Instance, ...], tuple[
     return tuple(_instance(b, i, what) for i, b in enumerate(bits)), tuple(other)
 
 
+def parse_group(data: bytes, tag: int, what: str, template: Callable[[Instance], T]
+                ) -> tuple[bytes, tuple[T, ...], tuple[tuple[int, bytes], ...]]:
+    """A whole biometric data group: (raw bytes, each template decoded by ``template``, other children)."""
+    raw, outer = unwrap(data, tag, what)
+    instances, other = split_group(outer, what)
+    return raw, tuple(template(i) for i in instances), other
+
+
 def _instance(bit: tlv.Tlv, index: int, what: str) -> Instance:
     header = None
     bdb = None
@@ -178,6 +191,44 @@ def expect_type(instance: Instance, biometric_type: int, name: str, what: str) -
     if found not in (None, biometric_type):
         raise ParseError(f"{instance.label}: biometric type {found} is not {name} ({biometric_type})",
                          what=what, offset=instance.bdb.start)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """The record a group's data blocks hold: its biometric type, format type and the identifier it starts with."""
+
+    biometric_type: int
+    name: str  # "finger", in "biometric type 8 is not finger (8)"
+    format_type: int  # the header's 88 (ISO/IEC 7816-11 Table C.1)
+    identifier: bytes  # the record's format identifier, "FIR\0"
+    record: str  # "a finger image record"
+    reads: str  # "ISO/IEC 19794-4 finger images"
+
+
+def check_record(instance: Instance, kind: RecordKind, what: str) -> None:
+    """Refuse a template of another biometric type, or whose format type names another record.
+
+    A format type other than the kind's is forgiven when the data block starts with the kind's identifier.
+
+    Raises:
+        ParseError: "template 1: format type 0008 is not a finger image record (0007); ...".
+    """
+    expect_type(instance, kind.biometric_type, kind.name, what)
+    fmt = instance.header.format_type
+    if fmt not in (None, kind.format_type) and not instance.bdb.value.startswith(kind.identifier):
+        raise ParseError(f"{instance.label}: format type {fmt:04X} is not {kind.record} ({kind.format_type:04X}); "
+                         f"cardkit reads {kind.reads}", what=what, offset=instance.bdb.start)
+
+
+def template_dict(header: BiometricHeader, record: dict[str, Any], bdb_tag: int,
+                  other: tuple[tuple[int, bytes], ...]) -> dict[str, Any]:
+    """JSON-safe view of one template: its header, its record's view, the data block tag, other elements."""
+    return with_other({"header": header.to_dict(), **record, "data_block_tag": f"{bdb_tag:X}"}, other)
+
+
+def group_dict(what: str, templates: Sequence[dict[str, Any]], other: tuple[tuple[int, bytes], ...]) -> dict[str, Any]:
+    """JSON-safe view of a biometric data group: the file, its templates' views, other children."""
+    return with_other({"file": what, "templates": list(templates)}, other)
 
 
 def make_header(biometric_type: int, format_type: int, *, subtype: int | None = None,

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from .. import tlv
 from ..errors import ParseError
-from ._base import check_build, hex_or_text, parse_guard, parse_tag_list, tag_list_bytes, unwrap, wrap
+from ._base import check_build, parse_guard, parse_tag_list, tag_list_bytes, unwrap, with_other, wrap
 from .files import by_dg, by_tag
 
 __all__ = ["Com"]
@@ -109,9 +109,7 @@ class Com:
             "data_groups": [f"DG{n}" for n in self.data_groups],
             "tag_list": [f"{t:X}" for t in self.tag_list],
         }
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return with_other(d, self.other)
 
 
 def _version(value: bytes, n: int, what: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from .. import tlv
 from ..errors import InputError, ParseError
 from ..mrz import Mrz
-from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
+from ._base import check_build, parse_guard, unwrap, with_other, wrap
 
 __all__ = ["Dg1", "MRZ_LENGTHS"]
 
@@ -100,9 +100,7 @@ class Dg1:
                      optional_data=m.optional_data, date_of_birth=m.date_of_birth, sex=m.sex,
                      date_of_expiry=m.date_of_expiry, nationality=m.nationality,
                      primary_identifier=m.primary_identifier, secondary_identifier=m.secondary_identifier)
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return with_other(d, self.other)
 
 
 def _check_mrz(value: bytes, offset: int) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import tlv
 from ..errors import ParseError
-from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
+from ._base import check_build, leading_count, parse_guard, unwrap, with_other, wrap
 from ._tagged import Element, decode_element, encode_element
 
 __all__ = ["Dg16", "PersonToNotify"]
@@ -51,10 +51,7 @@ class PersonToNotify:
         return (self.date_recorded, self.name, self.telephone, self.address)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {e.attr: v for e, v in zip(_ELEMENTS, self._values()) if v is not None}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return with_other({e.attr: v for e, v in zip(_ELEMENTS, self._values()) if v is not None}, self.other)
 
 
 @dataclass(frozen=True)
@@ -70,15 +67,10 @@ class Dg16:
     def from_bytes(cls, data: bytes) -> "Dg16":
         """Parse DG16; ParseError on a wrong count, templates out of order, a repeated element, bad text."""
         raw, outer = unwrap(data, TAG, _WHAT)
-        kids = outer.children()
-        if not kids or kids[0].tag != _COUNT:
-            raise ParseError("content must start with the count 02", what=_WHAT, offset=outer.value_start)
-        if len(kids[0].value) != 1:
-            raise ParseError(f"count of {len(kids[0].value)} bytes", what=_WHAT, offset=kids[0].start)
-        count = kids[0].value[0]
+        count, count_tlv, rest = leading_count(outer, _WHAT, max_bytes=1)
         persons: list[PersonToNotify] = []
         other: list[tuple[int, bytes]] = []
-        for k in kids[1:]:
+        for k in rest:
             if _FIRST_TEMPLATE <= k.tag < _FIRST_TEMPLATE + MAX_PERSONS:
                 expected = _FIRST_TEMPLATE + len(persons)
                 if k.tag != expected:
@@ -89,7 +81,7 @@ class Dg16:
             else:
                 other.append((k.tag, k.value))
         if count != len(persons) or count == 0:
-            raise ParseError(f"count {count} but {len(persons)} templates", what=_WHAT, offset=kids[0].start)
+            raise ParseError(f"count {count} but {len(persons)} templates", what=_WHAT, offset=count_tlv.start)
         return cls(raw=raw, persons=tuple(persons), other=tuple(other))
 
     @classmethod
@@ -114,10 +106,7 @@ class Dg16:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view: the persons in order."""
-        d: dict[str, Any] = {"file": _WHAT, "persons": [p.to_dict() for p in self.persons]}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return with_other({"file": _WHAT, "persons": [p.to_dict() for p in self.persons]}, self.other)
 
 
 def _person(t: tlv.Tlv, index: int) -> PersonToNotify:

@@ -31,15 +31,16 @@ from typing import Any, Iterable
 from .. import tlv
 from ..errors import ParseError
 from ..images import ImageFormat, image_format
-from ._base import MAX_ITEMS, check_build, hex_or_text, parse_guard, unwrap, wrap
-from ._cbeff import FACE, BiometricHeader, Instance, encode_group, expect_type, make_header, split_group
+from ._base import MAX_ITEMS, check_build, parse_guard, wrap
+from ._cbeff import FACE, BiometricHeader, Instance, encode_group, expect_type, group_dict, make_header, parse_group
+from ._iso19794 import VERSION_010, check_fits, check_record_start, record_failure
 from .iso39794_5 import FORMAT_TYPE_39794_5, DateTimeBlock, FaceImageDataBlock, FaceRepresentation
 
 __all__ = ["Dg2", "FaceImage", "FeaturePoint", "BiometricHeader", "BiometricTemplate", "Face"]
 
 TAG = 0x75
 _WHAT = "DG2"
-_FAC, _VERSION_010 = b"FAC\x00", b"010\x00"
+_FAC = b"FAC\x00"
 _IMAGE_TYPES = {0: "jpeg", 1: "jpeg2000"}
 _IMAGE_CODES = {v: k for k, v in _IMAGE_TYPES.items()}
 _FACE_HEADER = struct.Struct(">IHBBB3s2s3s3s")  # 20 bytes
@@ -154,9 +155,8 @@ class Dg2:
     @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> "Dg2":
         """Parse DG2 strictly; ParseError names the template, tag and byte offset of any fault."""
-        raw, outer = unwrap(data, TAG, _WHAT)
-        instances, other = split_group(outer, _WHAT)
-        return cls(raw=raw, templates=tuple(_template(i) for i in instances), other=other)
+        raw, templates, other = parse_group(data, TAG, _WHAT, _template)
+        return cls(raw=raw, templates=templates, other=other)
 
     @classmethod
     def build(
@@ -225,10 +225,7 @@ class Dg2:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view (images summarised by type and size)."""
-        d: dict[str, Any] = {"file": _WHAT, "templates": [t.to_dict() for t in self.templates]}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return group_dict(_WHAT, [t.to_dict() for t in self.templates], self.other)
 
 
 def _template(inst: Instance) -> BiometricTemplate:
@@ -260,18 +257,9 @@ def _is_39794(header: BiometricHeader, bdb: tlv.Tlv) -> bool:
 
 def _parse_record(rec: bytes, base: int) -> tuple[FaceImage, ...]:
     """Decode an ISO/IEC 19794-5:2005 record; ``base`` is its offset in the file, for messages."""
-    def fail(msg: str, at: int) -> ParseError:
-        return ParseError(f"face record: {msg}", what=_WHAT, offset=base + at)
-
-    if len(rec) < 14:
-        raise fail(f"{len(rec)} bytes, shorter than the 14-byte header", 0)
-    if rec[:4] != _FAC:
-        raise fail(f"format identifier {rec[:4].hex().upper()} is not 'FAC\\0'", 0)
-    if rec[4:8] != _VERSION_010:
-        raise fail(f"version {rec[4:8].hex().upper()} is not '010\\0' (ISO/IEC 19794-5:2005)", 4)
-    length, count = struct.unpack_from(">IH", rec, 8)
-    if length != len(rec):
-        raise fail(f"record length field {length} but the data block holds {len(rec)} bytes", 8)
+    fail = record_failure("face record", _WHAT, base)
+    check_record_start(rec, fail, identifier=_FAC, standard="ISO/IEC 19794-5:2005", header_size=14)
+    (count,) = struct.unpack_from(">H", rec, 12)
     if not 1 <= count <= MAX_ITEMS:
         raise fail(f"number of faces {count} (expected 1..{MAX_ITEMS})", 12)
     pos = 14
@@ -329,10 +317,10 @@ def _check_face(f: FaceImage) -> None:
     def rng(v: Any, bits: int) -> bool:
         return isinstance(v, int) and 0 <= v < (1 << bits)
 
-    for name, bits in (("width", 16), ("height", 16), ("gender", 8), ("eye_colour", 8), ("hair_colour", 8),
-                       ("feature_mask", 24), ("expression", 16), ("face_image_type", 8), ("colour_space", 8),
-                       ("source_type", 8), ("device_type", 16), ("quality", 16)):
-        check_build(rng(getattr(f, name), bits), f"{name} must fit in {bits} bits", _WHAT)
+    check_fits(((name, getattr(f, name), bits) for name, bits in (
+        ("width", 16), ("height", 16), ("gender", 8), ("eye_colour", 8), ("hair_colour", 8), ("feature_mask", 24),
+        ("expression", 16), ("face_image_type", 8), ("colour_space", 8), ("source_type", 8), ("device_type", 16),
+        ("quality", 16))), _WHAT)
     check_build(f.width > 0 and f.height > 0, "width and height must be positive", _WHAT)
     for name in ("pose_angle", "pose_angle_uncertainty"):
         v = getattr(f, name)
@@ -347,7 +335,7 @@ def _check_face(f: FaceImage) -> None:
 def _encode_record(faces: Iterable[FaceImage]) -> bytes:
     faces = tuple(faces)
     body = b"".join(f._encode() for f in faces)
-    return _FAC + _VERSION_010 + struct.pack(">IH", 14 + len(body), len(faces)) + body
+    return _FAC + VERSION_010 + struct.pack(">IH", 14 + len(body), len(faces)) + body
 
 
 def _encode_group(header: BiometricHeader, bdb_tag: int, bdb: bytes) -> bytes:

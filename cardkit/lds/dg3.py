@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
-from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
-from ._cbeff import FINGER, BiometricHeader, Instance, encode_group, expect_type, make_header, split_group
+from ._base import check_build, parse_guard, wrap
+from ._cbeff import (FINGER, BiometricHeader, Instance, RecordKind, check_record, encode_group, group_dict,
+                     make_header, parse_group, template_dict)
 from .iso19794_4 import FORMAT_TYPE, FingerImage, FingerImageRecord, finger_subtype
 
 __all__ = ["Dg3", "FingerTemplate", "FingerImage", "FingerImageRecord"]
 
 TAG = 0x63
 _WHAT = "DG3"
-_FIR = b"FIR\x00"
+_RECORD = RecordKind(FINGER, "finger", FORMAT_TYPE, b"FIR\x00", "a finger image record",
+                     "ISO/IEC 19794-4 finger images")
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,7 @@ class FingerTemplate:
     other: tuple[tuple[int, bytes], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"header": self.header.to_dict(), **self.record.to_dict(),
-                             "data_block_tag": f"{self.bdb_tag:X}"}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return template_dict(self.header, self.record.to_dict(), self.bdb_tag, self.other)
 
 
 @dataclass(frozen=True)
@@ -61,9 +58,8 @@ class Dg3:
     @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> Dg3:
         """Parse DG3 strictly; ParseError names the template and byte offset of any fault."""
-        raw, outer = unwrap(data, TAG, _WHAT)
-        instances, other = split_group(outer, _WHAT)
-        return cls(raw=raw, templates=tuple(_template(i) for i in instances), other=other)
+        raw, templates, other = parse_group(data, TAG, _WHAT, _template)
+        return cls(raw=raw, templates=templates, other=other)
 
     @classmethod
     def build(cls, fingers: Sequence[FingerImage], *, creation_date: bytes | None = None,
@@ -94,17 +90,10 @@ class Dg3:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view (images summarised by type and size)."""
-        d: dict[str, Any] = {"file": _WHAT, "templates": [t.to_dict() for t in self.templates]}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return group_dict(_WHAT, [t.to_dict() for t in self.templates], self.other)
 
 
 def _template(inst: Instance) -> FingerTemplate:
-    expect_type(inst, FINGER, "finger", _WHAT)
-    fmt = inst.header.format_type
-    if fmt not in (None, FORMAT_TYPE) and not inst.bdb.value.startswith(_FIR):
-        raise ParseError(f"{inst.label}: format type {fmt:04X} is not a finger image record (0007); "
-                         "cardkit reads ISO/IEC 19794-4 finger images", what=_WHAT, offset=inst.bdb.start)
+    check_record(inst, _RECORD, _WHAT)
     record = FingerImageRecord.from_bytes(inst.bdb.value, base=inst.bdb.value_start, what=f"{_WHAT} {inst.label}")
     return FingerTemplate(inst.header, record, inst.bdb_tag, inst.other)

@@ -13,16 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
-from ._base import check_build, hex_or_text, parse_guard, unwrap, wrap
-from ._cbeff import IRIS, BiometricHeader, Instance, encode_group, expect_type, make_header, split_group
+from ._base import check_build, parse_guard, wrap
+from ._cbeff import (IRIS, BiometricHeader, Instance, RecordKind, check_record, encode_group, group_dict, make_header,
+                     parse_group, template_dict)
 from .iso19794_6 import FORMAT_TYPE, IrisEye, IrisImage, IrisImageRecord
 
 __all__ = ["Dg4", "IrisTemplate", "IrisEye", "IrisImage", "IrisImageRecord"]
 
 TAG = 0x76
 _WHAT = "DG4"
-_IIR = b"IIR\x00"
+_RECORD = RecordKind(IRIS, "iris", FORMAT_TYPE, b"IIR\x00", "an iris image record", "ISO/IEC 19794-6 iris images")
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,7 @@ class IrisTemplate:
     other: tuple[tuple[int, bytes], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"header": self.header.to_dict(), **self.record.to_dict(),
-                             "data_block_tag": f"{self.bdb_tag:X}"}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return template_dict(self.header, self.record.to_dict(), self.bdb_tag, self.other)
 
 
 @dataclass(frozen=True)
@@ -59,9 +55,8 @@ class Dg4:
     @parse_guard(_WHAT)
     def from_bytes(cls, data: bytes) -> Dg4:
         """Parse DG4 strictly; ParseError names the template and byte offset of any fault."""
-        raw, outer = unwrap(data, TAG, _WHAT)
-        instances, other = split_group(outer, _WHAT)
-        return cls(raw=raw, templates=tuple(_template(i) for i in instances), other=other)
+        raw, templates, other = parse_group(data, TAG, _WHAT, _template)
+        return cls(raw=raw, templates=templates, other=other)
 
     @classmethod
     def build(cls, records: Sequence[IrisImageRecord], *, creation_date: bytes | None = None,
@@ -88,17 +83,10 @@ class Dg4:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view (images summarised by size)."""
-        d: dict[str, Any] = {"file": _WHAT, "templates": [t.to_dict() for t in self.templates]}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return group_dict(_WHAT, [t.to_dict() for t in self.templates], self.other)
 
 
 def _template(inst: Instance) -> IrisTemplate:
-    expect_type(inst, IRIS, "iris", _WHAT)
-    fmt = inst.header.format_type
-    if fmt not in (None, FORMAT_TYPE) and not inst.bdb.value.startswith(_IIR):
-        raise ParseError(f"{inst.label}: format type {fmt:04X} is not an iris image record (0009); "
-                         "cardkit reads ISO/IEC 19794-6 iris images", what=_WHAT, offset=inst.bdb.start)
+    check_record(inst, _RECORD, _WHAT)
     record = IrisImageRecord.from_bytes(inst.bdb.value, base=inst.bdb.value_start, what=f"{_WHAT} {inst.label}")
     return IrisTemplate(inst.header, record, inst.bdb_tag, inst.other)

@@ -16,7 +16,7 @@ from typing import Any
 from .. import tlv
 from ..errors import ParseError
 from ..images import ImageFormat, image_format
-from ._base import MAX_ITEMS, check_build, hex_or_text, parse_guard, unwrap, wrap
+from ._base import MAX_ITEMS, check_build, leading_count, parse_guard, unwrap, with_other, wrap
 
 __all__ = ["Dg7"]
 
@@ -38,16 +38,10 @@ class Dg7:
     def from_bytes(cls, data: bytes) -> "Dg7":
         """Parse DG7; ParseError on a missing or wrong count, an empty image, trailing bytes."""
         raw, outer = unwrap(data, TAG, _WHAT)
-        kids = outer.children()
-        if not kids or kids[0].tag != _COUNT:
-            raise ParseError("content must start with the count 02", what=_WHAT, offset=outer.value_start)
-        count_tlv = kids[0]
-        if not 1 <= len(count_tlv.value) <= 2:
-            raise ParseError(f"count of {len(count_tlv.value)} bytes", what=_WHAT, offset=count_tlv.start)
-        count = int.from_bytes(count_tlv.value, "big")
+        count, count_tlv, rest = leading_count(outer, _WHAT, max_bytes=2)
         images: list[bytes] = []
         other: list[tuple[int, bytes]] = []
-        for k in kids[1:]:
+        for k in rest:
             if k.tag == _COUNT:
                 raise ParseError("count 02 repeated", what=_WHAT, offset=k.start)
             if k.tag != _IMAGE:
@@ -81,10 +75,7 @@ class Dg7:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view: each image by format and size, never dumped."""
-        d: dict[str, Any] = {"file": _WHAT, "images": [_describe(i) for i in self.images]}
-        if self.other:
-            d["other"] = {f"{t:X}": hex_or_text(v) for t, v in self.other}
-        return d
+        return with_other({"file": _WHAT, "images": [_describe(i) for i in self.images]}, self.other)
 
 
 def _describe(image: bytes) -> dict[str, Any]:

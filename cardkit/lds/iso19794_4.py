@@ -24,15 +24,15 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
 from ..images import ImageFormat, image_format
 from ._base import check_build
+from ._iso19794 import VERSION_010, check_fits, check_record_start, record_failure
 
 __all__ = ["FingerImage", "FingerImageRecord", "COMPRESSION", "POSITIONS", "IMPRESSIONS", "FORMAT_TYPE",
            "compression_code", "finger_subtype"]
 
 FORMAT_TYPE = 0x0007  # CBEFF format type of a 19794-4 finger image record (header tag 88)
-_FIR, _VERSION_010 = b"FIR\x00", b"010\x00"
+_FIR = b"FIR\x00"
 _HEADER = struct.Struct(">4s4s6sHHBBHHHHBBH")  # 32 bytes
 _FINGER = struct.Struct(">IBBBBBHHB")  # 14 bytes
 #: compression code -> name (19794-4:2005 Table 3)
@@ -117,20 +117,11 @@ class FingerImageRecord:
         Raises:
             ParseError: anything that is not one complete 19794-4:2005 record.
         """
-        def fail(msg: str, at: int) -> ParseError:
-            return ParseError(f"finger record: {msg}", what=what, offset=base + at)
-
-        if len(rec) < _HEADER.size:
-            raise fail(f"{len(rec)} bytes, shorter than the {_HEADER.size}-byte header", 0)
-        (fmt, version, length, device, level, count, units, sx, sy, ix, iy, depth, compression,
+        fail = record_failure("finger record", what, base)
+        check_record_start(rec, fail, identifier=_FIR, standard="ISO/IEC 19794-4:2005", header_size=_HEADER.size,
+                           length_size=6)
+        (_fmt, _version, _length, device, level, count, units, sx, sy, ix, iy, depth, compression,
          _reserved) = _HEADER.unpack_from(rec)
-        if fmt != _FIR:
-            raise fail(f"format identifier {fmt.hex().upper()} is not 'FIR\\0'", 0)
-        if version != _VERSION_010:
-            raise fail(f"version {version.hex().upper()} is not '010\\0' (ISO/IEC 19794-4:2005)", 4)
-        total = int.from_bytes(length, "big")
-        if total != len(rec):
-            raise fail(f"record length field {total} but the data block holds {len(rec)} bytes", 8)
         if count == 0:
             raise fail("number of finger images 0", 18)
         pos = _HEADER.size
@@ -159,7 +150,7 @@ class FingerImageRecord:
                                        f.quality, f.impression_type, f.width, f.height, 0) + f.image
                           for f in self.fingers)
         total = _HEADER.size + len(blocks)
-        return _HEADER.pack(_FIR, _VERSION_010, total.to_bytes(6, "big"), self.capture_device_id,
+        return _HEADER.pack(_FIR, VERSION_010, total.to_bytes(6, "big"), self.capture_device_id,
                             self.acquisition_level, len(self.fingers), self.scale_units, *self.scan_resolution,
                             *self.image_resolution, self.pixel_depth, self.compression, 0) + blocks
 
@@ -171,13 +162,11 @@ class FingerImageRecord:
         header = [("capture device ID", self.capture_device_id, 16), ("acquisition level", self.acquisition_level, 16),
                   ("scale units", self.scale_units, 8), ("pixel depth", self.pixel_depth, 8)]
         header += [("resolution", v, 16) for v in (*self.scan_resolution, *self.image_resolution)]
-        for name, v, bits in header:
-            check_build(isinstance(v, int) and 0 <= v < 1 << bits, f"{name} must fit in {bits} bits", what)
+        check_fits(header, what)
         for f in self.fingers:
-            for name, bits in (("position", 8), ("view_count", 8), ("view_number", 8), ("quality", 8),
-                               ("impression_type", 8), ("width", 16), ("height", 16), ("compression", 8)):
-                v = getattr(f, name)
-                check_build(isinstance(v, int) and 0 <= v < 1 << bits, f"finger {name} must fit in {bits} bits", what)
+            check_fits(((name, getattr(f, name), bits) for name, bits in (
+                ("position", 8), ("view_count", 8), ("view_number", 8), ("quality", 8), ("impression_type", 8),
+                ("width", 16), ("height", 16), ("compression", 8))), what, prefix="finger ")
             check_build(f.width > 0 and f.height > 0, "finger image width and height must be positive", what)
             check_build(0 < len(f.image) < (1 << 32) - _FINGER.size, "empty or oversized finger image", what)
             stored = _STORED.get(f.image_type)

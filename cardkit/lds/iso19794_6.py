@@ -21,14 +21,14 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
 from ..images import ImageFormat, image_format
 from ._base import MAX_ITEMS, check_build
+from ._iso19794 import VERSION_010, check_fits, check_record_start, record_failure
 
 __all__ = ["IrisImage", "IrisEye", "IrisImageRecord", "IMAGE_FORMATS", "EYES", "FORMAT_TYPE"]
 
 FORMAT_TYPE = 0x0009  # CBEFF format type of a 19794-6 iris image record (header tag 88)
-_IIR, _VERSION_010 = b"IIR\x00", b"010\x00"
+_IIR = b"IIR\x00"
 _HEADER = struct.Struct(">4s4sIHBHHHHHHBB16s")  # 45 bytes
 _EYE = struct.Struct(">BH")  # 3 bytes
 _IMAGE = struct.Struct(">HBHHI")  # 11 bytes
@@ -99,19 +99,10 @@ class IrisImageRecord:
         Raises:
             ParseError: anything that is not one complete 19794-6:2005 record.
         """
-        def fail(msg: str, at: int) -> ParseError:
-            return ParseError(f"iris record: {msg}", what=what, offset=base + at)
-
-        if len(rec) < _HEADER.size:
-            raise fail(f"{len(rec)} bytes, shorter than the {_HEADER.size}-byte header", 0)
-        (fmt, version, length, device, n_eyes, header_length, properties, diameter, image_format, width, height,
+        fail = record_failure("iris record", what, base)
+        check_record_start(rec, fail, identifier=_IIR, standard="ISO/IEC 19794-6:2005", header_size=_HEADER.size)
+        (_fmt, _version, _length, device, n_eyes, header_length, properties, diameter, image_format, width, height,
          depth, transformation, unique) = _HEADER.unpack_from(rec)
-        if fmt != _IIR:
-            raise fail(f"format identifier {fmt.hex().upper()} is not 'IIR\\0'", 0)
-        if version != _VERSION_010:
-            raise fail(f"version {version.hex().upper()} is not '010\\0' (ISO/IEC 19794-6:2005)", 4)
-        if length != len(rec):
-            raise fail(f"record length field {length} but the data block holds {len(rec)} bytes", 8)
         if header_length != _HEADER.size:
             raise fail(f"record header length {header_length} (a 2005 record header is {_HEADER.size})", 15)
         if n_eyes == 0:
@@ -150,7 +141,7 @@ class IrisImageRecord:
             for i in e.images:
                 body += _IMAGE.pack(i.sequence_number, i.quality, i.rotation_angle, i.rotation_uncertainty,
                                     len(i.image)) + i.image
-        return _HEADER.pack(_IIR, _VERSION_010, _HEADER.size + len(body), self.capture_device_id, len(self.eyes),
+        return _HEADER.pack(_IIR, VERSION_010, _HEADER.size + len(body), self.capture_device_id, len(self.eyes),
                             _HEADER.size, self.image_properties, self.iris_diameter, self.image_format, self.width,
                             self.height, self.intensity_depth, self.image_transformation,
                             self.device_unique_id) + body
@@ -164,18 +155,15 @@ class IrisImageRecord:
                   ("iris diameter", self.iris_diameter, 16), ("image format", self.image_format, 16),
                   ("width", self.width, 16), ("height", self.height, 16), ("intensity depth", self.intensity_depth, 8),
                   ("image transformation", self.image_transformation, 8))
-        for name, v, bits in header:
-            check_build(isinstance(v, int) and 0 <= v < 1 << bits, f"{name} must fit in {bits} bits", what)
+        check_fits(header, what)
         stored = _STORED.get(self.image_format)
         for e in self.eyes:
             check_build(isinstance(e.eye, int) and 0 <= e.eye <= 0xFF, "eye must fit in one byte", what)
             check_build(1 <= len(e.images) <= MAX_ITEMS, f"each eye holds 1 to {MAX_ITEMS} images", what)
             for i in e.images:
-                for name, v, bits in (("sequence number", i.sequence_number, 16), ("quality", i.quality, 8),
-                                      ("rotation angle", i.rotation_angle, 16),
-                                      ("rotation uncertainty", i.rotation_uncertainty, 16)):
-                    check_build(isinstance(v, int) and 0 <= v < 1 << bits, f"iris {name} must fit in {bits} bits",
-                                what)
+                check_fits((("sequence number", i.sequence_number, 16), ("quality", i.quality, 8),
+                            ("rotation angle", i.rotation_angle, 16), ("rotation uncertainty", i.rotation_uncertainty, 16)),
+                           what, prefix="iris ")
                 check_build(0 < len(i.image) < 1 << 32, "empty or oversized iris image", what)
                 if stored is not None:
                     check_build(image_format(i.image) in stored,

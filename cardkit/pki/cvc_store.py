@@ -12,7 +12,6 @@ are never overwritten (a new key in an old directory would orphan certificates i
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from typing import Any
 from ..errors import KeyStoreError
 from .cvc import CvCertificate, CvSigner, key_matches, load_cv_certificate
 from .hsm import Pkcs11Signer, open_session
-from .signers import KeyFileSigner, passphrase_from_env, write_encrypted_key
+from .keystore import descriptor_passphrase, descriptor_pin, new_descriptor
+from .signers import KeyFileSigner
 
 __all__ = ["ROLES", "certificate_path", "save_cv_signer", "load_cv_signer", "check_free"]
 
@@ -56,16 +56,8 @@ def save_cv_signer(
     check_free(d, role)
     try:
         d.mkdir(parents=True, exist_ok=True)
-        meta: dict[str, Any] = {"hash_algorithm": hash_algorithm, "pss": pss}
-        if private_key is not None:
-            if not passphrase:
-                raise KeyStoreError("a passphrase is needed to write the private key")
-            write_encrypted_key(d / f"{role}.key", private_key, passphrase)
-            meta["key"] = "file"
-        elif hsm is not None:
-            meta.update({"key": "pkcs11", **{k: hsm[k] for k in ("module", "token", "key_label", "pin_env")}})
-        else:
-            raise KeyStoreError("a signer needs a private key or an HSM key reference")
+        meta = new_descriptor(d, role, private_key=private_key, passphrase=passphrase, hsm=hsm,
+                              hash_algorithm=hash_algorithm, pss=pss)
         (d / f"{role}.json").write_text(json.dumps(meta, indent=2) + "\n")
         certificate_path(d, role).write_bytes(certificate.to_bytes())
     except OSError as e:
@@ -109,12 +101,8 @@ def load_cv_signer(
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     signer: CvSigner
     if meta["key"] == "pkcs11":
-        if pin is None:
-            var = str(meta.get("pin_env", ""))
-            pin = os.environ.get(var) if var else None
-            if not pin:
-                raise KeyStoreError(f"no HSM PIN: set the environment variable {var or '(none named)'}")
-        session = open_session(str(meta["module"]), str(meta["token"]), pin)  # KeyStoreError without python-pkcs11
+        # KeyStoreError without python-pkcs11
+        session = open_session(str(meta["module"]), str(meta["token"]), descriptor_pin(meta, pin))
         import pkcs11  # the optional extra, present once a session opened
 
         try:
@@ -123,11 +111,8 @@ def load_cv_signer(
             session.close()
             raise KeyStoreError(f"no private key labelled {meta['key_label']!r} on token {meta['token']!r}") from None
     else:
-        if passphrase is None:
-            passphrase = passphrase_from_env()
-        if passphrase is None and ask_passphrase is not None:
-            passphrase = ask_passphrase()
-        signer = KeyFileSigner.load(d / f"{role}.key", None, passphrase, hash_algorithm=h, pss=pss)
+        signer = KeyFileSigner.load(d / f"{role}.key", None, descriptor_passphrase(passphrase, ask_passphrase),
+                                    hash_algorithm=h, pss=pss)
     if not key_matches(signer.public_key(), cert.public_key):
         raise KeyStoreError(f"the {role} key in {d} is not the key of {certificate_path(d, role).name}")
     return cert, signer

@@ -7,6 +7,8 @@ A signer directory holds, for a role ("csca", "ds", "ml"):
   ``<role>.key``   the encrypted PKCS#8 key (mode 0600), when the key is a file.
 The HSM PIN is never stored: the descriptor names the environment variable that holds it.
 ``load_signer(dir, role)`` gives a ready ``Signer`` (used by ``cardkit personalise --ds DIR``).
+The descriptor is written and read by ``new_descriptor``, ``descriptor_pin`` and
+``descriptor_passphrase``, which the CV signer directories (``cvc_store``) use as well.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from ..errors import KeyStoreError
 from .hsm import Pkcs11Signer
 from .signers import KeyFileSigner, load_certificate, passphrase_from_env, write_encrypted_key
 
-__all__ = ["save_signer", "load_signer", "describe", "cert_path"]
+__all__ = ["save_signer", "load_signer", "describe", "cert_path", "new_descriptor", "descriptor_pin",
+           "descriptor_passphrase"]
 
 
 def cert_path(directory: Path | str, role: str) -> Path:
@@ -46,19 +49,55 @@ def save_signer(
     """Write a signer directory for ``role``: certificate, descriptor, and the encrypted key if given."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
+    meta = new_descriptor(d, role, private_key=private_key, passphrase=passphrase, hsm=hsm,
+                          hash_algorithm=hash_algorithm, pss=pss)
+    cert_path(d, role).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (d / f"{role}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return d
+
+
+def new_descriptor(directory: Path, role: str, *, private_key: Any, passphrase: bytes | None,
+                   hsm: dict[str, str] | None, hash_algorithm: str, pss: bool) -> dict[str, Any]:
+    """The descriptor of a new signer of ``role``; a key file is written first (encrypted, 0600).
+
+    Raises:
+        KeyStoreError: neither a key nor an HSM reference, no passphrase for the key, a key file that exists.
+    """
     meta: dict[str, Any] = {"hash_algorithm": hash_algorithm, "pss": pss}
     if private_key is not None:
         if not passphrase:
             raise KeyStoreError("a passphrase is needed to write the private key")
-        write_encrypted_key(d / f"{role}.key", private_key, passphrase)
+        write_encrypted_key(directory / f"{role}.key", private_key, passphrase)
         meta["key"] = "file"
     elif hsm is not None:
         meta.update({"key": "pkcs11", **{k: hsm[k] for k in ("module", "token", "key_label", "pin_env")}})
     else:
-        raise KeyStoreError("save_signer needs a private key or an HSM key reference")
-    cert_path(d, role).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (d / f"{role}.json").write_text(json.dumps(meta, indent=2) + "\n")
-    return d
+        raise KeyStoreError("a signer needs a private key or an HSM key reference")
+    return meta
+
+
+def descriptor_pin(meta: dict[str, Any], pin: str | None) -> str:
+    """The HSM PIN of a pkcs11 descriptor: ``pin``, else the environment variable the descriptor names.
+
+    Raises:
+        KeyStoreError: no PIN given and none in that variable.
+    """
+    if pin is not None:
+        return pin
+    var = str(meta.get("pin_env", ""))
+    found = os.environ.get(var) if var else None
+    if not found:
+        raise KeyStoreError(f"no HSM PIN: set the environment variable {var or '(none named)'}")
+    return found
+
+
+def descriptor_passphrase(passphrase: bytes | None, ask: Callable[[], bytes] | None) -> bytes | None:
+    """The passphrase of a key file: ``passphrase``, else ``CARDKIT_PASSPHRASE``, else ``ask()``, else None."""
+    if passphrase is None:
+        passphrase = passphrase_from_env()
+    if passphrase is None and ask is not None:
+        passphrase = ask()
+    return passphrase
 
 
 def describe(directory: Path | str, role: str) -> dict[str, Any]:
@@ -96,18 +135,10 @@ def load_signer(
     cert = cert_path(d, role)
     h, pss = str(meta.get("hash_algorithm", "sha256")), bool(meta.get("pss", False))
     if meta.get("key") == "pkcs11":
-        if pin is None:
-            var = str(meta.get("pin_env", ""))
-            pin = os.environ.get(var) if var else None
-            if not pin:
-                raise KeyStoreError(f"no HSM PIN: set the environment variable {var or '(none named)'}")
-        return Pkcs11Signer.open(str(meta["module"]), str(meta["token"]), pin, str(meta["key_label"]),
-                                 cert if cert.is_file() else None, hash_algorithm=h, pss=pss)
-    if passphrase is None:
-        passphrase = passphrase_from_env()
-    if passphrase is None and ask_passphrase is not None:
-        passphrase = ask_passphrase()
-    return KeyFileSigner.load(d / f"{role}.key", cert, passphrase, hash_algorithm=h, pss=pss)
+        return Pkcs11Signer.open(str(meta["module"]), str(meta["token"]), descriptor_pin(meta, pin),
+                                 str(meta["key_label"]), cert if cert.is_file() else None, hash_algorithm=h, pss=pss)
+    return KeyFileSigner.load(d / f"{role}.key", cert, descriptor_passphrase(passphrase, ask_passphrase),
+                              hash_algorithm=h, pss=pss)
 
 
 def load_role_certificate(directory: Path | str, role: str) -> x509.Certificate:

@@ -67,6 +67,7 @@ PHOTO_MAX = 200 * 1024
 FINGER_MIN = 256  # bytes: a compressed fingerprint is a few KB (WSQ at 500 ppi: 10-30 KB)
 FINGER_MAX = 256 * 1024
 _WSQ_SOI = bytes.fromhex("FFA0")
+_JPEG_SOI = bytes.fromhex("FFD8FF")
 _PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 _JP2_SIGNATURE = bytes.fromhex("0000000C6A5020200D0A870A")
 _J2K_CODESTREAM = bytes.fromhex("FF4FFF51")
@@ -360,26 +361,18 @@ def check_photo_file(photo: Path | None, lo: int = PHOTO_MIN, hi: int = PHOTO_MA
     """Every reason the photo file is not a JPEG / JPEG 2000 of an accepted size; [] when it is."""
     if photo is None:
         return ["photo: required"]
-    try:
-        if not photo.is_file():
-            return [f"photo: file not found ({photo.name})"]
-        size = photo.stat().st_size
-        with photo.open("rb") as f:
-            head = f.read(12)
-    except OSError as e:
-        return [f"photo: cannot read {photo.name} ({e.strerror})"]
-    out = []
-    if not (head[:3] == b"\xff\xd8\xff" or head == _JP2_SIGNATURE or head[:4] == _J2K_CODESTREAM):
-        out.append("photo: not a JPEG (FF D8 FF) or JPEG 2000 file")
-    if not lo <= size <= hi:
-        out.append(f"photo: {size} bytes, expected {lo} to {hi}")
-    return out
+    return _check_image_file("photo", photo, _JPEG_SOI, "a JPEG (FF D8 FF)", lo, hi)
 
 
 def _check_finger(name: str, path: Path | None) -> list[str]:
     """A fingerprint file, when given: WSQ (FF A0) or JPEG 2000, of a plausible size."""
     if path is None:
         return []
+    return _check_image_file(name, path, _WSQ_SOI, "a WSQ (FF A0)", FINGER_MIN, FINGER_MAX)
+
+
+def _check_image_file(name: str, path: Path, own: bytes, own_name: str, lo: int, hi: int) -> list[str]:
+    """Every reason an image file is unreadable, not of its own format (``own``) nor JPEG 2000, or out of [lo, hi]."""
     try:
         if not path.is_file():
             return [f"{name}: file not found ({path.name})"]
@@ -389,8 +382,8 @@ def _check_finger(name: str, path: Path | None) -> list[str]:
     except OSError as e:
         return [f"{name}: cannot read {path.name} ({e.strerror})"]
     out = []
-    if not (head[:2] == _WSQ_SOI or head == _JP2_SIGNATURE or head[:4] == _J2K_CODESTREAM):
-        out.append(f"{name}: not a WSQ (FF A0) or JPEG 2000 file")
-    if not FINGER_MIN <= size <= FINGER_MAX:
-        out.append(f"{name}: {size} bytes, expected {FINGER_MIN} to {FINGER_MAX}")
+    if not head.startswith((own, _JP2_SIGNATURE, _J2K_CODESTREAM)):
+        out.append(f"{name}: not {own_name} or JPEG 2000 file")
+    if not lo <= size <= hi:
+        out.append(f"{name}: {size} bytes, expected {lo} to {hi}")
     return out

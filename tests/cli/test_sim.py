@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import pytest
 from cardkit.card import PcscTransport, Session
 from tests.support.cards import make_td3_card
 from tests.support.cli import CLI_PY, ROOT
+from tests.support.pcsc import interrupt
 
 
 @pytest.mark.pcsc
@@ -29,13 +29,7 @@ def test_sim_serve_puts_the_card_in_the_reader(tmp_path, pcsc_stack) -> None:
             s.bac(info.mrz_information)
             assert s.read_file("DG1") == info.files["DG1"]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, err = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise
+        err = interrupt(proc)
         pcsc_stack.remove()
     assert proc.returncode == 0, err
     assert "serving" in err and "removed" in err

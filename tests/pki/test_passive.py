@@ -14,24 +14,14 @@ from cardkit.pki.certs import make_crl, make_link, make_csca, generate_private_k
 from cardkit.pki.passive import passive_authentication
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
-from cardkit.pki.trust import TrustStore
-from tests.support.pki import der, make_pki
+from tests.support.pki import der, make_pki, trust_store
 from tests.support.sod import NOW, edit_signed_data, sample_dgs
 
 PKI = make_pki("ec-p256")
 DGS = sample_dgs()
 
 
-def store(*certs, crls=()):
-    t = TrustStore()
-    for c in certs:
-        t.add_certificate(c)
-    for c in crls:
-        t.add_crl(c)
-    return t
-
-
-TRUST = store(PKI.csca)
+TRUST = trust_store(PKI.csca)
 
 
 def check(result, name):
@@ -56,7 +46,7 @@ def failed(result, name, words=""):
 def test_genuine_document_passes_every_step(key_type, pss, h):
     pki = make_pki(key_type, pss=pss, hash_algorithm=h)
     sod = build_sod(DGS, pki.ds_signer, hash_algorithm=h)
-    r = passive_authentication(sod, DGS, store(pki.csca), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(pki.csca), issuing_state="VNM")
     assert r.passed, r.failures
     assert r.ds_certificate.raw == der(pki.ds) and r.csca.raw == der(pki.csca) and r.hash_algorithm == h
     assert r.anchor_found is True
@@ -184,20 +174,20 @@ def test_validity_checked_at_a_given_time():
 
 def test_revoked_ds():
     crl = make_crl(PKI.csca_signer, [PKI.ds])
-    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, trust_store(PKI.csca, crls=[crl]))
     failed(r, "revocation", "revoked on")
 
 
 def test_crl_without_the_ds_passes_revocation():
     other = PKI.issue()
     crl = make_crl(PKI.csca_signer, [other.ds])
-    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(PKI.csca, crls=[crl]))
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, trust_store(PKI.csca, crls=[crl]))
     assert check(r, "revocation").passed and r.passed
 
 
 def test_unknown_csca():
     stranger = make_pki("ec-p256")
-    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, store(stranger.csca))
+    r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, trust_store(stranger.csca))
     failed(r, "certificate path", "unknown CSCA")
     assert check(r, "revocation").status is Status.SKIPPED
 
@@ -244,7 +234,7 @@ def test_pss_parameters_come_from_the_signer_info():
         alg["parameters"]["salt_length"] = 20  # the signature was made with salt 32
 
     sod = edit_signed_data(build_sod(DGS, pki.ds_signer), edit)
-    r = passive_authentication(sod, DGS, store(pki.csca))
+    r = passive_authentication(sod, DGS, trust_store(pki.csca))
     failed(r, "SOD signature", "RSASSA-PSS signature does not verify")
 
 
@@ -264,13 +254,13 @@ def test_path_through_a_link_certificate():
     new = make_pki("ec-p256")  # the new CSCA has the old one's name, and a DS
     link = make_link(new.csca, old_signer)
     sod = build_sod(DGS, new.ds_signer)
-    r = passive_authentication(sod, DGS, store(old, link), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(old, link), issuing_state="VNM")
     assert r.passed, r.failures
     assert check(r, "certificate path").details["length"] == 3
     # a link certificate alone is trusted as given: it carries a CSCA key (the Austrian and Russian anchors are links)
-    r = passive_authentication(sod, DGS, store(link), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(link), issuing_state="VNM")
     assert r.passed and "anchored at a CSCA link certificate" in check(r, "certificate path").reason
-    r = passive_authentication(sod, DGS, store(old))  # the old CSCA without the link: its key did not sign the DS
+    r = passive_authentication(sod, DGS, trust_store(old))  # the old CSCA without the link: its key did not sign the DS
     failed(r, "certificate path")
 
 
@@ -280,7 +270,7 @@ def test_ds_path_is_verified_once_per_certificate(monkeypatch):
     calls = []
     real = trust_mod.verify_certificate
     monkeypatch.setattr(trust_mod, "verify_certificate", lambda c, i: calls.append(c) or real(c, i))
-    t = store(PKI.csca)
+    t = trust_store(PKI.csca)
     for _ in range(5):
         assert passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, t).passed
     assert len(calls) == 1

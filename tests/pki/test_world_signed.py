@@ -16,22 +16,13 @@ from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.sod_builder import build_sod
 from cardkit.pki.trust import TrustStore
 from cardkit.tlv import encode
-from tests.support.pki import der, make_pki
+from tests.support.pki import der, make_pki, trust_store
 from tests.support.sod import NOW, edit_signed_data, sample_dgs
 from tests.pki._world import resign_signed_data
 
 PKI = make_pki("ec-p256")
 LA = make_pki("ec-p256", country="LA")
 DGS = sample_dgs()
-
-
-def store(*certs, crls=()):
-    t = TrustStore()
-    for c in certs:
-        t.add_certificate(c)
-    for c in crls:
-        t.add_crl(c)
-    return t
 
 
 def check(result, name):
@@ -57,7 +48,7 @@ def test_signer_issuer_with_rdns_in_another_order_passes_with_a_warning():
     # the CSCA is "CN=TEST CSCA VN,C=VN" (C first in DER); the SignerInfo writes CN first, then C
     sod = edit_signed_data(build_sod(DGS, PKI.ds_signer), _sid_issuer([("common_name", "TEST CSCA VN"),
                                                                        ("country_name", "VN")]))
-    r = passive_authentication(sod, DGS, store(PKI.csca), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(PKI.csca), issuing_state="VNM")
     assert r.passed, r.failures
     c = check(r, "DS certificate")
     assert c.status is Status.WARNING and "another order" in c.reason
@@ -66,21 +57,21 @@ def test_signer_issuer_with_rdns_in_another_order_passes_with_a_warning():
 def test_signer_issuer_in_other_string_types_and_case_is_the_same_name():
     sod = edit_signed_data(build_sod(DGS, PKI.ds_signer), _sid_issuer([("country_name", "VN"),
                                                                        ("common_name", "test csca vn")]))
-    r = passive_authentication(sod, DGS, store(PKI.csca), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(PKI.csca), issuing_state="VNM")
     assert r.passed and check(r, "DS certificate").status is Status.PASSED, r.failures
 
 
 def test_only_the_serial_matches_and_one_certificate_is_carried():
     sod = edit_signed_data(build_sod(DGS, PKI.ds_signer), _sid_issuer([("country_name", "XX"),
                                                                        ("common_name", "someone else")]))
-    r = passive_authentication(sod, DGS, store(PKI.csca), issuing_state="VNM")
+    r = passive_authentication(sod, DGS, trust_store(PKI.csca), issuing_state="VNM")
     assert r.passed, r.failures
     assert "serial number" in check(r, "DS certificate").reason and check(r, "DS certificate").status is Status.WARNING
 
 
 def test_no_fallback_when_the_serial_differs_or_several_certificates_are_carried():
     wrong_serial = edit_signed_data(build_sod(DGS, PKI.ds_signer), _sid_issuer([("country_name", "VN")], serial=99))
-    r = passive_authentication(wrong_serial, DGS, store(PKI.csca))
+    r = passive_authentication(wrong_serial, DGS, trust_store(PKI.csca))
     assert not r.passed and check(r, "DS certificate").failed
 
     def two_certs_other_issuer(sd):
@@ -89,13 +80,13 @@ def test_no_fallback_when_the_serial_differs_or_several_certificates_are_carried
             name="certificate", value=asn1_x509.Certificate.load(der(LA.ds)))]
 
     r = passive_authentication(edit_signed_data(build_sod(DGS, PKI.ds_signer), two_certs_other_issuer), DGS,
-                               store(PKI.csca))
+                               trust_store(PKI.csca))
     assert not r.passed and check(r, "DS certificate").failed
 
 
 def test_newest_crl_expiry_is_judged_at_each_call_on_one_store():
     crl = make_crl(PKI.csca_signer, [], next_update_days=10)
-    t = store(PKI.csca, crls=[crl])
+    t = trust_store(PKI.csca, crls=[crl])
     sod = build_sod(DGS, PKI.ds_signer)
     first = passive_authentication(sod, DGS, t, issuing_state="VNM")
     assert check(first, "revocation").status is Status.PASSED and "expired" not in check(first, "revocation").reason
@@ -106,7 +97,7 @@ def test_newest_crl_expiry_is_judged_at_each_call_on_one_store():
 
 
 def test_a_revoked_ds_stays_revoked_whatever_the_time():
-    t = store(PKI.csca, crls=[make_crl(PKI.csca_signer, [PKI.ds])])
+    t = trust_store(PKI.csca, crls=[make_crl(PKI.csca_signer, [PKI.ds])])
     for at in (None, NOW + dt.timedelta(days=365)):
         r = passive_authentication(build_sod(DGS, PKI.ds_signer), DGS, t, at=at)
         assert check(r, "revocation").failed

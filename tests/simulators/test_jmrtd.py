@@ -7,7 +7,6 @@ personalities, so the default chip is shown unchanged next to the applet's answe
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from cardkit.crypto.bac import Bac
 from cardkit.iso7816 import ResponseApdu
 from cardkit.lds.dg15 import Dg15
 from simulators.emrtd import EmrtdChip
-from tests.support.pcsc import pcsc_stack  # noqa: F401  (fixture)
+from tests.support.pcsc import interrupt, pcsc_stack  # noqa: F401  (fixture)
 
 from .helpers import COM, DOB, DOE, MRZ_INFO, Terminal
 
@@ -329,13 +328,7 @@ def test_through_pcscd_with_sim_serve(tmp_path, pcsc_stack, aa_key) -> None:  # 
         with PcscTransport(reader, timeout=5) as t:
             _verify_with_session(t, files, aa_key)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, err = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise
+        err = interrupt(proc)
         pcsc_stack.remove()
     assert proc.returncode == 0, err
     saved = EmrtdChip.load(image)

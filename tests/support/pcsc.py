@@ -12,6 +12,7 @@
 process alone. Several people may run these tests on one machine at once: each vpcd slot (TCP port) is taken
 with an exclusive file lock; if every slot is busy, ``insert`` fails with a clear message
 instead of hanging. Every wait has a timeout. Missing pcscd/vpcd or not root -> skip with the reason.
+``interrupt(proc)`` stops a ``cardkit sim serve`` process with Ctrl-C and gives its stderr.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, Iterator
 
 import pytest
 
-__all__ = ["PcscStack", "PcscUnavailable", "PcscServiceProxy", "pcsc_stack", "SLOTS", "env_without_pcscd"]
+__all__ = ["PcscStack", "PcscUnavailable", "PcscServiceProxy", "pcsc_stack", "SLOTS", "env_without_pcscd", "interrupt"]
 
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
@@ -325,6 +326,20 @@ class PcscStack:
             os.close(self._lock_fd)
             self._lock_fd = None
         self.port = None
+
+
+def interrupt(proc: subprocess.Popen[str]) -> str:
+    """Stop a served chip (``cardkit sim serve``) as an operator does, with Ctrl-C, and give its stderr.
+
+    A server still running after the timeout is killed and the test fails with ``TimeoutExpired``.
+    """
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=TIMEOUT)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
 
 
 def env_without_pcscd(tmp_path: Path) -> dict[str, str]:

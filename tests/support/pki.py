@@ -11,7 +11,8 @@ real ``cryptography`` key held in a ``KeyFileSigner``. Two ways in:
 
 A ``Pki`` gives its certificates, its signers, a fresh ``TrustStore`` holding the CSCA, more DSs
 under the same CSCA (``issue``), a DS certificate for a key held elsewhere such as an HSM
-(``certify``), and the certificates as PEM files (``write``).
+(``certify``), and the certificates as PEM files (``write``). ``trust_store(*certs, crls=...)`` makes
+a store of exactly the certificates and CRLs given.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from cardkit.pki.certs import generate_private_key, make_csca, make_ds
 from cardkit.pki.signers import KeyFileSigner
 from cardkit.pki.trust import TrustStore
 
-__all__ = ["Pki", "make_pki", "shared_pki", "der"]
+__all__ = ["Pki", "make_pki", "shared_pki", "der", "trust_store"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,13 @@ def shared_pki(key_type: str = "ec-p256", *, country: str = "VN", label: str = "
 def der(cert: x509.Certificate) -> bytes:
     """A certificate's DER (what cardkit's certificate view keeps as ``raw``)."""
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+def trust_store(*certs: x509.Certificate, crls: Sequence[x509.CertificateRevocationList] = ()) -> TrustStore:
+    """A new ``TrustStore`` holding exactly these certificates and CRLs."""
+    t = TrustStore()
+    for c in certs:
+        t.add_certificate(c)
+    for c in crls:
+        t.add_crl(c)
+    return t
