@@ -16,10 +16,7 @@ left and right index fingerprint images for DG3 (WSQ or JPEG 2000, written as gi
 
 from __future__ import annotations
 
-import csv
-import json
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
