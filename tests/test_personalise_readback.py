@@ -5,8 +5,9 @@ simulator, which refuses DG3 without Terminal Authentication (6982): the read-ba
 APDU and the card is issued. A faulty chip that hands the fingerprints to any reader that opens the
 channel (``ChipOptions(eac_protected=...)`` without 3) is refused with ``BiometricsUnprotectedError``,
 in process, through the batch runner (the card logged for destruction) and through pcscd. Verifying
-terminals (``inspect`` without ``probe_eac``) never probe. With an inspection system's credentials the
-read-back also reads DG3 after TA and requires it as written.
+terminals (``inspect`` without ``probe_eac``) never probe; the recovery of a card found after a crash
+does. With an inspection system's credentials the read-back also reads DG3 after TA and requires it as
+written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from cardkit.card import AccessKey, Session, SimulatorTransport
 from cardkit.checks import Status
@@ -29,6 +31,7 @@ from cardkit.personalise_readback import check_terminal
 from cardkit.pki.demo import DEMO_PASSPHRASE, ensure_demo_pki
 from cardkit.pki.terminal import TerminalCredentials
 from cardkit.production.batch import ReaderSource, SimulatorSource, run_batch
+from cardkit.production.intake import content_of, load_batch
 from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
@@ -230,3 +233,36 @@ def test_personalise_cli_reads_dg3_back_with_the_terminal_given(tmp_path):
     assert code == 0, err
     with Ledger(tmp_path / "l.sqlite", station="t") as lg:
         assert lg.counts("one.csv")["issued"] == 1 and lg.spoiled() == []
+
+
+@pytest.mark.parametrize("make,found", [(EmrtdChip, "recovered"), (_exposing, "spoiled")], ids=["good", "exposing"])
+def test_a_card_found_after_a_crash_is_probed_before_it_counts(pki, tmp_path, make, found):
+    """Recovery of a row left writing verifies the card it finds: one exposing DG3 is spoiled, not recovered."""
+    out = tmp_path / "cards"
+    with Ledger(tmp_path / "l.sqlite", station="s") as lg:
+        load_batch(lg, [RecordResult(1, sample_record(51))], profile=VN, batch="b")
+        row = lg.claim("b")
+        content = content_of(lg, row, VN)
+        build = build_card(content, VN, pki.ds_signer, cvca=[CV.cvca])
+        artifact = f"{content.person_key}-{row.issue_number}"
+        der = pki.ds_signer.certificate.public_bytes(serialization.Encoding.DER)
+        chip = make()
+
+        def touch() -> None:
+            lg.touch(row, expected_sod=build.sod, ds_certificate_der=der, ds_subject="DS", artifact=artifact)
+
+        try:  # the card is written and locked; the station dies before the ledger hears the read-back
+            personalise_card(lambda: SimulatorTransport(chip), build, VN, pki.trust, on_first_write=touch)
+        except BiometricsUnprotectedError:
+            pass
+        source = SimulatorSource(out, EmrtdChip, EmrtdChip.load)
+        source.save(chip, artifact)
+        s = run_batch(None, profile=VN, cvca=(CV.cvca,), signer=pki.ds_signer, trust=pki.trust, ledger=lg,
+                      source=source, batch="b")
+        assert s.issued == 1 and lg.check_integrity() == []
+        if found == "recovered":
+            assert [o.outcome for o in s.outcomes] == ["recovered"] and lg.spoiled("b") == []
+        else:
+            (spoiled,) = lg.spoiled("b")
+            assert "interrupted while writing; card must be destroyed" in spoiled[4]
+            assert [o.outcome for o in s.outcomes] == ["issued"]  # on a new blank card
