@@ -26,7 +26,8 @@ from cardkit.errors import InputError, VerificationError
 from cardkit.inspect import inspect, judge, read_card
 from cardkit.inspect.evidence import FileRead, ReadEnd
 from cardkit.lds import CardAccess, PaceInfo
-from cardkit.personalise import BiometricsUnprotectedError, build_card, card_access_key, personalise_card
+from cardkit.personalise import (BiometricsUnprotectedError, build_card, card_access_key, personalise_card,
+                                 read_back)
 from cardkit.personalise_readback import check_terminal
 from cardkit.pki.demo import DEMO_PASSPHRASE, ensure_demo_pki
 from cardkit.pki.terminal import TerminalCredentials
@@ -36,7 +37,7 @@ from cardkit.production.ledger import Ledger
 from cardkit.production.records import RecordResult
 from cardkit.profiles import load_profile
 from simulators._options import ChipOptions
-from simulators.emrtd import EmrtdChip
+from simulators.emrtd import EmrtdChip, Faults
 from tests.support.cards import ID_PACE_ECDH_GM_AES128, make_td1_card
 from tests.support.cli import EXAMPLES, run_cli
 from tests.support.cvc_pki import make_cv_pki
@@ -114,6 +115,7 @@ def _evidence(chip: EmrtdChip, build):
     (FileRead("DG3", ReadEnd.ABSENT, sw=0x6A82, detail="not found"), Status.FAILED, "answered 6A82, not a security"),
     (FileRead("DG3", ReadEnd.REFUSED, sw=0x6A86, detail="p1p2"), Status.FAILED, "answered 6A86, not a security"),
     (FileRead("DG3", ReadEnd.MALFORMED, detail="short read"), Status.FAILED, "without Terminal Authentication: short"),
+    (FileRead("DG3", ReadEnd.TRANSPORT, detail="card removed"), Status.SKIPPED, "no answer: card removed"),
 ])
 def test_the_judge_reads_the_probe_and_keeps_it_out_of_the_verdict(issued, pki, probe, status, words):
     chip, build, _ = issued
@@ -167,6 +169,19 @@ def test_terminal_credentials_the_chip_refuses_fail_the_readback_and_are_caught_
                       trust=pki.trust, ledger=lg, source=SimulatorSource(None, EmrtdChip), batch="b",
                       terminal=_terminal(other))
         assert lg.counts("b")["writing"] == 0 and lg.spoiled("b") == []  # no card touched
+
+
+def test_a_card_pulled_at_the_probe_is_a_removed_card_not_an_unprotected_one(issued, pki):
+    chip, build, result = issued
+    # the read-back's last APDU is the probe (no TA follows): the card leaves the reader right there
+    chip.faults = Faults(remove_at_apdu=chip.apdu_count + result.apdus_read_back)
+    try:
+        with pytest.raises(VerificationError) as e:
+            read_back(SimulatorTransport(chip), build, VN, pki.trust)
+    finally:
+        chip.faults, chip.present = Faults(), True
+    assert not isinstance(e.value, BiometricsUnprotectedError)
+    assert "read-back verdict INCOMPLETE" in str(e.value) and "eac_protection" not in str(e.value)
 
 
 def _assert_one_spoiled_then_issued(lg: Ledger, summary) -> None:

@@ -11,7 +11,7 @@ when the terminal brought credentials, ``terminal_authentication``: PASSED with 
 FAILED naming the certificate and the rule (refused by the terminal's own check before sending, or by
 the chip), or the rights that fell short. When the read-back probed Extended Access Control,
 ``eac_protection``: PASSED when the chip refused the EAC group asked without TA (a security status,
-``PROTECTED_SW``), FAILED when it handed it out or answered anything else.
+``PROTECTED_SW``), FAILED when it handed it out or answered anything else, SKIPPED when the link went.
 
 Terminal Authentication proves the *terminal* to the chip, not the chip to the terminal: its failure
 says the terminal's certificates or key do not fit this chip (another country's CVCA, an expired
@@ -506,6 +506,9 @@ def _eac_protection(j: _Judging, probe: FileRead | None) -> None:
     elif probe.end is ReadEnd.OK:
         j.add("eac_protection", Status.FAILED, f"{name} handed out without Terminal Authentication "
               f"({len(probe.data)} bytes): the chip does not protect it", data_group=name, size=len(probe.data))
+    elif probe.end is ReadEnd.TRANSPORT:  # the card or reader went away: nothing known (the stop says so)
+        j.add("eac_protection", Status.SKIPPED, f"{name} asked without Terminal Authentication, no answer: "
+              f"{probe.detail}", data_group=name)
     elif sw is not None:
         j.add("eac_protection", Status.FAILED, f"{name} asked without Terminal Authentication: the chip answered "
               f"{sw}, not a security status ({probe.detail})", data_group=name, sw=sw)
