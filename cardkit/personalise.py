@@ -16,10 +16,10 @@ How one card is made (Doc 9303-10, 9303-11; the chip's commands in simulators/PE
 3. ``write_card``: send the plan through ``Session.transmit``; any status word but 9000 stops.
 4. ``personalise_card``: 1-3, then power the card again and read it as a border terminal would
    (PACE or BAC, every file, PA, CA, AA) with ``cardkit.inspect.inspect``; only a GENUINE verdict
-   on files equal to those written makes the card issued. DG3/DG4 stay behind Terminal
-   Authentication, for which a production line holds no key: they must be left unread (not asked
-   for when the chip announces TA, refused with 6982 when asked), and the EF.SOD read back, whose
-   hashes cover them, must be the one written.
+   on files equal to those written makes the card issued (``personalise_readback``). A card written
+   with DG3/DG4 must prove they are behind Extended Access Control: the chip must refuse the first of
+   them asked without Terminal Authentication, else ``BiometricsUnprotectedError``; with an inspection
+   system's credentials (``terminal``) they must then read back as written after TA.
 
 Secrets. The chip's private keys exist on the host only as cryptography key objects (until
 garbage-collected; OpenSSL clears private bignums when it frees them) and as their PKCS#8
@@ -33,7 +33,6 @@ for the simulator is its 0600 image), put in an exception or shown by ``repr``.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,12 +44,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import tlv
 from .algorithms import ID_TA, DomainParameters, IcaoOid, KeyAgreement
-from .card import AccessKey, Session, Transport
-from .checks import Status
+from .card import Session, Transport
 from .crypto.cvc import CvCertificate, encode_date
-from .errors import InputError, KeyStoreError, ProfileError, StatusWordError, VerificationError
+from .errors import InputError, KeyStoreError, ProfileError, StatusWordError
 from .holder import CardContent, HolderRecord, face_size
-from .inspect import EAC_GROUPS, InspectionReport, Verdict, inspect
+from .inspect import InspectionReport
 from .iso7816 import CommandApdu
 from .lds import (ActiveAuthenticationInfo, CardAccess, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Com,
                   Dg1, Dg2, Dg14, Dg15, PaceInfo, SecurityInfo, TerminalAuthenticationInfo)
@@ -58,8 +56,10 @@ from .lds.files import MRTD_AID, by_name
 from .mrz import FILLER, Mrz
 from .personalise_content import chip_trust_points, mrz_for, person_key, prepare
 from .personalise_link import extended_length_supported_by
+from .personalise_readback import BiometricsUnprotectedError, card_access_key, verify_written
 from .pki.signers import Signer
 from .pki.sod_builder import build_sod
+from .pki.terminal import TerminalCredentials
 from .pki.trust import TrustStore
 from .profiles import Profile
 
@@ -67,6 +67,7 @@ __all__ = [
     "CardBuild",
     "PersoResult",
     "SignerFailure",
+    "BiometricsUnprotectedError",
     "prepare",
     "person_key",
     "mrz_for",
@@ -518,49 +519,31 @@ def write_card(session: Session, commands: list[CommandApdu], *,
 _INS_NAMES = {0xA4: "SELECT", 0xE0: "CREATE FILE", 0xD6: "UPDATE BINARY", 0xD7: "UPDATE BINARY", 0xDA: "PUT DATA"}
 
 
-def card_access_key(can: str | None, mrz_information: str) -> AccessKey:
-    """The key the issuer reads its own card with: the CAN (PACE) where the card has one, with the MRZ
-    information for a chip that falls back to BAC; else the MRZ information (Doc 9303-11 §4.3, §4.4)."""
-    if can is not None:
-        return AccessKey.from_can(can, mrz_information=mrz_information)
-    return AccessKey.from_mrz_information(mrz_information)
-
-
-def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: TrustStore | None
-              ) -> InspectionReport:
+def read_back(transport: Transport, build: CardBuild, profile: Profile, trust: TrustStore | None, *,
+              terminal: TerminalCredentials | None = None) -> InspectionReport:
     """Inspect the locked card as a terminal would; return the report if GENUINE and identical to what was written.
 
+    The rules, the DG3/DG4 probe among them, are ``personalise_readback.verify_written``'s.
+
     Raises:
+        BiometricsUnprotectedError: DG3/DG4 were written and the chip handed them out without TA.
         VerificationError: any other verdict, or a file that differs from the one written.
         ProtocolError / TransportError: the card could not be read.
     """
-    report = inspect(transport, key=card_access_key(build.can, build.mrz_information), trust=trust,
-                     block_size=profile.chip.read_block_size)
-    if report.verdict is not Verdict.GENUINE:
-        failed = [c for c in report.checks if c.status is Status.FAILED]
-        why = "; ".join(f"{c.name}: {c.reason}" for c in failed[:3]) or "no failed check named"
-        raise VerificationError(f"read-back verdict {report.verdict.value} ({why})")
-    for name, data in build.files.items():
-        got = report.files.get(name)
-        if got is None and name in EAC_GROUPS:
-            check = report.check(f"read:{name}")
-            if check is None or check.status is not Status.NOT_SUPPORTED:
-                raise VerificationError(f"read-back: {name} is not protected by Terminal Authentication")
-            continue  # behind TA; EF.SOD, compared with the one written, hashes it
-        if got is None or not hmac.compare_digest(got, data):
-            raise VerificationError(f"read-back: {name} differs from the file written")
-    return report
+    return verify_written(transport, build.files, card_access_key(build.can, build.mrz_information), trust,
+                          block_size=profile.chip.read_block_size, terminal=terminal)
 
 
 def personalise_card(open_transport: Callable[[], Transport], build: CardBuild, profile: Profile,
-                     trust: TrustStore | None, *,
-                     on_first_write: Callable[[], None] | None = None) -> PersoResult:
+                     trust: TrustStore | None, *, on_first_write: Callable[[], None] | None = None,
+                     terminal: TerminalCredentials | None = None) -> PersoResult:
     """Write one built card, lock it, power it again and verify it (steps 2-4 of the module header).
 
     ``open_transport`` is called twice: for writing, then for the read-back (a fresh power-on, as a
     terminal would see the card). ``build`` is wiped whatever happens. Extended length is used only
     when the profile allows it and the card shows it takes it; a plan the card cannot take raises
-    ProfileError before the first perso command, so the card stays blank.
+    ProfileError before the first perso command, so the card stays blank. ``terminal``: the read-back
+    reads DG3/DG4 after Terminal Authentication with these credentials (``read_back``).
     """
     t0 = time.perf_counter()
     try:
@@ -573,7 +556,7 @@ def personalise_card(open_transport: Callable[[], Transport], build: CardBuild, 
         build.wipe()
     t1 = time.perf_counter()
     transport = open_transport()
-    report = read_back(transport, build, profile, trust)
+    report = read_back(transport, build, profile, trust, terminal=terminal)
     t2 = time.perf_counter()
     cert = build.ds_certificate
     return PersoResult(

@@ -39,8 +39,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pki", ("cardkit.pki",)),
     ("card", ("cardkit.card",)),
     ("applications", ("cardkit.inspect", "cardkit.holder", "cardkit.personalise", "cardkit.personalise_content",
-                      "cardkit.personalise_link", "cardkit.audit", "cardkit.dump", "cardkit.profiles",
-                      "cardkit.production")),
+                      "cardkit.personalise_link", "cardkit.personalise_readback", "cardkit.audit", "cardkit.dump",
+                      "cardkit.profiles", "cardkit.production")),
     ("api", ("cardkit",)),
     ("cli", ("cardkit.cli",)),
 )

@@ -2,7 +2,7 @@
 
 The whole path of issue 15 on one card: the record's two fingers go into DG3 as given, the chip is
 told its trust point and date by PUT DATA, TA is announced alike in EF.CardAccess and DG14, the
-read-back leaves DG3 behind TA, and a terminal holding DV and IS certificates reads DG3 after TA,
+read-back finds DG3 refused without TA, and a terminal holding DV and IS certificates reads DG3 after TA,
 with its hash in EF.SOD and its finger images exported as stored.
 """
 
@@ -55,6 +55,8 @@ def test_the_card_is_issued_with_dg3_behind_ta(card):
     # the read-back leaves DG3 unread (the chip announces TA); test_without_ta_dg3_stays_closed asks it
     assert read is not None and read.status.value == "NOT_SUPPORTED"
     assert read.details["needs"] == "terminal_authentication"
+    probe = result.report.check("eac_protection")  # and asked once without TA after the proofs: refused
+    assert probe is not None and probe.status.value == "PASSED" and probe.details["sw"] == "6982"
     assert 3 in Com.from_bytes(build.files["EF.COM"]).data_groups
     fingers = Dg3.from_bytes(build.files["DG3"]).fingers
     assert [(f.position_name, f.image_type) for f in fingers] == [("right index finger", "jpeg2000"),

@@ -103,7 +103,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the PC/SC reader: its name, part of it, or its index (--reader)"),
     Setting("block_size", _block_size, "CARDKIT_BLOCK_SIZE", {"verify": "block_size", "read": "block_size"},
             "READ BINARY block size (--block-size)"),
-    Setting("sfi", _flag, "CARDKIT_SFI", {"verify": "sfi", "read": "sfi"}, "read by short file identifier (--sfi)"),
+    Setting("sfi", _flag, "CARDKIT_SFI", {"verify": "sfi", "read": "sfi"}, "ignored, kept for old settings files (--sfi; files are read by short file identifier where "
+            "the chip allows)"),
     Setting("output", _one_of("json", "text"), "CARDKIT_OUTPUT", {"verify": "as_json", "read": "as_json"},
             "report format: json or text (--json / --text)"),
     Setting("face_dir", _path, "CARDKIT_FACE_DIR", {"verify": "face_dir"},

@@ -11,7 +11,10 @@ HSM key: module, token and label, the PIN from the environment variable named th
 The read-back check trusts ``--trust``, by default the issuing CSCA's certificate that
 ``cardkit pki issue-ds`` puts in the folder (``DIR/csca.pem``). A profile with Terminal Authentication
 (vn-cccd) needs ``--cvca FILE``: the CVCA certificate every chip trusts (``cardkit pki cvca init`` makes
-one; give it twice for two trust points during a CVCA key rollover).
+one; give it twice for two trust points during a CVCA key rollover). Every card written with DG3/DG4 must
+refuse them to the read-back without Terminal Authentication; with ``--is-cert`` and ``--is-key`` (an
+inspection system's CV certificates and encrypted key, as ``verify`` takes them) the read-back then runs
+TA and requires DG3/DG4 as written, their hashes in EF.SOD.
 
 Exit codes (the table of ``cardkit.errors``): 0 every record issued (or issued before); 7 the batch
 finished but records were rejected (listed, and kept in the ledger); 2 bad input, profile or DS, or a
@@ -45,12 +48,14 @@ from ..pki import keystore
 from ..pki.cvc import load_cv_certificate
 from ..pki.hsm import Pkcs11Signer
 from ..pki.signers import KeyFileSigner, Signer, passphrase_from_env
+from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from ..production.batch import BatchProgress, BatchSummary, CardSource, ReaderSource, SimulatorSource, run_batch
 from ..production.ledger import DEFAULT_LEASE, Ledger, default_ledger_path, redact_url
 from ..production.records import RecordResult, load_records
 from ..production.sources import SimChip
 from ..profiles import Profile, load_profile
+from ._eac import load_terminal
 from ._secrets import ask_secret
 from .verify import load_trust
 
@@ -143,6 +148,12 @@ def chip_factory(profile: Profile) -> Callable[[], SimChip]:
                    "`cardkit pki issue-ds`).")
 @click.option("--cvca", multiple=True, type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="CVCA certificate (CV, binary) the chips trust for Terminal Authentication; repeat for two.")
+@click.option("--is-cert", "is_cert", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Read-back with Terminal Authentication: the inspection system's CV certificate and its DV's; "
+                   "repeatable, a file may hold several. Without it DG3/DG4 are only checked to be refused.")
+@click.option("--is-key", "is_key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The inspection system's private key for --is-cert (encrypted PKCS#8; passphrase from "
+                   "CARDKIT_PASSPHRASE or a prompt).")
 @click.option("--reader", metavar="R", help="PC/SC reader with the blank cards (one after another).")
 @click.option("--sim", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Personalise simulated cards, saved as DIR/<person>-<issue>.image.")
@@ -158,9 +169,9 @@ def chip_factory(profile: Profile) -> Callable[[], SimChip]:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (no progress bar).")
 def personalise(profile_name: str, records: Path | None, batch_name: str | None, ds: Path | None,
                 ds_cert: Path | None, pkcs11_module: str | None, token: str | None, key_label: str | None,
-                trust: tuple[Path, ...], cvca: tuple[Path, ...], reader: str | None, sim: Path | None, ledger_target: str | None,
-                station: str | None, operator: str | None, retries: int, card_timeout: float, lease: float,
-                as_json: bool) -> None:
+                trust: tuple[Path, ...], cvca: tuple[Path, ...], is_cert: tuple[Path, ...], is_key: Path | None,
+                reader: str | None, sim: Path | None, ledger_target: str | None, station: str | None,
+                operator: str | None, retries: int, card_timeout: float, lease: float, as_json: bool) -> None:
     """Personalise a batch: build, sign, write, lock and verify each card; keep every outcome in the ledger."""
     if (reader is None) == (sim is None):
         raise InputError("give exactly one of --reader R or --sim DIR")
@@ -171,8 +182,11 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
     profile = load_profile(profile_name)
     trust_points = tuple(load_cv_certificate(p) for p in cvca)
     chip_trust_points(trust_points, profile, date.today())  # a missing CVCA stops here, before the DS prompt
+    if is_key is not None and not is_cert or is_cert and is_key is None:
+        raise InputError("--is-cert and --is-key go together (the inspection system's certificates and its key)")
     items = list(load_records(records)) if records is not None else None
     batch = batch_name or (records.name if records is not None else "")
+    terminal = load_terminal(is_cert, is_key, None, None, None)
     signer = load_signer(ds, pkcs11_module, token, key_label, ds_cert)
     try:
         store = load_trust_for(trust, ds)
@@ -185,7 +199,7 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
                 source = ReaderSource(_reader_arg(reader), prompt=lambda m: click.echo(m, err=True),
                                       timeout=card_timeout, removal_timeout=card_timeout)
             summary = _run(items, profile, signer, store, ledger, source, batch, retries, as_json, sys.stderr,
-                           trust_points)
+                           trust_points, terminal)
         finally:
             ledger.close()
     finally:
@@ -208,12 +222,13 @@ def personalise(profile_name: str, records: Path | None, batch_name: str | None,
 
 def _run(items: list[RecordResult] | None, profile: Profile, signer: Signer, store: TrustStore, ledger: Ledger,
          source: CardSource, batch: str, retries: int, as_json: bool, err: IO[str],
-         cvca: tuple[CvCertificate, ...]) -> BatchSummary:
+         cvca: tuple[CvCertificate, ...], terminal: TerminalCredentials | None) -> BatchSummary:
     try:
         if as_json:
             return run_batch(items, profile=profile, signer=signer, trust=store, ledger=ledger, source=source,
-                             batch=batch, retries=retries, cvca=cvca)
-        return _run_with_progress(items, profile, signer, store, ledger, source, batch, retries, err, cvca)
+                             batch=batch, retries=retries, cvca=cvca, terminal=terminal)
+        return _run_with_progress(items, profile, signer, store, ledger, source, batch, retries, err, cvca,
+                                  terminal)
     except KeyboardInterrupt:
         raise BatchStopped("interrupted: the card in progress is settled in the ledger (a touched one is listed for "
                            "destruction); run the same command again to resume", EXIT_INTERRUPTED) from None
@@ -232,7 +247,7 @@ def _reader_arg(reader: str | None) -> str | int | None:
 
 def _run_with_progress(items: list[RecordResult] | None, profile: Profile, signer: Signer, store: TrustStore,
                        ledger: Ledger, source: CardSource, batch: str, retries: int, err: IO[str],
-                       cvca: tuple[CvCertificate, ...]) -> BatchSummary:
+                       cvca: tuple[CvCertificate, ...], terminal: TerminalCredentials | None) -> BatchSummary:
     console = Console(file=err)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.1f} records/min"), TextColumn("issued {task.fields[issued]}"),
@@ -249,7 +264,7 @@ def _run_with_progress(items: list[RecordResult] | None, profile: Profile, signe
                                   highlight=False)
 
         return run_batch(items, profile=profile, signer=signer, trust=store, ledger=ledger, source=source,
-                         batch=batch, progress=on_progress, retries=retries, cvca=cvca)
+                         batch=batch, progress=on_progress, retries=retries, cvca=cvca, terminal=terminal)
 
 
 def _print_summary(summary: BatchSummary, where: str) -> None:

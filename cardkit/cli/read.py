@@ -36,8 +36,11 @@ __all__ = ["read"]
 @click.option("--json/--text", "as_json", default=False, help="Print what was read as JSON (default: text).")
 @click.option("--trace", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the APDU trace with each exchange's time (secure-messaging payloads redacted).")
-@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
-@click.option("--sfi/--no-sfi", default=False, help="Read files by short FID (one SELECT fewer per file).")
+@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default: the largest the chip "
+              "allows, extended length when its ATR offers it; 0xDF in short APDUs under AES).")
+@click.option("--sfi/--no-sfi", default=False, help="Ignored: files are read by short FID wherever the chip "
+              "takes it, by SELECT where it does not.",
+              deprecated="It changes nothing and will be removed; files are read by short FID where the chip allows.")
 @image_options
 @export_options
 @terminal_options

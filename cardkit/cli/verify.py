@@ -96,8 +96,11 @@ def load_trust(trust: tuple[Path, ...], crl: tuple[Path, ...]) -> TrustStore:
 @click.option("--out", "out", type=click.Path(path_type=Path), metavar="DUMP",
               help="Also save the files read and report.json as a dump (mode 0700).")
 @click.option("--at", "at", metavar="DATE", help="Check certificate validity as of this date (default: now).")
-@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default 0xDF).")
-@click.option("--sfi/--no-sfi", default=False, help="Read files by short FID (one SELECT fewer per file).")
+@click.option("--block-size", type=click.IntRange(1, 65536), help="READ BINARY block size (default: the largest the chip "
+              "allows, extended length when its ATR offers it; 0xDF in short APDUs under AES).")
+@click.option("--sfi/--no-sfi", default=False, help="Ignored: files are read by short FID wherever the chip "
+              "takes it, by SELECT where it does not.",
+              deprecated="It changes nothing and will be removed; files are read by short FID where the chip allows.")
 @click.option("--loop", is_flag=True, help="Kiosk: verify each card put in --reader, one after another, until "
               "Ctrl-C (exit 0). A key option given as '-' is asked for each card.")
 @click.option("--count", type=click.IntRange(1), metavar="N", help="With --loop: stop after N cards.")

@@ -50,6 +50,7 @@ def inspect(
     prove_chip: bool = True,
     sfi: bool = False,
     terminal: TerminalCredentials | None = None,
+    probe_eac: bool = False,
 ) -> InspectionReport:
     """Read and judge one chip (Doc 9303-11 §7 inspection procedure).
 
@@ -71,6 +72,9 @@ def inspect(
         terminal: an inspection system's CV certificates and key (``cardkit.pki.terminal``): after CA, run
             Terminal Authentication and read DG3/DG4 as far as it grants; its certificates are checked
             as of ``at`` (default today). Without it DG3/DG4 stay unread (NOT_SUPPORTED).
+        probe_eac: the issuer's read-back only: after the chip's proofs (and before TA), ask DG3 (else DG4)
+            without Terminal Authentication; the ``eac_protection`` check says whether the chip refused it.
+            A verifying terminal leaves it False (one more APDU, and nothing it needs to know).
 
     Returns:
         The InspectionReport; card problems are in it (verdict INCOMPLETE), not raised.
@@ -78,7 +82,7 @@ def inspect(
     t0 = time.perf_counter()
     session = Session(transport, rng=rng, block_size=block_size, trace=trace, fast_reads=True)
     evidence = read_card(session, key, prove_chip=prove_chip, sfi=sfi, terminal=terminal,
-                         ta_date=at.date() if at is not None else None)
+                         ta_date=at.date() if at is not None else None, probe_eac=probe_eac)
     report = _judged(evidence, trust, key, at, t0)
     if out_dir is not None:
         write_dump(out_dir, report.files, report.to_dict())

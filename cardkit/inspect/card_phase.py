@@ -11,7 +11,7 @@ Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recor
    the MRZ information, BAC; a CAN cannot open BAC.
 3. EF.COM, EF.SOD, then every data group listed in EF.COM *or* hashed in EF.SOD (the union: a DG15
    hidden from EF.COM must not switch off Active Authentication). DG3 and DG4 (fingerprints, iris) sit
-   behind Terminal Authentication (Doc 9303-11 §7.1), which runs last (step 5) and only with the
+   behind Terminal Authentication (Doc 9303-11 §7.1), which runs last (step 6) and only with the
    terminal's credentials: when EF.CardAccess or DG14 announces TA (a TerminalAuthenticationInfo), they
    are not asked for here, since the chip would refuse them (6982), and are recorded as
    ``ReadEnd.NEEDS_TA``; when only DG14 can tell, they are read after it. A chip that announces no TA is
@@ -19,7 +19,13 @@ Steps, in the order of Doc 9303-11 §7 (inspection procedure), each ending recor
 4. Active Authentication, then Chip Authentication (AA first: a failed CA leaves the channel
    unusable, and a clone should be caught by both). Not run when ``prove_chip`` is False (CA still
    is when the terminal brought TA credentials: TA signs CA's key).
-5. With the terminal's credentials, Terminal Authentication (``_terminal_authentication``), then the
+5. Only when the caller asks (``probe_eac``: the read-back after personalisation, never a verifying
+   terminal), the probe of Extended Access Control (``_probe_eac``): the first EAC group listed (DG3,
+   else DG4) asked for once more without Terminal Authentication, after the chip's proofs (so also under
+   Chip Authentication's keys, where a chip checking "CA done" instead of "TA done" would give it away),
+   which the chip must refuse (6982). A group step 3 asked already (the chip announces no TA) is not
+   asked again: that read is the probe. Its answer is kept apart (``Evidence.eac_probe``), never a file.
+6. With the terminal's credentials, Terminal Authentication (``_terminal_authentication``), then the
    EAC groups it opened are read, in the place of their first ``NEEDS_TA`` or refused read (Doc 9303-11
    §7.1). Last on purpose: every other file has been
    read and the chip's proofs made under the channel before TA, so a chain the chip refuses (and a
@@ -112,6 +118,8 @@ class _Gathering:
     active_authentication: ProofAttempt | None = None
     chip_authentication: ProofAttempt | None = None
     terminal_authentication: TaAttempt | None = None
+    probe_eac: bool = False
+    eac_probe: FileRead | None = None
 
     def timed(self, phase: str, run: Callable[[], _R]) -> _R:
         """Run one phase, adding its time and APDU count to the phase's totals."""
@@ -128,7 +136,7 @@ class _Gathering:
                         chip_authentication=self.chip_authentication,
                         terminal_authentication=self.terminal_authentication, stop=stop, prove_chip=self.prove_chip,
                         apdu_count=self.session.apdu_count, timings=dict(self.timings),
-                        phase_apdus=dict(self.phase_apdus))
+                        phase_apdus=dict(self.phase_apdus), eac_probe=self.eac_probe)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -374,7 +382,27 @@ def _chip_authentication(session: Session, files: dict[str, bytes]) -> tuple[Pro
     return ProofAttempt(ProofRun.VERIFIED), None
 
 
-# --- 5. Terminal Authentication and the groups behind it ----------------------------------------------------
+# --- 5. the probe of Extended Access Control (the read-back only) ------------------------------------------
+
+
+def _probe_eac(g: _Gathering, sfi: bool) -> Stop | None:
+    """Step 5: the first EAC group listed, asked for without Terminal Authentication (Doc 9303-11 §7.1).
+
+    One READ BINARY by short FID on a chip that takes them (a SELECT and a READ BINARY on one that does
+    not); a chip that refuses it costs nothing more. Nothing listed: nothing to probe.
+    """
+    name = next((f"DG{n}" for n in _listed(g.reads) if f"DG{n}" in EAC_GROUPS), None)
+    if name is None:
+        return None
+    earlier = next((r for r in g.reads if r.name == name), None)
+    if earlier is not None and earlier.end is not ReadEnd.NEEDS_TA:
+        g.eac_probe = earlier  # asked in step 3 already (no TA announced): that answer is the probe's
+        return None
+    g.eac_probe = read_file(g.session, name, sfi=sfi)
+    return _read_stop(g.eac_probe)
+
+
+# --- 6. Terminal Authentication and the groups behind it ----------------------------------------------------
 
 
 def _ta_run(g: _Gathering, terminal: TerminalCredentials, base: TaAttempt) -> tuple[TaAttempt, Stop | None]:
@@ -407,7 +435,7 @@ def _ta_run(g: _Gathering, terminal: TerminalCredentials, base: TaAttempt) -> tu
 
 def _terminal_authentication(g: _Gathering, terminal: TerminalCredentials, sfi: bool,
                              ta_announced: bool) -> Stop | None:
-    """Step 5: TA when the chip offers it and CA proved the chip, then DG3/DG4 as far as TA granted them.
+    """Step 6: TA when the chip offers it and CA proved the chip, then DG3/DG4 as far as TA granted them.
 
     ``ta_announced``: EF.CardAccess holds a TerminalAuthenticationInfo (DG14 is asked here).
     """
@@ -461,13 +489,18 @@ def _run(g: _Gathering, key: AccessKey, sfi: bool) -> Stop | None:
         if stop is not None:
             return stop
     g.chip_authentication, stop = g.timed("chip_authentication", lambda: _chip_authentication(g.session, files))
+    if stop is not None:
+        return stop
+    if g.probe_eac:
+        stop = g.timed("eac_probe", lambda: _probe_eac(g, sfi))
     if stop is not None or terminal is None:
         return stop
     return g.timed("terminal_authentication", lambda: _terminal_authentication(g, terminal, sfi, ta_announced))
 
 
 def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi: bool = False,
-              terminal: TerminalCredentials | None = None, ta_date: dt.date | None = None) -> Evidence:
+              terminal: TerminalCredentials | None = None, ta_date: dt.date | None = None,
+              probe_eac: bool = False) -> Evidence:
     """Run the card phase over ``session`` with the holder's ``key``; every ending is in the Evidence returned.
 
     Args:
@@ -477,7 +510,9 @@ def read_card(session: Session, key: AccessKey, *, prove_chip: bool = True, sfi:
         sfi: read the application's files by short FID (one SELECT fewer per file).
         terminal: an inspection system's credentials: run Terminal Authentication and read DG3/DG4.
         ta_date: the terminal's date for checking its certificates (default: today).
+        probe_eac: ask DG3 (else DG4) without Terminal Authentication after the chip's proofs (step 5):
+            the issuer's read-back proving the chip protects the biometrics; needs ``prove_chip``.
     """
-    g = _Gathering(session, prove_chip, terminal, ta_date or dt.date.today())
+    g = _Gathering(session, prove_chip, terminal, ta_date or dt.date.today(), probe_eac=probe_eac)
     stop = _run(g, key, sfi)
     return g.evidence(stop)

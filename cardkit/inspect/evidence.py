@@ -9,6 +9,8 @@ The card phase (``cardkit.inspect.card_phase``) records how each step ended and 
 - the chip's proofs of its key, Active and Chip Authentication (``ProofAttempt``);
 - Terminal Authentication, when the terminal brought credentials (``TaAttempt``): what it sent, what
   the chip granted, or which certificate was refused and why;
+- the read-back's probe of Extended Access Control (``eac_probe``): DG3 (else DG4) asked for without
+  Terminal Authentication, which the chip must refuse;
 - where the card phase stopped and why (``Stop``, with a typed ``StopReason``), APDU counts, timings.
 A dump gives evidence of the same type (``dump_evidence``): its files, all read, no chip steps. The
 one judge (``cardkit.inspect.judge``) turns any evidence into an ``InspectionReport``.
@@ -230,7 +232,9 @@ class Evidence:
     number; DG3/DG4 may be read after DG14, which says whether they need TA; a group read after Terminal
     Authentication takes the place of its first read); ``active_authentication``, ``chip_authentication``
     and ``terminal_authentication`` are None when the step was not reached (TA: or no credentials were
-    given); ``prove_chip`` False when the caller asked for the files only.
+    given); ``prove_chip`` False when the caller asked for the files only. ``eac_probe`` is the read of
+    an EAC group without Terminal Authentication when the caller asked for that probe (the read-back
+    after personalisation), None otherwise; its data never joins ``files``.
     """
 
     source: Source
@@ -245,6 +249,7 @@ class Evidence:
     apdu_count: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)
     phase_apdus: Mapping[str, int] = field(default_factory=dict)
+    eac_probe: FileRead | None = None
 
     @property
     def files(self) -> dict[str, bytes]:

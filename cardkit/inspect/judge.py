@@ -9,14 +9,18 @@ against DG14, then the chip's proofs: PACE-CAM (with EF.CardSecurity's own PA), 
 Authentication. A proof counts only when its key's file passed PA (DG15, DG14, EF.CardSecurity). Last,
 when the terminal brought credentials, ``terminal_authentication``: PASSED with what it opened, or
 FAILED naming the certificate and the rule (refused by the terminal's own check before sending, or by
-the chip), or the rights that fell short.
+the chip), or the rights that fell short. When the read-back probed Extended Access Control,
+``eac_protection``: PASSED when the chip refused the EAC group asked without TA (a security status,
+``PROTECTED_SW``), FAILED when it handed it out or answered anything else, SKIPPED when the link went.
 
 Terminal Authentication proves the *terminal* to the chip, not the chip to the terminal: its failure
 says the terminal's certificates or key do not fit this chip (another country's CVCA, an expired
 certificate, rights short of DG3), never that the document is forged. So a FAILED
 ``terminal_authentication`` is reported but left out of the verdict; the chip stays GENUINE on PA and
 its CA/AA proof, and DG3/DG4 stay unread (NOT_SUPPORTED). A DG3/DG4 that TA opened counts like any
-other group: its hash must match EF.SOD.
+other group: its hash must match EF.SOD. A FAILED ``eac_protection`` is left out of the verdict too: a
+chip that hands out fingerprints without TA holds authentic data, it is its access control that is
+wrong; the issuer's read-back refuses such a card on that check.
 
 Verdict, first rule that applies:
 1. INCOMPLETE when the card phase stopped for a card, reader or key reason (``StopReason.incomplete``):
@@ -74,8 +78,9 @@ _PROOF_PHASE = ("active_authentication", "chip_authentication")  # the card phas
 _EAC_PROTECTED = frozenset(EAC_GROUPS)
 # Checks a missing trust anchor fails by itself; anything else failing is a finding against the document.
 _NO_ANCHOR_FAILURES = frozenset({"passive_authentication", "pa:certificate path"})
-# Checks of the terminal's side (module docstring): reported, never counted against the document.
-_TERMINAL_SIDE = frozenset({"terminal_authentication"})
+# Checks of the terminal's side, and of the chip's access control (module docstring): reported, never
+# counted against the document.
+_TERMINAL_SIDE = frozenset({"terminal_authentication", "eac_protection"})
 
 
 @dataclass
@@ -488,6 +493,28 @@ def _terminal_authentication(j: _Judging, attempt: TaAttempt | None) -> None:
         j.add(name, Status.FAILED, f"TA did not complete: {told}", **said)
 
 
+def _eac_protection(j: _Judging, probe: FileRead | None) -> None:
+    """The ``eac_protection`` check: the EAC group asked without TA must be refused (Doc 9303-11 §7.1)."""
+    if probe is None:  # not asked for (a verifying terminal), or the card phase stopped before
+        return
+    name, sw = probe.name, f"{probe.sw:04X}" if probe.sw is not None else None
+    if probe.end is ReadEnd.PROTECTED:
+        j.add("eac_protection", Status.PASSED, f"{name} refused without Terminal Authentication ({sw})",
+              data_group=name, sw=sw)
+    elif probe.end is ReadEnd.OK:
+        j.add("eac_protection", Status.FAILED, f"{name} handed out without Terminal Authentication "
+              f"({len(probe.data)} bytes): the chip does not protect it", data_group=name, size=len(probe.data))
+    elif probe.end is ReadEnd.TRANSPORT:  # the card or reader went away: nothing known (the stop says so)
+        j.add("eac_protection", Status.SKIPPED, f"{name} asked without Terminal Authentication, no answer: "
+              f"{probe.detail}", data_group=name)
+    elif sw is not None:
+        j.add("eac_protection", Status.FAILED, f"{name} asked without Terminal Authentication: the chip answered "
+              f"{sw}, not a security status ({probe.detail})", data_group=name, sw=sw)
+    else:
+        j.add("eac_protection", Status.FAILED, f"{name} asked without Terminal Authentication: {probe.detail}",
+              data_group=name)
+
+
 # --- the verdict ---------------------------------------------------------------------------------------------
 
 
@@ -538,11 +565,15 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     _chip_authentication_mapping(j)
     _active_authentication(j, evidence.active_authentication)
     _chip_authentication(j, evidence.chip_authentication)
+    _eac_protection(j, evidence.eac_probe)
     _terminal_authentication(j, evidence.terminal_authentication)
     verdict, reason, code = _verdict(j)
     ta = next((c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
     if ta is not None:
         reason += "; Terminal Authentication failed (the terminal's credentials, not the chip): DG3/DG4 not read"
+    eac = next((c for c in j.checks if c.name == "eac_protection" and c.status is Status.FAILED), None)
+    if eac is not None:
+        reason += f"; EAC not enforced: {eac.reason}"
     stop = evidence.stop
     return InspectionReport(
         verdict=verdict, verdict_reason=reason, checks=tuple(j.checks), access=j.access,

@@ -8,7 +8,7 @@ load``), then takes rows one at a time, first any it must recover, then the next
     prepare, build, sign    bad data -> rejected; DS/HSM failure -> the run STOPS, row pending
     wait for a blank card   none -> the run stops, row pending
     first perso command     committed first: touched, expected SOD hash, artifact name
-    write, lock, read back  GENUINE or not
+    write, lock, read back  GENUINE or not; a card written with DG3/DG4 must refuse them without TA
     keep                    the card exists: simulator image saved, fsynced, renamed, folder fsynced
     issued                  writing -> issued; the person's earlier card superseded or revoked
 A touched card that fails is logged for destruction (``spoiled_cards``); the row goes back to pending
@@ -42,10 +42,12 @@ from ..checks import Status
 from ..crypto.cvc import CvCertificate
 from ..errors import (CardkitError, CardRemovedError, InputError, LedgerError, LedgerUnavailableError, ProfileError,
                       TransportError)
-from ..inspect import Verdict, inspect
+from ..inspect import EAC_GROUPS, Verdict, inspect
 from ..personalise import (CardBuild, SignerFailure, build_card, card_access_key, check_signer, chip_trust_points, mrz_for,
                            personalise_card, preflight)
+from ..personalise_readback import check_terminal
 from ..pki.signers import Signer
+from ..pki.terminal import TerminalCredentials
 from ..pki.trust import TrustStore
 from ..profiles import Profile
 from .intake import LoadSummary, content_of, load_batch, record_from_stored
@@ -131,7 +133,8 @@ class _Stop(Exception):
 
 def run_batch(records: Iterable[RecordResult] | None, *, profile: Profile, signer: Signer, trust: TrustStore | None,
               ledger: Ledger, source: CardSource, batch: str, progress: Callable[[BatchProgress], None] | None = None,
-              retries: int = 0, max_cards: int | None = None, cvca: Sequence[CvCertificate] = ()) -> BatchSummary:
+              retries: int = 0, max_cards: int | None = None, cvca: Sequence[CvCertificate] = (),
+              terminal: TerminalCredentials | None = None) -> BatchSummary:
     """Personalise a batch (module header); returns the summary.
 
     Args:
@@ -141,13 +144,18 @@ def run_batch(records: Iterable[RecordResult] | None, *, profile: Profile, signe
         retries: how many more blank cards to try for a record whose card failed.
         max_cards: stop after this many rows were worked on (None: until the batch is done).
         cvca: the CVCA certificate(s) every chip trusts, for a profile with Terminal Authentication.
+        terminal: an inspection system's credentials: each read-back runs Terminal Authentication and
+            requires DG3/DG4 as written (``cardkit.personalise_readback``).
     Raises:
         ProfileError: the DS or the profile cannot work (before any card).
-        InputError: the profile needs a CVCA and none (or an unusable one) was given (before any card).
+        InputError: the profile needs a CVCA and none (or an unusable one) was given, or ``terminal`` cannot
+            open DG3/DG4 on chips trusting it (before any card).
         LedgerError: the batch belongs to another profile; LedgerUnavailableError: the database went away.
     """
     check_signer(signer, profile)
     trust_points = chip_trust_points(cvca, profile, dt.date.today())
+    if terminal is not None:
+        check_terminal(terminal, trust_points, profile, dt.date.today())
     preflight(profile)
     source.cleanup()
     t0 = time.monotonic()
@@ -177,7 +185,7 @@ def run_batch(records: Iterable[RecordResult] | None, *, profile: Profile, signe
         progress(BatchProgress(total, already, 0, 0, already, 0.0, None))
     for line, reasons in loaded.rejects if loaded is not None else ():
         report(CardOutcome(line, None, "rejected", reasons))
-    runner = _Runner(profile, signer, trust, ledger, source, retries, trust_points)
+    runner = _Runner(profile, signer, trust, ledger, source, retries, trust_points, terminal)
     stopped: str | None = None
     stop_error: CardkitError | None = None
     worked = 0
@@ -206,10 +214,11 @@ class _Runner:
     """One card at a time for one station (the steps of the module header)."""
 
     def __init__(self, profile: Profile, signer: Signer, trust: TrustStore | None, ledger: Ledger,
-                 source: CardSource, retries: int, cvca: tuple[CvCertificate, ...] = ()) -> None:
+                 source: CardSource, retries: int, cvca: tuple[CvCertificate, ...] = (),
+                 terminal: TerminalCredentials | None = None) -> None:
         self.profile, self.signer, self.trust = profile, signer, trust
         self.ledger, self.source, self.retries = ledger, source, retries
-        self.cvca = cvca
+        self.cvca, self.terminal = cvca, terminal
 
     def card(self, row: IssueRow) -> CardOutcome | None:
         t0 = time.monotonic()
@@ -244,7 +253,8 @@ class _Runner:
 
         claim = _Claim(row)
         try:
-            result = personalise_card(slot.open, build, self.profile, self.trust, on_first_write=first_write)
+            result = personalise_card(slot.open, build, self.profile, self.trust, on_first_write=first_write,
+                                      terminal=self.terminal)
             _kill_point("written")
             claim.row = _touched_row(lg, row)
             lg.renew(claim.row)
@@ -319,13 +329,16 @@ class _Runner:
             record = record_from_stored(kind, text)
             mrz = mrz_for(record, self.profile)
             can = record.can if self.profile.pace is not None and "CAN" in self.profile.pace.passwords else None
+            # a card written with DG3/DG4 must refuse them without TA here too (the read-back's probe)
+            eac = any(f"DG{n}" in EAC_GROUPS for n in self.profile.data_groups)
             report = inspect(transport, key=card_access_key(can, mrz.mrz_information), trust=self.trust,
-                             block_size=self.profile.chip.read_block_size)
+                             block_size=self.profile.chip.read_block_size, probe_eac=eac)
         except CardkitError:
             return False
         sod = report.files.get("EF.SOD")
         failed = [c for c in report.checks if c.status is Status.FAILED]
-        return (report.verdict is Verdict.GENUINE and not failed and sod is not None
+        probed = not eac or report.check("eac_protection") is not None
+        return (report.verdict is Verdict.GENUINE and not failed and probed and sod is not None
                 and hashlib.sha256(sod).hexdigest() == row.expected_sod_hash)
 
 
