@@ -58,7 +58,7 @@ def parse_guard(what: str) -> Callable[[F], F]:
                 raise
             except RecursionError:
                 raise ParseError("nesting too deep", what=what) from None
-            except Exception as e:  # asn1crypto/pyasn1 raise ValueError, TypeError, KeyError ...
+            except Exception as e:  # asn1crypto raises ValueError, TypeError, KeyError ...
                 raise ParseError(f"malformed content ({type(e).__name__}: {_short(e)})", what=what) from None
 
         return wrapper  # type: ignore[return-value]
