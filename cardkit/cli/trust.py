@@ -62,7 +62,8 @@ def import_cmd(sources: tuple[Path, ...], store: Path, as_json: bool) -> None:
         for item in s["skipped"]:
             click.echo(f"  skipped {item}")
         for f in s["findings"]:
-            click.echo(f"  note: {f}")
+            if o is None or o.reason not in f:  # the list's own outcome is on the line above
+                click.echo(f"  note: {f}")
     for c in report.findings:
         if c.name == "CRL signature" or (c.name == "trust store input" and c.status is Status.PASSED):
             click.echo(f"  {c.reason}")

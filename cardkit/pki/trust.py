@@ -253,8 +253,9 @@ class TrustStore:
     def add_master_list(self, ml: MasterList, source: str = "<master list>") -> None:
         """Trust the CSCAs of a master list whose signature and signer verify; else record why not."""
         skipped = tuple(str(s) for s in ml.skipped)
+        anchors = list(self.cscas)
         try:
-            issuer = verify_master_list(ml, list(self.cscas))
+            issuer = verify_master_list(ml, anchors)
         except VerificationError as e:
             self.lists.append(ListOutcome(source, False, str(e), len(ml.cscas), skipped))
             return self._finding(source, f"master list refused, its {len(ml.cscas)} CSCA certificates are not "
@@ -262,11 +263,19 @@ class TrustStore:
         for cert in ml.cscas:
             self.add_certificate(cert, source, in_list=True, vouched=True)
         who = issuer.subject.rfc4514_string()
-        self.lists.append(ListOutcome(source, True, f"signed by a Master List signer issued by {who}",
-                                      len(ml.cscas), skipped))
         tail = f"; {len(skipped)} unreadable certificates skipped" if skipped else ""
-        self.findings.append(Check("master list", Status.PASSED, f"{source}: {len(ml.cscas)} CSCA certificates, "
-                                   f"signed by a signer issued by {who}{tail}"))
+        if any(a is issuer for a in anchors):
+            reason = f"signature verified, its signer issued by {who}, a CSCA trusted before this list"
+            self.findings.append(Check("master list", Status.PASSED, f"{source}: {len(ml.cscas)} CSCA certificates, "
+                                       f"{reason}{tail}"))
+        else:
+            # Any list can carry the CSCA that signs it: the signature then proves the list whole, not who made it.
+            reason = (f"signature verified, its signer issued by {who}, a CSCA the list itself carries (SHA-256 "
+                      f"{issuer.fingerprint}): compare that fingerprint with the publisher's, or import the "
+                      f"publisher's CSCA first")
+            self.findings.append(Check("master list", Status.WARNING, f"{source}: {len(ml.cscas)} CSCA certificates, "
+                                       f"{reason}{tail}"))
+        self.lists.append(ListOutcome(source, True, reason, len(ml.cscas), skipped))
 
     def settle_crls(self) -> None:
         """Keep each pending CRL that a CSCA of the store verifies; record the others."""

@@ -41,7 +41,7 @@ def test_trust_store_from_master_list_verifies_documents(tmp_path):
     (tmp_path / "vn.ml").write_bytes(build_master_list([VN.csca, LA.csca], ml_signer(VN)))
     trust = TrustStore.load([tmp_path])
     assert {c.raw for c in trust.cscas} == {der(VN.csca), der(LA.csca)}
-    assert any(f.name == "master list" and f.passed for f in trust.findings)
+    assert any(f.name == "master list" and not f.failed for f in trust.findings)  # self-vouched: a WARNING
     assert passive_authentication(build_sod(DGS, LA.ds_signer), DGS, trust, issuing_state="LAO").passed
 
 
@@ -132,3 +132,26 @@ def test_damaged_master_list_gives_list_or_parse_error(pos, delta):
         verify_master_list(ml)
     except VerificationError:
         pass
+
+
+def _list_finding(trust):
+    (found,) = [f for f in trust.findings if f.name == "master list"]
+    return found
+
+
+def test_a_list_signed_under_a_csca_it_carries_itself_loads_with_a_warning_naming_that_csca(tmp_path):
+    # anyone can put the CSCA that signs a list into the list: the signature then proves the list whole, not its maker
+    (tmp_path / "vn.ml").write_bytes(build_master_list([VN.csca, LA.csca], ml_signer(VN)))
+    trust = TrustStore.load([tmp_path / "vn.ml"])
+    found = _list_finding(trust)
+    assert found.status is Status.WARNING
+    assert as_certificate(VN.csca).fingerprint in found.reason and "the list itself carries" in found.reason
+    assert trust.lists[0].verified and len(trust.cscas) == 2
+
+
+def test_a_list_signed_under_a_csca_trusted_before_it_passes(tmp_path):
+    (tmp_path / "a-vn-csca.pem").write_bytes(VN.csca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "b-vn.ml").write_bytes(build_master_list([VN.csca, LA.csca], ml_signer(VN)))
+    trust = TrustStore.load([tmp_path / "a-vn-csca.pem", tmp_path / "b-vn.ml"])
+    found = _list_finding(trust)
+    assert found.status is Status.PASSED and "trusted before this list" in found.reason
