@@ -561,7 +561,8 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     _chip_authentication(j, evidence.chip_authentication)
     _terminal_authentication(j, evidence.terminal_authentication)
     verdict, reason, code = _verdict(j)
-    ta = next((c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
+    ta = None if evidence.terminal_authentication is None else next(
+        (c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
     if ta is not None:
         reason += "; Terminal Authentication failed (the terminal's credentials, not the chip): DG3/DG4 not read"
     stop = evidence.stop
