@@ -1,7 +1,8 @@
 """The one judge: evidence (from a card, a dump or a personalisation read-back) + a trust store -> a report.
 
 ``judge(evidence, trust, key=..., at=...)`` is a pure function of its arguments (the trust store's
-memo only caches): the same evidence gives the same checks and the same verdict whoever gathered it.
+memo and the renamed PA checks only cache): the same evidence gives the same checks and the same verdict
+whoever gathered it.
 Checks, in order: the card phase's steps (EF.CardAccess, access control, each read; for a dump, the
 files given), ``decode:<file>`` for each file that does not decode, Passive Authentication (and its
 sub-checks ``pa:*``), EF.COM/EF.SOD consistency, DG1 against what the holder showed, EF.CardAccess
