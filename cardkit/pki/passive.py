@@ -413,14 +413,17 @@ def _hash_algorithm_check(checks: list[Check], hash_algorithm: str, digest_algor
         checks.append(Check("hash algorithm", Status.PASSED, hash_algorithm))
 
 
+# The hashes of 9303-12 §4.4 by their own constructors: a third cheaper per data group than ``hashlib.new``.
+_CONSTRUCTORS: dict[str, Callable[[bytes], hashlib._Hash]] = {
+    "sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512}
+
+
 @functools.lru_cache(maxsize=32)
 def _hash_constructor(name: str) -> Callable[[bytes], hashlib._Hash]:
-    """``hashlib.new(name, data)`` as one call: the named constructor for the guaranteed hashes (a third
-    cheaper per data group); ValueError or TypeError, as ``hashlib.new`` raises, for a name it does not know."""
+    """``hashlib.new(name, data)`` as one call; ValueError or TypeError, as ``hashlib.new`` raises, for an unknown name."""
     hashlib.new(name)
-    if name in hashlib.algorithms_guaranteed:
-        return getattr(hashlib, name)  # type: ignore[no-any-return]
-    return functools.partial(hashlib.new, name)
+    return _CONSTRUCTORS.get(name) or functools.partial(hashlib.new, name)
 
 
 def _dg_checks(checks: list[Check], sod: Sod, data_groups: dict[int, bytes]) -> None:
