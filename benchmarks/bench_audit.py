@@ -16,6 +16,10 @@ per key type, in CPU time per document (robust to other load on the machine):
          MRZ, each DG hash), verdict and summary. Trust store load is included (once per run).
   floor  what no verifier of files avoids on top of raw: the same files opened and read
          (one open().read() each) plus the directory listing, measured alone.
+  decode what no verifier giving the same findings avoids either: each file decoded strictly, alone and
+         in memory (EF.SOD, DG1 with its MRZ and check digits, DG2, DG14, DG15, with cardkit's parsers:
+         a file that does not decode is a finding). raw + floor + decode is the least an audit in this
+         process can cost, and is printed as a ratio to raw beside the audit's.
   jobs   wall-clock time of the same audit with --jobs 1, the default (this process alone for
          HEAD_START seconds, then workers join it) and --jobs 2..cores processes (spawn; pool start-up
          and the trust store load in each worker included); the speed-up is wall(1)/wall(N).
@@ -25,7 +29,8 @@ per key type, in CPU time per document (robust to other load on the machine):
          --jobs 1, the default and --jobs 2 (wall time, median): the default must not be slower
          than --jobs 1.
 
-Prints per key type: raw, audit and floor in us/doc, the audit/raw ratio and overhead (audit-raw)/raw,
+Prints per key type: raw, floor, decode and audit in us/doc, raw + floor + decode and the audit as ratios to raw,
+the overhead (audit-raw)/raw,
 docs/s per core, and the --jobs speed-up. Figures are medians of --repeat runs.
 Run: .venv/bin/python benchmarks/bench_audit.py [--docs N] [--key ec-p256 ...] [--repeat 5]
 """
@@ -50,7 +55,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
 
 from cardkit.audit import HEAD_START, audit  # noqa: E402
-from cardkit.lds import Dg2, Dg14, Dg15  # noqa: E402
+from cardkit.lds import Dg1, Dg2, Dg14, Dg15  # noqa: E402
 from cardkit.lds.security_infos import ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo  # noqa: E402
 from cardkit.lds.sod import Sod  # noqa: E402
 from cardkit.pki.certs import generate_private_key, make_csca, make_ds  # noqa: E402
@@ -136,6 +141,18 @@ def floor_cost(root: Path) -> float:
     return time.process_time() - t
 
 
+def decode_cost(docs: list[tuple[bytes, dict[int, bytes]]]) -> float:
+    """CPU seconds to decode every file of every document strictly, in memory (the parsers the audit uses)."""
+    t = time.process_time()
+    for sod, dgs in docs:
+        Sod.from_bytes(sod)
+        Dg1.from_bytes(dgs[1]).mrz  # noqa: B018  the MRZ parsed with its check digits, as the judge does
+        Dg2.from_bytes(dgs[2])
+        Dg14.from_bytes(dgs[14])
+        Dg15.from_bytes(dgs[15])
+    return time.process_time() - t
+
+
 def timed_audit(root: Path, jobs: int | None) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process and its workers) for one audit of the corpus."""
     c0, t = os.times(), time.perf_counter()
@@ -199,12 +216,17 @@ def main() -> None:
             n = args.docs
             raw = med(raw_cost(docs, ds, csca) for _ in range(args.repeat)) / n * 1e6
             floor = med(floor_cost(root) for _ in range(args.repeat)) / n * 1e6
+            decode = med(decode_cost(docs) for _ in range(args.repeat)) / n * 1e6
             runs = [timed_audit(root, 1) for _ in range(args.repeat)]
             wall1 = med(r[0] for r in runs)
             cpu1 = med(r[1] for r in runs) / n * 1e6
             print(f"\n[{key_type}]  load average {os.getloadavg()[0]:.2f}")
             print(f"  raw checks (sig + hashes)  : {raw:7.1f} us CPU/doc  ({1e6 / raw:6.0f} docs/s per core)")
             print(f"  file read floor            : {floor:7.1f} us CPU/doc  (list + open/read, no parsing)")
+            print(f"  strict decode of the files : {decode:7.1f} us CPU/doc  (EF.SOD, DG1 + MRZ, DG2, DG14, DG15; in memory)")
+            least = raw + floor + decode
+            print(f"  raw + floor + decode       : {least:7.1f} us CPU/doc  ({least / raw:.2f}x raw: the least an audit "
+                  f"with the same findings costs in Python)")
             print(f"  audit --jobs 1             : {cpu1:7.1f} us CPU/doc  ({1e6 / cpu1:6.0f} docs/s per core)")
             print(f"  audit / raw                : {cpu1 / raw:7.2f}x  (overhead {100 * (cpu1 - raw) / raw:.0f}% of raw; "
                   f"{100 * (cpu1 - raw - floor) / raw:.0f}% without the file read floor)")

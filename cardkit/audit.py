@@ -221,7 +221,7 @@ def verify_input(path: str, kind: str, trust: TrustStore, at: dt.datetime | None
         return AuditItem(path, kind, Verdict.INCOMPLETE, (f"cannot read: {e.strerror or e}",), None)
     except InputError as e:
         return AuditItem(path, kind, Verdict.INCOMPLETE, (f"cannot read: {e}",), None)
-    report = judge(dump_evidence(files), trust, at=at)
+    report = judge(dump_evidence(files), trust, at=at, holder=False)  # an audit item shows no holder data
     return AuditItem(path, kind, report.verdict, _reasons(report), report.document_signer, report.checks)
 
 

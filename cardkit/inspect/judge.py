@@ -1,7 +1,8 @@
 """The one judge: evidence (from a card, a dump or a personalisation read-back) + a trust store -> a report.
 
 ``judge(evidence, trust, key=..., at=...)`` is a pure function of its arguments (the trust store's
-memo only caches): the same evidence gives the same checks and the same verdict whoever gathered it.
+memo and the renamed PA checks only cache): the same evidence gives the same checks and the same verdict
+whoever gathered it.
 Checks, in order: the card phase's steps (EF.CardAccess, access control, each read; for a dump, the
 files given), ``decode:<file>`` for each file that does not decode, Passive Authentication (and its
 sub-checks ``pa:*``), EF.COM/EF.SOD consistency, DG1 against what the holder showed, EF.CardAccess
@@ -66,7 +67,7 @@ from .evidence import (
     TaRun,
 )
 from .files import DecodedFiles, decode_files
-from .holder import holder_from
+from .holder import Holder, holder_from
 from .report import VERDICT_EXIT, AccessInfo, InspectionReport, Verdict
 
 __all__ = ["judge"]
@@ -180,8 +181,9 @@ def _read_check(j: _Judging, read: FileRead) -> None:
     required = name not in _EAC_PROTECTED
     sw = f"{read.sw:04X}" if read.sw is not None else None
     if read.end is ReadEnd.OK:
-        if j.evidence.source is Source.DUMP:
-            j.add(check, Status.PASSED, f"{len(read.data)} bytes (from the dump)", size=len(read.data))
+        if j.evidence.source is Source.DUMP:  # every file of every audited dump: the check made directly
+            size = len(read.data)
+            j.checks.append(Check(check, Status.PASSED, f"{size} bytes (from the dump)", {"size": size}))
         else:
             j.add(check, Status.PASSED, f"{len(read.data)} bytes", size=len(read.data), ms=read.ms)
     elif read.end is ReadEnd.PROTECTED and not required:
@@ -255,9 +257,25 @@ def _pa_passed(result: PassiveAuthResult, dgs: dict[int, bytes]) -> bool:
     return all(n in done for n in result.required_steps)
 
 
+# PA's passed steps read the same for every document of one Document Signer (a bulk audit makes a dozen
+# per document): each renamed check is made once. Keyed by every field (details only when empty), so a
+# hit is the check that would have been made; bounded, since reasons may name a document's own values.
+_PA_RENAMED: dict[tuple[str, Status, str], Check] = {}
+
+
 def _pa_check(c: Check) -> Check:
     """A check of Passive Authentication under the report's name for it, ``pa:<step>``."""
-    return c if c.name.startswith("pa") else Check(f"pa:{c.name}", c.status, c.reason, c.details)
+    if c.name.startswith("pa"):
+        return c
+    if c.details or c.status is not Status.PASSED:
+        return Check(f"pa:{c.name}", c.status, c.reason, c.details)
+    key = (c.name, c.status, c.reason)
+    renamed = _PA_RENAMED.get(key)
+    if renamed is None:
+        if len(_PA_RENAMED) >= 1024:
+            _PA_RENAMED.clear()
+        renamed = _PA_RENAMED[key] = Check(f"pa:{c.name}", c.status, c.reason, {})
+    return renamed
 
 
 def _ds_name(trust: TrustStore, result: PassiveAuthResult) -> str | None:
@@ -544,7 +562,7 @@ def _verdict(j: _Judging) -> tuple[Verdict, str, int]:
 
 
 def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None = None,
-          at: dt.datetime | None = None) -> InspectionReport:
+          at: dt.datetime | None = None, holder: bool = True) -> InspectionReport:
     """Judge ``evidence`` against ``trust``: every check and the verdict (see the module docstring).
 
     Args:
@@ -552,6 +570,8 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
         trust: the CSCAs (and CRLs) to trust; None runs no Passive Authentication (verdict INCOMPLETE).
         key: what the holder showed, to compare with DG1/DG13 (never echoed); None: nothing to compare.
         at: the time certificates must be valid at (default now).
+        holder: False leaves the report's holder data empty (``Holder()``), for a caller that shows none (a
+            bulk audit); the checks and the verdict do not depend on it.
     """
     files = evidence.files
     j = _Judging(evidence, files, decode_files(files), trust, at)
@@ -568,7 +588,8 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     _eac_protection(j, evidence.eac_probe)
     _terminal_authentication(j, evidence.terminal_authentication)
     verdict, reason, code = _verdict(j)
-    ta = next((c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
+    ta = None if evidence.terminal_authentication is None else next(
+        (c for c in j.checks if c.name == "terminal_authentication" and c.status is Status.FAILED), None)
     if ta is not None:
         reason += "; Terminal Authentication failed (the terminal's credentials, not the chip): DG3/DG4 not read"
     eac = next((c for c in j.checks if c.name == "eac_protection" and c.status is Status.FAILED), None)
@@ -577,7 +598,7 @@ def judge(evidence: Evidence, trust: TrustStore | None, *, key: AccessKey | None
     stop = evidence.stop
     return InspectionReport(
         verdict=verdict, verdict_reason=reason, checks=tuple(j.checks), access=j.access,
-        holder=holder_from(j.decoded), algorithms=j.algorithms, files=files,
+        holder=holder_from(j.decoded) if holder else Holder(), algorithms=j.algorithms, files=files,
         apdu_count=evidence.apdu_count, timings=dict(evidence.timings), phase_apdus=dict(evidence.phase_apdus),
         source=evidence.source.value, stopped_at=stop.step if stop is not None else None, exit_code=code,
         document_signer=j.document_signer,

@@ -15,6 +15,7 @@ from cardkit.algorithms import Cipher
 from cardkit.card import AccessKey
 from cardkit.checks import Status
 from cardkit.inspect import Evidence, Verdict, dump_evidence, judge
+from cardkit.inspect.holder import Holder
 from cardkit.inspect.evidence import (
     AccessOutcome,
     BacEnd,
@@ -125,6 +126,18 @@ def test_evidence_to_verdict(card, row):
     c = report.check(check)
     assert c is not None and c.status is status, c
     assert judge(evidence, trust) == report  # pure: the same evidence, the same report
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
+def test_holder_false_leaves_only_the_holder_out(card, row):
+    """A bulk audit asks for no holder data: every check, the verdict and the rest of the report stay the same."""
+    files, trust, _ = card
+    evidence = row[1](files)
+    full, lean = judge(evidence, trust), judge(evidence, trust, holder=False)
+    assert lean.holder == Holder()
+    assert dataclasses.replace(lean, holder=full.holder) == full
+    if "DG1" in evidence.files:
+        assert full.holder.mrz is not None
 
 
 def test_no_proof_offered_is_data_authentic(tmp_path):

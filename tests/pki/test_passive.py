@@ -1,6 +1,8 @@
 """Passive Authentication: the good path and every bad-input case, each a specific FAILED finding."""
 
+import dataclasses
 import datetime as dt
+import hashlib
 
 import pytest
 from asn1crypto import x509 as asn1_x509
@@ -9,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from cardkit.checks import Status
+from cardkit.lds.sod import Sod
 from cardkit.algorithms import IcaoOid
 from cardkit.pki.certs import make_crl, make_link, make_csca, generate_private_key
 from cardkit.pki.passive import passive_authentication
@@ -151,6 +154,25 @@ def test_listed_dg_not_read_is_reported_and_extra_dg_fails():
     assert r.passed
     r = passive_authentication(sod, {1: DGS[1], 2: DGS[2], 11: b"\x6b\x00"}, TRUST)
     failed(r, "DG11 hash", "not listed in EF.SOD")
+
+
+@pytest.mark.parametrize("name", ["sha256", "sha512_256", "SHA384"])
+def test_data_groups_hashed_under_the_sod_hash_algorithm_by_any_name_hashlib_knows(name):
+    """The hash constructor is taken once per algorithm: the guaranteed names directly, others through hashlib.new."""
+    sod = Sod.from_bytes(build_sod(DGS, PKI.ds_signer))
+    hashed = dataclasses.replace(sod, hash_algorithm=name,
+                                 dg_hashes={n: hashlib.new(name, DGS[n]).digest() for n in sod.dg_hashes})
+    r = passive_authentication(hashed, DGS, TRUST, issuing_state="VNM")
+    assert all(check(r, f"DG{n} hash").passed for n in DGS), r.checks
+    changed = passive_authentication(hashed, {**DGS, 1: DGS[1] + b"\x00"}, TRUST, issuing_state="VNM")
+    failed(changed, "DG1 hash", "does not match")
+
+
+def test_a_hash_algorithm_hashlib_does_not_know_fails_the_data_group_hashes():
+    sod = dataclasses.replace(Sod.from_bytes(build_sod(DGS, PKI.ds_signer)), hash_algorithm="1.2.3.4")
+    r = passive_authentication(sod, DGS, TRUST, issuing_state="VNM")
+    failed(r, "data group hashes", "unsupported hash algorithm 1.2.3.4")
+    assert not any(c.name.endswith(" hash") for c in r.checks)
 
 
 def test_expired_ds():
