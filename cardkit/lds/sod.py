@@ -19,7 +19,6 @@ is read by asn1crypto exactly as before.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from asn1crypto import algos, cms, core
