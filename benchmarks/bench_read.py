@@ -184,7 +184,11 @@ def main() -> None:
             if stack is not None:
                 from cardkit.card import PcscTransport
 
-                reader = pcsc_insert(stack, chip)
+                # its own chip object: vpcd's relay thread may reset the chip it serves at any moment
+                # (pcscd powering the card down), which must not land in the middle of an in-process read
+                served = EmrtdChip(options=chip.options)
+                served.files, served.secrets, served.life_cycle = chip.files, chip.secrets, chip.life_cycle
+                reader = pcsc_insert(stack, served)
             rows = []
             for label, block, sfi, fast in modes:
                 n, eff, ms = timed(lambda: read(SimulatorTransport(chip), block, sfi, fast), args.runs)
