@@ -18,7 +18,7 @@ from cardkit.production.ledger import Ledger, campaign_report
 from simulators.emrtd import EmrtdChip
 from tests.production._helpers import PASSPHRASE, ROOT, cvca_file, ds_folder, small_face, verdict, write_vn_csv
 from tests.support.perso import sample_record
-from tests.support.postgres import pg_cluster  # noqa: F401  (fixture)
+from tests.support.postgres import PsqlError, pg_cluster  # noqa: F401  (fixture)
 from tests.support.cli import run_cli as run
 
 
@@ -32,7 +32,7 @@ def test_migrate_rules_and_faults(pg, tmp_path, monkeypatch):
     code, out, err = run("ledger", "migrate", "--ledger", pg.url)
     assert code == 0 and "created" in out, err
     assert run("ledger", "migrate", "--ledger", pg.url)[1].strip().endswith("up to date")
-    with pytest.raises(Exception, match="illegal state transition"):
+    with pytest.raises(PsqlError, match="illegal state transition"):
         pg.psql("INSERT INTO batches VALUES ('b', 'vn-cccd', 's', 't', 1); INSERT INTO issues (request_key, batch, "
                 "line, person_key, state, created_at, updated_at) VALUES ('k', 'b', 1, 'p', 'pending', 't', 't'); "
                 "UPDATE issues SET state = 'issued'")
@@ -40,7 +40,7 @@ def test_migrate_rules_and_faults(pg, tmp_path, monkeypatch):
             "line, person_key, state, created_at, updated_at) VALUES ('k', 'b', 1, 'p', 'pending', 't', 't')")
     assert pg.psql("SELECT to_state FROM events").split() == ["pending"]  # the trigger wrote the history
     for sql in ("DELETE FROM events", "DELETE FROM issues", "UPDATE events SET reason = 'x'"):
-        with pytest.raises(Exception, match="history is append-only|never deleted"):
+        with pytest.raises(PsqlError, match="history is append-only|never deleted"):
             pg.psql(sql)
     # a password in the URL is refused before anything connects, and never echoed
     code, _, err = run("ledger", "report", "--ledger", pg.url.replace("cardkit@", "cardkit:s3cret@"))

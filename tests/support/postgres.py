@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["PgCluster", "pg_cluster", "postgres_available", "throwaway_cluster"]
+__all__ = ["PgCluster", "PsqlError", "pg_cluster", "postgres_available", "throwaway_cluster"]
 
 USER = "cardkit"
 
@@ -43,6 +43,10 @@ def postgres_available() -> str | None:
     if shutil.which("runuser") is None:
         return "runuser is missing"
     return None
+
+
+class PsqlError(RuntimeError):
+    """psql refused a statement (its stderr is the message): what a test of the database's own rules expects."""
 
 
 @dataclass
@@ -78,7 +82,7 @@ class PgCluster:
         r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", self.url, "-c", sql],
                            env=env, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
-            raise RuntimeError(r.stderr)
+            raise PsqlError(r.stderr)
         return r.stdout
 
 
