@@ -141,6 +141,12 @@ class FileReader:
             self._extended = True if silent_probe else bool(said)
         return self._extended
 
+    def extended_allowed(self) -> bool:
+        """Whether a command may go extended without trial: asked for, or advertised by the ATR."""
+        if self.extended_asked is not None:
+            return self.extended_asked
+        return bool(extended_length_supported(self._atr()))
+
     def select_file(self, fid: int, step: str | None = None) -> None:
         """SELECT an EF by FID under the current DF (00 A4 02 0C 02 FID; never the MF)."""
         step = step or f"SELECT {fid:04X}"

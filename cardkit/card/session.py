@@ -51,7 +51,6 @@ from . import _terminal_auth
 from ._terminal_auth import TerminalAuthenticationResult
 from .access_key import AccessKey
 from .apdu import SW_OK, CommandApdu, ResponseApdu, check_sw, sw_meaning
-from .atr import extended_length_supported
 from ._reading import MAX_FILE_SIZE, FileReader
 from .trace import ApduTrace, exchange_text
 from .transport import Transport, check_response_bytes
@@ -422,9 +421,7 @@ class Session:
         chaining (CLA bit 10 on every part but the last) otherwise. A part answered other than 9000 ends
         the chain and is returned.
         """
-        asked = self._reader.extended_asked
-        said = asked if asked is not None else extended_length_supported(getattr(self.transport, "atr", None))
-        if said or len(cmd.data) <= _CHAIN_PART:
+        if self._reader.extended_allowed() or len(cmd.data) <= _CHAIN_PART:
             return self.transmit(cmd, step=step)
         data = cmd.data
         parts = [data[i : i + _CHAIN_PART] for i in range(0, len(data), _CHAIN_PART)]
