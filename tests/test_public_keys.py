@@ -14,8 +14,8 @@ from cardkit.errors import ParseError
 from cardkit.lds import CardAccess, Dg14
 from cardkit.lds.card_security import CardSecurity
 from cardkit.public_keys import DhPublicKey, EcPublicKey, _RawSpki, describe_key, load_public_key
+from tests.support.real_artifacts import real_path
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-artifacts"
 
 
 def _standardized_spki(parameter_id: int | None, public_key: bytes) -> bytes:
@@ -54,10 +54,7 @@ def test_standardized_domain_parameters_need_a_known_id(parameter_id):
 
 
 def _real(kind: str) -> list[Path]:
-    folder = REAL / kind
-    if not folder.is_dir():
-        pytest.skip(f"the real artifacts are not at {REAL.resolve()}")
-    return sorted(folder.iterdir())
+    return sorted(real_path(kind).iterdir())
 
 
 def test_real_card_security_ca_keys_load_on_the_pace_curve():

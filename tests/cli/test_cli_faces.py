@@ -21,10 +21,9 @@ from cardkit import cli
 from cardkit.images import ImageFormat, image_format
 from cardkit.lds import DateTimeBlock, Dg2, Dg7, Dg16, PersonToNotify
 from tests.support.cards import make_td1_card
+from tests.support.real_artifacts import CORPUS, MISSING
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-artifacts corpus (../shared/real-artifacts) "
-                                                               "is not next to the repository")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=MISSING)
 
 
 def _picture(size=(48, 60)) -> Image.Image:

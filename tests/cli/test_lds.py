@@ -3,7 +3,6 @@
 import io
 import json
 import sys
-from pathlib import Path
 
 import click
 import pytest
@@ -15,6 +14,7 @@ from cardkit.lds import Dg1, Dg2, Dg3, Dg13Vn, Dg14, Dg15, FingerImage, PaceInfo
 from cardkit.pki.sod_builder import build_sod
 from tests.support.cards import make_vn_card
 from tests.support.pki import shared_pki
+from tests.support.real_artifacts import real_path
 
 TD1 = "IDVNM0000123453999000012345<<29001011M3001019VNM<<<<<<<<<<<6NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
 CAM_AES128 = "0.4.0.127.0.7.2.2.4.6.2"  # id-PACE-ECDH-CAM-AES-CBC-CMAC-128
@@ -179,10 +179,7 @@ def test_fingers_out_needs_a_dg3_and_a_bad_image_is_exit_2(dump, tmp_path):
 
 
 def test_real_dg3_and_dg4_export(tmp_path):
-    root = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
-    dg3, dg4 = root / "dump" / "BSI-2008" / "DG3", root / "dg" / "BSI-2008-extra.dg4"
-    if not (dg3.is_file() and dg4.is_file()):
-        pytest.skip("the real-artifacts corpus (../shared/real-artifacts) is not here")
+    dg3, dg4 = real_path("dump", "BSI-2008", "DG3"), real_path("dg", "BSI-2008-extra.dg4")
     r = run("lds", "show", str(dg3), "--name", "DG3", "--fingers-out", str(tmp_path / "f"))
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["finger-1-right-index-finger.wsq",

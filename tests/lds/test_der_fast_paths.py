@@ -24,6 +24,7 @@ from cardkit.lds import _security_info_asn1 as si_spec
 from cardkit.lds import security_infos as si
 from cardkit.lds import signed_data as sd
 from cardkit.public_keys import _RSpki, check_spki
+from tests.support.real_artifacts import real_path
 
 ID_PACE, ID_CA, ID_PK, ID_TA = "0.4.0.127.0.7.2.2.4", "0.4.0.127.0.7.2.2.3", "0.4.0.127.0.7.2.2.1", "0.4.0.127.0.7.2.2.2"
 ID_AA, ID_PT = "2.23.136.1.1.5", "0.4.0.127.0.7.3.1.2.2"
@@ -218,11 +219,7 @@ def test_sod_shell_fast_path_answers_only_what_asn1crypto_reads_the_same(sod_ci,
 
 
 def test_real_sods_read_the_same_both_ways():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts" / "sod"
-    if not root.is_dir():
-        pytest.skip("the real-artifacts corpus is not beside the repository")
+    root = real_path("sod")
     fast_count = 0
     for path in sorted(root.iterdir()):
         raw = path.read_bytes()

@@ -1,6 +1,5 @@
 """DG3 (Doc 9303-10 §4.7.3, ISO/IEC 19794-4:2005): hand-assembled records both ways, strict faults, real files."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
@@ -10,10 +9,10 @@ from cardkit.errors import InputError, ParseError
 from cardkit.images import ImageFormat, stored_image, wsq_dimensions
 from cardkit.lds import Dg3, FingerImage, decode_file
 from cardkit.lds.iso19794_4 import POSITIONS, FingerImageRecord, finger_subtype
+from tests.support.real_artifacts import real_path
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
 # A WSQ file with nothing but its markers: SOI, a frame header of 2 x 3 pixels (FFA2, length 17, black 00,
 # white FF, height 0003, width 0002, nine more header bytes), EOI. cardkit never decodes WSQ pixels.
 WSQ = bytes.fromhex("FFA0" "FFA2" "0011" "00FF" "0003" "0002" "000000000000000000" "FFA1")
@@ -160,10 +159,7 @@ def test_wsq_markers():
 
 @pytest.fixture
 def bsi_dg3():
-    path = ARTIFACTS / "dump" / "BSI-2008" / "DG3"
-    if not path.is_file():
-        pytest.skip("the real-artifacts corpus (../shared/real-artifacts) is not here")
-    return path.read_bytes()
+    return real_path("dump", "BSI-2008", "DG3").read_bytes()
 
 
 def test_real_dg3_decodes(bsi_dg3):

@@ -1,6 +1,5 @@
 """DG4 (Doc 9303-10 §4.7.4, ISO/IEC 19794-6:2005): hand-assembled records both ways, strict faults, real files."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
@@ -9,10 +8,10 @@ from cardkit import tlv
 from cardkit.errors import InputError, ParseError
 from cardkit.images import ImageFormat, image_format
 from cardkit.lds import Dg4, IrisEye, IrisImage, IrisImageRecord, decode_file
+from tests.support.real_artifacts import real_path
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
 JP2 = bytes.fromhex("0000000C6A5020200D0A870A") + b"\x00" * 8  # the JP2 signature box, then filler
 RECORD = bytes.fromhex(
     "49495200" "30313000" "0000004F"  # 'IIR\0', '010\0', record length 79 = 45 + 3 + 11 + 20
@@ -120,9 +119,7 @@ def test_build_parse_roundtrip(eyes, width, height):
 
 
 def test_real_dg4_decodes():
-    path = ARTIFACTS / "dg" / "BSI-2008-extra.dg4"
-    if not path.is_file():
-        pytest.skip("the real-artifacts corpus (../shared/real-artifacts) is not here")
+    path = real_path("dg", "BSI-2008-extra.dg4")
     data = path.read_bytes()
     dg4 = Dg4.from_bytes(data)
     assert dg4.to_bytes() == data

@@ -1,6 +1,5 @@
 """DG7: displayed signature or usual mark (Doc 9303-10 §4.7.7), both ways, strict faults, the real file."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
@@ -8,11 +7,11 @@ from hypothesis import given, strategies as st
 from cardkit.errors import InputError, ParseError
 from cardkit.images import export_image
 from cardkit.lds import Dg7, decode_file
+from tests.support.real_artifacts import real_path
 
 from ._helpers import mutations, rejects_trailing, rejects_truncated, roundtrip, value_or_parse_error
 from ._tlvhand import H, T
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
 JPEG = H("FFD8FFE000104A464946000101000001000100000000FFD9")
 J2K = H("FF4FFF51") + bytes(12)
 
@@ -83,9 +82,7 @@ def test_build_parse(images):
 
 
 def test_the_real_dg7_decodes_and_its_signature_exports():
-    path = CORPUS / "dg" / "unnamed.dg7"
-    if not path.exists():
-        pytest.skip("the real-artifacts corpus (../shared/real-artifacts) is not here")
+    path = real_path("dg", "unnamed.dg7")
     data = path.read_bytes()
     dg7 = decode_file("DG7", data)
     assert isinstance(dg7, Dg7) and len(dg7.images) == 1 and dg7.to_bytes() == data

@@ -32,8 +32,8 @@ from click.testing import CliRunner, Result
 
 from cardkit import cli
 from cardkit.pki.asn1 import CscaMasterList, RawCertificateSet
+from tests.support.real_artifacts import CORPUS, MISSING
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-artifacts"
 MANIFEST = CORPUS / "MANIFEST.tsv"
 
 
@@ -63,7 +63,7 @@ def _lines() -> list[Line]:
 
 LINES = _lines()
 if not LINES:
-    pytest.skip(f"the real-artifacts corpus is not at {CORPUS} (MANIFEST.tsv missing)", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 
 
 @click.command(add_help_option=False, context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
